@@ -1,0 +1,136 @@
+package io.kvorum.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The module map of docs/architecture.md, as rules: who may depend on whom, what each module owns and exports. */
+class ModuleMapTest {
+    private static final Path ROOT = Path.of(System.getProperty("kvorum.root", ".."));
+
+    /** Each module's directory, JPMS name and the one package prefix it owns. */
+    private static final Map<String, String[]> MODULES = Map.of(
+            "api", new String[] {"io.kvorum.api", "io.kvorum.api"},
+            "spi", new String[] {"io.kvorum.spi", "io.kvorum.spi"},
+            "server", new String[] {"io.kvorum.server", "io.kvorum.server"},
+            "consensus-raft", new String[] {"io.kvorum.consensus.raft", "io.kvorum.consensus.raft"},
+            "backend-rocksdb", new String[] {"io.kvorum.backend.rocksdb", "io.kvorum.backend.rocksdb"},
+            "launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"});
+
+    /** Plugin packages: they may use the SPI and their own libraries only. */
+    private static final String[] PLUGINS = {"io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins.."};
+
+    private static JavaClasses all;
+
+    @BeforeAll
+    static void importClasses() {
+        all = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.kvorum");
+    }
+
+    @Test
+    void spiDependsOnTheJdkAlone() {
+        classes().that().resideInAPackage("io.kvorum.spi..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.kvorum.spi..")
+                .check(all);
+    }
+
+    @Test
+    void serverNamesNoPluginClass() {
+        noClasses().that().resideInAPackage("io.kvorum.server..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.launcher..")
+                .check(all);
+    }
+
+    @Test
+    void pluginsDependOnTheSpiOnly() {
+        noClasses().that().resideInAnyPackage(PLUGINS)
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.kvorum.server..", "io.kvorum.launcher..", "io.kvorum.api..")
+                .check(all);
+    }
+
+    @Test
+    void pluginsDoNotDependOnEachOther() {
+        for (String plugin : new String[] {"io.kvorum.backend.rocksdb..", "io.kvorum.consensus.raft.."}) {
+            Set<String> others = Stream.of("io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..")
+                    .collect(Collectors.toSet());
+            noClasses().that().resideInAPackage(plugin)
+                    .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
+                            "belong to another plugin",
+                            c -> others.stream().anyMatch(p -> c.getPackageName().startsWith(p.replace("..", "")))
+                                    && !c.getPackageName().startsWith(plugin.replace("..", ""))))
+                    .allowEmptyShould(true)
+                    .check(all);
+        }
+    }
+
+    @Test
+    void eachModuleOwnsItsPackagePrefix() throws IOException {
+        for (var e : MODULES.entrySet()) {
+            Path classes = ROOT.resolve(e.getKey()).resolve("target/classes");
+            String prefix = e.getValue()[1];
+            try (Stream<Path> files = Files.walk(classes)) {
+                Set<String> outside = files.filter(p -> p.toString().endsWith(".class"))
+                        .map(p -> classes.relativize(p).toString())
+                        .filter(p -> !p.equals("module-info.class"))
+                        .map(p -> p.substring(0, Math.max(0, p.lastIndexOf('/'))).replace('/', '.'))
+                        .filter(pkg -> !(pkg.equals(prefix) || pkg.startsWith(prefix + ".")))
+                        .collect(Collectors.toCollection(TreeSet::new));
+                assertTrue(outside.isEmpty(), e.getKey() + " has packages outside " + prefix + ": " + outside);
+            }
+        }
+    }
+
+    @Test
+    void moduleNamesMatchTheMap() throws IOException {
+        for (var e : MODULES.entrySet()) {
+            assertEquals(e.getValue()[0], descriptor(e.getKey()).name(), e.getKey());
+        }
+    }
+
+    @Test
+    void onlyApiPackagesAreExported() throws IOException {
+        assertEquals(Set.of("io.kvorum.spi.plugin", "io.kvorum.spi.backend", "io.kvorum.spi.consensus"),
+                exports("spi"));
+        assertEquals(Set.of("io.kvorum.server"), exports("server"));
+        assertEquals(Set.of(), exports("backend-rocksdb"), "plugins are reached through ServiceLoader only");
+        assertEquals(Set.of(), exports("consensus-raft"), "plugins are reached through ServiceLoader only");
+        assertEquals(Set.of(), exports("launcher"));
+    }
+
+    @Test
+    void spiModuleRequiresNothingButTheJdk() throws IOException {
+        Set<String> requires = descriptor("spi").requires().stream().map(ModuleDescriptor.Requires::name)
+                .filter(n -> !n.startsWith("java.")).collect(Collectors.toSet());
+        assertEquals(Set.of(), requires);
+    }
+
+    private static Set<String> exports(String module) throws IOException {
+        return descriptor(module).exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+    }
+
+    private static ModuleDescriptor descriptor(String module) throws IOException {
+        try (InputStream in = Files.newInputStream(ROOT.resolve(module).resolve("target/classes/module-info.class"))) {
+            return ModuleDescriptor.read(in);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.kvorum.it.server;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One operating-system process this test JVM started, with stdout and stderr going straight to
+ * files (so the child never blocks on a full pipe) and the means to end it and every process it
+ * started in turn. A launcher script that does not {@code exec} its JVM is covered: signals go to
+ * the descendants first. Nothing is ever killed by name.
+ */
+public final class ManagedProcess implements AutoCloseable {
+    private static final Set<ManagedProcess> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        // Safety net for a test JVM that exits with servers still running (e.g. a timed-out fork).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ManagedProcess::killQuietly),
+                "kvorum-it-process-reaper"));
+    }
+
+    private final String label;
+    private final Process process;
+    private final Path stdout;
+    private final Path stderr;
+
+    private ManagedProcess(String label, Process process, Path stdout, Path stderr) {
+        this.label = label;
+        this.process = process;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    /**
+     * Starts {@code command} in {@code logDir}'s parent, logging to {@code <logDir>/stdout.log} and
+     * {@code stderr.log}. Variables of the etcd tools ({@code ETCD_*}, {@code ETCDCTL_*}) are not
+     * inherited: both servers read them as configuration.
+     */
+    public static ManagedProcess start(String label, List<String> command, Path logDir, Map<String, String> env) {
+        try {
+            Files.createDirectories(logDir);
+            Path out = logDir.resolve("stdout.log");
+            Path err = logDir.resolve("stderr.log");
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
+            builder.environment().keySet().removeIf(k -> k.startsWith("ETCD_") || k.startsWith("ETCDCTL_"));
+            builder.environment().putAll(env);
+            Files.writeString(logDir.resolve("command.txt"), String.join(" ", command) + "\n");
+            ManagedProcess started = new ManagedProcess(label, builder.start(), out, err);
+            LIVE.add(started);
+            return started;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + label + ": " + String.join(" ", command), e);
+        }
+    }
+
+    private static java.io.File nullDevice() {
+        return new java.io.File("/dev/null");
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public Path stdoutFile() {
+        return stdout;
+    }
+
+    /** Everything written to stdout so far. */
+    public String stdoutText() {
+        try {
+            return Files.readString(stdout, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** SIGTERM (to the descendants first, then the process) and wait; SIGKILL if it does not end in time. */
+    public void terminate(Duration grace) {
+        if (!process.isAlive()) {
+            LIVE.remove(this);
+            return;
+        }
+        List<ProcessHandle> tree = descendantsDeepestFirst();
+        tree.forEach(ProcessHandle::destroy);
+        process.destroy();
+        if (!waitFor(grace)) {
+            kill();
+            return;
+        }
+        for (ProcessHandle h : tree) {
+            try {
+                h.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
+            }
+        }
+        LIVE.remove(this);
+    }
+
+    /** SIGKILL the process and everything it started, and wait until they are gone. */
+    public void kill() {
+        List<ProcessHandle> tree = descendantsDeepestFirst();
+        tree.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        if (!waitFor(Duration.ofSeconds(30))) {
+            throw new IllegalStateException(label + " (pid " + process.pid() + ") survived SIGKILL");
+        }
+        for (ProcessHandle h : tree) {
+            try {
+                h.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(label + ": child pid " + h.pid() + " survived SIGKILL", e);
+            }
+        }
+        LIVE.remove(this);
+    }
+
+    private void killQuietly() {
+        descendantsDeepestFirst().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    private List<ProcessHandle> descendantsDeepestFirst() {
+        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+        java.util.Collections.reverse(all);
+        return all;
+    }
+
+    private boolean waitFor(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The last lines of stdout and stderr, for failure messages. */
+    public String tail(int lines) {
+        return "--- " + label + " stdout (" + stdout + "), last " + lines + " lines ---\n" + tailOf(stdout, lines)
+                + "--- " + label + " stderr (" + stderr + "), last " + lines + " lines ---\n" + tailOf(stderr, lines)
+                + "--- " + label + (process.isAlive() ? " is running" : " exited with " + process.exitValue()) + " ---";
+    }
+
+    private static String tailOf(Path file, int lines) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long length = raf.length();
+            long from = Math.max(0, length - 64 * 1024);
+            byte[] bytes = new byte[(int) (length - from)];
+            raf.seek(from);
+            raf.readFully(bytes);
+            String[] all = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
+            int start = Math.max(0, all.length - 1 - lines);
+            StringBuilder out = new StringBuilder();
+            for (int i = start; i < all.length; i++) {
+                if (i == all.length - 1 && all[i].isEmpty()) {
+                    break;
+                }
+                out.append(all[i]).append('\n');
+            }
+            return out.toString();
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")\n";
+        }
+    }
+
+    @Override
+    public void close() {
+        terminate(Duration.ofSeconds(20));
+    }
+}

@@ -1,0 +1,72 @@
+package io.kvorum.it.server;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * A running single-member server, kvorum or real etcd, seen from outside: its client URL, its logs,
+ * and the ways to end it. {@link #close()} stops it gracefully (SIGTERM); {@link #kill()} is kill -9.
+ */
+public abstract class ServerProcess implements AutoCloseable {
+    private final ServerSpec spec;
+    private final ManagedProcess process;
+    private final URI clientUrl;
+
+    ServerProcess(ServerSpec spec, ManagedProcess process, URI clientUrl) {
+        this.spec = spec;
+        this.process = process;
+        this.clientUrl = clientUrl;
+    }
+
+    /** "kvorum" or "etcd". */
+    public abstract String kind();
+
+    /** A new process on the same spec (same name, data directory and peer URL); this one must have ended. */
+    public abstract ServerProcess restart();
+
+    public ServerSpec spec() {
+        return spec;
+    }
+
+    /** E.g. {@code http://127.0.0.1:40123}. */
+    public URI clientUrl() {
+        return clientUrl;
+    }
+
+    public String host() {
+        return clientUrl.getHost();
+    }
+
+    public int port() {
+        return clientUrl.getPort();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** kill -9 (the process and anything it started), then wait until it is gone. */
+    public void kill() {
+        process.kill();
+    }
+
+    /** SIGTERM and wait (SIGKILL after 20 s). */
+    public void stop() {
+        process.terminate(Duration.ofSeconds(20));
+    }
+
+    /** The end of this server's stdout and stderr, to attach to a failure. */
+    public String logTail() {
+        return process.tail(40);
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    @Override
+    public String toString() {
+        return kind() + " at " + clientUrl + " (pid " + process.pid() + ", " + spec.workDir() + ")";
+    }
+}

@@ -1,0 +1,290 @@
+package io.kvorum.launcher;
+
+import io.kvorum.server.ServerConfig;
+import io.kvorum.spi.plugin.PluginOptions;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Reads etcd-style flags and {@code ETCD_*} variables into a {@link Command}.
+ *
+ * <p>The syntax is that of Go's flag package, which etcd uses: {@code --flag value},
+ * {@code --flag=value}, with one dash or two; a switch is on when given alone or as
+ * {@code --flag=true}; {@code --} ends the flags. A flag given twice counts once, the last time,
+ * unless it is repeatable. A flag on the command line wins over its variable, and an empty
+ * variable counts as unset, as in etcd.
+ *
+ * <p>Parser functions report a bad value by throwing {@link IllegalArgumentException} with the
+ * reason; {@link #parse(Setting, Function)} turns that into a message naming the flag.
+ */
+final class CommandLine {
+
+    /** One value and where it came from ({@code flag --name} or {@code ETCD_NAME}), for messages. */
+    private record Setting(String value, String source) {
+    }
+
+    private final Map<Flag, List<Setting>> settings;
+
+    private CommandLine(Map<Flag, List<Setting>> settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * @param args        the command line, without the program name
+     * @param environment the process environment
+     * @throws UsageException for an unknown flag, a bad value or an inconsistent configuration
+     */
+    static Command parse(List<String> args, Map<String, String> environment) throws UsageException {
+        CommandLine line = new CommandLine(readArguments(args));
+        // Like etcd, help and version are answered before the rest of the configuration is checked.
+        if (line.switchedOn(Flag.HELP)) {
+            return new Command.ShowHelp();
+        }
+        if (line.switchedOn(Flag.VERSION)) {
+            return new Command.ShowVersion();
+        }
+        List<String> warnings = line.addEnvironment(environment);
+        return new Command.Serve(line.serverConfig(), line.logLevel(), warnings);
+    }
+
+    private static Map<Flag, List<Setting>> readArguments(List<String> args) throws UsageException {
+        Map<Flag, List<Setting>> given = new EnumMap<>(Flag.class);
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--")) {
+                if (i + 1 < args.size()) {
+                    throw unexpectedArgument(args.get(i + 1));
+                }
+                break;
+            }
+            if (arg.length() < 2 || arg.charAt(0) != '-') {
+                throw unexpectedArgument(arg);
+            }
+            String body = arg.substring(arg.startsWith("--") ? 2 : 1);
+            if (body.isEmpty() || body.startsWith("-") || body.startsWith("=")) {
+                throw new UsageException("bad flag syntax: " + arg);
+            }
+            int equals = body.indexOf('=');
+            String name = equals < 0 ? body : body.substring(0, equals);
+            Flag flag = Flag.named(name).orElseThrow(() -> new UsageException("unknown flag --" + name));
+            String value;
+            if (equals >= 0) {
+                value = body.substring(equals + 1);
+            } else if (flag.kind() == Flag.Kind.SWITCH) {
+                value = "true";
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new UsageException("flag needs an argument: " + flag.display());
+            }
+            given.computeIfAbsent(flag, f -> new ArrayList<>()).add(new Setting(value, "flag " + flag.display()));
+        }
+        return given;
+    }
+
+    private static UsageException unexpectedArgument(String arg) {
+        return new UsageException("unexpected argument \"" + arg + "\": kvorum takes only flags");
+    }
+
+    /** Takes the variables of flags not given on the command line; returns what to warn about. */
+    private List<String> addEnvironment(Map<String, String> environment) {
+        List<String> warnings = new ArrayList<>();
+        // Sorted, so that warnings come out in the same order every time.
+        new TreeMap<>(environment).forEach((variable, value) -> {
+            if (!Flag.looksLikeFlagVariable(variable)) {
+                return;
+            }
+            Optional<Flag> flag = Flag.forVariable(variable);
+            if (flag.isEmpty()) {
+                warnings.add("unrecognized environment variable " + variable);
+            } else if (value.isEmpty()) {
+                return;
+            } else if (settings.containsKey(flag.get())) {
+                warnings.add("environment variable " + variable + " is ignored: "
+                        + flag.get().display() + " is given on the command line");
+            } else {
+                settings.put(flag.get(), List.of(new Setting(value, variable)));
+            }
+        });
+        return warnings;
+    }
+
+    private ServerConfig serverConfig() throws UsageException {
+        ServerConfig.Builder config = ServerConfig.builder();
+        String name = value(Flag.NAME, CommandLine::nonEmpty).orElse(ServerConfig.DEFAULT_NAME);
+        config.name(name);
+        value(Flag.DATA_DIR, v -> Path.of(nonEmpty(v))).ifPresent(config::dataDir);
+
+        Optional<List<URI>> listenClientUrls = value(Flag.LISTEN_CLIENT_URLS, CommandLine::urls);
+        Optional<List<URI>> advertiseClientUrls = value(Flag.ADVERTISE_CLIENT_URLS, CommandLine::urls);
+        // etcd's rule: advertising the default localhost URL for an explicit listener misleads clients.
+        if (listenClientUrls.isPresent() && advertiseClientUrls.isEmpty()) {
+            throw new UsageException(Flag.ADVERTISE_CLIENT_URLS.display() + " is required when "
+                    + Flag.LISTEN_CLIENT_URLS.display() + " is set explicitly");
+        }
+        listenClientUrls.ifPresent(config::listenClientUrls);
+        advertiseClientUrls.ifPresent(config::advertiseClientUrls);
+        value(Flag.LISTEN_PEER_URLS, CommandLine::urls).ifPresent(config::listenPeerUrls);
+        value(Flag.INITIAL_ADVERTISE_PEER_URLS, CommandLine::urls).ifPresent(config::initialAdvertisePeerUrls);
+
+        // Unset, the builder derives it as name=initial-advertise-peer-urls, which names this member.
+        Optional<Map<String, List<URI>>> initialCluster = value(Flag.INITIAL_CLUSTER, CommandLine::initialCluster);
+        if (initialCluster.isPresent() && !initialCluster.get().containsKey(name)) {
+            throw new UsageException("couldn't find local name \"" + name + "\" in the initial cluster configuration");
+        }
+        initialCluster.ifPresent(config::initialCluster);
+        value(Flag.INITIAL_CLUSTER_TOKEN, Function.identity()).ifPresent(config::initialClusterToken);
+        value(Flag.INITIAL_CLUSTER_STATE, CommandLine::joinsExistingCluster).ifPresent(config::initialClusterExisting);
+
+        value(Flag.MAX_REQUEST_BYTES, v -> positive(v, Long.MAX_VALUE)).ifPresent(config::maxRequestBytes);
+        value(Flag.MAX_TXN_OPS, v -> (int) positive(v, Integer.MAX_VALUE)).ifPresent(config::maxTxnOps);
+
+        value(Flag.BACKEND, CommandLine::nonEmpty).ifPresent(config::backend);
+        config.backendOptions(options(Flag.BACKEND_OPT));
+        value(Flag.CONSENSUS, CommandLine::nonEmpty).ifPresent(config::consensus);
+        config.consensusOptions(options(Flag.CONSENSUS_OPT));
+        return config.build();
+    }
+
+    private LogLevel logLevel() throws UsageException {
+        return value(Flag.LOG_LEVEL, v -> LogLevel.parse(v).orElseThrow(() ->
+                new IllegalArgumentException("must be one of " + LogLevel.names()))).orElse(LogLevel.INFO);
+    }
+
+    private boolean switchedOn(Flag flag) throws UsageException {
+        return value(flag, CommandLine::bool).orElse(false);
+    }
+
+    /** The flag's value (the last one given), converted by {@code parser}. */
+    private <T> Optional<T> value(Flag flag, Function<String, T> parser) throws UsageException {
+        List<Setting> given = settings.getOrDefault(flag, List.of());
+        return given.isEmpty() ? Optional.empty() : Optional.of(parse(given.get(given.size() - 1), parser));
+    }
+
+    /** Every {@code key=value} given to a repeatable option flag; a key given again replaces the earlier value. */
+    private PluginOptions options(Flag flag) throws UsageException {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (Setting setting : settings.getOrDefault(flag, List.of())) {
+            options.putAll(parse(setting, CommandLine::keyValues));
+        }
+        return PluginOptions.of(options);
+    }
+
+    private static <T> T parse(Setting setting, Function<String, T> parser) throws UsageException {
+        try {
+            return parser.apply(setting.value());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("invalid value \"" + setting.value() + "\" for " + setting.source()
+                    + ": " + e.getMessage());
+        }
+    }
+
+    // Parsers. Each throws IllegalArgumentException with the reason a value is refused.
+
+    private static String nonEmpty(String value) {
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        return value;
+    }
+
+    /** Go's strconv.ParseBool, which etcd's boolean flags use. */
+    private static boolean bool(String value) {
+        return switch (value) {
+            case "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
+            default -> throw new IllegalArgumentException("must be true or false");
+        };
+    }
+
+    private static long positive(String value, long max) {
+        long n;
+        try {
+            n = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not an integer", e);
+        }
+        if (n < 1 || n > max) {
+            throw new IllegalArgumentException("must be between 1 and " + max);
+        }
+        return n;
+    }
+
+    private static boolean joinsExistingCluster(String value) {
+        return switch (value) {
+            case "new" -> false;
+            case "existing" -> true;
+            default -> throw new IllegalArgumentException("must be \"new\" or \"existing\"");
+        };
+    }
+
+    /** A comma-separated list of URLs. */
+    private static List<URI> urls(String value) {
+        if (value.isBlank()) {
+            throw new IllegalArgumentException("no URLs given");
+        }
+        List<URI> urls = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            urls.add(url(part.trim()));
+        }
+        return urls;
+    }
+
+    /** One URL, held to etcd's rules for listen and advertise URLs (TLS and unix sockets are not served yet). */
+    private static URI url(String text) {
+        URI url;
+        try {
+            url = new URI(text);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + e.getMessage(), e);
+        }
+        if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+            throw new IllegalArgumentException("URL scheme must be http or https: " + text);
+        }
+        if (url.getHost() == null || url.getPort() < 0) {
+            throw new IllegalArgumentException("URL address does not have the form \"host:port\": " + text);
+        }
+        if (!url.getRawPath().isEmpty() || url.getRawQuery() != null || url.getRawFragment() != null) {
+            throw new IllegalArgumentException("URL must not contain a path: " + text);
+        }
+        return url;
+    }
+
+    /** {@code name=url,name=url}; a name given twice has several peer URLs. */
+    private static Map<String, List<URI>> initialCluster(String value) {
+        Map<String, List<URI>> members = new LinkedHashMap<>();
+        for (String part : value.split(",", -1)) {
+            String entry = part.trim();
+            int equals = entry.indexOf('=');
+            if (equals < 1) {
+                throw new IllegalArgumentException("expected name=url, got \"" + entry + "\"");
+            }
+            members.computeIfAbsent(entry.substring(0, equals), n -> new ArrayList<>())
+                    .add(url(entry.substring(equals + 1).trim()));
+        }
+        return members;
+    }
+
+    /** {@code key=value,key=value}; values may be empty, keys may not. */
+    private static Map<String, String> keyValues(String value) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String part : value.split(",", -1)) {
+            String entry = part.trim();
+            int equals = entry.indexOf('=');
+            if (equals < 1) {
+                throw new IllegalArgumentException("expected key=value, got \"" + entry + "\"");
+            }
+            options.put(entry.substring(0, equals).trim(), entry.substring(equals + 1).trim());
+        }
+        return options;
+    }
+}

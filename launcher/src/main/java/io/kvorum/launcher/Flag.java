@@ -1,0 +1,176 @@
+package io.kvorum.launcher;
+
+import io.kvorum.server.ServerConfig;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Every flag kvorum understands: etcd's, with etcd's names and defaults, and kvorum's own for
+ * choosing plugins. Each configuration flag can also be given as the variable {@link #variable()}.
+ */
+enum Flag {
+    NAME(Section.MEMBER, "name", Kind.VALUE, quoted(ServerConfig.DEFAULT_NAME),
+            "Human-readable name for this member."),
+    DATA_DIR(Section.MEMBER, "data-dir", Kind.VALUE, "'${name}.kvorum'",
+            "Path to the data directory."),
+    LISTEN_CLIENT_URLS(Section.MEMBER, "listen-client-urls", Kind.VALUE, quoted(ServerConfig.DEFAULT_CLIENT_URL),
+            "List of URLs to listen on for client traffic; port 0 picks a free port."),
+    LISTEN_PEER_URLS(Section.MEMBER, "listen-peer-urls", Kind.VALUE, quoted(ServerConfig.DEFAULT_PEER_URL),
+            "List of URLs to listen on for peer traffic."),
+    MAX_REQUEST_BYTES(Section.MEMBER, "max-request-bytes", Kind.VALUE,
+            String.valueOf(ServerConfig.DEFAULT_MAX_REQUEST_BYTES),
+            "Maximum client request size in bytes the server will accept."),
+    MAX_TXN_OPS(Section.MEMBER, "max-txn-ops", Kind.VALUE, String.valueOf(ServerConfig.DEFAULT_MAX_TXN_OPS),
+            "Maximum number of operations permitted in a transaction."),
+
+    ADVERTISE_CLIENT_URLS(Section.CLUSTERING, "advertise-client-urls", Kind.VALUE,
+            quoted(ServerConfig.DEFAULT_CLIENT_URL),
+            "List of this member's client URLs to advertise; required with --listen-client-urls."),
+    INITIAL_ADVERTISE_PEER_URLS(Section.CLUSTERING, "initial-advertise-peer-urls", Kind.VALUE,
+            quoted(ServerConfig.DEFAULT_PEER_URL),
+            "List of this member's peer URLs to advertise to the rest of the cluster."),
+    INITIAL_CLUSTER(Section.CLUSTERING, "initial-cluster", Kind.VALUE, "'${name}=${initial-advertise-peer-urls}'",
+            "Initial cluster configuration for bootstrapping, as name=url pairs; must name this member."),
+    INITIAL_CLUSTER_STATE(Section.CLUSTERING, "initial-cluster-state", Kind.VALUE, "'new'",
+            "Initial cluster state ('new' or 'existing')."),
+    INITIAL_CLUSTER_TOKEN(Section.CLUSTERING, "initial-cluster-token", Kind.VALUE,
+            quoted(ServerConfig.DEFAULT_CLUSTER_TOKEN),
+            "Initial cluster token for the cluster during bootstrap."),
+
+    LOG_LEVEL(Section.LOGGING, "log-level", Kind.VALUE, quoted(LogLevel.INFO.flagValue()),
+            "Log level: " + LogLevel.names() + ". Logs go to standard error."),
+
+    BACKEND(Section.PLUGINS, "backend", Kind.VALUE, quoted(ServerConfig.DEFAULT_BACKEND),
+            "Storage backend plugin, by name."),
+    BACKEND_OPT(Section.PLUGINS, "backend-opt", Kind.REPEATABLE, "''",
+            "Option for the backend plugin, key=value; repeat the flag or separate with commas."),
+    CONSENSUS(Section.PLUGINS, "consensus", Kind.VALUE, quoted(ServerConfig.DEFAULT_CONSENSUS),
+            "Consensus plugin, by name."),
+    CONSENSUS_OPT(Section.PLUGINS, "consensus-opt", Kind.REPEATABLE, "''",
+            "Option for the consensus plugin, key=value; repeat the flag or separate with commas."),
+
+    VERSION(Section.GENERAL, "version", Kind.SWITCH, "false",
+            "Print the version and exit."),
+    HELP(Section.GENERAL, "help", Kind.SWITCH, "false",
+            "Show this help and exit (also -h).");
+
+    /** How a flag takes its value. */
+    enum Kind {
+        /** Takes one value; given twice, the last one counts. */
+        VALUE,
+        /** Takes a value each time it is given; all of them count. */
+        REPEATABLE,
+        /** A boolean: {@code --flag} alone means true, or {@code --flag=true|false}. */
+        SWITCH
+    }
+
+    /** The groups of {@code --help}, in etcd's order. */
+    enum Section {
+        MEMBER("Member"), CLUSTERING("Clustering"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
+
+        private final String title;
+
+        Section(String title) {
+            this.title = title;
+        }
+    }
+
+    private static final String VARIABLE_PREFIX = "ETCD_";
+
+    private static final Map<String, Flag> BY_NAME = Stream.concat(
+                    Arrays.stream(values()).map(f -> Map.entry(f.flagName, f)),
+                    Stream.of(Map.entry("h", HELP)))
+            .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+
+    private static final Map<String, Flag> BY_VARIABLE = Arrays.stream(values())
+            .filter(Flag::readsEnvironment)
+            .collect(Collectors.toUnmodifiableMap(Flag::variable, Function.identity()));
+
+    private final Section section;
+    private final String flagName;
+    private final Kind kind;
+    private final String defaultText;
+    private final String usage;
+
+    Flag(Section section, String flagName, Kind kind, String defaultText, String usage) {
+        this.section = section;
+        this.flagName = flagName;
+        this.kind = kind;
+        this.defaultText = defaultText;
+        this.usage = usage;
+    }
+
+    /** The flag called {@code name} (without dashes), if there is one. */
+    static Optional<Flag> named(String name) {
+        return Optional.ofNullable(BY_NAME.get(name));
+    }
+
+    /** The configuration flag read from the environment variable {@code variable}, if any. */
+    static Optional<Flag> forVariable(String variable) {
+        return Optional.ofNullable(BY_VARIABLE.get(variable));
+    }
+
+    /** Whether {@code variable} is in the namespace of kvorum's (etcd's) variables. */
+    static boolean looksLikeFlagVariable(String variable) {
+        return variable.startsWith(VARIABLE_PREFIX);
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    /** The flag as written on a command line, e.g. {@code --data-dir}. */
+    String display() {
+        return "--" + flagName;
+    }
+
+    /**
+     * Configuration flags can come from the environment; {@code --help} and {@code --version} are
+     * actions, and a stray {@code ETCD_VERSION} (common in container images) must not trigger one.
+     */
+    boolean readsEnvironment() {
+        return kind != Kind.SWITCH;
+    }
+
+    /** etcd's rule: {@code --foo-bar} is {@code ETCD_FOO_BAR}. */
+    String variable() {
+        return VARIABLE_PREFIX + flagName.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /** What {@code kvorum --help} prints: every flag with its default and its variable. */
+    static String helpText() {
+        StringBuilder out = new StringBuilder()
+                .append("Usage:\n\n")
+                .append("  kvorum [flags]\n")
+                .append("    Start a kvorum member.\n\n")
+                .append("  kvorum --version\n")
+                .append("    Show the version of kvorum.\n\n")
+                .append("  kvorum -h | --help\n")
+                .append("    Show this help.\n\n")
+                .append("Flags are written --flag value, --flag=value or -flag value. Every flag except\n")
+                .append("--help and --version can also be set by its environment variable; a flag on the\n")
+                .append("command line wins over the variable. URL lists are comma-separated.\n");
+        for (Section section : Section.values()) {
+            out.append('\n').append(section.title).append(":\n\n");
+            for (Flag flag : values()) {
+                if (flag.section == section) {
+                    out.append("  ").append(flag.display()).append(' ').append(flag.defaultText).append('\n')
+                            .append("      ").append(flag.usage).append('\n');
+                    if (flag.readsEnvironment()) {
+                        out.append("      env ").append(flag.variable()).append('\n');
+                    }
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    private static String quoted(Object defaultValue) {
+        return "'" + defaultValue + "'";
+    }
+}

@@ -1,0 +1,149 @@
+package io.kvorum.launcher;
+
+import io.kvorum.server.KvorumServer;
+import io.kvorum.server.ServerConfig;
+import java.net.URI;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * {@code kvorum}: reads the command line, starts one member, serves until SIGTERM or SIGINT.
+ *
+ * <p>For each client URL served, one line {@code kvorum: serving client requests on <url>} goes
+ * to standard output, whatever the log level, with the port actually bound: scripts and tests
+ * wait for it. Logs go to standard error.
+ *
+ * <p>Exit codes: {@value #EXIT_OK} after {@code --help}, {@code --version} or a clean stop on a
+ * signal; {@value #EXIT_START_FAILED} when the member fails to start (unknown plugin, port in use,
+ * unreadable data); {@value #EXIT_USAGE} for a usage error (unknown flag, bad value, inconsistent
+ * flags). etcd exits 2 on flag syntax errors and 1 on its other configuration errors; kvorum exits
+ * 2 for every error found before starting, so that a script can tell "fix the command line" from
+ * "failed to start".
+ */
+public final class Main {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_START_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        // Exit explicitly: a library may leave a non-daemon thread behind after the member closed.
+        System.exit(run(List.of(args)));
+    }
+
+    private static int run(List<String> args) {
+        Command command;
+        try {
+            command = CommandLine.parse(args, System.getenv());
+        } catch (UsageException e) {
+            System.err.println("kvorum: " + e.getMessage());
+            System.err.println("Run 'kvorum --help' to see the flags.");
+            return EXIT_USAGE;
+        }
+        if (command instanceof Command.ShowHelp) {
+            System.out.print(Flag.helpText());
+            return EXIT_OK;
+        }
+        if (command instanceof Command.ShowVersion) {
+            System.out.print(Version.text());
+            return EXIT_OK;
+        }
+        return serve((Command.Serve) command);
+    }
+
+    private static int serve(Command.Serve command) {
+        configureLogging(command.logLevel());
+        Logger log = LoggerFactory.getLogger(Main.class);
+        command.warnings().forEach(log::warn);
+
+        CountDownLatch stop = new CountDownLatch(1);
+        stopOnSignals(stop, log);
+
+        ServerConfig config = command.config();
+        log.info("starting kvorum {} as member {}: data dir {}, backend {} {}, consensus {} {}",
+                Version.projectVersion(), config.name(), config.dataDir(),
+                config.backend(), config.backendOptions(), config.consensus(), config.consensusOptions());
+        KvorumServer server = null;
+        try {
+            // Looks up the --backend and --consensus plugins; an unknown name fails here, listing what is installed.
+            server = KvorumServer.builder().config(config).build();
+            server.start();
+        } catch (Exception | LinkageError e) {
+            if (server != null) {
+                server.close();
+            }
+            log.debug("start failed", e);
+            System.err.println("kvorum: " + describe(e));
+            return EXIT_START_FAILED;
+        }
+        // For exits that do not go through the signal handlers (SIGHUP, a JVM started with -Xrs).
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "kvorum-shutdown"));
+
+        for (URI url : server.clientUrls()) {
+            System.out.println("kvorum: serving client requests on " + url);
+        }
+        System.out.flush();
+
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            // Nothing interrupts the main thread but a request to stop: do so.
+            Thread.currentThread().interrupt();
+        }
+        log.info("stopping member {}", config.name());
+        server.close();
+        return EXIT_OK;
+    }
+
+    /**
+     * Sets slf4j-simple's properties. It reads them once, when the first logger is created, so
+     * this must run before anything asks for a logger. Properties given with -D (through
+     * {@code KVORUM_JAVA_OPTS}) win, except the level, which is what {@code --log-level} is for.
+     */
+    private static void configureLogging(LogLevel level) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level.simpleLoggerLevel());
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
+    }
+
+    /**
+     * Counts {@code stop} down on SIGTERM and SIGINT. The JVM's own handlers would run the shutdown
+     * hooks and exit with 143 or 130; handling the signals here lets the member stop in order and
+     * the process exit 0. A second signal while stopping gives up on a clean stop.
+     */
+    private static void stopOnSignals(CountDownLatch stop, Logger log) {
+        for (String name : List.of("TERM", "INT")) {
+            try {
+                Signal.handle(new Signal(name), signal -> {
+                    if (stop.getCount() == 0) {
+                        Runtime.getRuntime().halt(128 + signal.getNumber());
+                    }
+                    stop.countDown();
+                });
+            } catch (IllegalArgumentException e) {
+                // The JVM keeps the signal for itself (-Xrs); the shutdown hook still closes the member.
+                log.debug("cannot handle SIG{}", name, e);
+            }
+        }
+    }
+
+    /** One line for the user; the stack trace is logged at debug level. */
+    private static String describe(Throwable e) {
+        // A LinkageError's message is only a class name: keep its type.
+        return e instanceof LinkageError ? e.toString() : Objects.requireNonNullElse(e.getMessage(), e.toString());
+    }
+}

@@ -1,0 +1,441 @@
+package io.kvorum.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kvorum.server.ServerConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class CommandLineTest {
+
+    private static final Map<String, String> NO_VARIABLES = Map.of();
+
+    private static Command.Serve serve(Map<String, String> environment, String... args) throws UsageException {
+        return assertInstanceOf(Command.Serve.class, CommandLine.parse(List.of(args), environment));
+    }
+
+    private static ServerConfig config(String... args) throws UsageException {
+        return serve(NO_VARIABLES, args).config();
+    }
+
+    private static String usageError(Map<String, String> environment, String... args) {
+        return assertThrows(UsageException.class, () -> CommandLine.parse(List.of(args), environment)).getMessage();
+    }
+
+    private static String usageError(String... args) {
+        return usageError(NO_VARIABLES, args);
+    }
+
+    private static List<URI> urls(String... urls) {
+        return Arrays.stream(urls).map(URI::create).toList();
+    }
+
+    @Nested
+    class Defaults {
+
+        @Test
+        void withNoFlagsTheDefaultsAreEtcds() throws UsageException {
+            Command.Serve serve = serve(NO_VARIABLES);
+            ServerConfig config = serve.config();
+
+            assertEquals("default", config.name());
+            assertEquals(Path.of("default.kvorum"), config.dataDir());
+            assertEquals(urls("http://localhost:2379"), config.listenClientUrls());
+            assertEquals(urls("http://localhost:2379"), config.advertiseClientUrls());
+            assertEquals(urls("http://localhost:2380"), config.listenPeerUrls());
+            assertEquals(urls("http://localhost:2380"), config.initialAdvertisePeerUrls());
+            assertEquals(Map.of("default", urls("http://localhost:2380")), config.initialCluster());
+            assertEquals("etcd-cluster", config.initialClusterToken());
+            assertFalse(config.initialClusterExisting());
+            assertEquals(1_572_864L, config.maxRequestBytes());
+            assertEquals(128, config.maxTxnOps());
+            assertEquals("rocksdb", config.backend());
+            assertEquals(Map.of(), config.backendOptions().asMap());
+            assertEquals("standalone", config.consensus());
+            assertEquals(Map.of(), config.consensusOptions().asMap());
+            assertEquals(LogLevel.INFO, serve.logLevel());
+            assertEquals(List.of(), serve.warnings());
+        }
+
+        @Test
+        void theDataDirectoryIsNamedAfterTheMember() throws UsageException {
+            assertEquals(Path.of("infra1.kvorum"), config("--name", "infra1").dataDir());
+        }
+
+        @Test
+        void theInitialClusterIsThisMemberAtItsAdvertisedPeerUrls() throws UsageException {
+            ServerConfig config = config("--name", "infra1",
+                    "--initial-advertise-peer-urls", "http://10.0.0.1:2380,http://10.0.0.2:2380");
+
+            assertEquals(Map.of("infra1", urls("http://10.0.0.1:2380", "http://10.0.0.2:2380")),
+                    config.initialCluster());
+        }
+    }
+
+    @Nested
+    class FlagForms {
+
+        @Test
+        void aValueMayFollowTheFlagOrAnEqualsSignWithOneDashOrTwo() throws UsageException {
+            for (List<String> args : List.of(
+                    List.of("--name", "infra1"), List.of("--name=infra1"),
+                    List.of("-name", "infra1"), List.of("-name=infra1"))) {
+                Command.Serve serve = assertInstanceOf(Command.Serve.class, CommandLine.parse(args, NO_VARIABLES));
+                assertEquals("infra1", serve.config().name(), args.toString());
+            }
+        }
+
+        @Test
+        void aValueMayContainEqualsSigns() throws UsageException {
+            assertEquals(Map.of("infra1", urls("http://a:2380")),
+                    config("--name=infra1", "--initial-cluster=infra1=http://a:2380").initialCluster());
+        }
+
+        @Test
+        void aFlagGivenTwiceTakesTheLastValue() throws UsageException {
+            assertEquals(64, config("--max-txn-ops", "32", "--max-txn-ops=64").maxTxnOps());
+        }
+
+        @Test
+        void aSwitchIsOnAloneOrWithTrue() throws UsageException {
+            for (String arg : List.of("--version", "-version", "--version=true", "--version=1", "-version=T")) {
+                assertInstanceOf(Command.ShowVersion.class, CommandLine.parse(List.of(arg), NO_VARIABLES), arg);
+            }
+            assertInstanceOf(Command.Serve.class, CommandLine.parse(List.of("--version=false"), NO_VARIABLES));
+        }
+
+        @Test
+        void helpHasShortAndLongForms() throws UsageException {
+            for (String arg : List.of("-h", "--h", "-help", "--help")) {
+                assertInstanceOf(Command.ShowHelp.class, CommandLine.parse(List.of(arg), NO_VARIABLES), arg);
+            }
+        }
+
+        @Test
+        void helpAndVersionAreAnsweredBeforeValuesAreChecked() throws UsageException {
+            assertInstanceOf(Command.ShowVersion.class,
+                    CommandLine.parse(List.of("--max-txn-ops", "many", "--version"), NO_VARIABLES));
+        }
+
+        @Test
+        void aDoubleDashEndsTheFlags() throws UsageException {
+            assertEquals("infra1", config("--name", "infra1", "--").name());
+        }
+
+        @Test
+        void aValueIsTakenAsGivenEvenIfItStartsWithADash() throws UsageException {
+            assertEquals("-x", config("--name", "-x").name());
+        }
+    }
+
+    @Nested
+    class UsageErrors {
+
+        @Test
+        void anUnknownFlagIsNamed() {
+            assertEquals("unknown flag --foo", usageError("--foo"));
+            assertEquals("unknown flag --foo", usageError("-foo=bar"));
+        }
+
+        @Test
+        void aFlagWithoutItsValueIsNamed() {
+            assertEquals("flag needs an argument: --name", usageError("--name"));
+        }
+
+        @Test
+        void argumentsThatAreNotFlagsAreRefused() {
+            assertEquals("unexpected argument \"serve\": kvorum takes only flags", usageError("serve"));
+            assertEquals("unexpected argument \"x\": kvorum takes only flags", usageError("--", "x"));
+        }
+
+        @Test
+        void threeDashesAreBadSyntax() {
+            assertEquals("bad flag syntax: ---name", usageError("---name", "x"));
+        }
+
+        @Test
+        void aBadNumberNamesTheFlag() {
+            assertEquals("invalid value \"x\" for flag --max-txn-ops: not an integer",
+                    usageError("--max-txn-ops", "x"));
+            assertEquals("invalid value \"0\" for flag --max-txn-ops: must be between 1 and 2147483647",
+                    usageError("--max-txn-ops=0"));
+            assertEquals("invalid value \"-1\" for flag --max-request-bytes: must be between 1 and 9223372036854775807",
+                    usageError("--max-request-bytes", "-1"));
+        }
+
+        @Test
+        void aBadSwitchValueNamesTheFlag() {
+            assertEquals("invalid value \"maybe\" for flag --version: must be true or false",
+                    usageError("--version=maybe"));
+        }
+
+        @Test
+        void anUnknownLogLevelListsTheLevels() {
+            assertEquals("invalid value \"verbose\" for flag --log-level: "
+                    + "must be one of debug, info, warn, error, panic, fatal", usageError("--log-level", "verbose"));
+        }
+
+        @Test
+        void theClusterStateIsNewOrExisting() throws UsageException {
+            assertTrue(config("--initial-cluster-state", "existing").initialClusterExisting());
+            assertFalse(config("--initial-cluster-state", "new").initialClusterExisting());
+            assertEquals("invalid value \"old\" for flag --initial-cluster-state: must be \"new\" or \"existing\"",
+                    usageError("--initial-cluster-state", "old"));
+        }
+
+        @Test
+        void namesMustNotBeEmpty() {
+            assertEquals("invalid value \"\" for flag --name: must not be empty", usageError("--name="));
+            assertEquals("invalid value \"\" for flag --backend: must not be empty", usageError("--backend", ""));
+        }
+    }
+
+    @Nested
+    class Urls {
+
+        @Test
+        void listsAreCommaSeparatedAndKeepTheirOrder() throws UsageException {
+            ServerConfig config = config(
+                    "--listen-client-urls", "http://127.0.0.1:2379, https://10.0.0.1:0",
+                    "--advertise-client-urls", "http://10.0.0.1:2379");
+
+            assertEquals(urls("http://127.0.0.1:2379", "https://10.0.0.1:0"), config.listenClientUrls());
+            assertEquals(urls("http://10.0.0.1:2379"), config.advertiseClientUrls());
+        }
+
+        @Test
+        void peerUrlsAreRead() throws UsageException {
+            ServerConfig config = config("--listen-peer-urls", "http://[::1]:2380",
+                    "--initial-advertise-peer-urls", "http://[::1]:2380");
+
+            assertEquals(urls("http://[::1]:2380"), config.listenPeerUrls());
+            assertEquals(urls("http://[::1]:2380"), config.initialAdvertisePeerUrls());
+        }
+
+        @Test
+        void onlyHttpAndHttpsAreServed() {
+            assertEquals("invalid value \"unix://kvorum.sock\" for flag --listen-peer-urls: "
+                            + "URL scheme must be http or https: unix://kvorum.sock",
+                    usageError("--listen-peer-urls", "unix://kvorum.sock"));
+            assertEquals("invalid value \"http://a:1,ftp://b:2\" for flag --advertise-client-urls: "
+                            + "URL scheme must be http or https: ftp://b:2",
+                    usageError("--advertise-client-urls", "http://a:1,ftp://b:2"));
+        }
+
+        @Test
+        void aUrlNeedsHostAndPortAndNoPath() {
+            assertEquals("invalid value \"http://localhost\" for flag --initial-advertise-peer-urls: "
+                            + "URL address does not have the form \"host:port\": http://localhost",
+                    usageError("--initial-advertise-peer-urls", "http://localhost"));
+            assertEquals("invalid value \"http://localhost:2380/raft\" for flag --listen-peer-urls: "
+                            + "URL must not contain a path: http://localhost:2380/raft",
+                    usageError("--listen-peer-urls", "http://localhost:2380/raft"));
+            assertTrue(usageError("--listen-peer-urls", "http://local host:2380")
+                    .startsWith("invalid value \"http://local host:2380\" for flag --listen-peer-urls: not a URL"));
+            assertEquals("invalid value \"\" for flag --listen-peer-urls: no URLs given",
+                    usageError("--listen-peer-urls="));
+        }
+
+        @Test
+        void listeningForClientsExplicitlyRequiresAdvertisingToo() {
+            assertEquals("--advertise-client-urls is required when --listen-client-urls is set explicitly",
+                    usageError("--listen-client-urls", "http://127.0.0.1:0"));
+            assertEquals("--advertise-client-urls is required when --listen-client-urls is set explicitly",
+                    usageError(Map.of("ETCD_LISTEN_CLIENT_URLS", "http://127.0.0.1:0")));
+        }
+    }
+
+    @Nested
+    class InitialCluster {
+
+        @Test
+        void membersMayHaveSeveralPeerUrls() throws UsageException {
+            ServerConfig config = config("--name", "infra1", "--initial-cluster",
+                    "infra1=http://a:2380,infra2=http://b:2380,infra1=http://c:2380");
+
+            assertEquals(Map.of("infra1", urls("http://a:2380", "http://c:2380"), "infra2", urls("http://b:2380")),
+                    config.initialCluster());
+            assertEquals(List.of("infra1", "infra2"), List.copyOf(config.initialCluster().keySet()));
+        }
+
+        @Test
+        void itMustNameThisMember() {
+            assertEquals("couldn't find local name \"infra3\" in the initial cluster configuration",
+                    usageError("--name", "infra3", "--initial-cluster", "infra1=http://a:2380,infra2=http://b:2380"));
+            assertEquals("couldn't find local name \"default\" in the initial cluster configuration",
+                    usageError("--initial-cluster", "infra1=http://a:2380"));
+        }
+
+        @Test
+        void eachEntryIsNameEqualsUrl() {
+            assertEquals("invalid value \"infra1=http://a:2380,http://b:2380\" for flag --initial-cluster: "
+                            + "expected name=url, got \"http://b:2380\"",
+                    usageError("--initial-cluster", "infra1=http://a:2380,http://b:2380"));
+            assertEquals("invalid value \"default=a:2380\" for flag --initial-cluster: "
+                            + "URL scheme must be http or https: a:2380",
+                    usageError("--initial-cluster", "default=a:2380"));
+        }
+
+        @Test
+        void tokenIsRead() throws UsageException {
+            assertEquals("cluster-b", config("--initial-cluster-token", "cluster-b").initialClusterToken());
+        }
+    }
+
+    @Nested
+    class Environment {
+
+        @Test
+        void everyConfigurationFlagHasItsVariable() throws UsageException {
+            Command.Serve serve = serve(Map.ofEntries(
+                    Map.entry("ETCD_NAME", "infra1"),
+                    Map.entry("ETCD_DATA_DIR", "/var/lib/kvorum"),
+                    Map.entry("ETCD_LISTEN_CLIENT_URLS", "http://127.0.0.1:0"),
+                    Map.entry("ETCD_ADVERTISE_CLIENT_URLS", "http://127.0.0.1:2379"),
+                    Map.entry("ETCD_LISTEN_PEER_URLS", "http://127.0.0.1:2381"),
+                    Map.entry("ETCD_INITIAL_ADVERTISE_PEER_URLS", "http://127.0.0.1:2381"),
+                    Map.entry("ETCD_INITIAL_CLUSTER", "infra1=http://127.0.0.1:2381"),
+                    Map.entry("ETCD_INITIAL_CLUSTER_TOKEN", "t"),
+                    Map.entry("ETCD_INITIAL_CLUSTER_STATE", "existing"),
+                    Map.entry("ETCD_MAX_REQUEST_BYTES", "1024"),
+                    Map.entry("ETCD_MAX_TXN_OPS", "16"),
+                    Map.entry("ETCD_LOG_LEVEL", "warn"),
+                    Map.entry("ETCD_BACKEND", "memory"),
+                    Map.entry("ETCD_BACKEND_OPT", "cache-mb=64,sync=false"),
+                    Map.entry("ETCD_CONSENSUS", "raft"),
+                    Map.entry("ETCD_CONSENSUS_OPT", "tick-ms=100")));
+            ServerConfig config = serve.config();
+
+            assertEquals("infra1", config.name());
+            assertEquals(Path.of("/var/lib/kvorum"), config.dataDir());
+            assertEquals(urls("http://127.0.0.1:0"), config.listenClientUrls());
+            assertEquals(urls("http://127.0.0.1:2379"), config.advertiseClientUrls());
+            assertEquals(urls("http://127.0.0.1:2381"), config.listenPeerUrls());
+            assertEquals(urls("http://127.0.0.1:2381"), config.initialAdvertisePeerUrls());
+            assertEquals(Map.of("infra1", urls("http://127.0.0.1:2381")), config.initialCluster());
+            assertEquals("t", config.initialClusterToken());
+            assertTrue(config.initialClusterExisting());
+            assertEquals(1024, config.maxRequestBytes());
+            assertEquals(16, config.maxTxnOps());
+            assertEquals(LogLevel.WARN, serve.logLevel());
+            assertEquals("memory", config.backend());
+            assertEquals(Map.of("cache-mb", "64", "sync", "false"), config.backendOptions().asMap());
+            assertEquals("raft", config.consensus());
+            assertEquals(Map.of("tick-ms", "100"), config.consensusOptions().asMap());
+            assertEquals(List.of(), serve.warnings());
+        }
+
+        @Test
+        void theCommandLineWinsOverTheVariableWithAWarning() throws UsageException {
+            Command.Serve serve = serve(Map.of("ETCD_NAME", "from-env", "ETCD_MAX_TXN_OPS", "16"),
+                    "--name", "from-flag");
+
+            assertEquals("from-flag", serve.config().name());
+            assertEquals(16, serve.config().maxTxnOps());
+            assertEquals(List.of("environment variable ETCD_NAME is ignored: --name is given on the command line"),
+                    serve.warnings());
+        }
+
+        @Test
+        void anEmptyVariableIsUnset() throws UsageException {
+            assertEquals("default", serve(Map.of("ETCD_NAME", "")).config().name());
+        }
+
+        @Test
+        void unknownEtcdVariablesAreOnlyWarnedAbout() throws UsageException {
+            Command.Serve serve = serve(Map.of(
+                    "ETCD_HEARTBEAT_INTERVAL", "100", "ETCD_FOO", "", "ETCDCTL_API", "3", "PATH", "/bin"));
+
+            assertEquals(List.of("unrecognized environment variable ETCD_FOO",
+                    "unrecognized environment variable ETCD_HEARTBEAT_INTERVAL"), serve.warnings());
+        }
+
+        @Test
+        void helpAndVersionAreNotReadFromTheEnvironment() throws UsageException {
+            Command.Serve serve = serve(Map.of("ETCD_VERSION", "3.5.17", "ETCD_HELP", "true"));
+
+            assertEquals(List.of("unrecognized environment variable ETCD_HELP",
+                    "unrecognized environment variable ETCD_VERSION"), serve.warnings());
+        }
+
+        @Test
+        void aBadValueNamesTheVariable() {
+            assertEquals("invalid value \"lots\" for ETCD_MAX_TXN_OPS: not an integer",
+                    usageError(Map.of("ETCD_MAX_TXN_OPS", "lots")));
+        }
+    }
+
+    @Nested
+    class Plugins {
+
+        @Test
+        void backendAndConsensusAreChosenByName() throws UsageException {
+            ServerConfig config = config("--backend", "sqlite", "--consensus=raft");
+
+            assertEquals("sqlite", config.backend());
+            assertEquals("raft", config.consensus());
+        }
+
+        @Test
+        void optionFlagsRepeatAndTakeCommaSeparatedPairs() throws UsageException {
+            ServerConfig config = config(
+                    "--backend-opt", "cache-mb=64", "--backend-opt=sync=false,path=/a=b",
+                    "--consensus-opt", "tick-ms=100");
+
+            assertEquals(Map.of("cache-mb", "64", "sync", "false", "path", "/a=b"), config.backendOptions().asMap());
+            assertEquals(Map.of("tick-ms", "100"), config.consensusOptions().asMap());
+        }
+
+        @Test
+        void aLaterOptionReplacesAnEarlierOneAndValuesMayBeEmpty() throws UsageException {
+            ServerConfig config = config("--backend-opt", "cache-mb=64,label=", "--backend-opt", "cache-mb=128");
+
+            assertEquals(Map.of("cache-mb", "128", "label", ""), config.backendOptions().asMap());
+        }
+
+        @Test
+        void optionsOnTheCommandLineReplaceTheVariable() throws UsageException {
+            Command.Serve serve = serve(Map.of("ETCD_BACKEND_OPT", "a=1,b=2"), "--backend-opt", "c=3");
+
+            assertEquals(Map.of("c", "3"), serve.config().backendOptions().asMap());
+            assertEquals(1, serve.warnings().size());
+        }
+
+        @Test
+        void anOptionWithoutKeyIsRefused() {
+            assertEquals("invalid value \"cache-mb\" for flag --backend-opt: expected key=value, got \"cache-mb\"",
+                    usageError("--backend-opt", "cache-mb"));
+            assertEquals("invalid value \"=1\" for flag --consensus-opt: expected key=value, got \"=1\"",
+                    usageError("--consensus-opt", "=1"));
+            assertEquals("invalid value \"a=1,,b=2\" for ETCD_BACKEND_OPT: expected key=value, got \"\"",
+                    usageError(Map.of("ETCD_BACKEND_OPT", "a=1,,b=2")));
+        }
+    }
+
+    @Nested
+    class Logging {
+
+        @Test
+        void everyEtcdLevelIsAccepted() throws UsageException {
+            for (LogLevel level : LogLevel.values()) {
+                assertEquals(level, serve(NO_VARIABLES, "--log-level", level.flagValue()).logLevel());
+            }
+        }
+
+        @Test
+        void levelsAboveErrorStillLogErrors() {
+            assertEquals("debug", LogLevel.DEBUG.simpleLoggerLevel());
+            assertEquals("error", LogLevel.PANIC.simpleLoggerLevel());
+            assertEquals("error", LogLevel.FATAL.simpleLoggerLevel());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.kvorum.server;
+
+import io.kvorum.spi.backend.BackendProvider;
+import io.kvorum.spi.consensus.ConsensusProvider;
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One kvorum member: the embedding API. Build it, {@link #start()} it, {@link #close()} it.
+ *
+ * <pre>{@code
+ * try (KvorumServer server = KvorumServer.builder()
+ *         .config(ServerConfig.builder().dataDir(dir).listenClientUrls(List.of(URI.create("http://127.0.0.1:0"))).build())
+ *         .build()) {
+ *     server.start();
+ *     URI endpoint = server.clientUrls().get(0);
+ * }
+ * }</pre>
+ *
+ * <p>Plugins not given as instances are looked up by the names in the config through
+ * {@link java.util.ServiceLoader}; an unknown name fails {@link Builder#build()} with the list of
+ * installed plugins of that kind.
+ */
+public final class KvorumServer implements AutoCloseable {
+
+    private final ServerConfig config;
+    private final BackendProvider backendProvider;
+    private final ConsensusProvider consensusProvider;
+    private volatile ServerRuntime member;
+
+    private KvorumServer(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider) {
+        this.config = config;
+        this.backendProvider = backendProvider;
+        this.consensusProvider = consensusProvider;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Opens the data, recovers, and starts serving clients. */
+    public synchronized void start() throws IOException {
+        if (member != null) {
+            throw new IllegalStateException("already started");
+        }
+        member = ServerRuntime.start(config, backendProvider, consensusProvider);
+    }
+
+    /** The client URLs being served, with the ports actually bound. Empty before {@link #start()}. */
+    public List<URI> clientUrls() {
+        ServerRuntime m = member;
+        return m == null ? List.of() : m.clientUrls();
+    }
+
+    /** Stops serving and closes the data. Idempotent. */
+    @Override
+    public synchronized void close() {
+        ServerRuntime m = member;
+        if (m != null) {
+            m.close();
+        }
+    }
+
+    /** Builds a {@link KvorumServer}. */
+    public static final class Builder {
+        private ServerConfig config;
+        private BackendProvider backend;
+        private ConsensusProvider consensus;
+
+        private Builder() {
+        }
+
+        public Builder config(ServerConfig config) {
+            this.config = Objects.requireNonNull(config);
+            return this;
+        }
+
+        /** Uses this backend instead of looking up {@link ServerConfig#backend()}. */
+        public Builder backend(BackendProvider backend) {
+            this.backend = Objects.requireNonNull(backend);
+            return this;
+        }
+
+        /** Uses this consensus instead of looking up {@link ServerConfig#consensus()}. */
+        public Builder consensus(ConsensusProvider consensus) {
+            this.consensus = Objects.requireNonNull(consensus);
+            return this;
+        }
+
+        public KvorumServer build() {
+            ServerConfig c = config != null ? config : ServerConfig.builder().build();
+            BackendProvider b = Optional.ofNullable(backend)
+                    .orElseGet(() -> Plugins.find(BackendProvider.class, "backend", c.backend()));
+            ConsensusProvider s = Optional.ofNullable(consensus)
+                    .orElseGet(() -> Plugins.find(ConsensusProvider.class, "consensus", c.consensus()));
+            return new KvorumServer(c, b, s);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.kvorum.server;
+
+import io.kvorum.spi.plugin.PluginOptions;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a member is started with, in etcd's terms. Built once (by the launcher from flags,
+ * {@code ETCD_*} variables and the config file, or by an embedding application) and validated.
+ *
+ * @param name                     {@code --name}
+ * @param dataDir                  {@code --data-dir}
+ * @param listenClientUrls         {@code --listen-client-urls}; port 0 binds any free port
+ * @param advertiseClientUrls      {@code --advertise-client-urls}; port 0 takes the bound port of the first listener
+ * @param listenPeerUrls           {@code --listen-peer-urls}
+ * @param initialAdvertisePeerUrls {@code --initial-advertise-peer-urls}
+ * @param initialCluster           {@code --initial-cluster}: member name to its peer URLs, in the order given
+ * @param initialClusterToken      {@code --initial-cluster-token}
+ * @param initialClusterExisting   {@code --initial-cluster-state existing}
+ * @param maxRequestBytes          {@code --max-request-bytes}
+ * @param maxTxnOps                {@code --max-txn-ops}
+ * @param backend                  {@code --backend}: the name of the backend plugin
+ * @param backendOptions           options for the backend plugin
+ * @param consensus                {@code --consensus}: the name of the consensus plugin
+ * @param consensusOptions         options for the consensus plugin
+ */
+public record ServerConfig(
+        String name,
+        Path dataDir,
+        List<URI> listenClientUrls,
+        List<URI> advertiseClientUrls,
+        List<URI> listenPeerUrls,
+        List<URI> initialAdvertisePeerUrls,
+        Map<String, List<URI>> initialCluster,
+        String initialClusterToken,
+        boolean initialClusterExisting,
+        long maxRequestBytes,
+        int maxTxnOps,
+        String backend,
+        PluginOptions backendOptions,
+        String consensus,
+        PluginOptions consensusOptions) {
+
+    public static final String DEFAULT_NAME = "default";
+    public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
+    public static final URI DEFAULT_PEER_URL = URI.create("http://localhost:2380");
+    public static final String DEFAULT_CLUSTER_TOKEN = "etcd-cluster";
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 1_572_864L;
+    public static final int DEFAULT_MAX_TXN_OPS = 128;
+    public static final String DEFAULT_BACKEND = "rocksdb";
+    public static final String DEFAULT_CONSENSUS = "standalone";
+
+    public ServerConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(dataDir, "dataDir");
+        listenClientUrls = List.copyOf(listenClientUrls);
+        advertiseClientUrls = List.copyOf(advertiseClientUrls);
+        listenPeerUrls = List.copyOf(listenPeerUrls);
+        initialAdvertisePeerUrls = List.copyOf(initialAdvertisePeerUrls);
+        Map<String, List<URI>> cluster = new LinkedHashMap<>();
+        initialCluster.forEach((k, v) -> cluster.put(k, List.copyOf(v)));
+        initialCluster = java.util.Collections.unmodifiableMap(cluster);
+        Objects.requireNonNull(initialClusterToken, "initialClusterToken");
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(backendOptions, "backendOptions");
+        Objects.requireNonNull(consensus, "consensus");
+        Objects.requireNonNull(consensusOptions, "consensusOptions");
+        if (maxRequestBytes <= 0) {
+            throw new IllegalArgumentException("--max-request-bytes must be positive, got " + maxRequestBytes);
+        }
+        if (maxTxnOps <= 0) {
+            throw new IllegalArgumentException("--max-txn-ops must be positive, got " + maxTxnOps);
+        }
+    }
+
+    /** A config with etcd's defaults for a member called {@code name}, storing under {@code dataDir}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link ServerConfig}, starting from etcd's defaults. */
+    public static final class Builder {
+        private String name = DEFAULT_NAME;
+        private Path dataDir;
+        private List<URI> listenClientUrls = List.of(DEFAULT_CLIENT_URL);
+        private List<URI> advertiseClientUrls = List.of(DEFAULT_CLIENT_URL);
+        private List<URI> listenPeerUrls = List.of(DEFAULT_PEER_URL);
+        private List<URI> initialAdvertisePeerUrls = List.of(DEFAULT_PEER_URL);
+        private Map<String, List<URI>> initialCluster;
+        private String initialClusterToken = DEFAULT_CLUSTER_TOKEN;
+        private boolean initialClusterExisting;
+        private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+        private int maxTxnOps = DEFAULT_MAX_TXN_OPS;
+        private String backend = DEFAULT_BACKEND;
+        private PluginOptions backendOptions = PluginOptions.empty();
+        private String consensus = DEFAULT_CONSENSUS;
+        private PluginOptions consensusOptions = PluginOptions.empty();
+
+        private Builder() {
+        }
+
+        public Builder name(String v) { name = v; return this; }
+        public Builder dataDir(Path v) { dataDir = v; return this; }
+        public Builder listenClientUrls(List<URI> v) { listenClientUrls = v; return this; }
+        public Builder advertiseClientUrls(List<URI> v) { advertiseClientUrls = v; return this; }
+        public Builder listenPeerUrls(List<URI> v) { listenPeerUrls = v; return this; }
+        public Builder initialAdvertisePeerUrls(List<URI> v) { initialAdvertisePeerUrls = v; return this; }
+        public Builder initialCluster(Map<String, List<URI>> v) { initialCluster = v; return this; }
+        public Builder initialClusterToken(String v) { initialClusterToken = v; return this; }
+        public Builder initialClusterExisting(boolean v) { initialClusterExisting = v; return this; }
+        public Builder maxRequestBytes(long v) { maxRequestBytes = v; return this; }
+        public Builder maxTxnOps(int v) { maxTxnOps = v; return this; }
+        public Builder backend(String v) { backend = v; return this; }
+        public Builder backendOptions(PluginOptions v) { backendOptions = v; return this; }
+        public Builder consensus(String v) { consensus = v; return this; }
+        public Builder consensusOptions(PluginOptions v) { consensusOptions = v; return this; }
+
+        public ServerConfig build() {
+            Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
+            Map<String, List<URI>> cluster = initialCluster != null
+                    ? initialCluster
+                    : Map.of(name, initialAdvertisePeerUrls);
+            return new ServerConfig(name, dir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
+                    initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
+                    maxRequestBytes, maxTxnOps, backend, backendOptions, consensus, consensusOptions);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.kvorum.server;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerPort;
+import io.kvorum.server.apply.Applier;
+import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.cluster.MemberIds;
+import io.kvorum.server.grpc.ClientApi;
+import io.kvorum.server.mvcc.MvccStore;
+import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.BackendContext;
+import io.kvorum.spi.backend.BackendProvider;
+import io.kvorum.spi.backend.Bucket;
+import io.kvorum.spi.consensus.ClusterSpec;
+import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.spi.consensus.ConsensusContext;
+import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.consensus.Member;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A started member: its backend, MVCC store, state machine, consensus and client listeners, in
+ * start order, closed in reverse.
+ */
+final class ServerRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
+    private static final List<Bucket> BUCKETS = List.of(Bucket.KEY, Bucket.META, Bucket.LEASE, Bucket.MEMBERS,
+            Bucket.AUTH, Bucket.AUTH_USERS, Bucket.AUTH_ROLES, Bucket.ALARM);
+
+    /** What to stop, in the order to stop it: listeners first, the backend last. */
+    private final java.util.Deque<AutoCloseable> toClose = new java.util.ArrayDeque<>();
+    private List<URI> clientUrls = List.of();
+
+    private ServerRuntime() {
+    }
+
+    static ServerRuntime start(ServerConfig config, BackendProvider backendProvider,
+                               ConsensusProvider consensusProvider) throws IOException {
+        ServerRuntime rt = new ServerRuntime();
+        try {
+            rt.open(config, backendProvider, consensusProvider);
+            return rt;
+        } catch (IOException | RuntimeException e) {
+            rt.close();
+            throw e;
+        }
+    }
+
+    private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider)
+            throws IOException {
+        Path memberDir = config.dataDir().resolve("member");
+        Path backendDir = Files.createDirectories(memberDir.resolve("db"));
+        Path consensusDir = Files.createDirectories(memberDir.resolve("wal"));
+
+        Backend backend = backendProvider.open(new BackendContext(backendDir, BUCKETS, config.backendOptions()));
+        toClose.add(backend);
+        LOG.info("opened backend {} at {} with options {}", backendProvider.name(), backendDir, config.backendOptions());
+        MvccStore store = MvccStore.open(backend);
+        toClose.add(store);
+        LOG.info("recovered store at revision {} (compacted {}, applied index {})",
+                store.currentRevision(), store.compactedRevision(), store.consistentIndex());
+        Applier applier = new Applier(store);
+
+        ExecutorService reads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                daemonThreads("kvorum-read"));
+        toClose.add(() -> shutdown(reads));
+        ExecutorService blocking = Executors.newCachedThreadPool(daemonThreads("kvorum-maintenance"));
+        toClose.add(() -> shutdown(blocking));
+
+        // Listen first, so that port 0 is resolved before this member's client URLs are published.
+        Server server = listen(config);
+        AutoCloseable stopListening = () -> server.stop().join();
+        toClose.add(stopListening);
+        clientUrls = boundUrls(config.listenClientUrls(), server);
+        List<URI> advertised = advertisedUrls(config.advertiseClientUrls(), clientUrls);
+
+        ClusterSpec cluster = clusterSpec(config, advertised);
+        Consensus consensus = consensusProvider.create(
+                new ConsensusContext(cluster, consensusDir, applier, config.consensusOptions()));
+        toClose.add(() -> applier.stop(new IllegalStateException("server stopped")));
+        toClose.add(consensus);
+        // Stop taking requests before consensus stops.
+        toClose.remove(stopListening);
+        toClose.add(stopListening);
+        consensus.start();
+        LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(cluster.self().id()),
+                MemberIds.hex(cluster.clusterId()), consensusProvider.name());
+
+        KvServer kv = new KvServer(applier, consensus, reads, config.maxRequestBytes(), cluster.self().id());
+        ClientApi api = new ClientApi(kv, consensus, backend, blocking, config.maxTxnOps(), config.maxRequestBytes());
+        server.reconfigure(sb -> {
+            api.bindTo(sb);
+            httpEndpoints(sb);
+        });
+        LOG.info("serving client requests on {}", clientUrls);
+    }
+
+    List<URI> clientUrls() {
+        return clientUrls;
+    }
+
+    void close() {
+        for (AutoCloseable c; (c = toClose.pollLast()) != null; ) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping", e);
+            }
+        }
+    }
+
+    private static Server listen(ServerConfig config) {
+        var sb = Server.builder();
+        for (URI url : config.listenClientUrls()) {
+            if (!"http".equals(url.getScheme())) {
+                throw new IllegalArgumentException("--listen-client-urls: unsupported scheme in " + url
+                        + " (TLS arrives with the TLS plugin)");
+            }
+            int port = url.getPort() < 0 ? 2379 : url.getPort();
+            sb.port(new InetSocketAddress(url.getHost(), port), SessionProtocol.HTTP);
+        }
+        // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
+        sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
+        // Until the services are installed, everything is "unavailable": clients retry.
+        sb.serviceUnder("/", (ctx, req) -> HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE));
+        Server server = sb.build();
+        server.start().join();
+        return server;
+    }
+
+    private static void httpEndpoints(com.linecorp.armeria.server.ServerBuilder sb) {
+        sb.service("/version", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
+                "{\"etcdserver\":\"" + EtcdVersion.SERVER + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}"));
+        sb.service("/health", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
+                "{\"health\":\"true\",\"reason\":\"\"}"));
+    }
+
+    /** The listen URLs with the ports actually bound, in the order given. */
+    private static List<URI> boundUrls(List<URI> listen, Server server) {
+        List<ServerPort> ports = new ArrayList<>(server.activePorts().values());
+        List<URI> bound = new ArrayList<>();
+        for (int i = 0; i < listen.size(); i++) {
+            URI url = listen.get(i);
+            int port = i < ports.size() ? ports.get(i).localAddress().getPort() : url.getPort();
+            if (url.getPort() > 0) {
+                port = url.getPort();
+            }
+            bound.add(URI.create(url.getScheme() + "://" + url.getHost() + ":" + port));
+        }
+        return bound;
+    }
+
+    /** Advertised URLs with port 0 take the bound port of the first listener. */
+    private static List<URI> advertisedUrls(List<URI> advertise, List<URI> bound) {
+        List<URI> out = new ArrayList<>();
+        for (URI url : advertise) {
+            if (url.getPort() == 0 && !bound.isEmpty()) {
+                out.add(URI.create(url.getScheme() + "://" + url.getHost() + ":" + bound.get(0).getPort()));
+            } else {
+                out.add(url);
+            }
+        }
+        return out;
+    }
+
+    private static ClusterSpec clusterSpec(ServerConfig config, List<URI> advertisedClientUrls) {
+        List<Member> members = new ArrayList<>();
+        Member self = null;
+        for (Map.Entry<String, List<URI>> e : config.initialCluster().entrySet()) {
+            long id = MemberIds.memberId(e.getValue(), config.initialClusterToken());
+            boolean isSelf = e.getKey().equals(config.name());
+            Member m = new Member(id, isSelf ? config.name() : "", strings(e.getValue()),
+                    isSelf ? strings(advertisedClientUrls) : List.of(), false);
+            members.add(m);
+            if (isSelf) {
+                self = m;
+            }
+        }
+        if (self == null) {
+            throw new IllegalArgumentException("couldn't find local name \"" + config.name()
+                    + "\" in the initial cluster configuration");
+        }
+        long clusterId = MemberIds.clusterId(members.stream().map(Member::id).toList());
+        return new ClusterSpec(self, clusterId, config.initialClusterToken(), config.initialClusterExisting(), members);
+    }
+
+    private static List<String> strings(List<URI> urls) {
+        return urls.stream().map(URI::toString).toList();
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static void shutdown(ExecutorService executor) throws InterruptedException {
+        executor.shutdown();
+        executor.awaitTermination(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,170 @@
+package io.kvorum.server.apply;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kvorum.api.etcdserverpb.CompactionResponse;
+import io.kvorum.api.etcdserverpb.InternalRaftRequest;
+import io.kvorum.api.etcdserverpb.ResponseHeader;
+import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.mvcc.MvccStore;
+import io.kvorum.server.mvcc.WriteTxn;
+import io.kvorum.spi.consensus.Entry;
+import io.kvorum.spi.consensus.StateMachine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine: applies committed entries to the MVCC store, one thread, in log order.
+ * Each delivered batch is committed to the backend in one write batch together with the
+ * consistent index, so a restart resumes right after the last entry applied; then the waiting
+ * requests are answered.
+ */
+public final class Applier implements StateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
+
+    private final MvccStore store;
+    private final KvApplier kv;
+    private final Waiters waiters = new Waiters();
+    private final AppliedIndex appliedIndex;
+    private volatile long appliedTerm;
+
+    public Applier(MvccStore store) {
+        this.store = store;
+        this.kv = new KvApplier(new Leases());
+        this.appliedIndex = new AppliedIndex(store.consistentIndex());
+        this.appliedTerm = store.consistentTerm();
+    }
+
+    @Override
+    public long appliedIndex() {
+        return appliedIndex.get();
+    }
+
+    @Override
+    public long appliedTerm() {
+        return appliedTerm;
+    }
+
+    @Override
+    public void apply(List<Entry> entries, boolean durable) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        long[] ids = new long[entries.size()];
+        Object[] results = new Object[entries.size()];
+        for (int i = 0; i < entries.size(); i++) {
+            byte[] data = entries.get(i).data();
+            if (data.length == 0) {
+                continue;
+            }
+            InternalRaftRequest request;
+            try {
+                request = InternalRaftRequest.parseFrom(data);
+            } catch (InvalidProtocolBufferException e) {
+                // Every member skips the same undecodable entry, so state stays the same everywhere.
+                LOG.error("skipping undecodable entry at index {}", entries.get(i).index(), e);
+                continue;
+            }
+            ids[i] = request.getID();
+            results[i] = applyOne(request);
+        }
+        Entry last = entries.get(entries.size() - 1);
+        try {
+            store.commit(last.index(), last.term(), durable);
+        } catch (IOException e) {
+            // The batch is not durable, so nobody may be told it was applied. The store refuses
+            // further use; the member must stop and replay from its log.
+            UncheckedIOException failure = new UncheckedIOException("backend commit failed at index " + last.index(), e);
+            waiters.failAll(failure);
+            throw failure;
+        }
+        appliedTerm = last.term();
+        appliedIndex.advance(last.index());
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] != 0) {
+                waiters.complete(ids[i], results[i]);
+            }
+        }
+    }
+
+    private Object applyOne(InternalRaftRequest r) {
+        try {
+            if (r.hasCompaction()) {
+                CompletableFuture<Void> physical = store.compact(r.getCompaction().getRevision());
+                CompactionResponse resp = CompactionResponse.newBuilder()
+                        .setHeader(ResponseHeader.newBuilder().setRevision(store.currentRevision())).build();
+                return new Compacted(resp, physical);
+            }
+            // A txn closed without end() leaves no trace: a request that fails changes nothing.
+            try (WriteTxn w = store.beginWrite()) {
+                MvccWriter txn = new MvccWriter(w);
+                Object response;
+                if (r.hasPut()) {
+                    kv.checkPut(txn, r.getPut());
+                    response = kv.put(txn, r.getPut());
+                } else if (r.hasDeleteRange()) {
+                    response = kv.deleteRange(txn, r.getDeleteRange());
+                } else if (r.hasTxn()) {
+                    response = kv.writeTxn(txn, r.getTxn());
+                } else {
+                    LOG.error("skipping entry with no known request (id {})", r.getID());
+                    return new IllegalStateException("unknown request");
+                }
+                w.end();
+                return response;
+            }
+        } catch (EtcdException e) {
+            return e;
+        } catch (RuntimeException e) {
+            // A request must never stop the apply loop; its txn was discarded, so nothing changed.
+            LOG.error("applying request {} failed", r.getID(), e);
+            return e;
+        }
+    }
+
+    /** Registers the waiter of request {@code id}; call before proposing it. */
+    CompletableFuture<Object> await(long id) {
+        return waiters.register(id);
+    }
+
+    void fail(long id, Throwable cause) {
+        waiters.fail(id, cause);
+    }
+
+    /** Completes once everything up to {@code index} is applied. */
+    CompletableFuture<Void> awaitApplied(long index) {
+        return appliedIndex.await(index);
+    }
+
+    KvApplier kv() {
+        return kv;
+    }
+
+    MvccStore store() {
+        return store;
+    }
+
+    /** Fails every waiting request; the server is stopping. */
+    public void stop(Throwable cause) {
+        waiters.failAll(cause);
+    }
+
+    @Override
+    public void writeSnapshot(OutputStream out) throws IOException {
+        throw new IOException("state machine snapshots are taken by the Raft consensus, which this build does not have");
+    }
+
+    @Override
+    public void restoreSnapshot(InputStream in) throws IOException {
+        throw new IOException("state machine snapshots are taken by the Raft consensus, which this build does not have");
+    }
+
+    /** The result of applying a compaction: the response, and when the history is physically gone. */
+    record Compacted(CompactionResponse response, CompletableFuture<Void> physical) {
+    }
+}

@@ -1,0 +1,108 @@
+package io.kvorum.server.apply;
+
+import io.kvorum.api.etcdserverpb.CompactionRequest;
+import io.kvorum.api.etcdserverpb.CompactionResponse;
+import io.kvorum.api.etcdserverpb.DeleteRangeRequest;
+import io.kvorum.api.etcdserverpb.DeleteRangeResponse;
+import io.kvorum.api.etcdserverpb.InternalRaftRequest;
+import io.kvorum.api.etcdserverpb.PutRequest;
+import io.kvorum.api.etcdserverpb.PutResponse;
+import io.kvorum.api.etcdserverpb.RangeRequest;
+import io.kvorum.api.etcdserverpb.RangeResponse;
+import io.kvorum.api.etcdserverpb.RequestHeader;
+import io.kvorum.api.etcdserverpb.TxnRequest;
+import io.kvorum.api.etcdserverpb.TxnResponse;
+import io.kvorum.server.error.EtcdError;
+import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.mvcc.MvccStore;
+import io.kvorum.spi.consensus.Consensus;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The KV requests of one member, after validation: writes are proposed to consensus and answered
+ * when applied; linearizable reads wait for the read index to be applied, then read the local
+ * store on the read executor (never on the apply thread).
+ */
+public final class KvServer {
+    private final Applier applier;
+    private final Consensus consensus;
+    private final Executor readExecutor;
+    private final long maxRequestBytes;
+    private final RequestIds ids;
+
+    public KvServer(Applier applier, Consensus consensus, Executor readExecutor, long maxRequestBytes, long memberId) {
+        this.applier = applier;
+        this.consensus = consensus;
+        this.readExecutor = readExecutor;
+        this.maxRequestBytes = maxRequestBytes;
+        this.ids = new RequestIds(memberId, System.currentTimeMillis());
+    }
+
+    public CompletableFuture<RangeResponse> range(RangeRequest r) {
+        return readBarrier(r.getSerializable())
+                .thenApplyAsync(v -> applier.kv().range(reader(), r), readExecutor);
+    }
+
+    public CompletableFuture<PutResponse> put(PutRequest r) {
+        return propose(InternalRaftRequest.newBuilder().setPut(r)).thenApply(PutResponse.class::cast);
+    }
+
+    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest r) {
+        return propose(InternalRaftRequest.newBuilder().setDeleteRange(r)).thenApply(DeleteRangeResponse.class::cast);
+    }
+
+    public CompletableFuture<TxnResponse> txn(TxnRequest r) {
+        if (KvApplier.isReadOnly(r)) {
+            return readBarrier(KvApplier.isSerializable(r))
+                    .thenApplyAsync(v -> applier.kv().readTxn(reader(), r), readExecutor);
+        }
+        return propose(InternalRaftRequest.newBuilder().setTxn(r)).thenApply(TxnResponse.class::cast);
+    }
+
+    /** Completes when the compaction is applied, or with {@code physical}, when the history is gone too. */
+    public CompletableFuture<CompactionResponse> compact(CompactionRequest r) {
+        return propose(InternalRaftRequest.newBuilder().setCompaction(r)).thenCompose(result -> {
+            Applier.Compacted c = (Applier.Compacted) result;
+            return r.getPhysical() ? c.physical().thenApply(v -> c.response()) : CompletableFuture.completedFuture(c.response());
+        });
+    }
+
+    public long currentRevision() {
+        return applier.store().currentRevision();
+    }
+
+    public long compactedRevision() {
+        return applier.store().compactedRevision();
+    }
+
+    public MvccStore store() {
+        return applier.store();
+    }
+
+    private CompletableFuture<Void> readBarrier(boolean serializable) {
+        if (serializable) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return consensus.readIndex().thenCompose(applier::awaitApplied);
+    }
+
+    private KvReader reader() {
+        return new StoreReader(applier.store());
+    }
+
+    private CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {
+        long id = ids.next();
+        byte[] data = request.setID(id).setHeader(RequestHeader.newBuilder().setID(id)).build().toByteArray();
+        if (data.length > maxRequestBytes) {
+            return CompletableFuture.failedFuture(new EtcdException(EtcdError.REQUEST_TOO_LARGE));
+        }
+        CompletableFuture<Object> applied = applier.await(id);
+        consensus.propose(data).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                applier.fail(id, failure);
+            }
+        });
+        return applied;
+    }
+}

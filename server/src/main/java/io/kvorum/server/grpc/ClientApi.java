@@ -1,0 +1,34 @@
+package io.kvorum.server.grpc;
+
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import io.kvorum.server.apply.KvServer;
+import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.consensus.Consensus;
+import java.util.concurrent.Executor;
+
+/** The client port's gRPC services, ready to be bound to a listener. */
+public final class ClientApi {
+    /** etcd lets gRPC accept this much more than --max-request-bytes before the request-size check. */
+    private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+    private final GrpcService grpc;
+
+    public ClientApi(KvServer kv, Consensus consensus, Backend backend, Executor blocking, int maxTxnOps,
+                     long maxRequestBytes) {
+        Headers headers = new Headers(consensus, kv);
+        this.grpc = GrpcService.builder()
+                .addService(new KvService(kv, new RequestChecks(maxTxnOps), headers))
+                .addService(new ClusterService(consensus, headers))
+                .addService(new MaintenanceService(consensus, kv, backend, headers, blocking))
+                .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
+                .maxResponseMessageLength(Integer.MAX_VALUE)
+                // Handlers never block: writes wait on the apply loop, reads run on the read executor.
+                .useBlockingTaskExecutor(false)
+                .build();
+    }
+
+    public void bindTo(ServerBuilder sb) {
+        sb.service(grpc);
+    }
+}

@@ -1,0 +1,98 @@
+package io.kvorum.server.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.kvorum.api.etcdserverpb.ClusterGrpc;
+import io.kvorum.api.etcdserverpb.Member;
+import io.kvorum.api.etcdserverpb.MemberAddRequest;
+import io.kvorum.api.etcdserverpb.MemberAddResponse;
+import io.kvorum.api.etcdserverpb.MemberListRequest;
+import io.kvorum.api.etcdserverpb.MemberListResponse;
+import io.kvorum.api.etcdserverpb.MemberPromoteRequest;
+import io.kvorum.api.etcdserverpb.MemberPromoteResponse;
+import io.kvorum.api.etcdserverpb.MemberRemoveRequest;
+import io.kvorum.api.etcdserverpb.MemberRemoveResponse;
+import io.kvorum.api.etcdserverpb.MemberUpdateRequest;
+import io.kvorum.api.etcdserverpb.MemberUpdateResponse;
+import io.kvorum.server.error.EtcdError;
+import io.kvorum.spi.consensus.Consensus;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** {@code etcdserverpb.Cluster}: membership as the consensus knows it. */
+final class ClusterService extends ClusterGrpc.ClusterImplBase {
+    private final Consensus consensus;
+    private final Headers headers;
+
+    ClusterService(Consensus consensus, Headers headers) {
+        this.consensus = consensus;
+        this.headers = headers;
+    }
+
+    @Override
+    public void memberList(MemberListRequest r, StreamObserver<MemberListResponse> out) {
+        CompletableFuture<?> barrier = r.getLinearizable()
+                ? consensus.readIndex()
+                : CompletableFuture.completedFuture(null);
+        Replies.reply(() -> barrier, v -> MemberListResponse.newBuilder()
+                .setHeader(headers.membership()).addAllMembers(members()).build(), out);
+    }
+
+    @Override
+    public void memberAdd(MemberAddRequest r, StreamObserver<MemberAddResponse> out) {
+        Replies.reply(() -> {
+            checkUrls(r.getPeerURLsList());
+            return consensus.addMember(r.getPeerURLsList(), r.getIsLearner());
+        }, added -> MemberAddResponse.newBuilder().setHeader(headers.membership())
+                .setMember(toProto(added)).addAllMembers(members()).build(), out);
+    }
+
+    @Override
+    public void memberRemove(MemberRemoveRequest r, StreamObserver<MemberRemoveResponse> out) {
+        Replies.reply(() -> consensus.removeMember(r.getID()), v -> MemberRemoveResponse.newBuilder()
+                .setHeader(headers.membership()).addAllMembers(members()).build(), out);
+    }
+
+    @Override
+    public void memberUpdate(MemberUpdateRequest r, StreamObserver<MemberUpdateResponse> out) {
+        Replies.reply(() -> {
+            checkUrls(r.getPeerURLsList());
+            return consensus.updateMember(r.getID(), r.getPeerURLsList());
+        }, v -> MemberUpdateResponse.newBuilder().setHeader(headers.membership()).addAllMembers(members()).build(), out);
+    }
+
+    @Override
+    public void memberPromote(MemberPromoteRequest r, StreamObserver<MemberPromoteResponse> out) {
+        Replies.reply(() -> consensus.promoteMember(r.getID()), v -> MemberPromoteResponse.newBuilder()
+                .setHeader(headers.membership()).addAllMembers(members()).build(), out);
+    }
+
+    private List<Member> members() {
+        return consensus.members().stream().map(ClusterService::toProto).toList();
+    }
+
+    private static Member toProto(io.kvorum.spi.consensus.Member m) {
+        return Member.newBuilder().setID(m.id()).setName(m.name()).addAllPeerURLs(m.peerUrls())
+                .addAllClientURLs(m.clientUrls()).setIsLearner(m.learner()).build();
+    }
+
+    /** etcd accepts only absolute http(s) URLs with a host and port and no path. */
+    private static void checkUrls(List<String> urls) {
+        if (urls.isEmpty()) {
+            throw EtcdError.MEMBER_BAD_URLS.asException();
+        }
+        for (String s : urls) {
+            try {
+                URI u = new URI(s);
+                boolean ok = ("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+                        && u.getHost() != null && u.getPort() > 0
+                        && (u.getRawPath() == null || u.getRawPath().isEmpty());
+                if (!ok) {
+                    throw EtcdError.MEMBER_BAD_URLS.asException();
+                }
+            } catch (java.net.URISyntaxException e) {
+                throw EtcdError.MEMBER_BAD_URLS.asException();
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.kvorum.server.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.kvorum.api.etcdserverpb.CompactionRequest;
+import io.kvorum.api.etcdserverpb.CompactionResponse;
+import io.kvorum.api.etcdserverpb.DeleteRangeRequest;
+import io.kvorum.api.etcdserverpb.DeleteRangeResponse;
+import io.kvorum.api.etcdserverpb.KVGrpc;
+import io.kvorum.api.etcdserverpb.PutRequest;
+import io.kvorum.api.etcdserverpb.PutResponse;
+import io.kvorum.api.etcdserverpb.RangeRequest;
+import io.kvorum.api.etcdserverpb.RangeResponse;
+import io.kvorum.api.etcdserverpb.TxnRequest;
+import io.kvorum.api.etcdserverpb.TxnResponse;
+import io.kvorum.server.apply.KvServer;
+
+/** {@code etcdserverpb.KV}: validates each request as etcd does, then hands it to the {@link KvServer}. */
+final class KvService extends KVGrpc.KVImplBase {
+    private final KvServer kv;
+    private final RequestChecks checks;
+    private final Headers headers;
+
+    KvService(KvServer kv, RequestChecks checks, Headers headers) {
+        this.kv = kv;
+        this.checks = checks;
+        this.headers = headers;
+    }
+
+    @Override
+    public void range(RangeRequest r, StreamObserver<RangeResponse> out) {
+        Replies.reply(() -> {
+            checks.range(r);
+            return kv.range(r);
+        }, resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+    }
+
+    @Override
+    public void put(PutRequest r, StreamObserver<PutResponse> out) {
+        Replies.reply(() -> {
+            checks.put(r);
+            return kv.put(r);
+        }, resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+    }
+
+    @Override
+    public void deleteRange(DeleteRangeRequest r, StreamObserver<DeleteRangeResponse> out) {
+        Replies.reply(() -> {
+            checks.deleteRange(r);
+            return kv.deleteRange(r);
+        }, resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+    }
+
+    @Override
+    public void txn(TxnRequest r, StreamObserver<TxnResponse> out) {
+        Replies.reply(() -> {
+            checks.txn(r);
+            return kv.txn(r);
+        }, resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+    }
+
+    @Override
+    public void compact(CompactionRequest r, StreamObserver<CompactionResponse> out) {
+        Replies.reply(() -> kv.compact(r),
+                resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
+    }
+}

@@ -1,0 +1,98 @@
+package io.kvorum.server.grpc;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.kvorum.api.etcdserverpb.AlarmRequest;
+import io.kvorum.api.etcdserverpb.AlarmResponse;
+import io.kvorum.api.etcdserverpb.DefragmentRequest;
+import io.kvorum.api.etcdserverpb.DefragmentResponse;
+import io.kvorum.api.etcdserverpb.HashKVRequest;
+import io.kvorum.api.etcdserverpb.HashKVResponse;
+import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
+import io.kvorum.api.etcdserverpb.MoveLeaderRequest;
+import io.kvorum.api.etcdserverpb.MoveLeaderResponse;
+import io.kvorum.api.etcdserverpb.StatusRequest;
+import io.kvorum.api.etcdserverpb.StatusResponse;
+import io.kvorum.server.EtcdVersion;
+import io.kvorum.server.apply.KvServer;
+import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.spi.consensus.ConsensusStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/** {@code etcdserverpb.Maintenance}: status, alarms, hashes, defragmentation, leadership. */
+final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+    private final Consensus consensus;
+    private final KvServer kv;
+    private final Backend backend;
+    private final Headers headers;
+    private final Executor blocking;
+
+    MaintenanceService(Consensus consensus, KvServer kv, Backend backend, Headers headers, Executor blocking) {
+        this.consensus = consensus;
+        this.kv = kv;
+        this.backend = backend;
+        this.headers = headers;
+        this.blocking = blocking;
+    }
+
+    @Override
+    public void status(StatusRequest r, StreamObserver<StatusResponse> out) {
+        Replies.reply(() -> CompletableFuture.completedFuture(consensus.status()), s -> {
+            StatusResponse.Builder b = StatusResponse.newBuilder()
+                    .setHeader(headers.current())
+                    .setVersion(EtcdVersion.SERVER)
+                    .setDbSize(backend.size())
+                    .setDbSizeInUse(backend.sizeInUse())
+                    .setLeader(s.leaderId())
+                    .setRaftIndex(s.commitIndex())
+                    .setRaftTerm(s.term())
+                    .setRaftAppliedIndex(s.appliedIndex())
+                    .setIsLearner(s.learner());
+            if (s.leaderId() == 0) {
+                b.addErrors("etcdserver: no leader");
+            }
+            return b.build();
+        }, out);
+    }
+
+    @Override
+    public void alarm(AlarmRequest r, StreamObserver<AlarmResponse> out) {
+        if (r.getAction() != AlarmRequest.AlarmAction.GET) {
+            // Nothing in this server raises or clears alarms yet (no space quota, no corruption
+            // check), so activating one by hand is refused rather than silently kept.
+            out.onError(Status.UNIMPLEMENTED.withDescription("alarm activation is not supported").asRuntimeException());
+            return;
+        }
+        out.onNext(AlarmResponse.newBuilder().setHeader(headers.current()).build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void hashKV(HashKVRequest r, StreamObserver<HashKVResponse> out) {
+        Replies.reply(() -> CompletableFuture.supplyAsync(() -> kv.store().hashKV(r.getRevision()), blocking),
+                h -> HashKVResponse.newBuilder().setHeader(headers.current())
+                        .setHash(h.hash()).setCompactRevision(h.compactRevision()).build(), out);
+    }
+
+    @Override
+    public void defragment(DefragmentRequest r, StreamObserver<DefragmentResponse> out) {
+        Replies.reply(() -> CompletableFuture.runAsync(() -> {
+            try {
+                backend.defragment();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, blocking), v -> DefragmentResponse.getDefaultInstance(), out);
+    }
+
+    @Override
+    public void moveLeader(MoveLeaderRequest r, StreamObserver<MoveLeaderResponse> out) {
+        Replies.reply(() -> consensus.transferLeadership(r.getTargetID()),
+                v -> MoveLeaderResponse.getDefaultInstance(), out);
+    }
+
+}

@@ -1,0 +1,516 @@
+package io.kvorum.server.mvcc;
+
+import io.kvorum.api.mvccpb.KeyValue;
+import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.Bucket;
+import io.kvorum.spi.backend.ReadView;
+import io.kvorum.spi.backend.WriteBatch;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+
+/**
+ * etcd's multi-version key-value store over a {@link Backend}.
+ *
+ * <p>Every write txn that changes something gets the next main revision; its changes get
+ * sub-revisions 0, 1, 2… in order. The {@code key} bucket maps each revision to its record and the
+ * {@link TreeIndex} maps each key to its revisions, so any revision not yet compacted can be read.
+ *
+ * <p>Threads:
+ * <ul>
+ *   <li>Reads ({@link #range}, {@link #count}, {@link #hashKV} and the accessors) run on any thread,
+ *       concurrently with each other and with the writer. They see whole committed batches only.
+ *   <li>Writes ({@link #beginWrite} and its {@link WriteTxn}, {@link #commit}, {@link #compact},
+ *       {@link #close}) belong to the apply thread, one txn at a time.
+ *   <li>A compactor thread deletes compacted records; its backend commits and the apply thread's
+ *       take turns, so the backend never sees two committers at once.
+ * </ul>
+ *
+ * <p>How writes become visible: a txn puts its changes into the index at once, under a revision
+ * above the published one, so readers skip them, while the apply thread's own later txns see them.
+ * Their records wait here until {@link #commit} writes them, with the consistent index, in one
+ * backend batch; only then is the new revision published to readers. A compaction likewise takes
+ * effect for readers when the batch it was applied in commits.
+ */
+public final class MvccStore implements AutoCloseable {
+
+    private final Backend backend;
+    private final TreeIndex index;
+    private final Compactor compactor;
+    private final ReentrantLock commitLock = new ReentrantLock();
+
+    // Published by the apply thread after a commit; read by anyone.
+    private volatile long currentRevision;
+    /** -1 until the first compaction, as in etcd. Set before the index is compacted. */
+    private volatile long compactedRevision;
+    private volatile long consistentIndex;
+    private volatile long consistentTerm;
+    /** Odd while the index is being compacted; lets hashKV see a stable index. */
+    private volatile long indexCompactions;
+    private volatile boolean closed;
+
+    // The apply thread's own state.
+    private long stagedRevision;
+    private long stagedCompactedRevision;
+    private final List<WriteTxn.Change> staged = new ArrayList<>();
+    private Map<Revision, KeyValue> stagedValues = new HashMap<>();
+    /** The previous batch's values: hot keys are usually rewritten soon, this spares a backend read. */
+    private Map<Revision, KeyValue> recentValues = new HashMap<>();
+    private final List<ScheduledCompaction> scheduledCompactions = new ArrayList<>();
+    /** Opened on demand after each commit; sees everything committed. */
+    private ReadView committedView;
+    private WriteTxn openTxn;
+    private boolean failed;
+
+    private record ScheduledCompaction(long revision, CompletableFuture<Void> done) {
+    }
+
+    /** Thrown by a read when the index names a record its view does not have. */
+    private static final class MissingRecordException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MissingRecordException() {
+            super(null, null, false, false);
+        }
+    }
+
+    private MvccStore(Backend backend, MvccConfig config, TreeIndex index) {
+        this.backend = backend;
+        this.index = index;
+        this.compactor = new Compactor(backend, commitLock, config);
+    }
+
+    /** Opens the store kept in {@code backend}, with {@link MvccConfig#DEFAULT}. */
+    public static MvccStore open(Backend backend) {
+        return open(backend, MvccConfig.DEFAULT);
+    }
+
+    /**
+     * Opens the store kept in {@code backend}: rebuilds the index from the {@code key} bucket, reads
+     * the meta bucket, and finishes a compaction that was scheduled but not done. The caller keeps
+     * owning the backend and closes it after this store.
+     */
+    public static MvccStore open(Backend backend, MvccConfig config) {
+        TreeIndex index = new TreeIndex();
+        long[] highest = {0};
+        long consistentIndex;
+        long term;
+        long scheduled;
+        long finished;
+        try (ReadView view = backend.readView()) {
+            consistentIndex = MetaBucket.read(view, MetaBucket.CONSISTENT_INDEX, 0);
+            term = MetaBucket.read(view, MetaBucket.TERM, 0);
+            scheduled = MetaBucket.read(view, MetaBucket.SCHEDULED_COMPACT_REVISION, -1);
+            finished = MetaBucket.read(view, MetaBucket.FINISHED_COMPACT_REVISION, -1);
+            // records come in revision order, so every key's history is appended oldest first
+            view.scan(Bucket.KEY, new byte[0], null, false, 0, (key, record) -> {
+                Revision revision = Revision.fromKey(key);
+                index.getOrCreate(KeyBucket.userKey(record)).append(revision, Revision.isTombstoneKey(key));
+                highest[0] = revision.main();
+                return true;
+            });
+        }
+        MvccStore store = new MvccStore(backend, config, index);
+        store.consistentIndex = consistentIndex;
+        store.consistentTerm = term;
+        // a fresh store is at revision 1; a compaction may have removed the newest records
+        store.currentRevision = Math.max(1, Math.max(highest[0], scheduled));
+        store.stagedRevision = store.currentRevision;
+        store.compactedRevision = scheduled;
+        store.stagedCompactedRevision = scheduled;
+        if (scheduled >= 0) {
+            // always compact the rebuilt index: records of an unfinished compaction are back in it
+            RevisionList dropped = index.compact(scheduled);
+            if (!dropped.isEmpty() || finished < scheduled) {
+                store.compactor.submit(scheduled, dropped, new CompletableFuture<>());
+            }
+        }
+        return store;
+    }
+
+    // ---- reads, any thread ----
+
+    /**
+     * The live keys of a range at a revision.
+     *
+     * @param key      the first key; must not be empty
+     * @param rangeEnd empty or null: just {@code key}; {@code {0}}: every key from {@code key} on;
+     *                 otherwise the keys in [{@code key}, {@code rangeEnd}) by unsigned bytes
+     * @param revision the revision to read at; 0 or less: the current one
+     * @param limit    at most this many kvs; 0 or less: no limit
+     * @throws FutureRevisionException when {@code revision} is above the current revision
+     * @throws CompactedException       when {@code revision} is below the compacted revision
+     */
+    public RangeResult range(byte[] key, byte[] rangeEnd, long revision, long limit) {
+        return read(key, rangeEnd, revision, limit, false);
+    }
+
+    /** Like {@link #range} but only counts: the result's kvs are empty. */
+    public RangeResult count(byte[] key, byte[] rangeEnd, long revision) {
+        return read(key, rangeEnd, revision, 0, true);
+    }
+
+    private RangeResult read(byte[] key, byte[] rangeEnd, long revision, long limit, boolean countOnly) {
+        requireKey(key);
+        while (true) {
+            long current = currentRevision;
+            long at = revision > 0 ? revision : current;
+            if (at > current) {
+                throw new FutureRevisionException();
+            }
+            if (at < compactedRevision) {
+                if (revision > 0) {
+                    throw new CompactedException();
+                }
+                continue; // a commit published a revision and a compaction since we read the revision
+            }
+            RangeResult result = null;
+            try (CommittedRecords records = new CommittedRecords(backend)) {
+                result = collect(key, rangeEnd, at, limit, countOnly, records);
+            } catch (MissingRecordException e) {
+                // compaction overtook this read, or the backend lost a record: told apart below
+            }
+            // optimistic: compaction announces itself before it touches the index or the backend
+            if (at >= compactedRevision) {
+                if (result == null) {
+                    throw new IllegalStateException("mvcc: the backend lacks a record the index names");
+                }
+                return result;
+            }
+            if (revision > 0) {
+                throw new CompactedException();
+            }
+            // a read of the latest revision overtaken by a compaction: read the new latest
+        }
+    }
+
+    /** Where a range gets the record of a revision from. */
+    @FunctionalInterface
+    interface RecordSource {
+        KeyValue fetch(Revision revision);
+    }
+
+    /**
+     * A reader's records: the view opens at the first fetch (a count or a miss needs none), which
+     * is late enough, as it only has to hold the revisions up to one read before it.
+     */
+    private static final class CommittedRecords implements RecordSource, AutoCloseable {
+        private final Backend backend;
+        private ReadView view;
+
+        CommittedRecords(Backend backend) {
+            this.backend = backend;
+        }
+
+        @Override
+        public KeyValue fetch(Revision revision) {
+            if (view == null) {
+                view = backend.readView();
+            }
+            byte[] record = view.get(Bucket.KEY, revision.toKey(false)).orElseThrow(MissingRecordException::new);
+            return KeyBucket.decode(revision, record);
+        }
+
+        @Override
+        public void close() {
+            if (view != null) {
+                view.close();
+            }
+        }
+    }
+
+    RangeResult collect(byte[] key, byte[] rangeEnd, long at, long limit, boolean countOnly,
+                        RecordSource records) {
+        List<KeyValue> kvs = countOnly ? List.of() : new ArrayList<>();
+        long count = 0;
+        for (KeyIndex keyIndex : index.range(key, rangeEnd)) {
+            if (countOnly || limit > 0 && kvs.size() >= limit) {
+                if (keyIndex.isLiveAt(at)) {
+                    count++;
+                }
+                continue;
+            }
+            Revision live = keyIndex.liveAt(at);
+            if (live != null) {
+                count++;
+                kvs.add(records.fetch(live));
+            }
+        }
+        return new RangeResult(kvs, count, at);
+    }
+
+    /**
+     * A CRC-32C over the {@code key} bucket's records up to {@code revision} (0 or less: the
+     * current one), with the bucket name first, as etcd's HashKV: records a compaction dropped count
+     * as gone whether or not they are deleted yet.
+     *
+     * @throws FutureRevisionException when {@code revision} is above the current revision
+     * @throws CompactedException       when {@code revision} is below the compacted revision
+     */
+    public KeyValueHash hashKV(long revision) {
+        while (true) {
+            long compactions = indexCompactions;
+            if ((compactions & 1) != 0) {
+                Thread.yield();
+                continue;
+            }
+            long current = currentRevision;
+            long compacted = compactedRevision;
+            long at = revision > 0 ? revision : current;
+            if (at > current) {
+                throw new FutureRevisionException();
+            }
+            if (at < compacted) {
+                if (revision > 0) {
+                    throw new CompactedException();
+                }
+                continue; // as in read: the current revision moved past a new compaction meanwhile
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(KeyBucket.NAME);
+            try (ReadView view = backend.readView()) {
+                view.scan(Bucket.KEY, new byte[0], Revision.firstKeyOf(at + 1), false, 0, (key, record) -> {
+                    Revision rev = Revision.fromKey(key);
+                    boolean dropped = rev.main() <= compacted
+                            && !index.contains(KeyBucket.userKey(record), rev, Revision.isTombstoneKey(key));
+                    if (!dropped) {
+                        crc.update(key);
+                        crc.update(record);
+                    }
+                    return true;
+                });
+            }
+            if (indexCompactions == compactions) {
+                return new KeyValueHash((int) crc.getValue(), current, compacted);
+            }
+        }
+    }
+
+    /** The newest committed revision: what reads at revision 0 see. */
+    public long currentRevision() {
+        return currentRevision;
+    }
+
+    /** Reads below this revision fail; -1 when the store was never compacted. */
+    public long compactedRevision() {
+        return compactedRevision;
+    }
+
+    /** The consistent index committed with the newest batch. */
+    public long consistentIndex() {
+        return consistentIndex;
+    }
+
+    /** The term committed with the newest batch. */
+    public long consistentTerm() {
+        return consistentTerm;
+    }
+
+    // ---- writes, apply thread only ----
+
+    /**
+     * Starts a txn. It sees every earlier txn, committed or only staged. End it with
+     * {@link WriteTxn#end()}; closing it without ending forgets its changes.
+     */
+    public WriteTxn beginWrite() {
+        requireWritable();
+        if (openTxn != null) {
+            throw new IllegalStateException("mvcc: a write txn is already open");
+        }
+        openTxn = new WriteTxn(this, stagedRevision + 1);
+        return openTxn;
+    }
+
+    /**
+     * Writes every txn ended since the last commit, and {@code consistentIndex} and {@code term},
+     * in one backend batch; then publishes the new revision (and any compaction applied since) to
+     * readers and hands compactions to the compactor.
+     *
+     * @param durable whether the batch must be on stable storage when this returns
+     * @throws IOException when the backend fails; the store is then unusable and must be reopened
+     */
+    public void commit(long consistentIndex, long term, boolean durable) throws IOException {
+        requireWritable();
+        if (openTxn != null) {
+            throw new IllegalStateException("mvcc: commit while a write txn is open");
+        }
+        try (WriteBatch batch = backend.newBatch()) {
+            for (WriteTxn.Change change : staged) {
+                batch.put(Bucket.KEY, change.revision().toKey(change.tombstone()), change.kv().toByteArray());
+            }
+            batch.put(Bucket.META, MetaBucket.key(MetaBucket.CONSISTENT_INDEX), MetaBucket.encodeUint64(consistentIndex));
+            batch.put(Bucket.META, MetaBucket.key(MetaBucket.TERM), MetaBucket.encodeUint64(term));
+            if (!scheduledCompactions.isEmpty()) {
+                batch.put(Bucket.META, MetaBucket.key(MetaBucket.SCHEDULED_COMPACT_REVISION),
+                        MetaBucket.encodeCompactRevision(stagedCompactedRevision));
+            }
+            commitLock.lock();
+            try {
+                // durable when compacting: the compactor's deletions must never outlive the schedule
+                backend.commit(batch, durable || !scheduledCompactions.isEmpty());
+            } finally {
+                commitLock.unlock();
+            }
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            throw e;
+        }
+        staged.clear();
+        recentValues = stagedValues;
+        stagedValues = new HashMap<>();
+        if (committedView != null) {
+            committedView.close();
+            committedView = null;
+        }
+        this.consistentIndex = consistentIndex;
+        this.consistentTerm = term;
+        currentRevision = stagedRevision;
+        for (ScheduledCompaction compaction : scheduledCompactions) {
+            compactedRevision = compaction.revision();
+            indexCompactions++;
+            RevisionList dropped;
+            try {
+                dropped = index.compact(compaction.revision());
+            } finally {
+                indexCompactions++;
+            }
+            compactor.submit(compaction.revision(), dropped, compaction.done());
+        }
+        scheduledCompactions.clear();
+    }
+
+    /**
+     * Compacts at {@code revision}: once the current batch commits, reads below it fail, and every
+     * key keeps its newest record at or below it (unless that is a tombstone) and all newer ones.
+     * The rest is deleted from the backend in the background.
+     *
+     * @return completes when the backend no longer holds the dropped records (etcd's
+     *         {@code physical=true}); never wait for it on the apply thread, which must commit first
+     * @throws CompactedException       when {@code revision} is not above the compacted revision
+     * @throws FutureRevisionException  when {@code revision} is above the current revision
+     */
+    public CompletableFuture<Void> compact(long revision) {
+        requireWritable();
+        if (openTxn != null) {
+            throw new IllegalStateException("mvcc: compaction while a write txn is open");
+        }
+        if (revision <= stagedCompactedRevision) {
+            throw new CompactedException();
+        }
+        if (revision > stagedRevision) {
+            throw new FutureRevisionException();
+        }
+        stagedCompactedRevision = revision;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        scheduledCompactions.add(new ScheduledCompaction(revision, done));
+        return done.copy();
+    }
+
+    /** Completes when every compaction committed so far (or resumed at open) is physically done. */
+    public CompletableFuture<Void> physicalCompactionDone() {
+        return compactor.latest().copy();
+    }
+
+    /**
+     * Stops the compactor after its current batch and releases the store's view. Staged, uncommitted
+     * txns are lost. Call it from the apply thread, or once that has stopped; the backend stays open.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ScheduledCompaction compaction : scheduledCompactions) {
+            compaction.done().completeExceptionally(
+                    new CancellationException("mvcc: store closed before the compaction was committed"));
+        }
+        scheduledCompactions.clear();
+        compactor.close();
+        if (committedView != null) {
+            committedView.close();
+            committedView = null;
+        }
+    }
+
+    // ---- for WriteTxn, apply thread ----
+
+    TreeIndex index() {
+        return index;
+    }
+
+    long stagedRevision() {
+        return stagedRevision;
+    }
+
+    long stagedCompactedRevision() {
+        return stagedCompactedRevision;
+    }
+
+    /** The key's newest record, staged or committed, or null when it is absent now. */
+    KeyValue latest(KeyIndex keyIndex, long txnRevision) {
+        Revision live = keyIndex.liveAt(txnRevision);
+        return live == null ? null : record(live);
+    }
+
+    /** The record of a revision the index names, wherever it is now. */
+    KeyValue record(Revision revision) {
+        KeyValue kv = revision.main() > currentRevision ? stagedValues.get(revision) : recentValues.get(revision);
+        if (kv == null && revision.main() <= currentRevision) {
+            if (committedView == null) {
+                committedView = backend.readView();
+            }
+            kv = committedView.get(Bucket.KEY, revision.toKey(false))
+                    .map(record -> KeyBucket.decode(revision, record))
+                    .orElse(null);
+        }
+        if (kv == null) {
+            throw new IllegalStateException("mvcc: no record for revision " + revision);
+        }
+        return kv;
+    }
+
+    void stage(Revision revision, KeyValue kv) {
+        stagedValues.put(revision, kv);
+    }
+
+    /** @return the revision after the txn */
+    long end(WriteTxn txn, List<WriteTxn.Change> changes) {
+        openTxn = null;
+        if (!changes.isEmpty()) {
+            staged.addAll(changes);
+            stagedRevision = txn.revision();
+        }
+        return stagedRevision;
+    }
+
+    void abandon(List<WriteTxn.Change> changes) {
+        openTxn = null;
+        for (WriteTxn.Change change : changes) {
+            change.index().truncate(change.revision().main());
+            index.removeIfEmpty(change.index());
+            stagedValues.remove(change.revision());
+        }
+    }
+
+    private void requireWritable() {
+        if (closed) {
+            throw new IllegalStateException("mvcc: store is closed");
+        }
+        if (failed) {
+            throw new IllegalStateException("mvcc: a backend commit failed; reopen the store");
+        }
+    }
+
+    static void requireKey(byte[] key) {
+        if (key == null || key.length == 0) {
+            throw new IllegalArgumentException("mvcc: key is not provided");
+        }
+    }
+}

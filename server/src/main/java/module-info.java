@@ -1,0 +1,22 @@
+/**
+ * The etcd server: MVCC store, apply loop, gRPC services, the {@code standalone} consensus, and
+ * the embedding API. Plugins reach it only through the SPI.
+ */
+module io.kvorum.server {
+    requires transitive io.kvorum.spi;
+    requires io.kvorum.api;
+    requires com.linecorp.armeria;
+    requires com.linecorp.armeria.grpc;
+    requires io.grpc;
+    requires io.grpc.stub;
+    requires com.google.protobuf;
+    requires org.slf4j;
+
+    exports io.kvorum.server;
+
+    uses io.kvorum.spi.backend.BackendProvider;
+    uses io.kvorum.spi.consensus.ConsensusProvider;
+
+    provides io.kvorum.spi.consensus.ConsensusProvider
+            with io.kvorum.server.standalone.StandaloneConsensusProvider;
+}

@@ -1,0 +1,51 @@
+package io.kvorum.spi.backend;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * An ordered byte-key store with named buckets.
+ *
+ * <p>Keys compare as unsigned bytes, lexicographically. Writes happen only through
+ * {@link #commit(WriteBatch)}, which is atomic: after a crash either the whole batch is there or
+ * none of it. The server commits from one thread (the apply loop); read views may be opened and
+ * used from any thread at the same time.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** A new, empty batch. Nothing is visible until it is committed. */
+    WriteBatch newBatch();
+
+    /**
+     * Applies the batch atomically.
+     *
+     * @param durable when true, the batch is on stable storage when this returns (fsync);
+     *                when false it may be lost on a machine crash but never torn
+     */
+    void commit(WriteBatch batch, boolean durable) throws IOException;
+
+    /** A point-in-time view of every bucket; later commits are not visible through it. */
+    ReadView readView();
+
+    /** Bytes the backend occupies on disk. */
+    long size();
+
+    /** Bytes logically in use (at most {@link #size()}). */
+    long sizeInUse();
+
+    /** Reclaims space left by deletes; readers may go on meanwhile. */
+    void defragment() throws IOException;
+
+    /**
+     * Writes a full, self-contained image of the current contents, as of one point in time, to
+     * {@code out}. The format is the backend's own; {@link #restore(InputStream)} reads it back.
+     */
+    void snapshot(OutputStream out) throws IOException;
+
+    /** Replaces the whole contents with an image written by {@link #snapshot(OutputStream)}. */
+    void restore(InputStream in) throws IOException;
+
+    @Override
+    void close() throws IOException;
+}

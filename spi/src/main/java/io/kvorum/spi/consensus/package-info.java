@@ -1,0 +1,6 @@
+/**
+ * The consensus contract: propose bytes and have them delivered, committed and in order, to the
+ * server's {@link io.kvorum.spi.consensus.StateMachine} on every member; linearizable read index;
+ * membership; leadership transfer; status.
+ */
+package io.kvorum.spi.consensus;
