@@ -83,7 +83,7 @@ public final class Main {
             System.err.println("kvorum: " + describe(e));
             return EXIT_START_FAILED;
         }
-        // For exits that do not go through the signal handlers (SIGHUP, a JVM started with -Xrs).
+        // For the exits that do not go through the signal handlers: SIGHUP, System.exit in a library.
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "kvorum-shutdown"));
 
         for (URI url : server.clientUrls()) {
@@ -135,7 +135,7 @@ public final class Main {
                     stop.countDown();
                 });
             } catch (IllegalArgumentException e) {
-                // The JVM keeps the signal for itself (-Xrs); the shutdown hook still closes the member.
+                // Under -Xrs the JVM leaves the signal alone, and it ends the process the default way.
                 log.debug("cannot handle SIG{}", name, e);
             }
         }

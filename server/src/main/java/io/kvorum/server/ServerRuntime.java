@@ -4,6 +4,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerPort;
 import io.kvorum.server.apply.Applier;
@@ -107,6 +108,7 @@ final class ServerRuntime {
         KvServer kv = new KvServer(applier, consensus, reads, config.maxRequestBytes(), cluster.self().id());
         ClientApi api = new ClientApi(kv, consensus, backend, blocking, config.maxTxnOps(), config.maxRequestBytes());
         server.reconfigure(sb -> {
+            sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);
             httpEndpoints(sb);
         });
@@ -139,6 +141,11 @@ final class ServerRuntime {
         }
         // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
         sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
+        // etcd's metrics come from the metrics exporter plugins, not from Armeria's own meters.
+        sb.meterRegistry(NoopMeterRegistry.get());
+        // In-flight requests may finish (up to a second); no quiet period waiting for new ones.
+        // Stopping still takes about 2 s: Netty's event-loop shutdown has a fixed quiet period.
+        sb.gracefulShutdownTimeoutMillis(0, 1000);
         // Until the services are installed, everything is "unavailable": clients retry.
         sb.serviceUnder("/", (ctx, req) -> HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE));
         Server server = sb.build();

@@ -16,7 +16,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status.Code;
 import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.api.etcdserverpb.Compare;
-import io.kvorum.api.etcdserverpb.LeaseRevokeRequest;
 import io.kvorum.api.etcdserverpb.RequestOp;
 import io.kvorum.api.etcdserverpb.TxnRequest;
 import io.kvorum.api.etcdserverpb.TxnResponse;
@@ -267,12 +266,6 @@ class ErrorContractTest {
     void aTxnPutWithALeaseThatDoesNotExistIsNotFound() {
         assertRejected(client, Code.NOT_FOUND, LEASE_NOT_FOUND,
                 () -> client.kv().txn(txn(op(put("txn-plain", "v")), op(put("txn-leased", "v").setLease(0x1234abcdL))).build()));
-    }
-
-    @Test
-    void revokingALeaseThatDoesNotExistIsNotFound() {
-        assertRejected(client, Code.NOT_FOUND, LEASE_NOT_FOUND,
-                () -> client.lease().leaseRevoke(LeaseRevokeRequest.newBuilder().setID(0x1234abcdL).build()));
     }
 
     // --- ignore_value / ignore_lease -------------------------------------------------------

@@ -56,6 +56,11 @@ class EtcdctlScenarioTest {
             actual = ScenarioRun.run(etcdctl, script, server);
             tail = server + "\n" + server.logTail();
             serverName = target.name().toLowerCase();
+        } catch (RuntimeException | Error e) {
+            if (liveOracle != null) {
+                liveOracle.exceptionally(ignored -> null).join(); // leave no etcd running behind the failure
+            }
+            throw e;
         } finally {
             spec.deleteData();
         }

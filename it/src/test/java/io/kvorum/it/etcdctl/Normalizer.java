@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,15 +16,19 @@ import java.util.regex.Pattern;
  * output is re-rendered without padding, since masked cells change the column widths. Trailing
  * whitespace is dropped from every line. Everything else — keys, values, revisions, counts, error
  * texts and gRPC codes — stays as printed.
+ *
+ * <p>A masked raft term or index that is zero stays visible, in every format alike: JSON leaves
+ * zero fields out anyway, and a member reporting term or index 0 is not what etcd reports.
  */
 final class Normalizer {
     private static final Set<String> VOLATILE_COLUMNS =
             Set.of("VERSION", "DB SIZE", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX", "TOOK");
 
-    private final List<Replacement> replacements = new ArrayList<>();
+    /** endpoint status, simple format: endpoint, ID, version, db size, leader, learner, term, index, applied, errors. */
+    private static final Pattern STATUS_LINE = Pattern.compile(
+            "^(\\S+, \\S+, )[^,]+, [^,]+, (true|false), (true|false), (\\d+), (\\d+), (\\d+), ", Pattern.MULTILINE);
 
-    private record Replacement(Pattern pattern, String replacement) {
-    }
+    private final List<UnaryOperator<String>> replacements = new ArrayList<>();
 
     Normalizer(URI clientUrl, URI peerUrl, long memberId, long clusterId) {
         regex("\"ts\":\"[^\"]*\"", "\"ts\":\"<ts>\"");
@@ -41,30 +46,37 @@ final class Normalizer {
             word(Long.toHexString(clusterId), "<cluster-id>");
         }
         for (String field : List.of("raft_term", "raftTerm", "raftIndex", "raftAppliedIndex", "dbSize", "dbSizeInUse")) {
-            regex("\"" + field + "\":\\d+", "\"" + field + "\":<" + field + ">");
+            regex("\"" + field + "\":[1-9]\\d*", "\"" + field + "\":<" + field + ">");
         }
-        regex("\"RaftTerm\" : \\d+", "\"RaftTerm\" : <raft_term>");
+        regex("\"RaftTerm\" : [1-9]\\d*", "\"RaftTerm\" : <raft_term>");
         // server version (a string); a key's version is a number and stays
         regex("\"version\":\"[^\"]*\"", "\"version\":\"<version>\"");
         regex("\"took\":\"[^\"]*\"", "\"took\":\"<took>\"");
         regex("took = \\S+", "took = <took>");
-        // endpoint status, simple format: endpoint, ID, version, db size, leader, learner, term, index, applied, errors
-        regex("^(\\S+, \\S+, )[^,]+, [^,]+, (true|false), (true|false), \\d+, \\d+, \\d+, ",
-                "$1<version>, <db-size>, $2, $3, <raft-term>, <raft-index>, <raft-applied-index>, ");
+        replacements.add(text -> STATUS_LINE.matcher(text).replaceAll(m -> Matcher.quoteReplacement(
+                m.group(1) + "<version>, <db-size>, " + m.group(2) + ", " + m.group(3) + ", "
+                        + nonZero(m.group(4), "<raft-term>") + ", " + nonZero(m.group(5), "<raft-index>") + ", "
+                        + nonZero(m.group(6), "<raft-applied-index>") + ", ")));
     }
 
     private void regex(String regex, String replacement) {
-        replacements.add(new Replacement(Pattern.compile(regex, Pattern.MULTILINE), replacement));
+        Pattern pattern = Pattern.compile(regex, Pattern.MULTILINE);
+        replacements.add(text -> pattern.matcher(text).replaceAll(replacement));
     }
 
+    /** {@code text} not followed by a digit (port 4012 must not match inside port 40123). */
     private void literal(String text, String replacement) {
-        replacements.add(new Replacement(Pattern.compile(Pattern.quote(text)), Matcher.quoteReplacement(replacement)));
+        Pattern pattern = Pattern.compile(Pattern.quote(text) + "(?![0-9])");
+        replacements.add(t -> pattern.matcher(t).replaceAll(Matcher.quoteReplacement(replacement)));
     }
 
     private void word(String text, String replacement) {
-        replacements.add(new Replacement(
-                Pattern.compile("(?<![0-9A-Za-z])" + Pattern.quote(text) + "(?![0-9A-Za-z])"),
-                Matcher.quoteReplacement(replacement)));
+        Pattern pattern = Pattern.compile("(?<![0-9A-Za-z])" + Pattern.quote(text) + "(?![0-9A-Za-z])");
+        replacements.add(t -> pattern.matcher(t).replaceAll(Matcher.quoteReplacement(replacement)));
+    }
+
+    private static String nonZero(String number, String mask) {
+        return number.equals("0") ? number : mask;
     }
 
     String normalize(String text) {
@@ -72,8 +84,8 @@ final class Normalizer {
             return text;
         }
         String result = text;
-        for (Replacement r : replacements) {
-            result = r.pattern().matcher(result).replaceAll(r.replacement());
+        for (UnaryOperator<String> r : replacements) {
+            result = r.apply(result);
         }
         return canonicalTables(stripTrailingWhitespace(result));
     }
@@ -101,7 +113,7 @@ final class Normalizer {
                     header = cells;
                 } else {
                     for (int i = 0; i < cells.size() && i < header.size(); i++) {
-                        if (VOLATILE_COLUMNS.contains(header.get(i))) {
+                        if (VOLATILE_COLUMNS.contains(header.get(i)) && !cells.get(i).equals("0")) {
                             cells.set(i, "<" + header.get(i).toLowerCase().replace(' ', '-') + ">");
                         }
                     }

@@ -108,18 +108,17 @@ class TxnTest {
         assertEquals("else", value("k"));
     }
 
-    /** k was put twice: version 2, create revision c, mod revision m = c + 1, value "v2". */
+    /** Compares against k after two puts: version 2, create revision r[0], mod revision r[1], value "v2". */
     static Stream<Arguments> compares() {
-        Function<long[], CmpTarget<?>> v2 = r -> CmpTarget.version(2);
         return Stream.of(
                 compare("version = 2", Cmp.Op.EQUAL, r -> CmpTarget.version(2), true),
                 compare("version = 1", Cmp.Op.EQUAL, r -> CmpTarget.version(1), false),
                 compare("version > 1", Cmp.Op.GREATER, r -> CmpTarget.version(1), true),
-                compare("version > 2", Cmp.Op.GREATER, v2, false),
+                compare("version > 2", Cmp.Op.GREATER, r -> CmpTarget.version(2), false),
                 compare("version < 3", Cmp.Op.LESS, r -> CmpTarget.version(3), true),
-                compare("version < 2", Cmp.Op.LESS, v2, false),
+                compare("version < 2", Cmp.Op.LESS, r -> CmpTarget.version(2), false),
                 compare("version != 1", Cmp.Op.NOT_EQUAL, r -> CmpTarget.version(1), true),
-                compare("version != 2", Cmp.Op.NOT_EQUAL, v2, false),
+                compare("version != 2", Cmp.Op.NOT_EQUAL, r -> CmpTarget.version(2), false),
                 compare("create = c", Cmp.Op.EQUAL, r -> CmpTarget.createRevision(r[0]), true),
                 compare("create = m", Cmp.Op.EQUAL, r -> CmpTarget.createRevision(r[1]), false),
                 compare("create < m", Cmp.Op.LESS, r -> CmpTarget.createRevision(r[1]), true),

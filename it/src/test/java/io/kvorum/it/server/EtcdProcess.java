@@ -72,7 +72,7 @@ public final class EtcdProcess extends ServerProcess {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
             }
-            KvorumProcess.sleep(50);
+            ManagedProcess.pause(50);
         }
         throw new IllegalStateException("etcd at " + url + " not healthy within " + START_TIMEOUT.toSeconds()
                 + " s\n" + process.tail(60));

@@ -62,21 +62,12 @@ public final class KvorumProcess extends ServerProcess {
             if (!process.isAlive()) {
                 throw new IllegalStateException("kvorum exited before serving client requests\n" + process.tail(60));
             }
-            sleep(50);
+            ManagedProcess.pause(50);
         }
         String tail = process.tail(60);
         process.kill();
         throw new IllegalStateException("kvorum printed no 'kvorum: serving client requests on' line within "
                 + START_TIMEOUT.toSeconds() + " s\n" + tail);
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.kvorum.it.server;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -7,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,8 +42,8 @@ public final class ManagedProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code command} in {@code logDir}'s parent, logging to {@code <logDir>/stdout.log} and
-     * {@code stderr.log}. Variables of the etcd tools ({@code ETCD_*}, {@code ETCDCTL_*}) are not
+     * Starts {@code command} in {@code logDir}'s parent folder (so stray files land there), logging
+     * to {@code <logDir>/stdout.log} and {@code stderr.log}. Variables of the etcd tools ({@code ETCD_*}, {@code ETCDCTL_*}) are not
      * inherited: both servers read them as configuration.
      */
     public static ManagedProcess start(String label, List<String> command, Path logDir, Map<String, String> env) {
@@ -52,9 +52,10 @@ public final class ManagedProcess implements AutoCloseable {
             Path out = logDir.resolve("stdout.log");
             Path err = logDir.resolve("stderr.log");
             ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(logDir.getParent().toFile())
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().keySet().removeIf(k -> k.startsWith("ETCD_") || k.startsWith("ETCDCTL_"));
             builder.environment().putAll(env);
             Files.writeString(logDir.resolve("command.txt"), String.join(" ", command) + "\n");
@@ -66,24 +67,12 @@ public final class ManagedProcess implements AutoCloseable {
         }
     }
 
-    private static java.io.File nullDevice() {
-        return new java.io.File("/dev/null");
-    }
-
-    public String label() {
-        return label;
-    }
-
     public long pid() {
         return process.pid();
     }
 
     public boolean isAlive() {
         return process.isAlive();
-    }
-
-    public Path stdoutFile() {
-        return stdout;
     }
 
     /** Everything written to stdout so far. */
@@ -101,7 +90,7 @@ public final class ManagedProcess implements AutoCloseable {
             LIVE.remove(this);
             return;
         }
-        List<ProcessHandle> tree = descendantsDeepestFirst();
+        List<ProcessHandle> tree = descendants();
         tree.forEach(ProcessHandle::destroy);
         process.destroy();
         if (!waitFor(grace)) {
@@ -120,7 +109,7 @@ public final class ManagedProcess implements AutoCloseable {
 
     /** SIGKILL the process and everything it started, and wait until they are gone. */
     public void kill() {
-        List<ProcessHandle> tree = descendantsDeepestFirst();
+        List<ProcessHandle> tree = descendants();
         tree.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         if (!waitFor(Duration.ofSeconds(30))) {
@@ -137,14 +126,13 @@ public final class ManagedProcess implements AutoCloseable {
     }
 
     private void killQuietly() {
-        descendantsDeepestFirst().forEach(ProcessHandle::destroyForcibly);
+        descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
     }
 
-    private List<ProcessHandle> descendantsDeepestFirst() {
-        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
-        java.util.Collections.reverse(all);
-        return all;
+    /** The process's descendants now, taken before signalling: orphans would drop out of the tree. */
+    private List<ProcessHandle> descendants() {
+        return process.descendants().toList();
     }
 
     private boolean waitFor(Duration timeout) {
@@ -182,6 +170,16 @@ public final class ManagedProcess implements AutoCloseable {
             return out.toString();
         } catch (IOException e) {
             return "(unreadable: " + e + ")\n";
+        }
+    }
+
+    /** Sleeps while polling a starting server; an interrupt ends the test. */
+    static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

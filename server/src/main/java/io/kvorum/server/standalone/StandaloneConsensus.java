@@ -60,6 +60,9 @@ final class StandaloneConsensus implements Consensus {
     public void start() {
         term = Math.max(1, stateMachine.appliedTerm()) + 1;
         commitIndex = stateMachine.appliedIndex();
+        // As a Raft leader does on taking office, open the term with an empty entry; it also makes
+        // the new term durable, so terms never repeat across restarts.
+        queue.add(new byte[0]);
         applyThread = new Thread(this::applyLoop, "kvorum-apply");
         applyThread.setDaemon(true);
         applyThread.start();

@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  * just the state of its moment. It fails a test that commits from two threads at once, can be told
  * to fail chosen commits (a crash at that point), and copies its committed state to "restart".
  */
-final class InMemoryBackend implements Backend {
+public final class InMemoryBackend implements Backend {
 
     /** One operation of a batch; {@code to} is set for a range delete. */
     record Op(Bucket bucket, byte[] key, byte[] to, byte[] value, boolean delete) {
@@ -36,7 +36,7 @@ final class InMemoryBackend implements Backend {
     private volatile Predicate<List<Op>> failWhen = ops -> false;
     private volatile boolean failing;
 
-    InMemoryBackend() {
+    public InMemoryBackend() {
         this(Map.of());
     }
 

@@ -8,9 +8,10 @@ import java.io.OutputStream;
  * An ordered byte-key store with named buckets.
  *
  * <p>Keys compare as unsigned bytes, lexicographically. Writes happen only through
- * {@link #commit(WriteBatch)}, which is atomic: after a crash either the whole batch is there or
- * none of it. The server commits from one thread (the apply loop); read views may be opened and
- * used from any thread at the same time.
+ * {@link #commit(WriteBatch, boolean)}, which is atomic: after a crash either the whole batch is
+ * there or none of it. Commits are never concurrent (the server serializes them); read views may
+ * be opened and used from any thread at the same time, and should be short-lived, since a view
+ * may pin storage.
  */
 public interface Backend extends AutoCloseable {
 
@@ -18,7 +19,8 @@ public interface Backend extends AutoCloseable {
     WriteBatch newBatch();
 
     /**
-     * Applies the batch atomically.
+     * Applies the batch atomically. The batch is consumed: it cannot be written to or committed
+     * again (closing it afterwards is harmless).
      *
      * @param durable when true, the batch is on stable storage when this returns (fsync);
      *                when false it may be lost on a machine crash but never torn

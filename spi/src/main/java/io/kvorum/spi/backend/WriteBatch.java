@@ -7,7 +7,7 @@ public interface WriteBatch extends AutoCloseable {
 
     void delete(Bucket bucket, byte[] key);
 
-    /** Deletes every key in [{@code from}, {@code to}). */
+    /** Deletes every key in [{@code from}, {@code to}); both bounds are required. */
     void deleteRange(Bucket bucket, byte[] from, byte[] to);
 
     /** Number of operations added so far. */

@@ -1,0 +1,172 @@
+package io.kvorum.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.linecorp.armeria.client.grpc.GrpcClients;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.kvorum.api.etcdserverpb.ClusterGrpc;
+import io.kvorum.api.etcdserverpb.CompactionRequest;
+import io.kvorum.api.etcdserverpb.Compare;
+import io.kvorum.api.etcdserverpb.KVGrpc;
+import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
+import io.kvorum.api.etcdserverpb.MemberListRequest;
+import io.kvorum.api.etcdserverpb.PutRequest;
+import io.kvorum.api.etcdserverpb.RangeRequest;
+import io.kvorum.api.etcdserverpb.RangeResponse;
+import io.kvorum.api.etcdserverpb.RequestOp;
+import io.kvorum.api.etcdserverpb.StatusRequest;
+import io.kvorum.api.etcdserverpb.TxnRequest;
+import io.kvorum.api.etcdserverpb.TxnResponse;
+import io.kvorum.server.mvcc.InMemoryBackend;
+import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.BackendContext;
+import io.kvorum.spi.backend.BackendProvider;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One embedded member over an in-memory backend, spoken to through etcd's gRPC API. */
+class KvorumServerTest {
+    private static final URI ANY_PORT = URI.create("http://127.0.0.1:0");
+
+    @TempDir
+    Path dir;
+    private KvorumServer server;
+    private KVGrpc.KVBlockingStub kv;
+    private String endpoint;
+
+    static final class MemoryBackendProvider implements BackendProvider {
+        @Override
+        public String name() {
+            return "memory";
+        }
+
+        @Override
+        public Backend open(BackendContext context) {
+            return new InMemoryBackend();
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        server = KvorumServer.builder()
+                .config(ServerConfig.builder().dataDir(dir).listenClientUrls(List.of(ANY_PORT))
+                        .advertiseClientUrls(List.of(ANY_PORT)).maxRequestBytes(4096).build())
+                .backend(new MemoryBackendProvider())
+                .build();
+        server.start();
+        endpoint = server.clientUrls().get(0).toString();
+        kv = GrpcClients.newClient(endpoint, KVGrpc.KVBlockingStub.class);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private static ByteString b(String s) {
+        return ByteString.copyFromUtf8(s);
+    }
+
+    @Test
+    void boundPortIsReportedAndPublished() {
+        URI url = server.clientUrls().get(0);
+        assertTrue(url.getPort() > 0);
+        var members = GrpcClients.newClient(endpoint, ClusterGrpc.ClusterBlockingStub.class)
+                .memberList(MemberListRequest.newBuilder().setLinearizable(true).build()).getMembersList();
+        assertEquals(1, members.size());
+        assertEquals(List.of(url.toString()), members.get(0).getClientURLsList());
+        assertEquals("default", members.get(0).getName());
+    }
+
+    @Test
+    void putsGetRevisionsFromTwoAndReadsSeeThem() {
+        assertEquals(2, kv.put(PutRequest.newBuilder().setKey(b("a")).setValue(b("1")).build()).getHeader().getRevision());
+        assertEquals(3, kv.put(PutRequest.newBuilder().setKey(b("a")).setValue(b("2")).build()).getHeader().getRevision());
+        RangeResponse r = kv.range(RangeRequest.newBuilder().setKey(b("a")).build());
+        assertEquals(1, r.getCount());
+        assertEquals(b("2"), r.getKvs(0).getValue());
+        assertEquals(2, r.getKvs(0).getVersion());
+        assertEquals(2, r.getKvs(0).getCreateRevision());
+        assertEquals(3, r.getKvs(0).getModRevision());
+        assertTrue(r.getHeader().getClusterId() != 0 && r.getHeader().getMemberId() != 0);
+        RangeResponse old = kv.range(RangeRequest.newBuilder().setKey(b("a")).setRevision(2).build());
+        assertEquals(b("1"), old.getKvs(0).getValue());
+        assertEquals(3, old.getHeader().getRevision(), "header carries the current revision");
+    }
+
+    @Test
+    void txnChoosesItsBranchAndNestedTxnsAnswerInPlace() {
+        kv.put(PutRequest.newBuilder().setKey(b("k")).setValue(b("v")).build());
+        TxnResponse t = kv.txn(TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(b("k")).setTarget(Compare.CompareTarget.VALUE)
+                        .setResult(Compare.CompareResult.EQUAL).setValue(b("v")))
+                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("x")).setValue(b("y"))))
+                .addSuccess(RequestOp.newBuilder().setRequestTxn(TxnRequest.newBuilder()
+                        .addCompare(Compare.newBuilder().setKey(b("x")).setTarget(Compare.CompareTarget.VERSION)
+                                .setResult(Compare.CompareResult.EQUAL).setVersion(0))
+                        .addSuccess(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(b("x"))))))
+                .build());
+        assertTrue(t.getSucceeded());
+        assertEquals(3, t.getHeader().getRevision());
+        // Nested compares see the state before the txn: x did not exist yet.
+        TxnResponse inner = t.getResponses(1).getResponseTxn();
+        assertTrue(inner.getSucceeded());
+        assertEquals(b("y"), inner.getResponses(0).getResponseRange().getKvs(0).getValue(), "ops see earlier ops");
+    }
+
+    @Test
+    void errorsHaveEtcdsCodesAndMessagesAndChangeNothing() {
+        kv.put(PutRequest.newBuilder().setKey(b("a")).setValue(b("1")).build());
+        assertError(Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided",
+                () -> kv.put(PutRequest.newBuilder().setValue(b("1")).build()));
+        assertError(Status.Code.INVALID_ARGUMENT, "etcdserver: request is too large",
+                () -> kv.put(PutRequest.newBuilder().setKey(b("big")).setValue(ByteString.copyFrom(new byte[5000])).build()));
+        assertError(Status.Code.NOT_FOUND, "etcdserver: requested lease not found",
+                () -> kv.put(PutRequest.newBuilder().setKey(b("l")).setLease(42).build()));
+        assertError(Status.Code.INVALID_ARGUMENT, "etcdserver: key not found",
+                () -> kv.put(PutRequest.newBuilder().setKey(b("missing")).setIgnoreValue(true).build()));
+        assertError(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision is a future revision",
+                () -> kv.range(RangeRequest.newBuilder().setKey(b("a")).setRevision(100).build()));
+        assertEquals(2, kv.range(RangeRequest.newBuilder().setKey(b("a")).build()).getHeader().getRevision());
+    }
+
+    @Test
+    void compactionMakesOlderRevisionsUnreadable() {
+        for (int i = 0; i < 5; i++) {
+            kv.put(PutRequest.newBuilder().setKey(b("c")).setValue(b("v" + i)).build());
+        }
+        kv.compact(CompactionRequest.newBuilder().setRevision(4).setPhysical(true).build());
+        assertError(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted",
+                () -> kv.range(RangeRequest.newBuilder().setKey(b("c")).setRevision(3).build()));
+        assertEquals(b("v2"), kv.range(RangeRequest.newBuilder().setKey(b("c")).setRevision(4).build()).getKvs(0).getValue());
+        assertError(Status.Code.OUT_OF_RANGE, "etcdserver: mvcc: required revision has been compacted",
+                () -> kv.compact(CompactionRequest.newBuilder().setRevision(4).build()));
+    }
+
+    @Test
+    void statusReportsThisMemberAsLeader() {
+        var status = GrpcClients.newClient(endpoint, MaintenanceGrpc.MaintenanceBlockingStub.class)
+                .status(StatusRequest.getDefaultInstance());
+        assertEquals(status.getHeader().getMemberId(), status.getLeader());
+        assertFalse(status.getIsLearner());
+        assertEquals(EtcdVersion.SERVER, status.getVersion());
+        assertTrue(status.getRaftIndex() >= status.getRaftAppliedIndex());
+    }
+
+    private static void assertError(Status.Code code, String message, Runnable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        assertEquals(code, e.getStatus().getCode(), e.toString());
+        assertEquals(message, e.getStatus().getDescription());
+    }
+
+}
