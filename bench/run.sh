@@ -42,6 +42,9 @@ run() { # name endpoint args...
 }
 for target in "etcd $ec" "kvorum $kc"; do
   set -- $target
+  # The same unmeasured warm-up for both: the JVM compiles its hot paths, etcd's caches fill.
+  bench put   --clients 10 --conns 2 --total $((20000 * scale)) --endpoint "127.0.0.1:$2" >/dev/null
+  bench range --clients 10 --conns 2 --total $((20000 * scale)) --endpoint "127.0.0.1:$2" >/dev/null
   run "$1" "$2" put   --clients 1   --conns 1  --total $((2000 * scale))
   run "$1" "$2" put   --clients 100 --conns 10 --total $((40000 * scale))
   run "$1" "$2" range --clients 1   --conns 1  --total $((10000 * scale))
