@@ -83,7 +83,8 @@ final class ServerRuntime {
         ExecutorService reads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 daemonThreads("kvorum-read"));
         toClose.add(() -> shutdown(reads));
-        ExecutorService blocking = Executors.newCachedThreadPool(daemonThreads("kvorum-maintenance"));
+        // Hashing and defragmenting are heavy and rare: two at a time, the rest wait their turn.
+        ExecutorService blocking = Executors.newFixedThreadPool(2, daemonThreads("kvorum-maintenance"));
         toClose.add(() -> shutdown(blocking));
 
         // Listen first, so that port 0 is resolved before this member's client URLs are published.
@@ -107,10 +108,13 @@ final class ServerRuntime {
 
         KvServer kv = new KvServer(applier, consensus, reads, config.maxRequestBytes(), cluster.self().id());
         ClientApi api = new ClientApi(kv, consensus, backend, blocking, config.maxTxnOps(), config.maxRequestBytes());
+        Health health = new Health(kv, applier);
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);
-            httpEndpoints(sb);
+            sb.service("/version", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
+                    "{\"etcdserver\":\"" + EtcdVersion.SERVER + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}"));
+            sb.service("/health", health);
         });
         LOG.info("serving client requests on {}", clientUrls);
     }
@@ -151,13 +155,6 @@ final class ServerRuntime {
         Server server = sb.build();
         server.start().join();
         return server;
-    }
-
-    private static void httpEndpoints(com.linecorp.armeria.server.ServerBuilder sb) {
-        sb.service("/version", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
-                "{\"etcdserver\":\"" + EtcdVersion.SERVER + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}"));
-        sb.service("/health", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
-                "{\"health\":\"true\",\"reason\":\"\"}"));
     }
 
     /** The listen URLs with the ports actually bound, in the order given. */

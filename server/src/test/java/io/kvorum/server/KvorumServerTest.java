@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.client.grpc.GrpcClients;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.kvorum.api.etcdserverpb.AlarmRequest;
+import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.api.etcdserverpb.ClusterGrpc;
 import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.api.etcdserverpb.Compare;
@@ -45,6 +49,8 @@ class KvorumServerTest {
     private String endpoint;
 
     static final class MemoryBackendProvider implements BackendProvider {
+        final InMemoryBackend backend = new InMemoryBackend();
+
         @Override
         public String name() {
             return "memory";
@@ -52,16 +58,18 @@ class KvorumServerTest {
 
         @Override
         public Backend open(BackendContext context) {
-            return new InMemoryBackend();
+            return backend;
         }
     }
+
+    private final MemoryBackendProvider memory = new MemoryBackendProvider();
 
     @BeforeEach
     void start() throws Exception {
         server = KvorumServer.builder()
                 .config(ServerConfig.builder().dataDir(dir).listenClientUrls(List.of(ANY_PORT))
                         .advertiseClientUrls(List.of(ANY_PORT)).maxRequestBytes(4096).build())
-                .backend(new MemoryBackendProvider())
+                .backend(memory)
                 .build();
         server.start();
         endpoint = server.clientUrls().get(0).toString();
@@ -161,6 +169,83 @@ class KvorumServerTest {
         assertFalse(status.getIsLearner());
         assertEquals(EtcdVersion.SERVER, status.getVersion());
         assertTrue(status.getRaftIndex() >= status.getRaftAppliedIndex());
+    }
+
+    @Test
+    void theDeepestTxnTheApiAcceptsIsAppliedAndAnswered() {
+        // The log entry wraps the request in one more message; a request at the API's nesting
+        // limit must still be applied, never dropped unanswered.
+        for (int levels = 52; levels > 40; levels--) {
+            TxnRequest.Builder t = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder()
+                    .setRequestPut(PutRequest.newBuilder().setKey(b("deep" + levels)).setValue(b("v"))));
+            for (int i = 0; i < levels; i++) {
+                t = TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setRequestTxn(t));
+            }
+            TxnRequest request = t.build();
+            try {
+                assertTrue(kv.txn(request).getSucceeded());
+            } catch (StatusRuntimeException e) {
+                assertEquals(Status.Code.INTERNAL, e.getStatus().getCode(), "too deep for the API: " + e);
+                continue;
+            }
+            assertEquals(b("v"), kv.range(RangeRequest.newBuilder().setKey(b("deep" + levels)).build())
+                    .getKvs(0).getValue());
+            return;
+        }
+        throw new AssertionError("no nesting depth was accepted");
+    }
+
+    @Test
+    void plainPutChecksItsLeaseBeforeItsPreviousValue() {
+        assertError(Status.Code.NOT_FOUND, "etcdserver: requested lease not found",
+                () -> kv.put(PutRequest.newBuilder().setKey(b("missing")).setIgnoreValue(true).setLease(5).build()));
+    }
+
+    @Test
+    void nestedTxnResponsesCarryAnEmptyHeader() {
+        TxnResponse t = kv.txn(TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setRequestTxn(
+                TxnRequest.newBuilder().addSuccess(RequestOp.newBuilder().setRequestPut(
+                        PutRequest.newBuilder().setKey(b("n")).setValue(b("v")))))).build());
+        assertEquals(2, t.getHeader().getRevision());
+        assertTrue(t.getResponses(0).getResponseTxn().hasHeader());
+        assertEquals(0, t.getResponses(0).getResponseTxn().getHeader().getRevision());
+        assertEquals(2, t.getResponses(0).getResponseTxn().getResponses(0).getResponsePut().getHeader().getRevision());
+    }
+
+    @Test
+    void compactionHeaderCarriesTheCurrentRevision() {
+        kv.put(PutRequest.newBuilder().setKey(b("a")).setValue(b("1")).build());
+        assertEquals(2, kv.compact(CompactionRequest.newBuilder().setRevision(2).build()).getHeader().getRevision());
+    }
+
+    @Test
+    void disarmingWhenNoAlarmIsArmedAnswersWithNoAlarms() {
+        var alarms = GrpcClients.newClient(endpoint, MaintenanceGrpc.MaintenanceBlockingStub.class)
+                .alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.DEACTIVATE)
+                        .setAlarm(AlarmType.NOSPACE).build());
+        assertEquals(0, alarms.getAlarmsCount());
+    }
+
+    @Test
+    void healthAnswersLikeEtcd() {
+        AggregatedHttpResponse ok = WebClient.of(endpoint).get("/health").aggregate().join();
+        assertEquals(200, ok.status().code());
+        assertEquals("{\"health\":\"true\",\"reason\":\"\"}", ok.contentUtf8());
+        assertEquals(405, WebClient.of(endpoint).post("/health", "").aggregate().join().status().code());
+    }
+
+    @Test
+    void aFailedCommitFailsTheWriteAndEveryLaterOneAndMarksTheMemberUnhealthy() {
+        kv.put(PutRequest.newBuilder().setKey(b("before")).setValue(b("1")).build());
+        memory.backend.crashWhen(ops -> true);
+        assertError(Status.Code.UNAVAILABLE, "etcdserver: server stopped",
+                () -> kv.put(PutRequest.newBuilder().setKey(b("lost")).setValue(b("1")).build()));
+        assertError(Status.Code.UNAVAILABLE, "etcdserver: server stopped",
+                () -> kv.put(PutRequest.newBuilder().setKey(b("after")).setValue(b("1")).build()));
+        AggregatedHttpResponse health = WebClient.of(endpoint).get("/health").aggregate().join();
+        assertEquals(503, health.status().code());
+        assertEquals(b("1"), kv.range(RangeRequest.newBuilder().setKey(b("before")).setSerializable(true).build())
+                .getKvs(0).getValue(), "what was committed is still readable");
     }
 
     private static void assertError(Status.Code code, String message, Runnable call) {

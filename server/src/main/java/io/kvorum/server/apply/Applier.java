@@ -1,10 +1,13 @@
 package io.kvorum.server.apply;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
 import io.kvorum.api.etcdserverpb.CompactionResponse;
 import io.kvorum.api.etcdserverpb.InternalRaftRequest;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
+import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.mvcc.CompactedException;
+import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.server.mvcc.WriteTxn;
 import io.kvorum.spi.consensus.Entry;
@@ -14,6 +17,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +34,12 @@ public final class Applier implements StateMachine {
     private final MvccStore store;
     private final KvApplier kv;
     private final Waiters waiters = new Waiters();
+    /** Deepest message nesting accepted in a log entry: gRPC's limit of 100, plus the envelope. */
+    private static final int MAX_NESTING = 101;
+
     private final AppliedIndex appliedIndex;
     private volatile long appliedTerm;
+    private volatile Throwable failure;
 
     public Applier(MvccStore store) {
         this.store = store;
@@ -64,14 +72,19 @@ public final class Applier implements StateMachine {
             }
             InternalRaftRequest request;
             try {
-                request = InternalRaftRequest.parseFrom(data);
-            } catch (InvalidProtocolBufferException e) {
+                request = parse(data);
+            } catch (IOException e) {
                 // Every member skips the same undecodable entry, so state stays the same everywhere.
                 LOG.error("skipping undecodable entry at index {}", entries.get(i).index(), e);
                 continue;
             }
             ids[i] = request.getID();
-            results[i] = applyOne(request);
+            try {
+                results[i] = applyOne(request);
+            } catch (Error e) {
+                fail(e);
+                throw e;
+            }
         }
         Entry last = entries.get(entries.size() - 1);
         try {
@@ -79,9 +92,11 @@ public final class Applier implements StateMachine {
         } catch (IOException e) {
             // The batch is not durable, so nobody may be told it was applied. The store refuses
             // further use; the member must stop and replay from its log.
-            UncheckedIOException failure = new UncheckedIOException("backend commit failed at index " + last.index(), e);
-            waiters.failAll(failure);
-            throw failure;
+            fail(e);
+            throw new UncheckedIOException("backend commit failed at index " + last.index(), e);
+        } catch (RuntimeException | Error e) {
+            fail(e);
+            throw e;
         }
         appliedTerm = last.term();
         appliedIndex.advance(last.index());
@@ -92,20 +107,39 @@ public final class Applier implements StateMachine {
         }
     }
 
+    /**
+     * The log entry wraps the client's request in one more message, so it may nest one level
+     * deeper than gRPC let the request itself nest.
+     */
+    private static InternalRaftRequest parse(byte[] data) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(data);
+        in.setRecursionLimit(MAX_NESTING);
+        InternalRaftRequest request = InternalRaftRequest.parseFrom(in);
+        in.checkLastTagWas(0);
+        return request;
+    }
+
     private Object applyOne(InternalRaftRequest r) {
         try {
             if (r.hasCompaction()) {
-                CompletableFuture<Void> physical = store.compact(r.getCompaction().getRevision());
-                CompactionResponse resp = CompactionResponse.newBuilder()
-                        .setHeader(ResponseHeader.newBuilder().setRevision(store.currentRevision())).build();
-                return new Compacted(resp, physical);
+                CompletableFuture<Void> physical;
+                try {
+                    physical = store.compact(r.getCompaction().getRevision());
+                } catch (CompactedException e) {
+                    return new EtcdException(EtcdError.COMPACTED);
+                } catch (FutureRevisionException e) {
+                    return new EtcdException(EtcdError.FUTURE_REV);
+                }
+                // The header's revision is filled in when replying, once this batch is published.
+                return new Compacted(CompactionResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance())
+                        .build(), physical);
             }
             // A txn closed without end() leaves no trace: a request that fails changes nothing.
             try (WriteTxn w = store.beginWrite()) {
                 MvccWriter txn = new MvccWriter(w);
                 Object response;
                 if (r.hasPut()) {
-                    kv.checkPut(txn, r.getPut());
+                    kv.checkLease(r.getPut());
                     response = kv.put(txn, r.getPut());
                 } else if (r.hasDeleteRange()) {
                     response = kv.deleteRange(txn, r.getDeleteRange());
@@ -129,8 +163,24 @@ public final class Applier implements StateMachine {
 
     /** Registers the waiter of request {@code id}; call before proposing it. */
     CompletableFuture<Object> await(long id) {
+        Throwable f = failure;
+        if (f != null) {
+            return CompletableFuture.failedFuture(new EtcdException(EtcdError.STOPPED));
+        }
         return waiters.register(id);
     }
+
+    /** Why this state machine stopped applying, if it did: the member can no longer take writes. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    private void fail(Throwable cause) {
+        failure = cause;
+        LOG.error("the apply loop stopped; this member takes no more writes", cause);
+        waiters.failAll(new EtcdException(EtcdError.STOPPED));
+    }
+
 
     void fail(long id, Throwable cause) {
         waiters.fail(id, cause);

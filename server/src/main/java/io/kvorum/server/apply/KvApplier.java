@@ -95,13 +95,21 @@ final class KvApplier {
 
     // ---- Put and DeleteRange -----------------------------------------------------------------
 
-    /** Checks what etcd checks before a Put changes anything. */
+    /**
+     * Checks what etcd checks before a Put inside a txn changes anything: the previous key-value
+     * that ignore_value/ignore_lease need, then the lease.
+     */
     void checkPut(KvReader reader, PutRequest p) {
         if (p.getIgnoreValue() || p.getIgnoreLease()) {
             if (reader.range(bytes(p.getKey()), NO_END, 0, 1, false).kvs().isEmpty()) {
                 throw new EtcdException(EtcdError.KEY_NOT_FOUND);
             }
         }
+        checkLease(p);
+    }
+
+    /** A plain Put checks its lease first (and its previous key-value while putting). */
+    void checkLease(PutRequest p) {
         if (p.getLease() != 0 && !leases.exists(p.getLease())) {
             throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
         }
@@ -141,72 +149,49 @@ final class KvApplier {
 
     // ---- Txn ---------------------------------------------------------------------------------
 
-    /** Whether the txn changes nothing in either branch (then it need not go through consensus). */
+    /**
+     * Whether etcd serves the txn without consensus: every op of both branches is a Range (a
+     * nested txn counts as a write, as in etcd, even when it only reads).
+     */
     static boolean isReadOnly(TxnRequest t) {
-        return opsReadOnly(t.getSuccessList()) && opsReadOnly(t.getFailureList());
+        return onlyRanges(t.getSuccessList()) && onlyRanges(t.getFailureList());
     }
 
-    private static boolean opsReadOnly(List<RequestOp> ops) {
+    private static boolean onlyRanges(List<RequestOp> ops) {
         for (RequestOp op : ops) {
-            switch (op.getRequestCase()) {
-                case REQUEST_RANGE -> { }
-                case REQUEST_TXN -> {
-                    if (!isReadOnly(op.getRequestTxn())) {
-                        return false;
-                    }
-                }
-                default -> {
-                    return false;
-                }
+            if (!op.hasRequestRange()) {
+                return false;
             }
         }
         return true;
     }
 
-    /** Whether every Range in both branches, nested ones too, is serializable (an empty txn is). */
+    /** Whether every Range of a read-only txn is serializable (an empty txn is). */
     static boolean isSerializable(TxnRequest t) {
-        return opsSerializable(t.getSuccessList()) && opsSerializable(t.getFailureList());
-    }
-
-    private static boolean opsSerializable(List<RequestOp> ops) {
-        for (RequestOp op : ops) {
-            if (op.hasRequestRange() && !op.getRequestRange().getSerializable()) {
+        for (RequestOp op : t.getSuccessList()) {
+            if (!op.getRequestRange().getSerializable()) {
                 return false;
             }
-            if (op.hasRequestTxn() && !isSerializable(op.getRequestTxn())) {
+        }
+        for (RequestOp op : t.getFailureList()) {
+            if (!op.getRequestRange().getSerializable()) {
                 return false;
             }
         }
         return true;
     }
 
-    /** A read-only txn, evaluated entirely at the reader's revision. */
+    /** A read-only txn (see {@link #isReadOnly}), evaluated entirely at the reader's revision. */
     TxnResponse readTxn(KvReader reader, TxnRequest t) {
         List<Boolean> path = new ArrayList<>();
         choosePath(reader, t, path);
         checkRanges(reader, t, path, new int[1]);
-        TxnResponse.Builder resp = TxnResponse.newBuilder();
-        executeRead(reader, t, path, new int[1], resp);
-        resp.setHeader(ResponseHeader.newBuilder().setRevision(reader.revision()));
-        return resp.build();
-    }
-
-    private void executeRead(KvReader reader, TxnRequest t, List<Boolean> path, int[] step, TxnResponse.Builder resp) {
-        boolean succeeded = path.get(step[0]++);
-        resp.setSucceeded(succeeded);
+        boolean succeeded = path.get(0);
+        TxnResponse.Builder resp = TxnResponse.newBuilder().setSucceeded(succeeded);
         for (RequestOp op : succeeded ? t.getSuccessList() : t.getFailureList()) {
-            switch (op.getRequestCase()) {
-                case REQUEST_RANGE -> resp.addResponses(ResponseOp.newBuilder()
-                        .setResponseRange(range(reader, op.getRequestRange())));
-                case REQUEST_TXN -> {
-                    TxnResponse.Builder inner = TxnResponse.newBuilder();
-                    executeRead(reader, op.getRequestTxn(), path, step, inner);
-                    inner.setHeader(ResponseHeader.newBuilder().setRevision(reader.revision()));
-                    resp.addResponses(ResponseOp.newBuilder().setResponseTxn(inner));
-                }
-                default -> throw new IllegalStateException("not a read-only txn");
-            }
+            resp.addResponses(ResponseOp.newBuilder().setResponseRange(range(reader, op.getRequestRange())));
         }
+        return resp.setHeader(ResponseHeader.newBuilder().setRevision(reader.revision())).build();
     }
 
     /**
@@ -236,8 +221,8 @@ final class KvApplier {
                 case REQUEST_TXN -> {
                     TxnResponse.Builder inner = TxnResponse.newBuilder();
                     executeWrite(txn, op.getRequestTxn(), path, step, inner);
-                    inner.setHeader(ResponseHeader.newBuilder().setRevision(txn.revisionAfter()));
-                    out.setResponseTxn(inner);
+                    // etcd gives nested txn responses an empty header.
+                    out.setResponseTxn(inner.setHeader(ResponseHeader.getDefaultInstance()));
                 }
                 case REQUEST_NOT_SET -> throw new EtcdException(EtcdError.KEY_NOT_FOUND);
             }

@@ -17,7 +17,11 @@ import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.consensus.Consensus;
 import java.util.concurrent.CompletableFuture;
+import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The KV requests of one member, after validation: writes are proposed to consensus and answered
@@ -25,6 +29,10 @@ import java.util.concurrent.Executor;
  * store on the read executor (never on the apply thread).
  */
 public final class KvServer {
+    /** etcd's request timeout: 5 s plus two election timeouts (1 s each by default). */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(7);
+    private static final int MAX_READ_ATTEMPTS = 3;
+
     private final Applier applier;
     private final Consensus consensus;
     private final Executor readExecutor;
@@ -41,7 +49,7 @@ public final class KvServer {
 
     public CompletableFuture<RangeResponse> range(RangeRequest r) {
         return readBarrier(r.getSerializable())
-                .thenApplyAsync(v -> applier.kv().range(reader(), r), readExecutor);
+                .thenApplyAsync(v -> read(reader -> applier.kv().range(reader, r)), readExecutor);
     }
 
     public CompletableFuture<PutResponse> put(PutRequest r) {
@@ -55,7 +63,7 @@ public final class KvServer {
     public CompletableFuture<TxnResponse> txn(TxnRequest r) {
         if (KvApplier.isReadOnly(r)) {
             return readBarrier(KvApplier.isSerializable(r))
-                    .thenApplyAsync(v -> applier.kv().readTxn(reader(), r), readExecutor);
+                    .thenApplyAsync(v -> read(reader -> applier.kv().readTxn(reader, r)), readExecutor);
         }
         return propose(InternalRaftRequest.newBuilder().setTxn(r)).thenApply(TxnResponse.class::cast);
     }
@@ -87,8 +95,24 @@ public final class KvServer {
         return consensus.readIndex().thenCompose(applier::awaitApplied);
     }
 
-    private KvReader reader() {
-        return new StoreReader(applier.store());
+    /**
+     * Runs a read pinned at the current revision. If a compaction overtakes the pinned revision
+     * meanwhile, the read starts over at the new current revision: a read of the latest state
+     * must never fail as "compacted" (a read naming a compacted revision still does).
+     */
+    private <T> T read(Function<KvReader, T> body) {
+        for (int attempt = 1; ; attempt++) {
+            StoreReader reader = new StoreReader(applier.store());
+            try {
+                return body.apply(reader);
+            } catch (EtcdException e) {
+                boolean overtaken = e.error() == EtcdError.COMPACTED
+                        && reader.revision() < applier.store().compactedRevision();
+                if (!overtaken || attempt == MAX_READ_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {
@@ -101,6 +125,12 @@ public final class KvServer {
         consensus.propose(data).whenComplete((ok, failure) -> {
             if (failure != null) {
                 applier.fail(id, failure);
+            }
+        });
+        // Like etcd, give up after the request timeout; the waiter goes, so nothing is left behind.
+        applied.orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((result, failure) -> {
+            if (failure instanceof TimeoutException) {
+                applier.fail(id, new EtcdException(EtcdError.TIMEOUT));
             }
         });
         return applied;

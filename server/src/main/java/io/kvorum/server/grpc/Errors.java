@@ -7,8 +7,10 @@ import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.mvcc.CompactedException;
 import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.spi.consensus.ConsensusException;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,13 @@ final class Errors {
         }
         if (t instanceof StatusRuntimeException s) {
             return s;
+        }
+        if (t instanceof TimeoutException) {
+            return EtcdError.TIMEOUT.asException();
+        }
+        if (t instanceof CancellationException) {
+            // Only shutdown cancels server work (e.g. a physical compaction still running).
+            return EtcdError.STOPPED.asException();
         }
         LOG.error("request failed unexpectedly", t);
         return Status.UNKNOWN.withDescription(String.valueOf(t.getMessage())).asRuntimeException();

@@ -61,12 +61,14 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
     @Override
     public void alarm(AlarmRequest r, StreamObserver<AlarmResponse> out) {
-        if (r.getAction() != AlarmRequest.AlarmAction.GET) {
-            // Nothing in this server raises or clears alarms yet (no space quota, no corruption
-            // check), so activating one by hand is refused rather than silently kept.
+        if (r.getAction() == AlarmRequest.AlarmAction.ACTIVATE) {
+            // Nothing in this server raises alarms yet (no space quota, no corruption check), so
+            // arming one by hand is refused rather than silently kept.
             out.onError(Status.UNIMPLEMENTED.withDescription("alarm activation is not supported").asRuntimeException());
             return;
         }
+        // GET lists the active alarms and DEACTIVATE disarms one: with none armed, both answer
+        // with an empty list, as etcd does.
         out.onNext(AlarmResponse.newBuilder().setHeader(headers.current()).build());
         out.onCompleted();
     }

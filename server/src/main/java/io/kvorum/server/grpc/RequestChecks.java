@@ -8,10 +8,12 @@ import io.kvorum.api.etcdserverpb.RequestOp;
 import io.kvorum.api.etcdserverpb.TxnRequest;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
-import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The checks etcd makes before a KV request reaches consensus; a request that fails them changes
@@ -90,18 +92,19 @@ final class RequestChecks {
     /**
      * etcd's duplicate-key rule for one branch: no key is put twice, and no key is put inside a
      * range the same branch deletes (nested txns included; a nested txn's two branches exclude
-     * each other, so a key may be put in both).
+     * each other, so a key may be put in both). Lookups are logarithmic: a request may hold tens
+     * of thousands of ops across nesting levels.
      */
-    private static Set<ByteString> duplicateKeys(List<RequestOp> ops) {
-        return checkIntervals(ops, new ArrayList<>());
+    private static void duplicateKeys(List<RequestOp> ops) {
+        checkIntervals(ops, new Deletes());
     }
 
-    private static Set<ByteString> checkIntervals(List<RequestOp> ops, List<Interval> deletesOut) {
-        List<Interval> deletes = new ArrayList<>();
+    private static Set<ByteString> checkIntervals(List<RequestOp> ops, Deletes deletesOut) {
+        Deletes deletes = new Deletes();
         for (RequestOp op : ops) {
             if (op.hasRequestDeleteRange()) {
                 DeleteRangeRequest d = op.getRequestDeleteRange();
-                deletes.add(new Interval(d.getKey(), d.getRangeEnd()));
+                deletes.add(d.getKey(), d.getRangeEnd());
             }
         }
         Set<ByteString> puts = new HashSet<>();
@@ -109,18 +112,18 @@ final class RequestChecks {
             if (!op.hasRequestTxn()) {
                 continue;
             }
-            List<Interval> deletesThen = new ArrayList<>();
-            List<Interval> deletesElse = new ArrayList<>();
+            Deletes deletesThen = new Deletes();
+            Deletes deletesElse = new Deletes();
             Set<ByteString> putsThen = checkIntervals(op.getRequestTxn().getSuccessList(), deletesThen);
             Set<ByteString> putsElse = checkIntervals(op.getRequestTxn().getFailureList(), deletesElse);
             for (ByteString k : putsThen) {
-                if (puts.contains(k) || intersects(deletes, k)) {
+                if (puts.contains(k) || deletes.contains(k)) {
                     throw new EtcdException(EtcdError.DUPLICATE_KEY);
                 }
                 puts.add(k);
             }
             for (ByteString k : putsElse) {
-                if ((puts.contains(k) && !putsThen.contains(k)) || intersects(deletes, k)) {
+                if ((puts.contains(k) && !putsThen.contains(k)) || deletes.contains(k)) {
                     throw new EtcdException(EtcdError.DUPLICATE_KEY);
                 }
                 puts.add(k);
@@ -133,7 +136,7 @@ final class RequestChecks {
                 continue;
             }
             ByteString k = op.getRequestPut().getKey();
-            if (puts.contains(k) || intersects(deletes, k)) {
+            if (puts.contains(k) || deletes.contains(k)) {
                 throw new EtcdException(EtcdError.DUPLICATE_KEY);
             }
             puts.add(k);
@@ -142,27 +145,56 @@ final class RequestChecks {
         return puts;
     }
 
-    private static boolean intersects(List<Interval> intervals, ByteString key) {
-        for (Interval i : intervals) {
-            if (i.contains(key)) {
+    /**
+     * The keys a branch deletes, as etcd's check sees them: single keys, and [key, end) ranges
+     * compared as plain bytes (so a "from key" end of {@code \0} covers nothing here, as in
+     * etcd). Ranges are kept merged and sorted.
+     */
+    private static final class Deletes {
+        private static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+
+        private final Set<ByteString> points = new HashSet<>();
+        private final TreeMap<ByteString, ByteString> ranges = new TreeMap<>(ORDER);
+
+        void add(ByteString key, ByteString end) {
+            if (end.isEmpty()) {
+                points.add(key);
+                return;
+            }
+            if (ORDER.compare(key, end) >= 0) {
+                return;
+            }
+            ByteString from = key;
+            ByteString to = end;
+            Map.Entry<ByteString, ByteString> before = ranges.floorEntry(from);
+            if (before != null && ORDER.compare(before.getValue(), from) >= 0) {
+                from = before.getKey();
+                to = max(to, before.getValue());
+            }
+            for (Map.Entry<ByteString, ByteString> next = ranges.ceilingEntry(from);
+                 next != null && ORDER.compare(next.getKey(), to) <= 0;
+                 next = ranges.ceilingEntry(from)) {
+                to = max(to, next.getValue());
+                ranges.remove(next.getKey());
+            }
+            ranges.put(from, to);
+        }
+
+        void addAll(Deletes other) {
+            points.addAll(other.points);
+            other.ranges.forEach(this::add);
+        }
+
+        boolean contains(ByteString key) {
+            if (points.contains(key)) {
                 return true;
             }
+            Map.Entry<ByteString, ByteString> range = ranges.floorEntry(key);
+            return range != null && ORDER.compare(key, range.getValue()) < 0;
         }
-        return false;
-    }
 
-    /**
-     * A deleted range as etcd's check sees it: a point when there is no range end, else
-     * [key, end) compared as plain bytes (so a "from key" end of {@code \0} covers nothing here,
-     * as in etcd).
-     */
-    private record Interval(ByteString key, ByteString end) {
-        boolean contains(ByteString k) {
-            var cmp = ByteString.unsignedLexicographicalComparator();
-            if (end.isEmpty()) {
-                return key.equals(k);
-            }
-            return cmp.compare(key, k) <= 0 && cmp.compare(k, end) < 0;
+        private static ByteString max(ByteString a, ByteString b) {
+            return ORDER.compare(a, b) >= 0 ? a : b;
         }
     }
 }

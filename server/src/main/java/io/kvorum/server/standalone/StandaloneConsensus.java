@@ -11,6 +11,7 @@ import io.kvorum.spi.consensus.StateMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -30,6 +31,8 @@ final class StandaloneConsensus implements Consensus {
     static final int DEFAULT_MAX_BATCH = 4096;
     /** Like etcd's limit on applied lagging committed: beyond this many queued entries, refuse. */
     private static final int MAX_PENDING = 5000 * 4;
+    /** And beyond this many queued bytes (large requests fill memory before they fill the count). */
+    private static final long MAX_PENDING_BYTES = 256L << 20;
 
     private final ClusterSpec cluster;
     private final StateMachine stateMachine;
@@ -41,6 +44,7 @@ final class StandaloneConsensus implements Consensus {
     private ArrayList<byte[]> queue = new ArrayList<>();
     private boolean closed;
 
+    private final AtomicLong queuedBytes = new AtomicLong();
     private volatile long term;
     /** Highest index handed to the state machine (committed). Written by the apply thread only. */
     private volatile long commitIndex;
@@ -76,11 +80,12 @@ final class StandaloneConsensus implements Consensus {
                 return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.STOPPED,
                         "consensus stopped"));
             }
-            if (queue.size() >= MAX_PENDING) {
+            if (queue.size() >= MAX_PENDING || queuedBytes.get() + data.length > MAX_PENDING_BYTES) {
                 return CompletableFuture.failedFuture(new ConsensusException(
                         ConsensusException.Reason.TOO_MANY_REQUESTS, "too many pending proposals"));
             }
             queue.add(data);
+            queuedBytes.addAndGet(data.length);
             if (queue.size() == 1) {
                 notEmpty.signal();
             }
@@ -113,10 +118,14 @@ final class StandaloneConsensus implements Consensus {
                 long index = commitIndex;
                 for (int i = from; i < to; i++) {
                     entries.add(new Entry(++index, term, batch.get(i)));
+                    queuedBytes.addAndGet(-batch.get(i).length);
                 }
+                // Committed once ordered: there is no one to agree with. Set before applying, so
+                // the applied index never runs ahead of it.
+                commitIndex = index;
                 try {
                     stateMachine.apply(entries, true);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     // The state machine could not make the batch durable: stop taking proposals
                     // rather than acknowledge anything more.
                     LOG.error("apply failed at index {}; the member stops accepting writes", index, e);
@@ -129,7 +138,6 @@ final class StandaloneConsensus implements Consensus {
                     }
                     return;
                 }
-                commitIndex = index;
             }
             batch.clear();
             spare = batch;

@@ -3,6 +3,7 @@ package io.kvorum.server.grpc;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.google.protobuf.ByteString;
 import io.kvorum.api.etcdserverpb.Compare;
@@ -96,6 +97,41 @@ class RequestChecksTest {
                 .addSuccess(del("b", "")).addSuccess(put("b")).build())));
         assertEquals(EtcdError.DUPLICATE_KEY, failure(() -> checks.txn(TxnRequest.newBuilder()
                 .addSuccess(put("b")).addSuccess(txn(TxnRequest.newBuilder().addSuccess(put("b")))).build())));
+    }
+
+    @Test
+    void tensOfThousandsOfNestedOpsAreCheckedWithoutQuadraticCost() {
+        // 32 nested txns of 48 nested txns of 48 ops: half delete single keys, half put others.
+        TxnRequest.Builder top = TxnRequest.newBuilder();
+        int n = 0;
+        for (int i = 0; i < 32; i++) {
+            TxnRequest.Builder mid = TxnRequest.newBuilder();
+            for (int j = 0; j < 48; j++) {
+                TxnRequest.Builder leaf = TxnRequest.newBuilder();
+                for (int k = 0; k < 48; k++) {
+                    String key = "k" + (n++);
+                    leaf.addSuccess(i < 16 ? del(key, "") : put(key));
+                }
+                mid.addSuccess(txn(leaf));
+            }
+            top.addSuccess(txn(mid));
+        }
+        // Quadratic checking took tens of seconds here; a generous bound guards against it coming back.
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> checks.txn(top.build()));
+    }
+
+    @Test
+    void deletedRangesAreMergedWithoutLosingCoverage() {
+        assertEquals(EtcdError.DUPLICATE_KEY, failure(() -> checks.txn(TxnRequest.newBuilder()
+                .addSuccess(del("a", "c")).addSuccess(del("e", "g")).addSuccess(del("b", "f"))
+                .addSuccess(put("d")).build())));
+        assertEquals(EtcdError.DUPLICATE_KEY, failure(() -> checks.txn(TxnRequest.newBuilder()
+                .addSuccess(del("a", "c")).addSuccess(del("c", "e")).addSuccess(put("c")).build())));
+        assertDoesNotThrow(() -> checks.txn(TxnRequest.newBuilder()
+                .addSuccess(del("a", "c")).addSuccess(del("d", "f")).addSuccess(put("c")).addSuccess(put("f")).build()));
+        // etcd compares a delete's end as plain bytes: a from-key end of \0 covers nothing.
+        assertDoesNotThrow(() -> checks.txn(TxnRequest.newBuilder()
+                .addSuccess(del("a", "\0")).addSuccess(put("b")).build()));
     }
 
     @Test

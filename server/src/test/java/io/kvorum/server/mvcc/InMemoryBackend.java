@@ -27,7 +27,7 @@ import java.util.function.Predicate;
 public final class InMemoryBackend implements Backend {
 
     /** One operation of a batch; {@code to} is set for a range delete. */
-    record Op(Bucket bucket, byte[] key, byte[] to, byte[] value, boolean delete) {
+    public record Op(Bucket bucket, byte[] key, byte[] to, byte[] value, boolean delete) {
     }
 
     private volatile Map<Bucket, NavigableMap<byte[], byte[]>> state;
@@ -45,7 +45,7 @@ public final class InMemoryBackend implements Backend {
     }
 
     /** From now on, a commit whose operations match fails, and so does every later one (a crash). */
-    void crashWhen(Predicate<List<Op>> condition) {
+    public void crashWhen(Predicate<List<Op>> condition) {
         failWhen = condition;
     }
 

@@ -1,0 +1,62 @@
+package io.kvorum.server;
+
+import com.google.protobuf.ByteString;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.kvorum.api.etcdserverpb.RangeRequest;
+import io.kvorum.server.apply.Applier;
+import io.kvorum.server.apply.KvServer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * etcd's {@code /health}: healthy when a linearizable read of key {@code health} succeeds in
+ * time and the apply loop is running. Failure is HTTP 503 with the same JSON body, sent as
+ * plain text with a trailing newline, as etcd sends it.
+ */
+final class Health implements HttpService {
+    private static final long TIMEOUT_MS = 7000;
+    private static final RangeRequest PROBE = RangeRequest.newBuilder()
+            .setKey(ByteString.copyFromUtf8("health")).setKeysOnly(true).setLimit(1).build();
+
+    private final KvServer kv;
+    private final Applier applier;
+
+    Health(KvServer kv, Applier applier) {
+        this.kv = kv;
+        this.applier = applier;
+    }
+
+    @Override
+    public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+        if (req.method() != HttpMethod.GET) {
+            return HttpResponse.of(ResponseHeaders.builder(HttpStatus.METHOD_NOT_ALLOWED).add("allow", "GET").build());
+        }
+        if (applier.failure().isPresent()) {
+            return unhealthy("APPLY STOPPED");
+        }
+        boolean serializable = "true".equals(ctx.queryParam("serializable"));
+        return HttpResponse.of(kv.range(PROBE.toBuilder().setSerializable(serializable).build())
+                .orTimeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .handle((ok, failure) -> failure == null
+                        ? HttpResponse.of(HttpStatus.OK, MediaType.JSON, "{\"health\":\"true\",\"reason\":\"\"}")
+                        : unhealthy("RANGE ERROR:" + String.valueOf(rootCause(failure).getMessage()).replace("\"", "'"))));
+    }
+
+    private static HttpResponse unhealthy(String reason) {
+        return HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
+                "{\"health\":\"false\",\"reason\":\"" + reason + "\"}\n");
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}
