@@ -61,6 +61,14 @@ class ModuleMapTest {
     }
 
     @Test
+    void launcherSelectsPluginsByNameOnly() {
+        noClasses().that().resideInAPackage("io.kvorum.launcher..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..")
+                .check(all);
+    }
+
+    @Test
     void pluginsDependOnTheSpiOnly() {
         noClasses().that().resideInAnyPackage(PLUGINS)
                 .should().dependOnClassesThat().resideInAnyPackage(

@@ -1,7 +1,11 @@
 package io.kvorum.launcher;
 
 import io.kvorum.server.KvorumServer;
+import io.kvorum.server.Plugins;
 import io.kvorum.server.ServerConfig;
+import io.kvorum.spi.backend.BackendProvider;
+import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.plugin.PluginProvider;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
@@ -49,6 +53,7 @@ public final class Main {
         }
         if (command instanceof Command.ShowHelp) {
             System.out.print(Flag.helpText());
+            System.out.print(pluginsText());
             return EXIT_OK;
         }
         if (command instanceof Command.ShowVersion) {
@@ -138,6 +143,27 @@ public final class Main {
                 // Under -Xrs the JVM leaves the signal alone, and it ends the process the default way.
                 log.debug("cannot handle SIG{}", name, e);
             }
+        }
+    }
+
+    /** The installed plugins of each kind, with their options ({@code --backend-opt}, {@code --consensus-opt}). */
+    private static String pluginsText() {
+        StringBuilder out = new StringBuilder("\nInstalled plugins:\n");
+        appendPlugins(out, "backend", "--backend-opt", Plugins.installed(BackendProvider.class));
+        appendPlugins(out, "consensus", "--consensus-opt", Plugins.installed(ConsensusProvider.class));
+        return out.toString();
+    }
+
+    private static void appendPlugins(StringBuilder out, String kind, String optFlag, List<? extends PluginProvider> plugins) {
+        for (PluginProvider p : plugins) {
+            out.append("\n  --").append(kind).append(' ').append(p.name());
+            if (!p.description().isEmpty()) {
+                out.append("\n      ").append(p.description());
+            }
+            out.append('\n');
+            p.options().forEach((name, description) ->
+                    out.append("      ").append(optFlag).append(' ').append(name).append("=...\n          ")
+                            .append(description).append('\n'));
         }
     }
 

@@ -71,7 +71,12 @@ final class ServerRuntime {
         Path backendDir = Files.createDirectories(memberDir.resolve("db"));
         Path consensusDir = Files.createDirectories(memberDir.resolve("wal"));
 
-        Backend backend = backendProvider.open(new BackendContext(backendDir, BUCKETS, config.backendOptions()));
+        Backend backend;
+        try {
+            backend = backendProvider.open(new BackendContext(backendDir, BUCKETS, config.backendOptions()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--backend-opt: " + e.getMessage(), e);
+        }
         toClose.add(backend);
         LOG.info("opened backend {} at {} with options {}", backendProvider.name(), backendDir, config.backendOptions());
         MvccStore store = MvccStore.open(backend);
@@ -95,8 +100,14 @@ final class ServerRuntime {
         List<URI> advertised = advertisedUrls(config.advertiseClientUrls(), clientUrls);
 
         ClusterSpec cluster = clusterSpec(config, advertised);
-        Consensus consensus = consensusProvider.create(
-                new ConsensusContext(cluster, consensusDir, applier, config.consensusOptions()));
+        Consensus consensus;
+        try {
+            consensus = consensusProvider.create(
+                    new ConsensusContext(cluster, consensusDir, applier, config.consensusOptions()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--consensus " + consensusProvider.name() + " (--consensus-opt, --initial-cluster): "
+                    + e.getMessage(), e);
+        }
         toClose.add(() -> applier.stop(new IllegalStateException("server stopped")));
         toClose.add(consensus);
         // Stop taking requests before consensus stops.
@@ -153,8 +164,24 @@ final class ServerRuntime {
         // Until the services are installed, everything is "unavailable": clients retry.
         sb.serviceUnder("/", (ctx, req) -> HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE));
         Server server = sb.build();
-        server.start().join();
+        try {
+            server.start().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            server.stop();
+            throw new IllegalStateException("--listen-client-urls " + config.listenClientUrls()
+                    + ": cannot listen: " + rootMessage(e), e);
+        }
         return server;
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = String.valueOf(t.getMessage());
+        // Netty's native errors read "bind(..) failed with error(-98): Address already in use".
+        int colon = m.lastIndexOf(": ");
+        return colon >= 0 ? m.substring(colon + 2) : m;
     }
 
     /** The listen URLs with the ports actually bound, in the order given. */

@@ -50,6 +50,8 @@ class KvorumServerTest {
 
     static final class MemoryBackendProvider implements BackendProvider {
         final InMemoryBackend backend = new InMemoryBackend();
+        /** How each commit asked to be made: durable (fsync) or not. */
+        final List<Boolean> durability = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         @Override
         public String name() {
@@ -58,7 +60,20 @@ class KvorumServerTest {
 
         @Override
         public Backend open(BackendContext context) {
-            return backend;
+            return new Backend() {
+                public io.kvorum.spi.backend.WriteBatch newBatch() { return backend.newBatch(); }
+                public void commit(io.kvorum.spi.backend.WriteBatch batch, boolean durable) throws java.io.IOException {
+                    durability.add(durable);
+                    backend.commit(batch, durable);
+                }
+                public io.kvorum.spi.backend.ReadView readView() { return backend.readView(); }
+                public long size() { return backend.size(); }
+                public long sizeInUse() { return backend.sizeInUse(); }
+                public void defragment() { backend.defragment(); }
+                public void snapshot(java.io.OutputStream out) { backend.snapshot(out); }
+                public void restore(java.io.InputStream in) { backend.restore(in); }
+                public void close() { backend.close(); }
+            };
         }
     }
 
@@ -246,6 +261,16 @@ class KvorumServerTest {
         assertEquals(503, health.status().code());
         assertEquals(b("1"), kv.range(RangeRequest.newBuilder().setKey(b("before")).setSerializable(true).build())
                 .getKvs(0).getValue(), "what was committed is still readable");
+    }
+
+    @Test
+    void withTheStandaloneConsensusEveryCommitIsDurableBeforeTheWriteIsAcknowledged() {
+        memory.durability.clear();
+        for (int i = 0; i < 20; i++) {
+            kv.put(PutRequest.newBuilder().setKey(b("d" + i)).setValue(b("v")).build());
+        }
+        assertFalse(memory.durability.isEmpty());
+        assertFalse(memory.durability.contains(false), "a commit without fsync: " + memory.durability);
     }
 
     private static void assertError(Status.Code code, String message, Runnable call) {

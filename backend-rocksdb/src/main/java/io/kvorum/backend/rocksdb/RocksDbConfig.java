@@ -44,7 +44,7 @@ record RocksDbConfig(
             "lz4", CompressionType.LZ4_COMPRESSION,
             "zstd", CompressionType.ZSTD_COMPRESSION);
 
-    /** Option name to a one-line description, in the order {@code kvorum plugins} shows them. */
+    /** Option name to a one-line description, in the order {@code kvorum --help} shows them. */
     static final Map<String, String> OPTIONS = describeOptions();
 
     RocksDbConfig {

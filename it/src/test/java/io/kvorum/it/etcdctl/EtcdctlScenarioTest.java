@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>Without an etcd binary the oracle is the golden transcript {@code <scenario>.golden} recorded
  * from real etcd 3.4. Re-record after changing a script (needs etcd and etcdctl):
- * {@code mvn -pl it verify -Dkvorum.it.target=etcd -Dkvorum.it.record=true -Dit.test=EtcdctlScenarioTest}.
+ * {@code mvn -pl it -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dkvorum.it.target=etcd -Dkvorum.it.record=true -Dit.test=EtcdctlScenarioTest}.
  * When the target is etcd, the fresh etcd is also held to the committed golden transcript, so the
  * golden files cannot silently go stale.
  */

@@ -53,10 +53,23 @@ final class StandaloneConsensus implements Consensus {
     StandaloneConsensus(ConsensusContext context) {
         this.cluster = context.cluster();
         this.stateMachine = context.stateMachine();
-        this.maxBatch = (int) Math.max(1, context.options().getLong(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH));
-        if (cluster.initialMembers().size() != 1 || cluster.existing()) {
-            throw new IllegalArgumentException("--consensus standalone: the cluster must be exactly this one member "
-                    + "(--initial-cluster names " + cluster.initialMembers().size() + " members)");
+        for (String option : context.options().asMap().keySet()) {
+            if (!option.equals(MAX_BATCH_OPTION)) {
+                throw new IllegalArgumentException("unknown option " + option + " (known: " + MAX_BATCH_OPTION + ")");
+            }
+        }
+        long batch = context.options().getLong(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH);
+        if (batch < 1 || batch > 1_000_000) {
+            throw new IllegalArgumentException("option " + MAX_BATCH_OPTION + " must be between 1 and 1000000, got " + batch);
+        }
+        this.maxBatch = (int) batch;
+        if (cluster.existing()) {
+            throw new IllegalArgumentException("a single member cannot join an existing cluster"
+                    + " (--initial-cluster-state existing)");
+        }
+        if (cluster.initialMembers().size() != 1) {
+            throw new IllegalArgumentException("the cluster must be this one member, but --initial-cluster names "
+                    + cluster.initialMembers().size());
         }
     }
 

@@ -69,8 +69,9 @@ public final class PluginOptions {
         return shown.toString();
     }
 
+    /** Passwords, secrets, tokens and private keys; not every name with "key" in it (e.g. bloom-bits-per-key). */
     private static boolean isSecret(String key) {
         String k = key.toLowerCase();
-        return k.contains("password") || k.contains("secret") || k.contains("key") || k.contains("token");
+        return k.contains("password") || k.contains("secret") || k.contains("token") || k.contains("priv");
     }
 }

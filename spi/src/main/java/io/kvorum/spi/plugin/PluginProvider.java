@@ -8,7 +8,7 @@ public interface PluginProvider {
     /** The name users select this plugin by (e.g. {@code rocksdb}); lower case, stable. */
     String name();
 
-    /** One line for {@code kvorum plugins}. */
+    /** One line, shown by {@code kvorum --help}. */
     default String description() {
         return "";
     }
