@@ -20,39 +20,27 @@ import io.kvorum.it.server.ServerExtension;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Range through jetcd: single keys, prefixes, ranges, limit, sorting, keys/count only, revisions. */
-class KvReadsTest {
+class KvReadsTest extends PrefixedKeys {
     @RegisterExtension
     static final ServerExtension server = ServerExtension.withDefaults();
 
     private static KV kv;
-    private String prefix;
 
     @BeforeAll
     static void connect() {
         kv = Jetcd.client(server).getKVClient();
     }
 
-    @BeforeEach
-    void ownKeys(TestInfo test) {
-        // every test works under its own prefix: the server is shared by the class
-        prefix = test.getTestMethod().orElseThrow().getName() + "-" + test.getDisplayName().hashCode() + "/";
-    }
-
-    private ByteSequence key(String name) {
-        return bytes(prefix + name);
-    }
-
-    private long put(String name, String value) {
-        return await(kv.put(key(name), bytes(value))).getHeader().getRevision();
+    @Override
+    protected KV kv() {
+        return kv;
     }
 
     private List<String> names(List<KeyValue> kvs) {

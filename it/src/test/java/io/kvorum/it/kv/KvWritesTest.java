@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.DeleteResponse;
@@ -23,35 +22,24 @@ import io.etcd.jetcd.options.PutOption;
 import io.kvorum.it.server.ServerExtension;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Put and DeleteRange through jetcd, and how every write moves the store's revision. */
-class KvWritesTest {
+class KvWritesTest extends PrefixedKeys {
     @RegisterExtension
     static final ServerExtension server = ServerExtension.withDefaults();
 
     private static KV kv;
-    private String prefix;
 
     @BeforeAll
     static void connect() {
         kv = Jetcd.client(server).getKVClient();
     }
 
-    @BeforeEach
-    void ownKeys(TestInfo test) {
-        prefix = test.getTestMethod().orElseThrow().getName() + "/";
-    }
-
-    private ByteSequence key(String name) {
-        return bytes(prefix + name);
-    }
-
-    private long put(String name, String value) {
-        return await(kv.put(key(name), bytes(value))).getHeader().getRevision();
+    @Override
+    protected KV kv() {
+        return kv;
     }
 
     private long currentRevision() {

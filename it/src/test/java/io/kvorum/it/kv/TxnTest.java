@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
@@ -23,38 +22,27 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Txn through jetcd: compares, the two branches, their responses, revisions and nesting. */
-class TxnTest {
+class TxnTest extends PrefixedKeys {
     @RegisterExtension
     static final ServerExtension server = ServerExtension.withDefaults();
 
     private static KV kv;
-    private String prefix;
 
     @BeforeAll
     static void connect() {
         kv = Jetcd.client(server).getKVClient();
     }
 
-    @BeforeEach
-    void ownKeys(TestInfo test) {
-        prefix = test.getTestMethod().orElseThrow().getName() + "-" + test.getDisplayName().hashCode() + "/";
-    }
-
-    private ByteSequence key(String name) {
-        return bytes(prefix + name);
-    }
-
-    private long put(String name, String value) {
-        return await(kv.put(key(name), bytes(value))).getHeader().getRevision();
+    @Override
+    protected KV kv() {
+        return kv;
     }
 
     private String value(String name) {
