@@ -117,6 +117,9 @@ public final class Main {
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        // Armeria registers its executor meters again when its services are installed; Micrometer
+        // warns about that at every start, and it means nothing to a user.
+        setIfAbsent("org.slf4j.simpleLogger.log.io.micrometer.core.instrument.MeterRegistry", "error");
     }
 
     private static void setIfAbsent(String property, String value) {

@@ -67,6 +67,10 @@ final class ServerRuntime {
 
     private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider)
             throws IOException {
+        // Loading the gRPC services takes about a second: do it while the backend opens.
+        Thread preload = new Thread(ClientApi::preload, "kvorum-preload");
+        preload.setDaemon(true);
+        preload.start();
         Path memberDir = config.dataDir().resolve("member");
         Path backendDir = Files.createDirectories(memberDir.resolve("db"));
         Path consensusDir = Files.createDirectories(memberDir.resolve("wal"));
@@ -83,11 +87,12 @@ final class ServerRuntime {
         toClose.add(store);
         LOG.info("recovered store at revision {} (compacted {}, applied index {})",
                 store.currentRevision(), store.compactedRevision(), store.consistentIndex());
-        Applier applier = new Applier(store);
+        // Reads and replies run here, never on the apply thread.
+        ExecutorService workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                daemonThreads("kvorum-worker"));
+        toClose.add(() -> shutdown(workers));
+        Applier applier = new Applier(store, workers);
 
-        ExecutorService reads = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                daemonThreads("kvorum-read"));
-        toClose.add(() -> shutdown(reads));
         // Hashing and defragmenting are heavy and rare: two at a time, the rest wait their turn.
         ExecutorService blocking = Executors.newFixedThreadPool(2, daemonThreads("kvorum-maintenance"));
         toClose.add(() -> shutdown(blocking));
@@ -117,7 +122,7 @@ final class ServerRuntime {
         LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(cluster.self().id()),
                 MemberIds.hex(cluster.clusterId()), consensusProvider.name());
 
-        KvServer kv = new KvServer(applier, consensus, reads, config.maxRequestBytes(), cluster.self().id());
+        KvServer kv = new KvServer(applier, consensus, workers, config.maxRequestBytes(), cluster.self().id());
         ClientApi api = new ClientApi(kv, consensus, backend, blocking, config.maxTxnOps(), config.maxRequestBytes());
         Health health = new Health(kv, applier);
         server.reconfigure(sb -> {

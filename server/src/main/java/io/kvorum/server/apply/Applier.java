@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,7 @@ public final class Applier implements StateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
 
     private final MvccStore store;
+    private final Executor replies;
     private final KvApplier kv;
     private final Waiters waiters = new Waiters();
     /** Deepest message nesting accepted in a log entry: gRPC's limit of 100, plus the envelope. */
@@ -41,8 +43,12 @@ public final class Applier implements StateMachine {
     private volatile long appliedTerm;
     private volatile Throwable failure;
 
-    public Applier(MvccStore store) {
+    /**
+     * @param replies where waiting requests are answered once their batch is durable
+     */
+    public Applier(MvccStore store, Executor replies) {
         this.store = store;
+        this.replies = replies;
         this.kv = new KvApplier(new Leases());
         this.appliedIndex = new AppliedIndex(store.consistentIndex());
         this.appliedTerm = store.consistentTerm();
@@ -100,11 +106,15 @@ public final class Applier implements StateMachine {
         }
         appliedTerm = last.term();
         appliedIndex.advance(last.index());
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] != 0) {
-                waiters.complete(ids[i], results[i]);
+        // Answering runs client code (headers, serialization); keep it off the apply thread,
+        // with one hand-over per batch.
+        replies.execute(() -> {
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] != 0) {
+                    waiters.complete(ids[i], results[i]);
+                }
             }
-        }
+        });
     }
 
     /**

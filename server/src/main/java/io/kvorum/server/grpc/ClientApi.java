@@ -1,7 +1,12 @@
 package io.kvorum.server.grpc;
 
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import io.kvorum.api.etcdserverpb.ClusterGrpc;
+import io.kvorum.api.etcdserverpb.KVGrpc;
+import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
+import io.kvorum.api.etcdserverpb.RpcProto;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.consensus.Consensus;
@@ -25,7 +30,20 @@ public final class ClientApi {
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 // Handlers never block: writes wait on the apply loop, reads run on the read executor.
                 .useBlockingTaskExecutor(false)
+                // etcd clients speak gRPC's protobuf format only (the JSON gateway is separate).
+                .supportedSerializationFormats(GrpcSerializationFormats.PROTO)
                 .build();
+    }
+
+    /**
+     * Loads the gRPC services' classes and descriptors, the slow part of building them (about a
+     * second), so that a caller can do it while other start-up work goes on.
+     */
+    public static void preload() {
+        KVGrpc.getServiceDescriptor();
+        ClusterGrpc.getServiceDescriptor();
+        MaintenanceGrpc.getServiceDescriptor();
+        RpcProto.getDescriptor();
     }
 
     public void bindTo(ServerBuilder sb) {
