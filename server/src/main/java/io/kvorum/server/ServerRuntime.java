@@ -84,7 +84,6 @@ final class ServerRuntime {
         toClose.add(backend);
         LOG.info("opened backend {} at {} with options {}", backendProvider.name(), backendDir, config.backendOptions());
         MvccStore store = MvccStore.open(backend);
-        toClose.add(store);
         LOG.info("recovered store at revision {} (compacted {}, applied index {})",
                 store.currentRevision(), store.compactedRevision(), store.consistentIndex());
         // Reads and replies run here, never on the apply thread.
@@ -92,6 +91,8 @@ final class ServerRuntime {
                 daemonThreads("kvorum-worker"));
         toClose.add(() -> shutdown(workers));
         Applier applier = new Applier(store, workers);
+        // The store a snapshot restore put in place, if any, is the one to close.
+        toClose.add(() -> applier.store().close());
 
         // Hashing and defragmenting are heavy and rare: two at a time, the rest wait their turn.
         ExecutorService blocking = Executors.newFixedThreadPool(2, daemonThreads("kvorum-maintenance"));

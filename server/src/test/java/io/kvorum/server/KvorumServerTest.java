@@ -70,8 +70,8 @@ class KvorumServerTest {
                 public long size() { return backend.size(); }
                 public long sizeInUse() { return backend.sizeInUse(); }
                 public void defragment() { backend.defragment(); }
-                public void snapshot(java.io.OutputStream out) { backend.snapshot(out); }
-                public void restore(java.io.InputStream in) { backend.restore(in); }
+                public void snapshot(java.io.OutputStream out) throws java.io.IOException { backend.snapshot(out); }
+                public void restore(java.io.InputStream in) throws java.io.IOException { backend.restore(in); }
                 public void close() { backend.close(); }
             };
         }

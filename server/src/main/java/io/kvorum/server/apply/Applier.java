@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class Applier implements StateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
 
-    private final MvccStore store;
+    /** Replaced only by a snapshot restore, on the apply thread. */
+    private volatile MvccStore store;
     private final Executor replies;
     private final KvApplier kv;
     private final Waiters waiters = new Waiters();
@@ -205,7 +206,8 @@ public final class Applier implements StateMachine {
         return kv;
     }
 
-    MvccStore store() {
+    /** The store applied to: the one a snapshot restore put in place, if any. */
+    public MvccStore store() {
         return store;
     }
 
@@ -214,14 +216,22 @@ public final class Applier implements StateMachine {
         waiters.failAll(cause);
     }
 
+    /** The backend's image as of the last applied entry; its meta bucket carries that index. */
     @Override
     public void writeSnapshot(OutputStream out) throws IOException {
-        throw new IOException("state machine snapshots are taken by the Raft consensus, which this build does not have");
+        store.snapshot(out);
     }
 
+    /**
+     * Becomes the state in the image: the store is reopened over the restored backend and the
+     * applied index moves to the image's. Requests waiting for entries the image already covers
+     * are answered by whoever applied them, on their own member.
+     */
     @Override
     public void restoreSnapshot(InputStream in) throws IOException {
-        throw new IOException("state machine snapshots are taken by the Raft consensus, which this build does not have");
+        store = MvccStore.restore(store, in);
+        appliedTerm = store.consistentTerm();
+        appliedIndex.advance(store.consistentIndex());
     }
 
     /** The result of applying a compaction: the response, and when the history is physically gone. */

@@ -6,6 +6,8 @@ import io.kvorum.spi.backend.Bucket;
 import io.kvorum.spi.backend.ReadView;
 import io.kvorum.spi.backend.WriteBatch;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +43,7 @@ import java.util.zip.CRC32C;
 public final class MvccStore implements AutoCloseable {
 
     private final Backend backend;
+    private final MvccConfig config;
     private final TreeIndex index;
     private final Compactor compactor;
     private final ReentrantLock commitLock = new ReentrantLock();
@@ -81,6 +84,7 @@ public final class MvccStore implements AutoCloseable {
     }
 
     private MvccStore(Backend backend, MvccConfig config, TreeIndex index) {
+        this.config = config;
         this.backend = backend;
         this.index = index;
         this.compactor = new Compactor(backend, commitLock, config);
@@ -410,6 +414,32 @@ public final class MvccStore implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         scheduledCompactions.add(new ScheduledCompaction(revision, done));
         return done.copy();
+    }
+
+    /**
+     * Writes an image of the backend as of the last commit, meta bucket (consistent index)
+     * included: {@link #restore} on another member turns it back into this store's state.
+     * Apply thread only, between commits.
+     */
+    public void snapshot(OutputStream out) throws IOException {
+        requireWritable();
+        if (openTxn != null || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
+            throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
+        }
+        backend.snapshot(out);
+    }
+
+    /**
+     * Replaces the contents of {@code store}'s backend with an image written by {@link #snapshot}
+     * and opens the store anew over it. {@code store} is closed; use the returned one.
+     * Apply thread only.
+     */
+    public static MvccStore restore(MvccStore store, InputStream in) throws IOException {
+        Backend backend = store.backend;
+        MvccConfig config = store.config;
+        store.close();
+        backend.restore(in);
+        return open(backend, config);
     }
 
     /** Completes when every compaction committed so far (or resumed at open) is physically done. */

@@ -204,14 +204,38 @@ public final class InMemoryBackend implements Backend {
     public void defragment() {
     }
 
+    /** Every bucket: its name, then its entries, each a length-prefixed key and value. */
     @Override
-    public void snapshot(OutputStream out) {
-        throw new UnsupportedOperationException();
+    public void snapshot(OutputStream out) throws IOException {
+        java.io.DataOutputStream data = new java.io.DataOutputStream(out);
+        Map<Bucket, NavigableMap<byte[], byte[]>> image = state;
+        data.writeInt(image.size());
+        for (Map.Entry<Bucket, NavigableMap<byte[], byte[]>> bucket : image.entrySet()) {
+            data.writeUTF(bucket.getKey().name());
+            data.writeInt(bucket.getValue().size());
+            for (Map.Entry<byte[], byte[]> e : bucket.getValue().entrySet()) {
+                data.writeInt(e.getKey().length);
+                data.write(e.getKey());
+                data.writeInt(e.getValue().length);
+                data.write(e.getValue());
+            }
+        }
+        data.flush();
     }
 
     @Override
-    public void restore(InputStream in) {
-        throw new UnsupportedOperationException();
+    public void restore(InputStream in) throws IOException {
+        java.io.DataInputStream data = new java.io.DataInputStream(in);
+        Map<Bucket, NavigableMap<byte[], byte[]>> image = new HashMap<>();
+        for (int buckets = data.readInt(); buckets > 0; buckets--) {
+            NavigableMap<byte[], byte[]> entries = emptyBucket();
+            image.put(new Bucket(data.readUTF()), entries);
+            for (int n = data.readInt(); n > 0; n--) {
+                byte[] key = data.readNBytes(data.readInt());
+                entries.put(key, data.readNBytes(data.readInt()));
+            }
+        }
+        state = image;
     }
 
     @Override

@@ -8,9 +8,10 @@ import java.util.List;
 /**
  * The server side of consensus: where committed entries go. Implemented by the server.
  *
- * <p>{@link #apply(List)} is called by one thread at a time, with consecutive entries that start
- * right after {@link #appliedIndex()}. It must be deterministic: every member applies the same
- * entries and reaches the same state.
+ * <p>{@link #apply(List, boolean)}, {@link #writeSnapshot} and {@link #restoreSnapshot} are called
+ * by one thread at a time, never concurrently with each other; entries handed to {@code apply}
+ * are consecutive and start right after {@link #appliedIndex()}. Applying must be deterministic:
+ * every member applies the same entries and reaches the same state.
  */
 public interface StateMachine {
 
@@ -31,6 +32,9 @@ public interface StateMachine {
     /** Writes a snapshot of the whole state, as of {@link #appliedIndex()}, for a member that fell behind. */
     void writeSnapshot(OutputStream out) throws IOException;
 
-    /** Replaces the whole state with a snapshot written by {@link #writeSnapshot(OutputStream)}. */
+    /**
+     * Replaces the whole state with a snapshot written by {@link #writeSnapshot(OutputStream)};
+     * afterwards {@link #appliedIndex()} is the snapshot's.
+     */
     void restoreSnapshot(InputStream in) throws IOException;
 }
