@@ -13,9 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 
 /**
- * Deletes the records a compaction dropped from the index, on its own thread, one bounded batch per
- * backend commit with a pause in between, so the apply thread never waits on more than one small
- * batch. The last batch of a compaction records {@code finishedCompactRev}.
+ * Works off committed compactions on its own thread, as etcd's compaction scheduler does: first
+ * compacts the index, key by key, each under that key's lock, so the apply thread waits on at most
+ * one key; then deletes the records dropped from it, one bounded batch per backend commit with a
+ * pause in between, so the apply thread never waits on more than one small batch. The last batch of
+ * a compaction records {@code finishedCompactRev}.
  *
  * <p>Jobs run in the order submitted. A job cut short (close, backend error) is redone at the next
  * open, which compacts the rebuilt index again and finds the same records.
@@ -28,6 +30,7 @@ final class Compactor implements AutoCloseable {
     private static final Job STOP = new Job(-1, new RevisionList(), new CompletableFuture<>());
 
     private final Backend backend;
+    private final TreeIndex index;
     private final Lock commitLock;
     private final MvccConfig config;
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
@@ -35,10 +38,13 @@ final class Compactor implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Thread worker;
     private volatile CompletableFuture<Void> latest = CompletableFuture.completedFuture(null);
+    /** Tests only: runs on this thread after each {@link TreeIndex#CHUNK} keys of an index compaction. */
+    volatile Runnable afterIndexChunk = () -> { };
 
     /** @param commitLock held around every backend commit: the backend sees one committer at a time */
-    Compactor(Backend backend, Lock commitLock, MvccConfig config) {
+    Compactor(Backend backend, TreeIndex index, Lock commitLock, MvccConfig config) {
         this.backend = backend;
+        this.index = index;
         this.commitLock = commitLock;
         this.config = config;
         this.worker = new Thread(this::work, "mvcc-compactor");
@@ -46,7 +52,12 @@ final class Compactor implements AutoCloseable {
         worker.start();
     }
 
-    /** Deletes {@code dropped}, then records {@code revision} as finished; completes {@code done}. */
+    /**
+     * Compacts the index at {@code revision}, adding what it drops to {@code dropped} (which may
+     * hold records dropped already, by a compaction at open), deletes {@code dropped}, then records
+     * {@code revision} as finished; completes {@code done}. Call it once reads below {@code revision}
+     * fail.
+     */
     void submit(long revision, RevisionList dropped, CompletableFuture<Void> done) {
         latest = done;
         if (closing.getCount() == 0) {
@@ -85,6 +96,13 @@ final class Compactor implements AutoCloseable {
     /** @return false when closed before the job was done */
     private boolean run(Job job) throws IOException, InterruptedException {
         RevisionList dropped = job.dropped();
+        boolean indexCompacted = index.compact(job.revision(), dropped, () -> {
+            afterIndexChunk.run();
+            return closing.getCount() > 0;
+        });
+        if (!indexCompacted) {
+            return false;
+        }
         int next = 0;
         while (true) {
             if (closing.getCount() == 0) {

@@ -7,10 +7,15 @@ import java.util.Arrays;
  * a new one. The record at revision r is the newest entry whose main revision is at most r, and the
  * key is absent at r when that entry is a tombstone or there is none.
  *
- * <p>One writer (the apply thread), any number of readers. The writer publishes an immutable
- * {@link History} after every change; slots below a published size are never written again (a
- * growing, shrinking or compacting change copies into a new array), so a reader that took a
- * history reads it without a lock, and entries newer than its read revision are simply skipped.
+ * <p>Two writers, any number of readers. The apply thread appends (and truncates what it appended);
+ * the compactor thread compacts. Both change the history under this object's monitor, one key at a
+ * time, so the apply thread waits at most for one key's compaction. Each change publishes an
+ * immutable {@link History}; slots below a published size are never written again (a growing,
+ * shrinking or compacting change copies into a new array), so a reader that took a history reads
+ * it without a lock, and entries newer than its read revision are simply skipped.
+ *
+ * <p>An index left empty is marked removed before it leaves the {@link TreeIndex}, under the same
+ * monitor; {@link #append} then refuses, so no entry is ever added to an index no longer mapped.
  */
 final class KeyIndex {
 
@@ -19,6 +24,8 @@ final class KeyIndex {
 
     private final byte[] key;
     private volatile History history = History.EMPTY;
+    /** Guarded by this object's monitor: once set, the index is (being) unmapped and stays empty. */
+    private boolean removed;
 
     /** Entry i is {@code slots[2i]} = main, {@code slots[2i+1]} = sub, with TOMBSTONE for a delete. */
     private record History(long[] slots, int size) {
@@ -88,8 +95,16 @@ final class KeyIndex {
         return false;
     }
 
-    /** Writer only. Revisions arrive in increasing order. */
-    void append(Revision revision, boolean tombstone) {
+    /**
+     * Apply thread only. Revisions arrive in increasing order.
+     *
+     * @return false, changing nothing, when the index was removed: the caller appends to the key's
+     *         new index instead (see {@link TreeIndex#append})
+     */
+    synchronized boolean append(Revision revision, boolean tombstone) {
+        if (removed) {
+            return false;
+        }
         History h = history;
         long[] slots = h.slots();
         if (2 * h.size() == slots.length) {
@@ -98,10 +113,11 @@ final class KeyIndex {
         slots[2 * h.size()] = revision.main();
         slots[2 * h.size() + 1] = tombstone ? revision.sub() | TOMBSTONE : revision.sub();
         history = new History(slots, h.size() + 1);
+        return true;
     }
 
-    /** Writer only: forgets the entries of an abandoned txn (main revision {@code main} and newer). */
-    void truncate(long main) {
+    /** Apply thread only: forgets the entries of an abandoned txn (main revision {@code main} and newer). */
+    synchronized void truncate(long main) {
         History h = history;
         int keep = h.floor(main - 1) + 1;
         if (keep < h.size()) {
@@ -111,12 +127,24 @@ final class KeyIndex {
     }
 
     /**
-     * Writer only. Keeps what a read at {@code revision} or later can need: the newest entry at or
-     * before it (unless that is a tombstone) and everything newer. The rest goes to {@code dropped},
-     * oldest first, so that deleting the records in that order never leaves a put without the
-     * tombstone that ended it.
+     * Marks the index removed if it is empty; the caller then unmaps it.
+     *
+     * @return whether it is removed now
      */
-    void compact(long revision, RevisionList dropped) {
+    synchronized boolean markRemovedIfEmpty() {
+        if (history.size() == 0) {
+            removed = true;
+        }
+        return removed;
+    }
+
+    /**
+     * Keeps what a read at {@code revision} or later can need: the newest entry at or before it
+     * (unless that is a tombstone) and everything newer. The rest goes to {@code dropped}, oldest
+     * first, so that deleting the records in that order never leaves a put without the tombstone
+     * that ended it.
+     */
+    synchronized void compact(long revision, RevisionList dropped) {
         History h = history;
         int newest = h.floor(revision);
         if (newest < 0) {

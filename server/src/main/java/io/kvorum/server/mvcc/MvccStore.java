@@ -30,8 +30,8 @@ import java.util.zip.CRC32C;
  *       concurrently with each other and with the writer. They see whole committed batches only.
  *   <li>Writes ({@link #beginWrite} and its {@link WriteTxn}, {@link #commit}, {@link #compact},
  *       {@link #close}) belong to the apply thread, one txn at a time.
- *   <li>A compactor thread deletes compacted records; its backend commits and the apply thread's
- *       take turns, so the backend never sees two committers at once.
+ *   <li>A compactor thread compacts the index and deletes compacted records; its backend commits
+ *       and the apply thread's take turns, so the backend never sees two committers at once.
  * </ul>
  *
  * <p>How writes become visible: a txn puts its changes into the index at once, under a revision
@@ -39,6 +39,14 @@ import java.util.zip.CRC32C;
  * Their records wait here until {@link #commit} writes them, with the consistent index, in one
  * backend batch; only then is the new revision published to readers. A compaction likewise takes
  * effect for readers when the batch it was applied in commits.
+ *
+ * <p>Why a compaction at R may run in the background: it only drops, per key, the entries older
+ * than the newest one at or before R, and that newest one too when it is a tombstone (with the key,
+ * when nothing newer is left). A read at R or later finds the newest entry at or before its
+ * revision, which is that newest one or a newer one, so it answers the same from each key's history
+ * before or after compaction; a key emptied and unmapped was absent at R and later, and a read of
+ * it finds no index or the new generation's. Reads below R are refused once R is published, which
+ * happens before the compactor starts.
  */
 public final class MvccStore implements AutoCloseable {
 
@@ -50,12 +58,10 @@ public final class MvccStore implements AutoCloseable {
 
     // Published by the apply thread after a commit; read by anyone.
     private volatile long currentRevision;
-    /** -1 until the first compaction, as in etcd. Set before the index is compacted. */
+    /** -1 until the first compaction, as in etcd. Set before the compactor compacts the index. */
     private volatile long compactedRevision;
     private volatile long consistentIndex;
     private volatile long consistentTerm;
-    /** Odd while the index is being compacted; lets hashKV see a stable index. */
-    private volatile long indexCompactions;
     private volatile boolean closed;
 
     // The apply thread's own state.
@@ -87,7 +93,7 @@ public final class MvccStore implements AutoCloseable {
         this.config = config;
         this.backend = backend;
         this.index = index;
-        this.compactor = new Compactor(backend, commitLock, config);
+        this.compactor = new Compactor(backend, index, commitLock, config);
     }
 
     /** Opens the store kept in {@code backend}, with {@link MvccConfig#DEFAULT}. */
@@ -129,8 +135,10 @@ public final class MvccStore implements AutoCloseable {
         store.compactedRevision = scheduled;
         store.stagedCompactedRevision = scheduled;
         if (scheduled >= 0) {
-            // always compact the rebuilt index: records of an unfinished compaction are back in it
-            RevisionList dropped = index.compact(scheduled);
+            // always compact the rebuilt index: records of an unfinished compaction are back in it.
+            // No writes yet, so this is done here; the compactor's own pass then finds nothing.
+            RevisionList dropped = new RevisionList();
+            index.compact(scheduled, dropped, () -> true);
             if (!dropped.isEmpty() || finished < scheduled) {
                 store.compactor.submit(scheduled, dropped, new CompletableFuture<>());
             }
@@ -252,18 +260,15 @@ public final class MvccStore implements AutoCloseable {
     /**
      * A CRC-32C over the {@code key} bucket's records up to {@code revision} (0 or less: the
      * current one), with the bucket name first, as etcd's HashKV: records a compaction dropped count
-     * as gone whether or not they are deleted yet.
+     * as gone whether or not they are deleted yet. Like etcd's, it asks the index which records the
+     * compaction keeps, which is the same before, during and after the compactor's pass over the
+     * index, so it never waits for that pass.
      *
      * @throws FutureRevisionException when {@code revision} is above the current revision
      * @throws CompactedException       when {@code revision} is below the compacted revision
      */
     public KeyValueHash hashKV(long revision) {
         while (true) {
-            long compactions = indexCompactions;
-            if ((compactions & 1) != 0) {
-                Thread.yield();
-                continue;
-            }
             long current = currentRevision;
             long compacted = compactedRevision;
             long at = revision > 0 ? revision : current;
@@ -281,8 +286,8 @@ public final class MvccStore implements AutoCloseable {
             try (ReadView view = backend.readView()) {
                 view.scan(Bucket.KEY, new byte[0], Revision.firstKeyOf(at + 1), false, 0, (key, record) -> {
                     Revision rev = Revision.fromKey(key);
-                    boolean dropped = rev.main() <= compacted
-                            && !index.contains(KeyBucket.userKey(record), rev, Revision.isTombstoneKey(key));
+                    boolean dropped = rev.main() <= compacted && (Revision.isTombstoneKey(key)
+                            || !rev.equals(liveAt(KeyBucket.userKey(record), compacted)));
                     if (!dropped) {
                         crc.update(key);
                         crc.update(record);
@@ -290,10 +295,18 @@ public final class MvccStore implements AutoCloseable {
                     return true;
                 });
             }
-            if (indexCompactions == compactions) {
+            // a compaction at `compacted` keeps exactly the record live then, whether the compactor
+            // has reached the key yet or not; one at a later revision may drop it from the index
+            if (compactedRevision == compacted) {
                 return new KeyValueHash((int) crc.getValue(), current, compacted);
             }
         }
+    }
+
+    /** The revision of the key's record at {@code revision}, or null; any thread. */
+    private Revision liveAt(byte[] key, long revision) {
+        KeyIndex keyIndex = index.get(key);
+        return keyIndex == null ? null : keyIndex.liveAt(revision);
     }
 
     /** The newest committed revision: what reads at revision 0 see. */
@@ -376,15 +389,9 @@ public final class MvccStore implements AutoCloseable {
         this.consistentTerm = term;
         currentRevision = stagedRevision;
         for (ScheduledCompaction compaction : scheduledCompactions) {
+            // published before the compactor touches the index: see the class comment
             compactedRevision = compaction.revision();
-            indexCompactions++;
-            RevisionList dropped;
-            try {
-                dropped = index.compact(compaction.revision());
-            } finally {
-                indexCompactions++;
-            }
-            compactor.submit(compaction.revision(), dropped, compaction.done());
+            compactor.submit(compaction.revision(), new RevisionList(), compaction.done());
         }
         scheduledCompactions.clear();
     }
@@ -392,9 +399,9 @@ public final class MvccStore implements AutoCloseable {
     /**
      * Compacts at {@code revision}: once the current batch commits, reads below it fail, and every
      * key keeps its newest record at or below it (unless that is a tombstone) and all newer ones.
-     * The rest is deleted from the backend in the background.
+     * The rest is dropped from the index and deleted from the backend in the background.
      *
-     * @return completes when the backend no longer holds the dropped records (etcd's
+     * @return completes when the index and the backend no longer hold the dropped records (etcd's
      *         {@code physical=true}); never wait for it on the apply thread, which must commit first
      * @throws CompactedException       when {@code revision} is not above the compacted revision
      * @throws FutureRevisionException  when {@code revision} is above the current revision
@@ -467,6 +474,11 @@ public final class MvccStore implements AutoCloseable {
             committedView.close();
             committedView = null;
         }
+    }
+
+    /** Tests only: {@code hook} runs on the compactor thread after each chunk of keys it compacts. */
+    void afterIndexChunk(Runnable hook) {
+        compactor.afterIndexChunk = hook;
     }
 
     // ---- for WriteTxn, apply thread ----

@@ -4,16 +4,21 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * Every user key's {@link KeyIndex}, in unsigned byte order.
  *
  * <p>Readers on any thread look keys up and iterate ranges while the apply thread adds keys; a key
- * leaves only when compaction (or an abandoned txn) empties it. Iteration is weakly consistent,
+ * leaves only when compaction (on the compactor thread) or an abandoned txn (on the apply thread)
+ * empties it, which first marks its {@link KeyIndex} removed. Iteration is weakly consistent,
  * which is enough: a reader only trusts entries at or below its read revision, and compaction
  * announces itself through the store's compacted revision before it changes anything here.
  */
 final class TreeIndex {
+
+    /** Keys compacted between two checks of whether to go on. */
+    static final int CHUNK = 1000;
 
     private final ConcurrentSkipListMap<byte[], KeyIndex> keys =
             new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
@@ -23,12 +28,32 @@ final class TreeIndex {
         return keys.get(key);
     }
 
-    /** Writer only. @param key owned by the index from now on if the key is new */
+    /**
+     * Apply thread only: the only thread that adds keys. The index returned may be removed by
+     * compaction before the caller appends to it; {@link #append} handles that.
+     *
+     * @param key owned by the index from now on if the key is new
+     */
     KeyIndex getOrCreate(byte[] key) {
         KeyIndex index = keys.get(key);
         if (index == null) {
             index = new KeyIndex(key);
             keys.put(key, index);
+        }
+        return index;
+    }
+
+    /**
+     * Apply thread only: appends to {@code index}, or, when compaction has just emptied and removed
+     * it, to the key's new index. What the caller read from the removed index stays right: it was
+     * emptied, so the key was absent at the compacted revision and had no newer entry.
+     *
+     * @return the index appended to
+     */
+    KeyIndex append(KeyIndex index, Revision revision, boolean tombstone) {
+        while (!index.append(revision, tombstone)) {
+            keys.remove(index.key(), index); // the compactor may not have unmapped it yet
+            index = getOrCreate(index.key());
         }
         return index;
     }
@@ -51,25 +76,32 @@ final class TreeIndex {
         return keys.subMap(key, true, rangeEnd, false).values();
     }
 
-    /** Writer only. */
+    /** Unmaps {@code index} if it is empty; any thread. */
     void removeIfEmpty(KeyIndex index) {
-        if (index.isEmpty()) {
+        if (index.markRemovedIfEmpty()) {
             keys.remove(index.key(), index);
         }
     }
 
-    /** Writer only: compacts every key at {@code revision}; see {@link KeyIndex#compact}. */
-    RevisionList compact(long revision) {
-        RevisionList dropped = new RevisionList();
+    /**
+     * Compacts every key at {@code revision} (see {@link KeyIndex#compact}), each under its own
+     * lock, and unmaps the keys left empty. Runs beside the apply thread's appends and any reads.
+     * After every {@link #CHUNK} keys it asks {@code goOn} whether to go on.
+     *
+     * @return false when {@code goOn} stopped it before the last key
+     */
+    boolean compact(long revision, RevisionList dropped, BooleanSupplier goOn) {
+        int sinceChunk = 0;
         for (KeyIndex index : keys.values()) {
             index.compact(revision, dropped);
             removeIfEmpty(index);
+            if (++sinceChunk == CHUNK) {
+                sinceChunk = 0;
+                if (!goOn.getAsBoolean()) {
+                    return false;
+                }
+            }
         }
-        return dropped;
-    }
-
-    boolean contains(byte[] key, Revision revision, boolean tombstone) {
-        KeyIndex index = keys.get(key);
-        return index != null && index.contains(revision, tombstone);
+        return true;
     }
 }

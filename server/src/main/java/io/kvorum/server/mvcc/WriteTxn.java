@@ -94,9 +94,9 @@ public final class WriteTxn implements AutoCloseable {
                 .setValue(UnsafeByteOperations.unsafeWrap(value))
                 .setLease(lease)
                 .build();
-        index.append(at, false);
+        KeyIndex appended = store.index().append(index, at, false);
         store.stage(at, kv);
-        changes.add(new Change(index, at, kv, prev, false));
+        changes.add(new Change(appended, at, kv, prev, false));
         return Optional.ofNullable(prev);
     }
 
@@ -120,8 +120,8 @@ public final class WriteTxn implements AutoCloseable {
                     .setKey(UnsafeByteOperations.unsafeWrap(index.key()))
                     .setModRevision(revision)
                     .build();
-            index.append(at, true);
-            changes.add(new Change(index, at, tombstone, prev, true));
+            KeyIndex appended = store.index().append(index, at, true);
+            changes.add(new Change(appended, at, tombstone, prev, true));
             deleted.add(prev);
         }
         return Collections.unmodifiableList(deleted);

@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,10 +21,16 @@ import org.junit.jupiter.api.Test;
  * Readers on other threads while the test thread applies. Every txn either puts all ten keys or
  * deletes them all, so a read that is not torn finds either no key or ten keys all modified at the
  * revision it read.
+ *
+ * <p>With fillers, txn n also puts three thousand more keys when n % 100 == 0 and deletes them when
+ * n % 100 == 50, so the compactor's index pass takes several chunks, empties many keys and races
+ * the puts that bring them back; every txn changes something, so txn n is revision n + 2 and the
+ * fillers are live at revision r exactly when (r - 2) % 100 < 50.
  */
 class ConcurrentReadTest {
 
     private static final int KEYS = 10;
+    private static final int FILLERS = 3 * TreeIndex.CHUNK;
     private static final long SEED = 20240611L;
 
     private final InMemoryBackend backend = new InMemoryBackend();
@@ -38,7 +45,14 @@ class ConcurrentReadTest {
         store.close();
     }
 
-    private void applyTxn(WriteTxn txn, int n) {
+    private void applyTxn(WriteTxn txn, int n, boolean fillers) {
+        if (fillers && n % 100 == 0) {
+            for (int f = 0; f < FILLERS; f++) {
+                txn.put(bytes(String.format("f%05d", f)), bytes("v" + n), 0);
+            }
+        } else if (fillers && n % 100 == 50) {
+            txn.deleteRange(bytes("f"), bytes("g"));
+        }
         if (n % 7 == 6) {
             txn.deleteRange(bytes("k"), bytes("l"));
             return;
@@ -87,16 +101,74 @@ class ConcurrentReadTest {
         return thread;
     }
 
+    /** Counts the fillers at random revisions: all of them or none, as their schedule says. */
+    private Thread fillerCounter(int id) {
+        Thread thread = new Thread(() -> {
+            Random random = new Random(SEED + id);
+            while (applying.get()) {
+                long current = store.currentRevision();
+                long at = current > 1 ? 2 + random.nextInt((int) current - 1) : 0;
+                try {
+                    RangeResult result = store.count(bytes("f"), bytes("g"), at);
+                    long expected = result.revision() >= 2 && (result.revision() - 2) % 100 < 50 ? FILLERS : 0;
+                    if (result.count() != expected) {
+                        report("fillers at " + result.revision() + ": " + result.count() + ", expected " + expected);
+                    }
+                    reads.incrementAndGet();
+                } catch (CompactedException e) {
+                    // a historical read below a compaction
+                } catch (RuntimeException e) {
+                    report(e.toString());
+                }
+            }
+        }, "filler-counter-" + id);
+        thread.start();
+        return thread;
+    }
+
+    /** Hashes the latest revision twice: with no compaction between, the two must agree. */
+    private Thread hasher() {
+        Thread thread = new Thread(() -> {
+            while (applying.get()) {
+                try {
+                    long at = store.currentRevision();
+                    KeyValueHash first = store.hashKV(at);
+                    KeyValueHash second = store.hashKV(at);
+                    if (first.compactRevision() == second.compactRevision() && first.hash() != second.hash()) {
+                        report("hash at " + at + " changed while the compacted revision stayed "
+                                + first.compactRevision());
+                    }
+                    reads.incrementAndGet();
+                } catch (CompactedException e) {
+                    // a compaction passed the revision between the two hashes
+                } catch (RuntimeException e) {
+                    report(e.toString());
+                }
+            }
+        }, "hasher");
+        thread.start();
+        return thread;
+    }
+
     private void run(boolean compacting) throws InterruptedException {
+        run(compacting, false);
+    }
+
+    private void run(boolean compacting, boolean fillers) throws InterruptedException {
         List<Thread> readers = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             readers.add(reader(i, i % 2 == 1));
         }
+        if (fillers) {
+            readers.add(fillerCounter(4));
+            readers.add(fillerCounter(5));
+            readers.add(hasher());
+        }
         Random random = new Random(SEED);
         try {
-            for (int n = 0; n < 1500; n++) {
+            for (int n = 0; n < (fillers ? 600 : 1500); n++) {
                 int entry = n;
-                apply.stage(txn -> applyTxn(txn, entry));
+                apply.stage(txn -> applyTxn(txn, entry, fillers));
                 if (compacting && n % 25 == 24) {
                     store.compact(store.currentRevision());
                 }
@@ -123,5 +195,12 @@ class ConcurrentReadTest {
     @Test
     void readsStayWholeWhileCompactionsRunAndLatestReadsNeverFail() throws InterruptedException {
         run(true);
+    }
+
+    @Test
+    void readsAndHashesStayRightWhileTheCompactorCompactsTheIndexOfManyKeys() throws InterruptedException {
+        // let readers in between chunks, so that they overlap index passes often
+        store.afterIndexChunk(() -> LockSupport.parkNanos(200_000));
+        run(true, true);
     }
 }
