@@ -1,5 +1,6 @@
 package io.kvorum.launcher;
 
+import io.kvorum.server.EtcdVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,7 +11,7 @@ import java.util.Properties;
 final class Version {
 
     /** The etcd API kvorum serves; clients gate features on it. */
-    static final String API_VERSION = "3.5";
+    static final String API_VERSION = EtcdVersion.API;
 
     private Version() {
     }

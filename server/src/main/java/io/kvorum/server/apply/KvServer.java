@@ -80,10 +80,6 @@ public final class KvServer {
         return applier.store().currentRevision();
     }
 
-    public long compactedRevision() {
-        return applier.store().compactedRevision();
-    }
-
     public MvccStore store() {
         return applier.store();
     }
