@@ -9,6 +9,7 @@ module io.kvorum.server {
     requires com.linecorp.armeria.grpc;
     requires io.grpc;
     requires io.grpc.stub;
+    requires io.grpc.services;
     requires com.google.protobuf;
     requires org.slf4j;
 

@@ -242,6 +242,15 @@ class KvorumServerTest {
     }
 
     @Test
+    void theStandardGrpcHealthServiceSaysServing() {
+        var health = GrpcClients.newClient(endpoint, io.grpc.health.v1.HealthGrpc.HealthBlockingStub.class);
+        assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
+                health.check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus());
+        assertError(Status.Code.NOT_FOUND, "unknown service", () -> health.check(
+                io.grpc.health.v1.HealthCheckRequest.newBuilder().setService("no.such.Service").build()));
+    }
+
+    @Test
     void healthAnswersLikeEtcd() {
         AggregatedHttpResponse ok = WebClient.of(endpoint).get("/health").aggregate().join();
         assertEquals(200, ok.status().code());
