@@ -6,7 +6,6 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.Server;
-import com.linecorp.armeria.server.ServerPort;
 import io.kvorum.server.apply.Applier;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.cluster.MemberIds;
@@ -157,8 +156,7 @@ final class ServerRuntime {
                 throw new IllegalArgumentException("--listen-client-urls: unsupported scheme in " + url
                         + " (TLS arrives with the TLS plugin)");
             }
-            int port = url.getPort() < 0 ? 2379 : url.getPort();
-            sb.port(new InetSocketAddress(url.getHost(), port), SessionProtocol.HTTP);
+            sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTP);
         }
         // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
         sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
@@ -190,15 +188,33 @@ final class ServerRuntime {
         return colon >= 0 ? m.substring(colon + 2) : m;
     }
 
-    /** The listen URLs with the ports actually bound, in the order given. */
+    /** The port a listen URL asks for: etcd's client port when it names none, 0 for any free port. */
+    private static int listenPort(URI url) {
+        return url.getPort() < 0 ? 2379 : url.getPort();
+    }
+
+    /**
+     * The listen URLs with the ports actually bound, in the order given: a URL asking for port 0
+     * takes a bound port on its own host address that no other URL took.
+     */
     private static List<URI> boundUrls(List<URI> listen, Server server) {
-        List<ServerPort> ports = new ArrayList<>(server.activePorts().values());
+        List<InetSocketAddress> unclaimed = new ArrayList<>();
+        server.activePorts().values().forEach(p -> unclaimed.add(p.localAddress()));
+        for (URI url : listen) {
+            if (listenPort(url) > 0) {
+                unclaimed.removeIf(a -> a.getPort() == listenPort(url));
+            }
+        }
         List<URI> bound = new ArrayList<>();
-        for (int i = 0; i < listen.size(); i++) {
-            URI url = listen.get(i);
-            int port = i < ports.size() ? ports.get(i).localAddress().getPort() : url.getPort();
-            if (url.getPort() > 0) {
-                port = url.getPort();
+        for (URI url : listen) {
+            int port = listenPort(url);
+            if (port == 0) {
+                InetSocketAddress host = new InetSocketAddress(url.getHost(), 0);
+                InetSocketAddress taken = unclaimed.stream()
+                        .filter(a -> a.getAddress().equals(host.getAddress()))
+                        .findFirst().orElseThrow(() -> new IllegalStateException("no port bound for " + url));
+                unclaimed.remove(taken);
+                port = taken.getPort();
             }
             bound.add(URI.create(url.getScheme() + "://" + url.getHost() + ":" + port));
         }
