@@ -5,6 +5,7 @@ import io.kvorum.spi.plugin.PluginOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -147,6 +148,12 @@ final class CommandLine {
 
         value(Flag.MAX_REQUEST_BYTES, v -> positive(v, Long.MAX_VALUE)).ifPresent(config::maxRequestBytes);
         value(Flag.MAX_TXN_OPS, v -> (int) positive(v, Integer.MAX_VALUE)).ifPresent(config::maxTxnOps);
+        value(Flag.HEARTBEAT_INTERVAL, v -> Duration.ofMillis(positive(v, Integer.MAX_VALUE)))
+                .ifPresent(config::heartbeatInterval);
+        value(Flag.ELECTION_TIMEOUT, v -> Duration.ofMillis(positive(v, Integer.MAX_VALUE)))
+                .ifPresent(config::electionTimeout);
+        value(Flag.EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL, GoDuration::parse)
+                .ifPresent(config::watchProgressNotifyInterval);
 
         value(Flag.BACKEND, CommandLine::nonEmpty).ifPresent(config::backend);
         config.backendOptions(options(Flag.BACKEND_OPT));

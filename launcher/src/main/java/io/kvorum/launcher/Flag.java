@@ -27,6 +27,12 @@ enum Flag {
             "Maximum client request size in bytes the server will accept."),
     MAX_TXN_OPS(Section.MEMBER, "max-txn-ops", Kind.VALUE, String.valueOf(ServerConfig.DEFAULT_MAX_TXN_OPS),
             "Maximum number of operations permitted in a transaction."),
+    HEARTBEAT_INTERVAL(Section.MEMBER, "heartbeat-interval", Kind.VALUE,
+            String.valueOf(ServerConfig.DEFAULT_HEARTBEAT_INTERVAL.toMillis()),
+            "Time (in milliseconds) of a heartbeat interval."),
+    ELECTION_TIMEOUT(Section.MEMBER, "election-timeout", Kind.VALUE,
+            String.valueOf(ServerConfig.DEFAULT_ELECTION_TIMEOUT.toMillis()),
+            "Time (in milliseconds) for an election to timeout; with the heartbeat it sets the minimum lease TTL."),
 
     ADVERTISE_CLIENT_URLS(Section.CLUSTERING, "advertise-client-urls", Kind.VALUE,
             quoted(ServerConfig.DEFAULT_CLIENT_URL),
@@ -41,6 +47,10 @@ enum Flag {
     INITIAL_CLUSTER_TOKEN(Section.CLUSTERING, "initial-cluster-token", Kind.VALUE,
             quoted(ServerConfig.DEFAULT_CLUSTER_TOKEN),
             "Initial cluster token for the cluster during bootstrap."),
+
+    EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL(Section.EXPERIMENTAL, "experimental-watch-progress-notify-interval",
+            Kind.VALUE, "'10m0s'",
+            "Duration of periodic watch progress notifications (at least 100ms), e.g. 10m, 500ms."),
 
     LOG_LEVEL(Section.LOGGING, "log-level", Kind.VALUE, quoted(LogLevel.INFO.flagValue()),
             "Log level: " + LogLevel.names() + ". Logs go to standard error."),
@@ -71,7 +81,7 @@ enum Flag {
 
     /** The groups of {@code --help}, in etcd's order. */
     enum Section {
-        MEMBER("Member"), CLUSTERING("Clustering"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
+        MEMBER("Member"), CLUSTERING("Clustering"), EXPERIMENTAL("Experimental"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
 
         private final String title;
 

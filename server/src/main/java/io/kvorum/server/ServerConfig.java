@@ -3,6 +3,7 @@ package io.kvorum.server;
 import io.kvorum.spi.plugin.PluginOptions;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,9 @@ import java.util.Objects;
  * @param initialClusterExisting   {@code --initial-cluster-state existing}
  * @param maxRequestBytes          {@code --max-request-bytes}
  * @param maxTxnOps                {@code --max-txn-ops}
+ * @param heartbeatInterval        {@code --heartbeat-interval}
+ * @param electionTimeout          {@code --election-timeout}; with the heartbeat it sets the minimum lease TTL
+ * @param watchProgressNotifyInterval {@code --experimental-watch-progress-notify-interval}
  * @param backend                  {@code --backend}: the name of the backend plugin
  * @param backendOptions           options for the backend plugin
  * @param consensus                {@code --consensus}: the name of the consensus plugin
@@ -40,6 +44,9 @@ public record ServerConfig(
         boolean initialClusterExisting,
         long maxRequestBytes,
         int maxTxnOps,
+        Duration heartbeatInterval,
+        Duration electionTimeout,
+        Duration watchProgressNotifyInterval,
         String backend,
         PluginOptions backendOptions,
         String consensus,
@@ -51,6 +58,11 @@ public record ServerConfig(
     public static final String DEFAULT_CLUSTER_TOKEN = "etcd-cluster";
     public static final long DEFAULT_MAX_REQUEST_BYTES = 1_572_864L;
     public static final int DEFAULT_MAX_TXN_OPS = 128;
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(100);
+    public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(1000);
+    public static final Duration DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL = Duration.ofMinutes(10);
+    /** etcd's floor for the progress interval. */
+    public static final Duration MIN_WATCH_PROGRESS_NOTIFY_INTERVAL = Duration.ofMillis(100);
     public static final String DEFAULT_BACKEND = "rocksdb";
     public static final String DEFAULT_CONSENSUS = "standalone";
 
@@ -75,6 +87,21 @@ public record ServerConfig(
         if (maxTxnOps <= 0) {
             throw new IllegalArgumentException("--max-txn-ops must be positive, got " + maxTxnOps);
         }
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        Objects.requireNonNull(electionTimeout, "electionTimeout");
+        Objects.requireNonNull(watchProgressNotifyInterval, "watchProgressNotifyInterval");
+        if (heartbeatInterval.toMillis() <= 0) {
+            throw new IllegalArgumentException("--heartbeat-interval must be at least 1 ms");
+        }
+        // etcd: the election timeout must be at least five heartbeats
+        if (electionTimeout.compareTo(heartbeatInterval.multipliedBy(5)) < 0) {
+            throw new IllegalArgumentException("--election-timeout[" + electionTimeout.toMillis()
+                    + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeatInterval.toMillis() + "ms]");
+        }
+        if (watchProgressNotifyInterval.compareTo(MIN_WATCH_PROGRESS_NOTIFY_INTERVAL) < 0) {
+            throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
+                    + watchProgressNotifyInterval.toMillis() + "ms");
+        }
     }
 
     /** A config with etcd's defaults for a member called {@code name}, storing under {@code dataDir}. */
@@ -95,6 +122,9 @@ public record ServerConfig(
         private boolean initialClusterExisting;
         private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
         private int maxTxnOps = DEFAULT_MAX_TXN_OPS;
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private Duration electionTimeout = DEFAULT_ELECTION_TIMEOUT;
+        private Duration watchProgressNotifyInterval = DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL;
         private String backend = DEFAULT_BACKEND;
         private PluginOptions backendOptions = PluginOptions.empty();
         private String consensus = DEFAULT_CONSENSUS;
@@ -114,6 +144,9 @@ public record ServerConfig(
         public Builder initialClusterExisting(boolean v) { initialClusterExisting = v; return this; }
         public Builder maxRequestBytes(long v) { maxRequestBytes = v; return this; }
         public Builder maxTxnOps(int v) { maxTxnOps = v; return this; }
+        public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
+        public Builder electionTimeout(Duration v) { electionTimeout = v; return this; }
+        public Builder watchProgressNotifyInterval(Duration v) { watchProgressNotifyInterval = v; return this; }
         public Builder backend(String v) { backend = v; return this; }
         public Builder backendOptions(PluginOptions v) { backendOptions = v; return this; }
         public Builder consensus(String v) { consensus = v; return this; }
@@ -126,7 +159,7 @@ public record ServerConfig(
                     : Map.of(name, initialAdvertisePeerUrls);
             return new ServerConfig(name, dir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
-                    maxRequestBytes, maxTxnOps, backend, backendOptions, consensus, consensusOptions);
+                    maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval, backend, backendOptions, consensus, consensusOptions);
         }
     }
 }

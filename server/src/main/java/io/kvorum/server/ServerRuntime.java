@@ -7,7 +7,12 @@ import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.Server;
 import io.kvorum.server.apply.Applier;
+import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.lease.Lessor;
+import io.kvorum.server.watch.WatchHub;
+import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.server.cluster.MemberIds;
 import io.kvorum.server.grpc.ClientApi;
 import io.kvorum.server.mvcc.MvccStore;
@@ -83,13 +88,16 @@ final class ServerRuntime {
         toClose.add(backend);
         LOG.info("opened backend {} at {} with options {}", backendProvider.name(), backendDir, config.backendOptions());
         MvccStore store = MvccStore.open(backend);
-        LOG.info("recovered store at revision {} (compacted {}, applied index {})",
-                store.currentRevision(), store.compactedRevision(), store.consistentIndex());
+        Lessor lessor = new Lessor(Lessor.minTtlSeconds(config.heartbeatInterval().toMillis(),
+                config.electionTimeout().toMillis()), System::nanoTime);
+        lessor.recover(store);
+        LOG.info("recovered store at revision {} (compacted {}, applied index {}) with {} leases",
+                store.currentRevision(), store.compactedRevision(), store.consistentIndex(), lessor.leases().size());
         // Reads and replies run here, never on the apply thread.
         ExecutorService workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 daemonThreads("kvorum-worker"));
         toClose.add(() -> shutdown(workers));
-        Applier applier = new Applier(store, workers);
+        Applier applier = new Applier(store, workers, lessor);
         // The store a snapshot restore put in place, if any, is the one to close.
         toClose.add(() -> applier.store().close());
 
@@ -114,6 +122,10 @@ final class ServerRuntime {
                     + e.getMessage(), e);
         }
         toClose.add(() -> applier.stop(new IllegalStateException("server stopped")));
+        WatchHub watchHub = new WatchHub(applier::store, revision -> header(consensus, revision),
+                config.maxRequestBytes(), config.watchProgressNotifyInterval().toNanos(), workers);
+        toClose.add(watchHub);
+        applier.publishTo(watchHub);
         toClose.add(consensus);
         // Stop taking requests before consensus stops.
         toClose.remove(stopListening);
@@ -123,7 +135,14 @@ final class ServerRuntime {
                 MemberIds.hex(cluster.clusterId()), consensusProvider.name());
 
         KvServer kv = new KvServer(applier, consensus, workers, config.maxRequestBytes(), cluster.self().id());
-        ClientApi api = new ClientApi(kv, consensus, backend, blocking, config.maxTxnOps(), config.maxRequestBytes());
+        LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
+        leases.start();
+        toClose.add(leases);
+        // stop listening before the lessor stops
+        toClose.remove(stopListening);
+        toClose.add(stopListening);
+        ClientApi api = new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
+                config.maxRequestBytes());
         Health health = new Health(kv, applier);
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());
@@ -257,6 +276,13 @@ final class ServerRuntime {
 
     private static List<String> strings(List<URI> urls) {
         return urls.stream().map(URI::toString).toList();
+    }
+
+    /** A response header at {@code revision}, with this member's ids and term. */
+    private static ResponseHeader header(Consensus consensus, long revision) {
+        ConsensusStatus s = consensus.status();
+        return ResponseHeader.newBuilder().setClusterId(s.clusterId()).setMemberId(s.memberId())
+                .setRaftTerm(s.term()).setRevision(revision).build();
     }
 
     private static ThreadFactory daemonThreads(String name) {

@@ -3,6 +3,15 @@ package io.kvorum.server.apply;
 import com.google.protobuf.CodedInputStream;
 import io.kvorum.api.etcdserverpb.CompactionResponse;
 import io.kvorum.api.etcdserverpb.InternalRaftRequest;
+import io.kvorum.api.etcdserverpb.LeaseGrantRequest;
+import io.kvorum.api.etcdserverpb.LeaseGrantResponse;
+import io.kvorum.api.etcdserverpb.LeaseRevokeResponse;
+import io.kvorum.api.mvccpb.Event;
+import io.kvorum.server.lease.Lease;
+import io.kvorum.server.lease.Lessor;
+import io.kvorum.server.watch.WatchHub;
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
@@ -41,16 +50,20 @@ public final class Applier implements StateMachine {
     private static final int MAX_NESTING = 101;
 
     private final AppliedIndex appliedIndex;
+    private final Lessor lessor;
+    /** Gets each committed batch's events; set before consensus starts delivering entries. */
+    private volatile WatchHub watchHub;
     private volatile long appliedTerm;
     private volatile Throwable failure;
 
     /**
      * @param replies where waiting requests are answered once their batch is durable
      */
-    public Applier(MvccStore store, Executor replies) {
+    public Applier(MvccStore store, Executor replies, Lessor lessor) {
         this.store = store;
         this.replies = replies;
-        this.kv = new KvApplier(new Leases());
+        this.lessor = lessor;
+        this.kv = new KvApplier(lessor::exists);
         this.appliedIndex = new AppliedIndex(store.consistentIndex());
         this.appliedTerm = store.consistentTerm();
     }
@@ -72,6 +85,7 @@ public final class Applier implements StateMachine {
         }
         long[] ids = new long[entries.size()];
         Object[] results = new Object[entries.size()];
+        List<Event> events = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             byte[] data = entries.get(i).data();
             if (data.length == 0) {
@@ -87,7 +101,7 @@ public final class Applier implements StateMachine {
             }
             ids[i] = request.getID();
             try {
-                results[i] = applyOne(request);
+                results[i] = applyOne(request, events);
             } catch (Error e) {
                 fail(e);
                 throw e;
@@ -107,6 +121,10 @@ public final class Applier implements StateMachine {
         }
         appliedTerm = last.term();
         appliedIndex.advance(last.index());
+        WatchHub hub = watchHub;
+        if (!events.isEmpty() && hub != null) {
+            hub.publish(store.currentRevision(), events);
+        }
         // Answering runs client code (headers, serialization); keep it off the apply thread,
         // with one hand-over per batch.
         replies.execute(() -> {
@@ -130,8 +148,20 @@ public final class Applier implements StateMachine {
         return request;
     }
 
-    private Object applyOne(InternalRaftRequest r) {
+    private Object applyOne(InternalRaftRequest r, List<Event> events) {
         try {
+            if (r.hasLeaseGrant()) {
+                LeaseGrantRequest g = r.getLeaseGrant();
+                Lease lease = lessor.grant(store, g.getID(), g.getTTL());
+                if (lease == null) {
+                    return new EtcdException(EtcdError.LEASE_EXIST);
+                }
+                return LeaseGrantResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance())
+                        .setID(lease.id()).setTTL(lease.ttl()).build();
+            }
+            if (r.hasLeaseRevoke()) {
+                return revoke(r.getLeaseRevoke().getID(), events);
+            }
             if (r.hasCompaction()) {
                 CompletableFuture<Void> physical;
                 try {
@@ -161,6 +191,9 @@ public final class Applier implements StateMachine {
                     return new IllegalStateException("unknown request");
                 }
                 w.end();
+                List<Event> changed = w.events();
+                lessor.apply(changed);
+                events.addAll(changed);
                 return response;
             }
         } catch (EtcdException e) {
@@ -170,6 +203,31 @@ public final class Applier implements StateMachine {
             LOG.error("applying request {} failed", r.getID(), e);
             return e;
         }
+    }
+
+    /** Deletes the lease's keys in one revision, in key order, and forgets the lease. */
+    private Object revoke(long id, List<Event> events) {
+        Lease lease = lessor.get(id);
+        if (lease == null) {
+            return new EtcdException(EtcdError.LEASE_NOT_FOUND);
+        }
+        long revision;
+        try (WriteTxn w = store.beginWrite()) {
+            for (ByteString key : lease.sortedKeys()) {
+                w.deleteRange(key.toByteArray(), null);
+            }
+            revision = w.end();
+            List<Event> changed = w.events();
+            lessor.apply(changed);
+            events.addAll(changed);
+        }
+        lessor.remove(store, lease);
+        return LeaseRevokeResponse.newBuilder().setHeader(ResponseHeader.newBuilder().setRevision(revision)).build();
+    }
+
+    /** Where committed events go from now on; call before consensus delivers entries. */
+    public void publishTo(WatchHub hub) {
+        this.watchHub = hub;
     }
 
     /** Registers the waiter of request {@code id}; call before proposing it. */
@@ -230,6 +288,7 @@ public final class Applier implements StateMachine {
     @Override
     public void restoreSnapshot(InputStream in) throws IOException {
         store = MvccStore.restore(store, in);
+        lessor.recover(store);
         appliedTerm = store.consistentTerm();
         appliedIndex.advance(store.consistentIndex());
     }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongPredicate;
 
 /**
  * etcd's KV request semantics over MVCC: Range options, Put and DeleteRange preconditions, and Txn
@@ -29,10 +30,10 @@ import java.util.Optional;
 final class KvApplier {
     private static final byte[] NO_END = new byte[0];
 
-    private final Leases leases;
+    private final LongPredicate leaseExists;
 
-    KvApplier(Leases leases) {
-        this.leases = leases;
+    KvApplier(LongPredicate leaseExists) {
+        this.leaseExists = leaseExists;
     }
 
     // ---- Range -------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ final class KvApplier {
 
     /** A plain Put checks its lease first (and its previous key-value while putting). */
     void checkLease(PutRequest p) {
-        if (p.getLease() != 0 && !leases.exists(p.getLease())) {
+        if (p.getLease() != 0 && !leaseExists.test(p.getLease())) {
             throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
         }
     }

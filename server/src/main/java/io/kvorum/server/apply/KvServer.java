@@ -111,7 +111,7 @@ public final class KvServer {
         }
     }
 
-    private CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {
+    CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {
         long id = ids.next();
         byte[] data = request.setID(id).setHeader(RequestHeader.newBuilder().setID(id)).build().toByteArray();
         if (data.length > maxRequestBytes) {

@@ -7,7 +7,15 @@ import io.kvorum.api.etcdserverpb.ClusterGrpc;
 import io.kvorum.api.etcdserverpb.KVGrpc;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
 import io.kvorum.api.etcdserverpb.RpcProto;
+import io.kvorum.api.etcdserverpb.LeaseGrpc;
+import io.kvorum.api.etcdserverpb.WatchGrpc;
 import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.api.v3electionpb.ElectionGrpc;
+import io.kvorum.api.v3lockpb.LockGrpc;
+import io.kvorum.server.concurrency.ElectionServer;
+import io.kvorum.server.concurrency.LockServer;
+import io.kvorum.server.watch.WatchHub;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.consensus.Consensus;
 import java.util.concurrent.Executor;
@@ -19,11 +27,15 @@ public final class ClientApi {
 
     private final GrpcService grpc;
 
-    public ClientApi(KvServer kv, Consensus consensus, Backend backend, Executor blocking, int maxTxnOps,
-                     long maxRequestBytes) {
+    public ClientApi(KvServer kv, LeaseServer leases, WatchHub watchHub, Consensus consensus, Backend backend,
+                     Executor blocking, int maxTxnOps, long maxRequestBytes) {
         Headers headers = new Headers(consensus, kv);
         this.grpc = GrpcService.builder()
                 .addService(new KvService(kv, new RequestChecks(maxTxnOps), headers))
+                .addService(new WatchService(watchHub))
+                .addService(new LeaseService(leases, headers))
+                .addService(new LockService(new LockServer(kv, leases, watchHub), headers))
+                .addService(new ElectionService(new ElectionServer(kv, leases, watchHub), headers))
                 .addService(new ClusterService(consensus, headers))
                 .addService(new MaintenanceService(consensus, kv, backend, headers, blocking))
                 .addService(new HealthService())
@@ -42,6 +54,10 @@ public final class ClientApi {
      */
     public static void preload() {
         KVGrpc.getServiceDescriptor();
+        WatchGrpc.getServiceDescriptor();
+        LeaseGrpc.getServiceDescriptor();
+        LockGrpc.getServiceDescriptor();
+        ElectionGrpc.getServiceDescriptor();
         ClusterGrpc.getServiceDescriptor();
         MaintenanceGrpc.getServiceDescriptor();
         RpcProto.getDescriptor();

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.concurrency.RecipeException;
 import io.kvorum.server.mvcc.CompactedException;
 import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.spi.consensus.ConsensusException;
@@ -40,6 +41,9 @@ final class Errors {
         if (t instanceof StatusRuntimeException s) {
             return s;
         }
+        if (t instanceof RecipeException e) {
+            return Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException();
+        }
         if (t instanceof TimeoutException) {
             return EtcdError.TIMEOUT.asException();
         }
@@ -49,6 +53,19 @@ final class Errors {
         }
         LOG.error("request failed unexpectedly", t);
         return Status.UNKNOWN.withDescription(String.valueOf(t.getMessage())).asRuntimeException();
+    }
+
+    /**
+     * The status of a Lock or Election call's failure. etcd runs those recipes through a client
+     * of its own, whose errors are plain errors by then: every one reaches the caller with code
+     * Unknown and its message.
+     */
+    static StatusRuntimeException recipeStatus(Throwable t) {
+        StatusRuntimeException s = toStatus(t);
+        if (s.getStatus().getCode() == Status.Code.UNKNOWN || s.getStatus().getDescription() == null) {
+            return s;
+        }
+        return Status.UNKNOWN.withDescription(s.getStatus().getDescription()).asRuntimeException();
     }
 
     private static StatusRuntimeException consensus(ConsensusException e) {

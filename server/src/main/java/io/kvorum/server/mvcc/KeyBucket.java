@@ -30,6 +30,26 @@ final class KeyBucket {
         }
     }
 
+    private static final int LEASE_TAG = KeyValue.LEASE_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_VARINT;
+
+    /** The lease of a record (0: none), without decoding the (possibly large) value. */
+    static long lease(byte[] record) {
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(record);
+            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+                if (tag == LEASE_TAG) {
+                    return in.readInt64();
+                }
+                if (!in.skipField(tag)) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("mvcc: unreadable record", e);
+        }
+        return 0;
+    }
+
     /** The user key of a record, without decoding the (possibly large) value. */
     static byte[] userKey(byte[] record) {
         try {

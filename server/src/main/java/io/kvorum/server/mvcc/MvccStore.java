@@ -1,5 +1,7 @@
 package io.kvorum.server.mvcc;
 
+import com.google.protobuf.ByteString;
+import io.kvorum.api.mvccpb.Event;
 import io.kvorum.api.mvccpb.KeyValue;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.backend.Bucket;
@@ -72,12 +74,20 @@ public final class MvccStore implements AutoCloseable {
     /** The previous batch's values: hot keys are usually rewritten soon, this spares a backend read. */
     private Map<Revision, KeyValue> recentValues = new HashMap<>();
     private final List<ScheduledCompaction> scheduledCompactions = new ArrayList<>();
+    /** Writes to buckets other than {@code key} (leases, …) that go into the next commit's batch. */
+    private final List<BucketWrite> bucketWrites = new ArrayList<>();
+    /** The live keys that carry a lease, as found at open; handed once to the lessor. */
+    private Map<ByteString, Long> leasedKeys = new HashMap<>();
     /** Opened on demand after each commit; sees everything committed. */
     private ReadView committedView;
     private WriteTxn openTxn;
     private boolean failed;
 
     private record ScheduledCompaction(long revision, CompletableFuture<Void> done) {
+    }
+
+    /** A staged write to another bucket; a null value deletes. */
+    private record BucketWrite(Bucket bucket, byte[] key, byte[] value) {
     }
 
     /** Thrown by a read when the index names a record its view does not have. */
@@ -109,6 +119,7 @@ public final class MvccStore implements AutoCloseable {
     public static MvccStore open(Backend backend, MvccConfig config) {
         TreeIndex index = new TreeIndex();
         long[] highest = {0};
+        Map<ByteString, Long> leased = new HashMap<>();
         long consistentIndex;
         long term;
         long scheduled;
@@ -121,12 +132,21 @@ public final class MvccStore implements AutoCloseable {
             // records come in revision order, so every key's history is appended oldest first
             view.scan(Bucket.KEY, new byte[0], null, false, 0, (key, record) -> {
                 Revision revision = Revision.fromKey(key);
-                index.getOrCreate(KeyBucket.userKey(record)).append(revision, Revision.isTombstoneKey(key));
+                boolean tombstone = Revision.isTombstoneKey(key);
+                byte[] userKey = KeyBucket.userKey(record);
+                index.getOrCreate(userKey).append(revision, tombstone);
                 highest[0] = revision.main();
+                long lease = tombstone ? 0 : KeyBucket.lease(record);
+                if (lease != 0) {
+                    leased.put(ByteString.copyFrom(userKey), lease);
+                } else if (!leased.isEmpty()) {
+                    leased.remove(ByteString.copyFrom(userKey));
+                }
                 return true;
             });
         }
         MvccStore store = new MvccStore(backend, config, index);
+        store.leasedKeys = leased;
         store.consistentIndex = consistentIndex;
         store.consistentTerm = term;
         // a fresh store is at revision 1; a compaction may have removed the newest records
@@ -329,7 +349,76 @@ public final class MvccStore implements AutoCloseable {
         return consistentTerm;
     }
 
+    /**
+     * The events of revisions {@code from} to {@code to} (both included), in revision order, as a
+     * watcher catching up needs them: PUTs with the full KeyValue, DELETEs with the key and mod
+     * revision; no {@code prev_kv}. A revision's events are never split: the read stops after the
+     * revision in which {@code maxEvents} is reached. Any thread.
+     *
+     * @throws CompactedException when {@code from} is below the compacted revision
+     */
+    public History history(long from, long to, int maxEvents) {
+        List<Event> events = new ArrayList<>();
+        long[] last = {to};
+        try (ReadView view = backend.readView()) {
+            // the view is a snapshot: a compaction announced after this check deletes nothing it shows
+            if (from < compactedRevision) {
+                throw new CompactedException();
+            }
+            view.scan(Bucket.KEY, Revision.firstKeyOf(from), Revision.firstKeyOf(to + 1), false, 0, (key, record) -> {
+                long main = Revision.fromKey(key).main();
+                if (events.size() >= maxEvents && main != events.get(events.size() - 1).getKv().getModRevision()) {
+                    last[0] = main - 1;
+                    return false;
+                }
+                KeyValue kv = KeyBucket.decode(Revision.fromKey(key), record);
+                events.add(Event.newBuilder()
+                        .setType(Revision.isTombstoneKey(key) ? Event.EventType.DELETE : Event.EventType.PUT)
+                        .setKv(kv)
+                        .build());
+                return true;
+            });
+        }
+        return new History(events, last[0]);
+    }
+
+    /** Events read by {@link #history}, complete up to and including {@code lastRevision}. */
+    public record History(List<Event> events, long lastRevision) {
+    }
+
+    /** Calls {@code visitor} with every record of {@code bucket}, in key order. Any thread. */
+    public void scanBucket(Bucket bucket, ReadView.EntryVisitor visitor) {
+        try (ReadView view = backend.readView()) {
+            view.scan(bucket, new byte[0], null, false, 0, visitor);
+        }
+    }
+
+    /**
+     * The live keys that carried a lease when the store was opened, key to lease id; answers once
+     * (the lessor rebuilds its attachments from it), then forgets them.
+     */
+    public Map<ByteString, Long> takeLeasedKeys() {
+        Map<ByteString, Long> keys = leasedKeys;
+        leasedKeys = Map.of();
+        return keys;
+    }
+
     // ---- writes, apply thread only ----
+
+    /**
+     * Puts {@code value} under {@code key} in {@code bucket} (not {@code key}) as part of the next
+     * commit, so that it is durable exactly when the applied entries it belongs to are.
+     */
+    public void stageBucketPut(Bucket bucket, byte[] key, byte[] value) {
+        requireWritable();
+        bucketWrites.add(new BucketWrite(bucket, key, value));
+    }
+
+    /** Deletes {@code key} from {@code bucket} as part of the next commit. */
+    public void stageBucketDelete(Bucket bucket, byte[] key) {
+        requireWritable();
+        bucketWrites.add(new BucketWrite(bucket, key, null));
+    }
 
     /**
      * Starts a txn. It sees every earlier txn, committed or only staged. End it with
@@ -363,6 +452,13 @@ public final class MvccStore implements AutoCloseable {
             }
             batch.put(Bucket.META, MetaBucket.key(MetaBucket.CONSISTENT_INDEX), MetaBucket.encodeUint64(consistentIndex));
             batch.put(Bucket.META, MetaBucket.key(MetaBucket.TERM), MetaBucket.encodeUint64(term));
+            for (BucketWrite write : bucketWrites) {
+                if (write.value() == null) {
+                    batch.delete(write.bucket(), write.key());
+                } else {
+                    batch.put(write.bucket(), write.key(), write.value());
+                }
+            }
             if (!scheduledCompactions.isEmpty()) {
                 batch.put(Bucket.META, MetaBucket.key(MetaBucket.SCHEDULED_COMPACT_REVISION),
                         MetaBucket.encodeCompactRevision(stagedCompactedRevision));
@@ -379,6 +475,7 @@ public final class MvccStore implements AutoCloseable {
             throw e;
         }
         staged.clear();
+        bucketWrites.clear();
         recentValues = stagedValues;
         stagedValues = new HashMap<>();
         if (committedView != null) {
@@ -430,7 +527,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public void snapshot(OutputStream out) throws IOException {
         requireWritable();
-        if (openTxn != null || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
+        if (openTxn != null || !staged.isEmpty() || !bucketWrites.isEmpty() || !scheduledCompactions.isEmpty()) {
             throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
         }
         backend.snapshot(out);

@@ -8,6 +8,7 @@ import io.kvorum.api.etcdserverpb.InternalRaftRequest;
 import io.kvorum.api.etcdserverpb.PutRequest;
 import io.kvorum.api.mvccpb.KeyValue;
 import io.kvorum.server.mvcc.InMemoryBackend;
+import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.consensus.Entry;
 import java.io.ByteArrayInputStream;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class ApplierSnapshotTest {
 
     private static Applier applier() {
-        return new Applier(MvccStore.open(new InMemoryBackend()), Runnable::run);
+        return new Applier(MvccStore.open(new InMemoryBackend()), Runnable::run, new Lessor(2, System::nanoTime));
     }
 
     private static Entry put(long index, String key, String value) {

@@ -1,0 +1,57 @@
+package io.kvorum.server.grpc;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.kvorum.api.v3lockpb.LockGrpc;
+import io.kvorum.api.v3lockpb.LockRequest;
+import io.kvorum.api.v3lockpb.LockResponse;
+import io.kvorum.api.v3lockpb.UnlockRequest;
+import io.kvorum.api.v3lockpb.UnlockResponse;
+import io.kvorum.server.concurrency.LockServer;
+import java.util.concurrent.CompletableFuture;
+
+/** {@code v3lockpb.Lock}: a Lock call waits, without a thread, until the lock is held or the caller goes. */
+final class LockService extends LockGrpc.LockImplBase {
+    private final LockServer locks;
+    private final Headers headers;
+
+    LockService(LockServer locks, Headers headers) {
+        this.locks = locks;
+        this.headers = headers;
+    }
+
+    @Override
+    public void lock(LockRequest r, StreamObserver<LockResponse> out) {
+        CompletableFuture<Void> canceled = canceledWith(out);
+        locks.lock(r, canceled).whenComplete((resp, failure) -> {
+            if (canceled.isDone()) {
+                return;
+            }
+            if (failure != null) {
+                out.onError(Errors.recipeStatus(failure));
+            } else {
+                out.onNext(resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build());
+                out.onCompleted();
+            }
+        });
+    }
+
+    @Override
+    public void unlock(UnlockRequest r, StreamObserver<UnlockResponse> out) {
+        locks.unlock(r).whenComplete((resp, failure) -> {
+            if (failure != null) {
+                out.onError(Errors.recipeStatus(failure));
+            } else {
+                out.onNext(resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build());
+                out.onCompleted();
+            }
+        });
+    }
+
+    /** Completes when the caller cancels the call (or it ends). */
+    static <T> CompletableFuture<Void> canceledWith(StreamObserver<T> out) {
+        CompletableFuture<Void> canceled = new CompletableFuture<>();
+        ((ServerCallStreamObserver<T>) out).setOnCancelHandler(() -> canceled.complete(null));
+        return canceled;
+    }
+}

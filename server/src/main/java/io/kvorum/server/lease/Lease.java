@@ -1,0 +1,88 @@
+package io.kvorum.server.lease;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One lease: its granted TTL, the keys attached to it, and when it expires on this member. Only
+ * the apply thread changes the keys; the expiry is written by whoever renews it.
+ */
+public final class Lease {
+    /** The expiry of a lease on a member that does not lead: it never expires there. */
+    static final long NEVER = Long.MAX_VALUE;
+
+    private final long id;
+    private final long ttl;
+    private final Set<ByteString> keys = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<Void> revoked = new CompletableFuture<>();
+    /** System.nanoTime() at which the lease expires, or {@link #NEVER}. */
+    private volatile long expiry = NEVER;
+    /** When this member last proposed revoking it, so that it asks again only if that got lost. */
+    private volatile long revokeProposedAt;
+    private volatile boolean revokeProposed;
+
+    Lease(long id, long ttl) {
+        this.id = id;
+        this.ttl = ttl;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    /** The granted TTL in seconds (after the minimum was applied). */
+    public long ttl() {
+        return ttl;
+    }
+
+    /** The attached keys, sorted by unsigned bytes: the order a revoke deletes them in, on every member. */
+    public List<ByteString> sortedKeys() {
+        List<ByteString> sorted = new ArrayList<>(keys);
+        sorted.sort(ByteString.unsignedLexicographicalComparator());
+        return sorted;
+    }
+
+    /** Completes when the lease is revoked on this member. */
+    public CompletableFuture<Void> revoked() {
+        return revoked;
+    }
+
+    /** Whole seconds left, truncated as etcd does; -1 never happens for a live lease on the leader. */
+    public long remainingSeconds(long now) {
+        long e = expiry;
+        if (e == NEVER) {
+            return ttl;
+        }
+        return (e - now) / 1_000_000_000L;
+    }
+
+    Set<ByteString> keys() {
+        return keys;
+    }
+
+    long expiry() {
+        return expiry;
+    }
+
+    void expireAt(long nanos) {
+        expiry = nanos;
+        revokeProposed = false;
+    }
+
+    boolean revokeProposed(long now, long retryNanos) {
+        return revokeProposed && now - revokeProposedAt < retryNanos;
+    }
+
+    void markRevokeProposed(long now) {
+        revokeProposedAt = now;
+        revokeProposed = true;
+    }
+
+    void markRevoked() {
+        revoked.complete(null);
+    }
+}

@@ -1,0 +1,242 @@
+package io.kvorum.server.lease;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kvorum.api.mvccpb.Event;
+import io.kvorum.api.mvccpb.KeyValue;
+import io.kvorum.server.mvcc.MvccStore;
+import io.kvorum.spi.backend.Bucket;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This member's leases, as etcd's lessor keeps them.
+ *
+ * <p>What every member agrees on comes from the log, on the apply thread: grants, revokes, and
+ * which keys are attached to which lease (from the events of each write). Each lease is stored in
+ * the {@code lease} bucket (id as 8 big-endian bytes, etcd's {@code leasepb.Lease} as value) in the
+ * same commit as the entry that granted it, so a restart finds it again.
+ *
+ * <p>Time is not in the log: only the member that leads (the "primary") runs expiry clocks, and
+ * renewals ({@link #renew}) only touch those clocks, never the log — keepalives cost the apply
+ * loop nothing. An expired lease is revoked through consensus like any request, so every member
+ * deletes the same keys at the same revision. A member that becomes primary restarts every clock
+ * at the full TTL plus an election timeout, as etcd does without checkpoints, so a leader change
+ * or restart never expires a lease early.
+ */
+public final class Lessor {
+    private static final Logger LOG = LoggerFactory.getLogger(Lessor.class);
+    /** etcd's MaxLeaseTTL: larger TTLs are refused. */
+    public static final long MAX_TTL_SECONDS = 9_000_000_000L;
+    /** A proposed revoke not applied after this long is proposed again (it may have been lost). */
+    private static final long REVOKE_RETRY_NANOS = 3_000_000_000L;
+
+    private final Map<Long, Lease> leases = new ConcurrentHashMap<>();
+    private final long minTtlSeconds;
+    private final LongSupplier nanoClock;
+    private volatile boolean primary;
+
+    /**
+     * @param minTtlSeconds the shortest TTL granted; shorter requests are raised to it
+     * @param nanoClock     {@link System#nanoTime}, or a test's clock
+     */
+    public Lessor(long minTtlSeconds, LongSupplier nanoClock) {
+        this.minTtlSeconds = minTtlSeconds;
+        this.nanoClock = nanoClock;
+    }
+
+    /**
+     * etcd's minimum lease TTL: one and a half election timeouts, in whole election ticks, rounded
+     * up to whole seconds (2 s with the default 100 ms heartbeat and 1 s election timeout).
+     */
+    public static long minTtlSeconds(long heartbeatMillis, long electionTimeoutMillis) {
+        long electionTicks = Math.max(1, electionTimeoutMillis / heartbeatMillis);
+        long minMillis = (3 * electionTicks / 2) * heartbeatMillis;
+        return (minMillis + 999) / 1000;
+    }
+
+    // ---- apply thread ----
+
+    /**
+     * Loads the leases kept in {@code store} and attaches the keys that name them. Every lease
+     * starts with no clock; {@link #promote} starts them. Replaces whatever was here (a snapshot
+     * restore calls it again).
+     */
+    public void recover(MvccStore store) {
+        leases.clear();
+        store.scanBucket(Bucket.LEASE, (key, value) -> {
+            try {
+                io.kvorum.api.leasepb.Lease stored = io.kvorum.api.leasepb.Lease.parseFrom(value);
+                leases.put(stored.getID(), new Lease(stored.getID(), stored.getTTL()));
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("lease: unreadable record " + ByteString.copyFrom(key), e);
+            }
+            return true;
+        });
+        store.takeLeasedKeys().forEach((key, id) -> {
+            Lease lease = leases.get(id);
+            if (lease == null) {
+                LOG.warn("key {} names lease {} which does not exist", key.toStringUtf8(), Long.toHexString(id));
+            } else {
+                lease.keys().add(key);
+            }
+        });
+        if (primary) {
+            promote(0);
+        }
+    }
+
+    /** Whether the lease exists here. Any thread. */
+    public boolean exists(long id) {
+        return leases.containsKey(id);
+    }
+
+    /**
+     * Grants a lease, stored with the next commit.
+     *
+     * @return the lease, or null when the id is taken
+     */
+    public Lease grant(MvccStore store, long id, long requestedTtl) {
+        if (leases.containsKey(id)) {
+            return null;
+        }
+        Lease lease = new Lease(id, Math.max(requestedTtl, minTtlSeconds));
+        if (primary) {
+            lease.expireAt(nanoClock.getAsLong() + lease.ttl() * 1_000_000_000L);
+        }
+        leases.put(id, lease);
+        store.stageBucketPut(Bucket.LEASE, bucketKey(id), io.kvorum.api.leasepb.Lease.newBuilder()
+                .setID(id).setTTL(lease.ttl()).build().toByteArray());
+        return lease;
+    }
+
+    /**
+     * Forgets a lease whose keys the caller has deleted; the removal is stored with the next
+     * commit. Whoever waits on {@link Lease#revoked()} is told.
+     */
+    public void remove(MvccStore store, Lease lease) {
+        leases.remove(lease.id());
+        store.stageBucketDelete(Bucket.LEASE, bucketKey(lease.id()));
+        lease.markRevoked();
+    }
+
+    /** Keeps the key-to-lease attachments in step with a write's events. */
+    public void apply(List<Event> events) {
+        for (Event event : events) {
+            KeyValue kv = event.getKv();
+            long before = event.hasPrevKv() ? event.getPrevKv().getLease() : 0;
+            long after = event.getType() == Event.EventType.PUT ? kv.getLease() : 0;
+            if (before == after) {
+                continue;
+            }
+            if (before != 0) {
+                Lease old = leases.get(before);
+                if (old != null) {
+                    old.keys().remove(kv.getKey());
+                }
+            }
+            if (after != 0) {
+                Lease lease = leases.get(after);
+                if (lease != null) {
+                    lease.keys().add(kv.getKey());
+                }
+            }
+        }
+    }
+
+    // ---- any thread ----
+
+    public Lease get(long id) {
+        return leases.get(id);
+    }
+
+    /** Every lease, soonest expiry first. */
+    public List<Lease> leases() {
+        List<Lease> all = new ArrayList<>(leases.values());
+        all.sort(Comparator.comparingLong(Lease::expiry));
+        return all;
+    }
+
+    /**
+     * Renews a lease on the primary: its clock restarts at the full TTL.
+     *
+     * @return the granted TTL; -1 when the lease does not exist, or (once its revoke is applied)
+     *         when it had already expired, as etcd answers a late keepalive
+     */
+    public CompletableFuture<Long> renew(long id) {
+        Lease lease = leases.get(id);
+        if (lease == null) {
+            return CompletableFuture.completedFuture(-1L);
+        }
+        long now = nanoClock.getAsLong();
+        if (primary && lease.expiry() <= now) {
+            return lease.revoked().thenApply(v -> -1L);
+        }
+        if (primary) {
+            lease.expireAt(now + lease.ttl() * 1_000_000_000L);
+        }
+        return CompletableFuture.completedFuture(lease.ttl());
+    }
+
+    /**
+     * The expired leases whose revoke is not being proposed yet, at most {@code max}; marks them as
+     * proposed. Only the primary has any.
+     */
+    public List<Lease> takeExpired(int max) {
+        List<Lease> expired = new ArrayList<>();
+        if (!primary) {
+            return expired;
+        }
+        long now = nanoClock.getAsLong();
+        for (Lease lease : leases.values()) {
+            if (expired.size() >= max) {
+                break;
+            }
+            if (lease.expiry() <= now && !lease.revokeProposed(now, REVOKE_RETRY_NANOS)) {
+                lease.markRevokeProposed(now);
+                expired.add(lease);
+            }
+        }
+        return expired;
+    }
+
+    public boolean isPrimary() {
+        return primary;
+    }
+
+    /**
+     * Makes this member the one that expires leases: every clock restarts at the full TTL plus
+     * {@code extendNanos}.
+     */
+    public void promote(long extendNanos) {
+        primary = true;
+        long now = nanoClock.getAsLong();
+        for (Lease lease : leases.values()) {
+            lease.expireAt(now + lease.ttl() * 1_000_000_000L + extendNanos);
+        }
+    }
+
+    /** Stops expiring leases here: another member leads. */
+    public void demote() {
+        primary = false;
+        for (Lease lease : leases.values()) {
+            lease.expireAt(Lease.NEVER);
+        }
+    }
+
+    public long nanoTime() {
+        return nanoClock.getAsLong();
+    }
+
+    private static byte[] bucketKey(long id) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(id).array();
+    }
+}

@@ -1,0 +1,558 @@
+package io.kvorum.server.watch;
+
+import com.google.protobuf.ByteString;
+import io.kvorum.api.etcdserverpb.ResponseHeader;
+import io.kvorum.api.etcdserverpb.WatchResponse;
+import io.kvorum.api.mvccpb.Event;
+import io.kvorum.api.mvccpb.KeyValue;
+import io.kvorum.server.mvcc.CompactedException;
+import io.kvorum.server.mvcc.FutureRevisionException;
+import io.kvorum.server.mvcc.MvccStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers committed events to watchers, on one thread of its own (etcd's watchable store).
+ *
+ * <p>The apply loop hands each committed batch's events over with {@link #publish}, which only
+ * queues them and never waits. The hub's thread owns every watcher: a <em>synced</em> watcher gets
+ * the events of each batch as it comes; an <em>unsynced</em> one (created at a past revision, or
+ * fallen behind because its stream was full) is fed from the store's history in bounded chunks
+ * until it reaches the newest dispatched revision, then becomes synced. If the hub itself falls
+ * behind by more than {@link #MAX_PENDING_BYTES} of events, the apply loop stops queueing events
+ * and queues a gap marker instead; every synced watcher then catches up from history. So memory
+ * stays bounded whatever clients do, and writes never wait for watchers.
+ *
+ * <p>Order: a watcher's created answer is queued before any of its events, and each watcher gets
+ * events in revision order, a revision's events together (split only when it asked for fragments).
+ */
+public final class WatchHub implements AutoCloseable {
+    static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
+    static final String COMPACTED_REASON = "etcdserver: mvcc: required revision has been compacted";
+    /** Events the hub has not dispatched yet may hold this much before the apply loop stops queueing them. */
+    static final long MAX_PENDING_BYTES = 64L << 20;
+    /** How often unsynced watchers catch up when nothing else wakes the hub (etcd: 100 ms). */
+    private static final long SYNC_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Events read from history per group of watchers and round. */
+    static final int HISTORY_CHUNK = 1000;
+
+    private final Supplier<MvccStore> store;
+    private final LongFunction<ResponseHeader> headers;
+    private final long fragmentBytes;
+    private final long progressIntervalNanos;
+    private final Executor sender;
+    private final LinkedBlockingQueue<Object> tasks = new LinkedBlockingQueue<>();
+    private final AtomicLong pendingBytes = new AtomicLong();
+    /** Watchers created or being created: while there are none, the apply loop queues no events. */
+    private final AtomicInteger registered = new AtomicInteger();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    // ---- the hub thread's own state ----
+    /** Every event up to this revision has been dispatched to the synced watchers. */
+    private long dispatched;
+    private final Map<ByteString, Set<Watcher>> syncedByKey = new HashMap<>();
+    private final Set<Watcher> syncedRanges = new LinkedHashSet<>();
+    private final Set<Watcher> unsynced = new LinkedHashSet<>();
+    private final Map<WatchStream, Map<Long, Watcher>> streams = new IdentityHashMap<>();
+    private boolean syncSoon;
+    private volatile long dispatchedRevision;
+
+    private record Batch(long revision, List<Event> events, long bytes) {
+    }
+
+    /** Events up to {@code revision} were not queued: synced watchers must read them from history. */
+    private record Gap(long revision) {
+    }
+
+    private record Add(Watcher watcher) {
+    }
+
+    private record Reject(WatchStream stream, String reason) {
+    }
+
+    private record Cancel(WatchStream stream, long id) {
+    }
+
+    private record Progress(WatchStream stream) {
+    }
+
+    private record CloseStream(WatchStream stream) {
+    }
+
+    private record Room(WatchStream stream) {
+    }
+
+    /**
+     * @param store           the store to read history from (a snapshot restore may replace it)
+     * @param headers         a response header for a revision, with this member's ids and term
+     * @param fragmentBytes   above this size a response for a watcher that asked for fragments is split
+     * @param progressInterval etcd's {@code --experimental-watch-progress-notify-interval}, in nanoseconds
+     * @param sender          where streams send their responses from
+     */
+    public WatchHub(Supplier<MvccStore> store, LongFunction<ResponseHeader> headers, long fragmentBytes,
+                    long progressInterval, Executor sender) {
+        this.store = store;
+        this.headers = headers;
+        this.fragmentBytes = fragmentBytes;
+        this.progressIntervalNanos = progressInterval;
+        this.sender = sender;
+        this.dispatched = store.get().currentRevision();
+        this.dispatchedRevision = dispatched;
+        this.thread = new Thread(this::run, "kvorum-watch");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** A new stream whose responses go to {@code sink}. */
+    public WatchStream openStream(WatchStream.Sink sink) {
+        return new WatchStream(this, sink, sender);
+    }
+
+    /**
+     * The apply loop's hand-over, after a commit made {@code revision} readable: the events of the
+     * committed batch, in revision order. Never blocks.
+     */
+    public void publish(long revision, List<Event> events) {
+        if (registered.get() == 0) {
+            tasks.add(new Gap(revision));
+            return;
+        }
+        long bytes = 0;
+        for (Event e : events) {
+            bytes += 64 + e.getKv().getKey().size() + e.getKv().getValue().size()
+                    + e.getPrevKv().getKey().size() + e.getPrevKv().getValue().size();
+        }
+        if (pendingBytes.addAndGet(bytes) > MAX_PENDING_BYTES) {
+            pendingBytes.addAndGet(-bytes);
+            tasks.add(new Gap(revision));
+        } else {
+            tasks.add(new Batch(revision, events, bytes));
+        }
+    }
+
+    /** The newest revision whose events have been handed to the synced watchers. */
+    public long dispatchedRevision() {
+        return dispatchedRevision;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- requests from streams, any thread ----
+
+    void add(Watcher w) {
+        registered.incrementAndGet();
+        tasks.add(new Add(w));
+    }
+
+    void reject(WatchStream s, String reason) {
+        tasks.add(new Reject(s, reason));
+    }
+
+    void cancel(WatchStream s, long id) {
+        tasks.add(new Cancel(s, id));
+    }
+
+    void requestProgress(WatchStream s) {
+        tasks.add(new Progress(s));
+    }
+
+    void closeStream(WatchStream s) {
+        tasks.add(new CloseStream(s));
+    }
+
+    void roomAvailable(WatchStream s) {
+        tasks.add(new Room(s));
+    }
+
+    // ---- the hub thread ----
+
+    private void run() {
+        long now = System.nanoTime();
+        long nextSync = now + SYNC_INTERVAL_NANOS;
+        long nextProgress = now + progressDelay();
+        while (running) {
+            try {
+                now = System.nanoTime();
+                long wait = syncSoon ? 0 : Math.max(0, Math.min(nextSync, nextProgress) - now);
+                Object task = tasks.poll(wait, TimeUnit.NANOSECONDS);
+                // take what is queued, but let catching up and progress have their turn
+                for (int i = 0; task != null && i < 10_000; i++) {
+                    handle(task);
+                    task = tasks.poll();
+                }
+                if (task != null) {
+                    handle(task);
+                }
+                now = System.nanoTime();
+                if (syncSoon || now >= nextSync) {
+                    syncSoon = syncUnsynced();
+                    nextSync = now + SYNC_INTERVAL_NANOS;
+                }
+                if (now >= nextProgress) {
+                    progressTick();
+                    nextProgress = now + progressDelay();
+                }
+            } catch (InterruptedException e) {
+                if (!running) {
+                    return;
+                }
+            } catch (RuntimeException | Error e) {
+                // one bad step must not stop every watcher; the state stays consistent per task
+                LOG.error("watch hub step failed", e);
+            }
+        }
+    }
+
+    /** etcd's progress interval plus up to 10 % jitter, so that streams do not tick together. */
+    private long progressDelay() {
+        return progressIntervalNanos + ThreadLocalRandom.current().nextLong(Math.max(1, progressIntervalNanos / 10));
+    }
+
+    private void handle(Object task) {
+        if (task instanceof Batch b) {
+            pendingBytes.addAndGet(-b.bytes());
+            dispatch(b);
+        } else if (task instanceof Gap g) {
+            gap(g.revision());
+        } else if (task instanceof Add a) {
+            addWatcher(a.watcher());
+        } else if (task instanceof Reject r) {
+            r.stream().offer(List.of(WatchResponse.newBuilder()
+                    .setHeader(headers.apply(dispatched))
+                    .setWatchId(-1).setCreated(true).setCanceled(true).setCancelReason(r.reason())
+                    .build()), true);
+        } else if (task instanceof Cancel c) {
+            Map<Long, Watcher> ws = streams.get(c.stream());
+            Watcher w = ws == null ? null : ws.remove(c.id());
+            if (w != null) {
+                unindex(w);
+            }
+            c.stream().offer(List.of(WatchResponse.newBuilder()
+                    .setHeader(headers.apply(dispatched)).setWatchId(c.id()).setCanceled(true).build()), true);
+        } else if (task instanceof Progress p) {
+            progressAll(p.stream());
+        } else if (task instanceof CloseStream c) {
+            Map<Long, Watcher> ws = streams.remove(c.stream());
+            if (ws != null) {
+                ws.values().forEach(this::unindex);
+            }
+        } else if (task instanceof Room) {
+            syncSoon = !unsynced.isEmpty();
+        }
+    }
+
+    private void addWatcher(Watcher w) {
+        long start = w.nextRevision;
+        if (start == 0) {
+            w.nextRevision = dispatched + 1;
+        }
+        w.stream.offer(List.of(WatchResponse.newBuilder().setHeader(headers.apply(dispatched))
+                .setWatchId(w.id).setCreated(true).build()), true);
+        if (w.stream.isClosed()) {
+            // its close is already handled: nothing would remove the watcher later
+            registered.decrementAndGet();
+            return;
+        }
+        streams.computeIfAbsent(w.stream, s -> new HashMap<>()).put(w.id, w);
+        if (w.nextRevision > dispatched) {
+            markSynced(w);
+        } else {
+            unsynced.add(w);
+            syncSoon = true;
+        }
+    }
+
+    private void markSynced(Watcher w) {
+        w.synced = true;
+        if (w.isSingleKey()) {
+            syncedByKey.computeIfAbsent(ByteString.copyFrom(w.key), k -> new LinkedHashSet<>()).add(w);
+        } else {
+            syncedRanges.add(w);
+        }
+    }
+
+    private void markUnsynced(Watcher w, long nextRevision) {
+        removeSynced(w);
+        w.synced = false;
+        w.nextRevision = Math.max(w.nextRevision, nextRevision);
+        unsynced.add(w);
+    }
+
+    private void removeSynced(Watcher w) {
+        if (w.isSingleKey()) {
+            ByteString k = ByteString.copyFrom(w.key);
+            Set<Watcher> set = syncedByKey.get(k);
+            if (set != null && set.remove(w) && set.isEmpty()) {
+                syncedByKey.remove(k);
+            }
+        } else {
+            syncedRanges.remove(w);
+        }
+    }
+
+    private void unindex(Watcher w) {
+        if (w.removed) {
+            return;
+        }
+        w.removed = true;
+        registered.decrementAndGet();
+        if (w.synced) {
+            removeSynced(w);
+        } else {
+            unsynced.remove(w);
+        }
+    }
+
+    private void dispatch(Batch b) {
+        if (b.revision() <= dispatched) {
+            return;
+        }
+        Map<Watcher, List<Event>> matched = new IdentityHashMap<>();
+        for (Event e : b.events()) {
+            Set<Watcher> byKey = syncedByKey.isEmpty() ? null : syncedByKey.get(e.getKv().getKey());
+            if (byKey != null) {
+                for (Watcher w : byKey) {
+                    matched.computeIfAbsent(w, x -> new ArrayList<>()).add(e);
+                }
+            }
+            if (!syncedRanges.isEmpty()) {
+                byte[] key = e.getKv().getKey().toByteArray();
+                for (Watcher w : syncedRanges) {
+                    if (w.covers(key)) {
+                        matched.computeIfAbsent(w, x -> new ArrayList<>()).add(e);
+                    }
+                }
+            }
+        }
+        dispatched = b.revision();
+        dispatchedRevision = dispatched;
+        if (matched.isEmpty()) {
+            return;
+        }
+        ResponseHeader header = headers.apply(b.revision());
+        for (Map.Entry<Watcher, List<Event>> m : matched.entrySet()) {
+            Watcher w = m.getKey();
+            List<Event> events = select(w, m.getValue());
+            if (events.isEmpty()) {
+                continue;
+            }
+            if (w.stream.offer(responses(w, header, events), false)) {
+                w.sentSinceTick = true;
+            } else {
+                // the client does not keep up: it reads these and what follows from history
+                markUnsynced(w, events.get(0).getKv().getModRevision());
+                syncSoon = true;
+            }
+        }
+    }
+
+    private void gap(long revision) {
+        if (revision <= dispatched) {
+            return;
+        }
+        List<Watcher> synced = new ArrayList<>(syncedRanges);
+        syncedByKey.values().forEach(synced::addAll);
+        for (Watcher w : synced) {
+            markUnsynced(w, dispatched + 1);
+        }
+        dispatched = revision;
+        dispatchedRevision = revision;
+        syncSoon = !unsynced.isEmpty();
+    }
+
+    /**
+     * One round of catching up: each unsynced watcher whose stream has room gets the next chunk of
+     * its history; watchers at the same revision share one read.
+     *
+     * @return whether more history is waiting for watchers that have room
+     */
+    private boolean syncUnsynced() {
+        if (unsynced.isEmpty()) {
+            return false;
+        }
+        TreeMap<Long, List<Watcher>> groups = new TreeMap<>();
+        for (Watcher w : unsynced) {
+            if (w.stream.hasRoom()) {
+                groups.computeIfAbsent(w.nextRevision, r -> new ArrayList<>()).add(w);
+            }
+        }
+        boolean more = false;
+        MvccStore s = store.get();
+        for (Map.Entry<Long, List<Watcher>> group : groups.entrySet()) {
+            long from = group.getKey();
+            if (from > dispatched) {
+                group.getValue().forEach(w -> {
+                    unsynced.remove(w);
+                    markSynced(w);
+                });
+                continue;
+            }
+            MvccStore.History history;
+            try {
+                history = s.history(from, dispatched, HISTORY_CHUNK);
+            } catch (CompactedException e) {
+                long compacted = s.compactedRevision();
+                for (Watcher w : group.getValue()) {
+                    compacted(w, compacted);
+                }
+                continue;
+            }
+            ResponseHeader header = headers.apply(dispatched);
+            KeyValue[] prevKvs = new KeyValue[history.events().size()];
+            for (Watcher w : group.getValue()) {
+                List<Event> events = new ArrayList<>();
+                for (int i = 0; i < history.events().size(); i++) {
+                    Event e = history.events().get(i);
+                    if (w.covers(e.getKv().getKey().toByteArray()) && w.wants(e)) {
+                        events.add(w.prevKv ? withPrevKv(s, e, prevKvs, i) : e);
+                    }
+                }
+                if (!events.isEmpty()) {
+                    if (!w.stream.offer(responses(w, header, events), false)) {
+                        continue;
+                    }
+                    w.sentSinceTick = true;
+                }
+                w.nextRevision = history.lastRevision() + 1;
+                if (w.nextRevision > dispatched) {
+                    unsynced.remove(w);
+                    markSynced(w);
+                } else {
+                    more = true;
+                }
+            }
+        }
+        return more;
+    }
+
+    /** etcd's answer to a watcher whose next revision was compacted away: it is canceled. */
+    private void compacted(Watcher w, long compactedRevision) {
+        unsynced.remove(w);
+        Map<Long, Watcher> ws = streams.get(w.stream);
+        if (ws != null) {
+            ws.remove(w.id, w);
+        }
+        w.removed = true;
+        registered.decrementAndGet();
+        w.stream.offer(List.of(WatchResponse.newBuilder()
+                .setHeader(headers.apply(0))
+                .setWatchId(w.id).setCompactRevision(compactedRevision).setCanceled(true).build()), true);
+    }
+
+    /** The event with the key's previous version, read at the revision before; none if that is compacted. */
+    private static Event withPrevKv(MvccStore s, Event e, KeyValue[] cache, int i) {
+        KeyValue kv = e.getKv();
+        boolean create = e.getType() == Event.EventType.PUT && kv.getCreateRevision() == kv.getModRevision();
+        if (create) {
+            return e;
+        }
+        if (cache[i] == null) {
+            try {
+                List<KeyValue> prev = s.range(kv.getKey().toByteArray(), null, kv.getModRevision() - 1, 1).kvs();
+                cache[i] = prev.isEmpty() ? KeyValue.getDefaultInstance() : prev.get(0);
+            } catch (CompactedException | FutureRevisionException ex) {
+                cache[i] = KeyValue.getDefaultInstance();
+            }
+        }
+        return cache[i] == KeyValue.getDefaultInstance() ? e : e.toBuilder().setPrevKv(cache[i]).build();
+    }
+
+    /** A live batch's events for one watcher: those at or after its next revision that its filters pass. */
+    private static List<Event> select(Watcher w, List<Event> events) {
+        List<Event> out = new ArrayList<>(events.size());
+        for (Event e : events) {
+            if (e.getKv().getModRevision() < w.nextRevision || !w.wants(e)) {
+                continue;
+            }
+            out.add(w.prevKv || !e.hasPrevKv() ? e : e.toBuilder().clearPrevKv().build());
+        }
+        return out;
+    }
+
+    /** One response, or etcd's fragments of it when the watcher asked for them and it is too large. */
+    private List<WatchResponse> responses(Watcher w, ResponseHeader header, List<Event> events) {
+        WatchResponse whole = WatchResponse.newBuilder().setHeader(header).setWatchId(w.id).addAllEvents(events).build();
+        if (!w.fragment || whole.getSerializedSize() < fragmentBytes || events.size() < 2) {
+            return List.of(whole);
+        }
+        List<WatchResponse> parts = new ArrayList<>();
+        int i = 0;
+        while (i < events.size()) {
+            WatchResponse.Builder part = WatchResponse.newBuilder().setHeader(header).setWatchId(w.id).setFragment(true);
+            long size = part.build().getSerializedSize();
+            int n = 0;
+            while (i < events.size()) {
+                long eventSize = com.google.protobuf.CodedOutputStream.computeMessageSize(
+                        WatchResponse.EVENTS_FIELD_NUMBER, events.get(i));
+                if (n > 0 && size + eventSize >= fragmentBytes) {
+                    break;
+                }
+                part.addEvents(events.get(i));
+                size += eventSize;
+                n++;
+                i++;
+            }
+            if (i == events.size()) {
+                part.setFragment(false);
+            }
+            parts.add(part.build());
+        }
+        return parts;
+    }
+
+    private void progressAll(WatchStream s) {
+        Map<Long, Watcher> ws = streams.get(s);
+        if (ws == null || ws.isEmpty()) {
+            return;
+        }
+        for (Watcher w : ws.values()) {
+            if (!w.synced) {
+                return;
+            }
+        }
+        s.offer(List.of(WatchResponse.newBuilder().setHeader(headers.apply(dispatched)).setWatchId(-1).build()), true);
+    }
+
+    private void progressTick() {
+        for (Map<Long, Watcher> ws : streams.values()) {
+            for (Iterator<Watcher> it = ws.values().iterator(); it.hasNext(); ) {
+                Watcher w = it.next();
+                if (!w.progressNotify) {
+                    continue;
+                }
+                if (!w.sentSinceTick && w.synced) {
+                    w.stream.offer(List.of(WatchResponse.newBuilder().setHeader(headers.apply(dispatched))
+                            .setWatchId(w.id).build()), false);
+                }
+                w.sentSinceTick = false;
+            }
+        }
+    }
+}
