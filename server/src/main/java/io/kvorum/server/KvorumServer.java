@@ -59,6 +59,12 @@ public final class KvorumServer implements AutoCloseable {
         return m == null ? List.of() : m.clientUrls();
     }
 
+    /** The running member's watch hub, for tests of this package. */
+    io.kvorum.server.watch.WatchHub watchHub() {
+        ServerRuntime m = member;
+        return m == null ? null : m.watchHub();
+    }
+
     /** Stops serving and closes the data. Idempotent. */
     @Override
     public synchronized void close() {

@@ -53,6 +53,7 @@ final class ServerRuntime {
     /** What to stop, in the order to stop it: listeners first, the backend last. */
     private final java.util.Deque<AutoCloseable> toClose = new java.util.ArrayDeque<>();
     private List<URI> clientUrls = List.of();
+    private WatchHub watchHub;
 
     private ServerRuntime() {
     }
@@ -122,10 +123,16 @@ final class ServerRuntime {
                     + e.getMessage(), e);
         }
         toClose.add(() -> applier.stop(new IllegalStateException("server stopped")));
+        // Watch responses are serialized and sent on threads of their own, so that a burst of
+        // fan-out never delays the answers to writes and reads queued on the workers.
+        ExecutorService watchSenders = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                daemonThreads("kvorum-watch-send"));
+        toClose.add(() -> shutdown(watchSenders));
         WatchHub watchHub = new WatchHub(applier::store, revision -> header(consensus, revision),
-                config.maxRequestBytes(), config.watchProgressNotifyInterval().toNanos(), workers);
+                config.maxRequestBytes(), config.watchProgressNotifyInterval().toNanos(), watchSenders);
         toClose.add(watchHub);
         applier.publishTo(watchHub);
+        this.watchHub = watchHub;
         toClose.add(consensus);
         // Stop taking requests before consensus stops.
         toClose.remove(stopListening);
@@ -156,6 +163,10 @@ final class ServerRuntime {
 
     List<URI> clientUrls() {
         return clientUrls;
+    }
+
+    WatchHub watchHub() {
+        return watchHub;
     }
 
     void close() {

@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +66,9 @@ public final class WatchHub implements AutoCloseable {
     /** Watchers created or being created: while there are none, the apply loop queues no events. */
     private final AtomicInteger registered = new AtomicInteger();
     private final Thread thread;
+    private final ScheduledExecutorService retries;
+    /** How soon a stream whose transport was not ready looks again. */
+    private static final long RETRY_MILLIS = 20;
     private volatile boolean running = true;
 
     // ---- the hub thread's own state ----
@@ -100,6 +106,17 @@ public final class WatchHub implements AutoCloseable {
     private record Room(WatchStream stream) {
     }
 
+    private record StatsRequest(CompletableFuture<Stats> answer) {
+    }
+
+    /**
+     * A moment's view of the hub (etcd's watcher gauges): open streams, watchers, how many of them
+     * are catching up (etcd's "slow" watchers), the most bytes any stream holds for its client, and
+     * the bytes of events queued for the hub.
+     */
+    public record Stats(int streams, int watchers, int unsynced, long maxStreamQueuedBytes, long pendingEventBytes) {
+    }
+
     /**
      * @param store           the store to read history from (a snapshot restore may replace it)
      * @param headers         a response header for a revision, with this member's ids and term
@@ -116,6 +133,11 @@ public final class WatchHub implements AutoCloseable {
         this.sender = sender;
         this.dispatched = store.get().currentRevision();
         this.dispatchedRevision = dispatched;
+        this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kvorum-watch-retry");
+            t.setDaemon(true);
+            return t;
+        });
         this.thread = new Thread(this::run, "kvorum-watch");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -148,6 +170,13 @@ public final class WatchHub implements AutoCloseable {
         }
     }
 
+    /** The hub's state as its thread sees it between two steps. */
+    public CompletableFuture<Stats> stats() {
+        CompletableFuture<Stats> answer = new CompletableFuture<>();
+        tasks.add(new StatsRequest(answer));
+        return answer;
+    }
+
     /** The newest revision whose events have been handed to the synced watchers. */
     public long dispatchedRevision() {
         return dispatchedRevision;
@@ -156,6 +185,7 @@ public final class WatchHub implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        retries.shutdownNow();
         thread.interrupt();
         try {
             thread.join(5000);
@@ -185,6 +215,11 @@ public final class WatchHub implements AutoCloseable {
 
     void closeStream(WatchStream s) {
         tasks.add(new CloseStream(s));
+    }
+
+    /** Calls {@link WatchStream#onReady} a little later. */
+    void retryLater(WatchStream s) {
+        retries.schedule(s::onReady, RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     void roomAvailable(WatchStream s) {
@@ -265,6 +300,14 @@ public final class WatchHub implements AutoCloseable {
             }
         } else if (task instanceof Room) {
             syncSoon = !unsynced.isEmpty();
+        } else if (task instanceof StatsRequest r) {
+            int watchers = 0;
+            long maxQueued = 0;
+            for (Map.Entry<WatchStream, Map<Long, Watcher>> e : streams.entrySet()) {
+                watchers += e.getValue().size();
+                maxQueued = Math.max(maxQueued, e.getKey().queuedBytes());
+            }
+            r.answer().complete(new Stats(streams.size(), watchers, unsynced.size(), maxQueued, pendingBytes.get()));
         }
     }
 

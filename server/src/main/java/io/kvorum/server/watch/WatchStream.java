@@ -235,8 +235,15 @@ public final class WatchStream {
             }
             synchronized (queue) {
                 // isReady is asked under the lock onReady takes, so a readiness change is never missed
-                if (queue.isEmpty() || !sink.isReady()) {
+                if (queue.isEmpty()) {
                     sending = false;
+                    return;
+                }
+                if (!sink.isReady()) {
+                    sending = false;
+                    // the transport says when it is ready again; look again later too, in case
+                    // that signal is lost
+                    hub.retryLater(this);
                     return;
                 }
                 next = queue.poll();
