@@ -413,14 +413,19 @@ final class SqliteBackend implements Backend {
      */
     @Override
     public void defragment() throws IOException {
+        long previousFree = Long.MAX_VALUE;
         while (true) {
             writeLock.lock();
             try (Statement statement = writer.createStatement()) {
                 checkOpen();
-                if (single(statement, "PRAGMA freelist_count") == 0) {
+                long free = single(statement, "PRAGMA freelist_count");
+                // a step that frees nothing would free nothing again (the pragma is a no-op in a
+                // file without incremental auto-vacuum); stop there rather than spin
+                if (free == 0 || free >= previousFree) {
                     checkpoint(statement);
                     return;
                 }
+                previousFree = free;
                 statement.execute("PRAGMA incremental_vacuum(" + VACUUM_STEP_PAGES + ")");
             } catch (SQLException e) {
                 throw failure("defragment", e);
