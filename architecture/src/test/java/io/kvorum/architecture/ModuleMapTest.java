@@ -32,7 +32,13 @@ class ModuleMapTest {
             "server", new String[] {"io.kvorum.server", "io.kvorum.server"},
             "consensus-raft", new String[] {"io.kvorum.consensus.raft", "io.kvorum.consensus.raft"},
             "backend-rocksdb", new String[] {"io.kvorum.backend.rocksdb", "io.kvorum.backend.rocksdb"},
+            "backend-sqlite", new String[] {"io.kvorum.backend.sqlite", "io.kvorum.backend.sqlite"},
+            "tck", new String[] {"io.kvorum.tck", "io.kvorum.tck"},
             "launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"});
+
+    /** Each plugin's own package; a plugin may depend on no other. */
+    private static final String[] PLUGIN_MODULES = {
+        "io.kvorum.backend.rocksdb..", "io.kvorum.backend.sqlite..", "io.kvorum.consensus.raft.."};
 
     /** Plugin packages: they may use the SPI and their own libraries only. */
     private static final String[] PLUGINS = {"io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins.."};
@@ -56,7 +62,8 @@ class ModuleMapTest {
     void serverNamesNoPluginClass() {
         noClasses().that().resideInAPackage("io.kvorum.server..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.launcher..")
+                        "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.launcher..",
+                        "io.kvorum.tck..")
                 .check(all);
     }
 
@@ -64,7 +71,7 @@ class ModuleMapTest {
     void launcherSelectsPluginsByNameOnly() {
         noClasses().that().resideInAPackage("io.kvorum.launcher..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..")
+                        "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.tck..")
                 .check(all);
     }
 
@@ -72,13 +79,28 @@ class ModuleMapTest {
     void pluginsDependOnTheSpiOnly() {
         noClasses().that().resideInAnyPackage(PLUGINS)
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.kvorum.server..", "io.kvorum.launcher..", "io.kvorum.api..")
+                        "io.kvorum.server..", "io.kvorum.launcher..", "io.kvorum.api..", "io.kvorum.tck..")
                 .check(all);
     }
 
     @Test
+    void tckDependsOnTheSpiAndJunitOnly() {
+        classes().that().resideInAPackage("io.kvorum.tck..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage(
+                        "java..", "io.kvorum.spi..", "io.kvorum.tck..", "org.junit.jupiter.api..")
+                .check(all);
+    }
+
+    @Test
+    void tckModuleRequiresTheSpiAndJunitApiOnly() throws IOException {
+        Set<String> requires = descriptor("tck").requires().stream().map(ModuleDescriptor.Requires::name)
+                .filter(n -> !n.startsWith("java.")).collect(Collectors.toSet());
+        assertEquals(Set.of("io.kvorum.spi", "org.junit.jupiter.api"), requires);
+    }
+
+    @Test
     void pluginsDoNotDependOnEachOther() {
-        for (String plugin : new String[] {"io.kvorum.backend.rocksdb..", "io.kvorum.consensus.raft.."}) {
+        for (String plugin : PLUGIN_MODULES) {
             Set<String> others = Stream.of("io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..")
                     .collect(Collectors.toSet());
             noClasses().that().resideInAPackage(plugin)
@@ -121,6 +143,8 @@ class ModuleMapTest {
                 exports("spi"));
         assertEquals(Set.of("io.kvorum.server"), exports("server"));
         assertEquals(Set.of(), exports("backend-rocksdb"), "plugins are reached through ServiceLoader only");
+        assertEquals(Set.of(), exports("backend-sqlite"), "plugins are reached through ServiceLoader only");
+        assertEquals(Set.of("io.kvorum.tck.backend"), exports("tck"));
         assertEquals(Set.of(), exports("consensus-raft"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("launcher"));
     }
