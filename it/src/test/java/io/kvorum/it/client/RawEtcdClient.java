@@ -8,6 +8,9 @@ import io.kvorum.api.etcdserverpb.KVGrpc;
 import io.kvorum.api.etcdserverpb.LeaseGrpc;
 import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.api.etcdserverpb.RangeResponse;
+import io.kvorum.api.etcdserverpb.WatchGrpc;
+import io.kvorum.api.v3electionpb.ElectionGrpc;
+import io.kvorum.api.v3lockpb.LockGrpc;
 import io.kvorum.it.server.ServerProcess;
 import com.google.protobuf.ByteString;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +38,24 @@ public final class RawEtcdClient implements AutoCloseable {
 
     public LeaseGrpc.LeaseBlockingStub lease() {
         return LeaseGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    /** For the streams: {@code LeaseKeepAlive}. */
+    public LeaseGrpc.LeaseStub leaseStreams() {
+        return LeaseGrpc.newStub(channel);
+    }
+
+    /** For the {@code Watch} stream. */
+    public WatchGrpc.WatchStub watch() {
+        return WatchGrpc.newStub(channel);
+    }
+
+    public LockGrpc.LockBlockingStub lock() {
+        return LockGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    public ElectionGrpc.ElectionBlockingStub election() {
+        return ElectionGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
     /** Every key at the current revision, in key order. */

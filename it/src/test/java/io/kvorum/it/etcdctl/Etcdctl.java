@@ -1,6 +1,7 @@
 package io.kvorum.it.etcdctl;
 
 import io.kvorum.it.server.Binaries;
+import io.kvorum.it.server.ManagedProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
@@ -16,6 +18,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /** Runs the real etcdctl (v3 API) against one endpoint. */
 public final class Etcdctl {
+    private static final Map<String, String> ENVIRONMENT = Map.of("ETCDCTL_API", "3");
+
     private final Path binary;
 
     private Etcdctl(Path binary) {
@@ -44,12 +48,7 @@ public final class Etcdctl {
 
     /** {@code etcdctl --endpoints=<endpoint> <args>}, fed {@code stdin} (may be empty). */
     public Result run(URI endpoint, List<String> args, String stdin) {
-        List<String> command = new ArrayList<>();
-        command.add(binary.toString());
-        command.add("--endpoints=" + endpoint);
-        command.add("--dial-timeout=5s");
-        command.add("--command-timeout=10s");
-        command.addAll(args);
+        List<String> command = command(endpoint, args);
         Path out = null;
         Path err = null;
         Path in = null;
@@ -63,7 +62,7 @@ public final class Etcdctl {
                     .redirectError(err.toFile())
                     .redirectInput(in.toFile());
             builder.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_") || k.startsWith("ETCD_"));
-            builder.environment().put("ETCDCTL_API", "3");
+            builder.environment().putAll(ENVIRONMENT);
             Process process = builder.start();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -89,5 +88,23 @@ public final class Etcdctl {
                 }
             }
         }
+    }
+
+    /**
+     * {@code etcdctl --endpoints=<endpoint> <args>} left running, its output going to files in
+     * {@code logDir}; the caller ends it.
+     */
+    public ManagedProcess start(URI endpoint, List<String> args, Path logDir) {
+        return ManagedProcess.start("etcdctl", command(endpoint, args), logDir, ENVIRONMENT);
+    }
+
+    private List<String> command(URI endpoint, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.add("--endpoints=" + endpoint);
+        command.add("--dial-timeout=5s");
+        command.add("--command-timeout=10s");
+        command.addAll(args);
+        return command;
     }
 }

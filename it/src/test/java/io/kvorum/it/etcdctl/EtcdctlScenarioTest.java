@@ -33,7 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class EtcdctlScenarioTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"get", "put", "delete", "txn", "compaction", "cluster"})
+    @ValueSource(strings = {"get", "put", "delete", "txn", "compaction", "cluster",
+            "watch", "watch-history", "lease", "lease-expiry", "lock", "elect"})
     void etcdctlPrintsForTheServerWhatItPrintsForRealEtcd(String scenario) throws IOException {
         Etcdctl etcdctl = Etcdctl.require();
         Script script = Script.load(scenario);
@@ -70,6 +71,7 @@ class EtcdctlScenarioTest {
         if (liveOracle != null) {
             oracle = liveOracle.join();
             oracleName = "real etcd";
+            assertNothingTimedOut(scenario, oracle);
             if (record) {
                 writeGolden(scenario, oracle);
                 oracleName = "real etcd (recorded to " + goldenFile(scenario) + ")";
@@ -93,6 +95,15 @@ class EtcdctlScenarioTest {
             return ScenarioRun.run(etcdctl, script, etcd);
         } finally {
             spec.deleteData();
+        }
+    }
+
+    /** A step that times out on real etcd waits for something etcd never does: the script is wrong. */
+    private static void assertNothingTimedOut(String scenario, Transcript oracle) {
+        for (Transcript.Outcome o : oracle.outcomes()) {
+            if (o.exitCode() == Transcript.Outcome.TIMED_OUT) {
+                fail(scenario + ".script: real etcd never got to what '" + o.command() + "' waits for:\n" + o.render());
+            }
         }
     }
 

@@ -4,19 +4,73 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An etcdctl scenario: {@code src/test/resources/etcdctl/<name>.script}. One step per line, written
  * as the arguments after {@code etcdctl} with shell-like quoting ({@code get '' --prefix}); a step
  * ending in {@code <<EOF} takes the following lines up to {@code EOF} as its stdin (for
  * {@code txn}). Blank lines and lines starting with {@code #} are comments.
+ *
+ * <p>Long-running commands ({@code watch}, {@code lock}, {@code elect}, {@code lease keep-alive})
+ * run in the background while later steps run:
+ * <pre>
+ * watch k --prefix &amp;w     start etcdctl in the background, named w (once it is connected)
+ * await w lines 3          until w has printed 3 lines in all (or ended); show what is new
+ * await w exit             until w ends by itself; show what is new and its exit code
+ * peek w                   show what w printed since the last look, without waiting
+ * stop w                   SIGINT (or {@code stop w TERM}: SIGTERM), wait until it ends, show the rest
+ * sleep 1.5                pause, where only time can show that nothing happens (a lock still held)
+ * </pre>
+ * A lease ID the server made up appears in output as {@code <lease-1>}, {@code <lease-2>}… (see
+ * {@link Normalizer}); the same placeholder in a step's arguments stands for the real ID.
  */
 public record Script(String name, List<Step> steps) {
+    private static final Pattern BACKGROUND = Pattern.compile("&([a-z][a-z0-9-]*)");
 
-    /** One etcdctl invocation. {@code command} is the line as written (without the heredoc marker). */
-    public record Step(String command, List<String> args, String stdin) {
+    /** One line of a script. */
+    public sealed interface Step permits Run, Start, Await, Peek, Stop, Sleep {
+        /** The step as a shell would show it: {@code etcdctl get k}, {@code await w lines 3}. */
+        String command();
+    }
+
+    /** {@code etcdctl <args>} fed {@code stdin}, run to its end. */
+    public record Run(String line, List<String> args, String stdin) implements Step {
+        @Override
+        public String command() {
+            return "etcdctl " + line;
+        }
+    }
+
+    /** {@code etcdctl <args>} started in the background under {@code name}. */
+    public record Start(String line, String name, List<String> args) implements Step {
+        @Override
+        public String command() {
+            return "etcdctl " + line;
+        }
+    }
+
+    /** Waits until background {@code name} has printed {@code lines} lines in all, or (empty) has ended. */
+    public record Await(String command, String name, OptionalInt lines) implements Step {
+    }
+
+    /** Shows what background {@code name} printed since the last look. */
+    public record Peek(String command, String name) implements Step {
+    }
+
+    /** Sends background {@code name} {@code signal} ({@code INT} or {@code TERM}) and waits until it ends. */
+    public record Stop(String command, String name, String signal) implements Step {
+    }
+
+    /** Pauses the script. */
+    public record Sleep(String command, Duration duration) implements Step {
     }
 
     public static Script load(String name) {
@@ -33,6 +87,7 @@ public record Script(String name, List<Step> steps) {
 
     static Script parse(String name, String text) {
         List<Step> steps = new ArrayList<>();
+        Set<String> started = new HashSet<>();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
@@ -56,9 +111,67 @@ public record Script(String name, List<Step> steps) {
                 stdin = body.toString();
                 i = j;
             }
-            steps.add(new Step(line, split(line), stdin));
+            try {
+                steps.add(step(line, split(line), stdin, started));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ", line " + (i + 1) + ": " + e.getMessage(), e);
+            }
         }
         return new Script(name, List.copyOf(steps));
+    }
+
+    private static Step step(String line, List<String> words, String stdin, Set<String> started) {
+        String verb = words.isEmpty() ? "" : words.get(0);
+        switch (verb) {
+            case "await" -> {
+                String name = startedName(words, started, line);
+                if (words.size() == 3 && words.get(2).equals("exit")) {
+                    return new Await(line, name, OptionalInt.empty());
+                }
+                if (words.size() == 4 && words.get(2).equals("lines") && words.get(3).matches("\\d+")) {
+                    return new Await(line, name, OptionalInt.of(Integer.parseInt(words.get(3))));
+                }
+                throw new IllegalArgumentException("expected 'await <name> lines <n>' or 'await <name> exit': " + line);
+            }
+            case "peek" -> {
+                return new Peek(line, startedName(words, started, line));
+            }
+            case "stop" -> {
+                String name = startedName(words, started, line);
+                String signal = words.size() > 2 ? words.get(2) : "INT";
+                if (words.size() > 3 || !(signal.equals("INT") || signal.equals("TERM"))) {
+                    throw new IllegalArgumentException("expected 'stop <name> [INT|TERM]': " + line);
+                }
+                return new Stop(line, name, signal);
+            }
+            case "sleep" -> {
+                if (words.size() != 2 || !words.get(1).matches("\\d+(\\.\\d+)?")) {
+                    throw new IllegalArgumentException("expected 'sleep <seconds>': " + line);
+                }
+                return new Sleep(line, Duration.ofMillis(Math.round(Double.parseDouble(words.get(1)) * 1000)));
+            }
+            default -> {
+                Matcher background = words.isEmpty() ? null : BACKGROUND.matcher(words.get(words.size() - 1));
+                if (background != null && background.matches()) {
+                    if (!stdin.isEmpty()) {
+                        throw new IllegalArgumentException("a background step takes no stdin: " + line);
+                    }
+                    if (!started.add(background.group(1))) {
+                        throw new IllegalArgumentException("a background step named " + background.group(1)
+                                + " was started before: " + line);
+                    }
+                    return new Start(line, background.group(1), words.subList(0, words.size() - 1));
+                }
+                return new Run(line, words, stdin);
+            }
+        }
+    }
+
+    private static String startedName(List<String> words, Set<String> started, String line) {
+        if (words.size() < 2 || !started.contains(words.get(1))) {
+            throw new IllegalArgumentException("no background step of that name was started before: " + line);
+        }
+        return words.get(1);
     }
 
     /** Splits like a POSIX shell: 'single' and "double" quotes, backslash escapes; '' is an empty word. */

@@ -12,19 +12,38 @@ import java.util.List;
  * err| (stderr line)
  * exit 0
  * </pre>
- * Blocks are separated by a blank line.
+ * Blocks are separated by a blank line. A step on a background etcdctl ({@code await w lines 3})
+ * shows what it printed since the last look, and ends in {@code exit <code>} once it has ended,
+ * {@code running} while it runs, or {@code timed out} when what the step waited for never came.
  */
 public record Transcript(List<Outcome> outcomes) {
 
-    /** One step's command, exit code and normalized output. */
+    /**
+     * One step's command (as a shell would show it, e.g. {@code etcdctl get k}), exit code and
+     * normalized output.
+     *
+     * @param exitCode the exit code, or {@link #RUNNING}, or {@link #TIMED_OUT}
+     */
     public record Outcome(String command, String stdin, int exitCode, String stdout, String stderr) {
+        /** The background etcdctl still runs. */
+        public static final int RUNNING = -1;
+        /** What the step waited for did not happen in time. */
+        public static final int TIMED_OUT = -2;
 
         String render() {
-            StringBuilder out = new StringBuilder("$ etcdctl ").append(command).append('\n');
+            StringBuilder out = new StringBuilder("$ ").append(command).append('\n');
             prefixed(out, "in |", stdin);
             prefixed(out, "out|", stdout);
             prefixed(out, "err|", stderr);
-            return out.append("exit ").append(exitCode).append('\n').toString();
+            return out.append(status()).append('\n').toString();
+        }
+
+        private String status() {
+            return switch (exitCode) {
+                case RUNNING -> "running";
+                case TIMED_OUT -> "timed out";
+                default -> "exit " + exitCode;
+            };
         }
 
         private static void prefixed(StringBuilder out, String prefix, String text) {
@@ -53,20 +72,24 @@ public record Transcript(List<Outcome> outcomes) {
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();
         for (String line : text.split("\n", -1)) {
-            if (line.startsWith("$ etcdctl ")) {
-                command = line.substring("$ etcdctl ".length());
+            if (line.startsWith("$ ")) {
+                command = line.substring("$ ".length());
             } else if (line.startsWith("in |")) {
                 in.append(body(line)).append('\n');
             } else if (line.startsWith("out|")) {
                 out.append(body(line)).append('\n');
             } else if (line.startsWith("err|")) {
                 err.append(body(line)).append('\n');
-            } else if (line.startsWith("exit ")) {
+            } else if (line.startsWith("exit ") || line.equals("running") || line.equals("timed out")) {
                 if (command == null) {
-                    throw new IllegalArgumentException("'exit' without a '$ etcdctl' line");
+                    throw new IllegalArgumentException("'" + line + "' without a '$ ' line");
                 }
-                outcomes.add(new Outcome(command, in.toString(), Integer.parseInt(line.substring(5).strip()),
-                        out.toString(), err.toString()));
+                int exitCode = switch (line) {
+                    case "running" -> Outcome.RUNNING;
+                    case "timed out" -> Outcome.TIMED_OUT;
+                    default -> Integer.parseInt(line.substring(5).strip());
+                };
+                outcomes.add(new Outcome(command, in.toString(), exitCode, out.toString(), err.toString()));
                 command = null;
                 in.setLength(0);
                 out.setLength(0);

@@ -1,9 +1,9 @@
 package io.kvorum.it.kv;
 
-import static io.kvorum.it.kv.Jetcd.await;
-import static io.kvorum.it.kv.Jetcd.bytes;
-import static io.kvorum.it.kv.Jetcd.failure;
-import static io.kvorum.it.kv.Jetcd.string;
+import static io.kvorum.it.client.Jetcd.await;
+import static io.kvorum.it.client.Jetcd.bytes;
+import static io.kvorum.it.client.Jetcd.failure;
+import static io.kvorum.it.client.Jetcd.string;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +11,7 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.CompactOption;
 import io.etcd.jetcd.options.GetOption;
+import io.kvorum.it.client.Jetcd;
 import io.kvorum.it.server.ServerExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package io.kvorum.it.kv;
 
-import static io.kvorum.it.kv.Jetcd.await;
-import static io.kvorum.it.kv.Jetcd.bytes;
-import static io.kvorum.it.kv.Jetcd.keys;
-import static io.kvorum.it.kv.Jetcd.string;
+import static io.kvorum.it.client.Jetcd.await;
+import static io.kvorum.it.client.Jetcd.bytes;
+import static io.kvorum.it.client.Jetcd.keys;
+import static io.kvorum.it.client.Jetcd.string;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +16,7 @@ import io.etcd.jetcd.kv.PutResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.GetOption.SortOrder;
 import io.etcd.jetcd.options.GetOption.SortTarget;
+import io.kvorum.it.client.Jetcd;
 import io.kvorum.it.server.ServerExtension;
 import java.util.List;
 import java.util.stream.Stream;

@@ -1,7 +1,7 @@
 package io.kvorum.it.kv;
 
-import static io.kvorum.it.kv.Jetcd.await;
-import static io.kvorum.it.kv.Jetcd.bytes;
+import static io.kvorum.it.client.Jetcd.await;
+import static io.kvorum.it.client.Jetcd.bytes;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;

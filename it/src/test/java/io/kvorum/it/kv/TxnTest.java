@@ -1,9 +1,9 @@
 package io.kvorum.it.kv;
 
-import static io.kvorum.it.kv.Jetcd.await;
-import static io.kvorum.it.kv.Jetcd.bytes;
-import static io.kvorum.it.kv.Jetcd.keys;
-import static io.kvorum.it.kv.Jetcd.string;
+import static io.kvorum.it.client.Jetcd.await;
+import static io.kvorum.it.client.Jetcd.bytes;
+import static io.kvorum.it.client.Jetcd.keys;
+import static io.kvorum.it.client.Jetcd.string;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +17,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.kvorum.it.client.Jetcd;
 import io.kvorum.it.server.ServerExtension;
 import java.util.List;
 import java.util.function.Function;

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
  * A real etcd (the oracle) started with the same flags as kvorum. etcd cannot report a port it
@@ -24,10 +25,15 @@ public final class EtcdProcess extends ServerProcess {
     }
 
     public static EtcdProcess start(ServerSpec spec) {
+        return start(spec, FreePorts::pick, 3);
+    }
+
+    /** Tries up to {@code attempts} ports from {@code port}. */
+    private static EtcdProcess start(ServerSpec spec, IntSupplier port, int attempts) {
         Path etcd = Binaries.etcd().orElseThrow(() -> new IllegalStateException("etcd is not installed"));
         IllegalStateException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            URI url = URI.create("http://127.0.0.1:" + FreePorts.pick());
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            URI url = URI.create("http://127.0.0.1:" + port.getAsInt());
             List<String> command = new ArrayList<>();
             command.add(etcd.toString());
             command.addAll(spec.memberFlags());
@@ -105,5 +111,14 @@ public final class EtcdProcess extends ServerProcess {
             throw new IllegalStateException("restart of a running " + this);
         }
         return start(spec());
+    }
+
+    @Override
+    public EtcdProcess restartOnSameClientPort() {
+        if (isAlive()) {
+            throw new IllegalStateException("restart of a running " + this);
+        }
+        int samePort = port();
+        return start(spec(), () -> samePort, 1);
     }
 }

@@ -33,6 +33,11 @@ public final class KvorumProcess extends ServerProcess {
     }
 
     public static KvorumProcess start(ServerSpec spec) {
+        return start(spec, 0);
+    }
+
+    /** Starts listening for clients on {@code port}; 0 lets kvorum pick a free one. */
+    private static KvorumProcess start(ServerSpec spec, int port) {
         Path launcher = home().resolve("bin").resolve("kvorum");
         if (!Files.isExecutable(launcher)) {
             throw new IllegalStateException("the kvorum distribution is missing: no executable " + launcher
@@ -42,9 +47,10 @@ public final class KvorumProcess extends ServerProcess {
         List<String> command = new ArrayList<>();
         command.add(launcher.toString());
         command.addAll(spec.memberFlags());
+        String clientUrl = "http://127.0.0.1:" + port;
         command.addAll(List.of(
-                "--listen-client-urls", "http://127.0.0.1:0",
-                "--advertise-client-urls", "http://127.0.0.1:0"));
+                "--listen-client-urls", clientUrl,
+                "--advertise-client-urls", clientUrl));
         command.addAll(spec.extraFlags());
         Path logDir = spec.workDir().resolve("kvorum-" + System.nanoTime());
         ManagedProcess process = ManagedProcess.start("kvorum", command, logDir, Map.of());
@@ -81,5 +87,13 @@ public final class KvorumProcess extends ServerProcess {
             throw new IllegalStateException("restart of a running " + this);
         }
         return start(spec());
+    }
+
+    @Override
+    public KvorumProcess restartOnSameClientPort() {
+        if (isAlive()) {
+            throw new IllegalStateException("restart of a running " + this);
+        }
+        return start(spec(), port());
     }
 }

@@ -77,10 +77,45 @@ public final class ManagedProcess implements AutoCloseable {
 
     /** Everything written to stdout so far. */
     public String stdoutText() {
+        return textOf(stdout);
+    }
+
+    /** Everything written to stderr so far. */
+    public String stderrText() {
+        return textOf(stderr);
+    }
+
+    private static String textOf(Path file) {
         try {
-            return Files.readString(stdout, StandardCharsets.UTF_8);
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
+        }
+    }
+
+    /** The exit code, 128 + the signal's number if a signal ended it; the process must have ended. */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
+    /**
+     * SIGINT, what Ctrl-C in a terminal sends, which etcdctl's long-running commands handle (lock
+     * unlocks, elect resigns). Sent by PID with the system's {@code kill}; Java itself only sends
+     * SIGTERM and SIGKILL.
+     */
+    public void interrupt() {
+        try {
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -INT " + process.pid() + " failed: "
+                        + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -INT " + process.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
@@ -135,7 +170,8 @@ public final class ManagedProcess implements AutoCloseable {
         return process.descendants().toList();
     }
 
-    private boolean waitFor(Duration timeout) {
+    /** Waits up to {@code timeout} for the process to end; true if it has. */
+    public boolean waitFor(Duration timeout) {
         try {
             return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

@@ -24,6 +24,12 @@ public abstract class ServerProcess implements AutoCloseable {
     /** A new process on the same spec (same name, data directory and peer URL); this one must have ended. */
     public abstract ServerProcess restart();
 
+    /**
+     * Like {@link #restart()}, but listening on this process's client port again, so that clients
+     * holding the old URL (a jetcd client with a watch open) reconnect by themselves.
+     */
+    public abstract ServerProcess restartOnSameClientPort();
+
     public ServerSpec spec() {
         return spec;
     }

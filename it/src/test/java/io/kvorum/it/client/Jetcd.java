@@ -1,4 +1,4 @@
-package io.kvorum.it.kv;
+package io.kvorum.it.client;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -12,28 +12,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** Small conveniences for jetcd in tests: strings as keys, blocking calls, failures as values. */
-final class Jetcd {
+public final class Jetcd {
     private Jetcd() {
     }
 
     /** A jetcd client for the extension's server, closed after the last test of the class. */
-    static Client client(ServerExtension server) {
+    public static Client client(ServerExtension server) {
         return server.closeAfterAll(Client.builder().endpoints(server.clientUrl()).build());
     }
 
-    static ByteSequence bytes(String s) {
+    public static ByteSequence bytes(String s) {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
-    static String string(ByteSequence b) {
+    public static String string(ByteSequence b) {
         return b.toString(StandardCharsets.UTF_8);
     }
 
-    static List<String> keys(List<KeyValue> kvs) {
+    public static List<String> keys(List<KeyValue> kvs) {
         return kvs.stream().map(kv -> string(kv.getKey())).toList();
     }
 
-    static <T> T await(CompletableFuture<T> future) {
+    public static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(15, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -47,7 +47,7 @@ final class Jetcd {
     }
 
     /** Waits for {@code future} to fail and returns why (jetcd's exception, unwrapped). */
-    static Throwable failure(CompletableFuture<?> future) {
+    public static Throwable failure(CompletableFuture<?> future) {
         try {
             Object value = future.get(15, TimeUnit.SECONDS);
             throw new AssertionError("expected a failure, got " + value);
