@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * Masks what legitimately differs between two servers running the same steps, so that the rest
  * can be compared byte for byte: the endpoint and peer addresses, member and cluster IDs (decimal
  * in JSON, hex in tables and simple output), raft term and indexes, server version, database size,
- * {@code took} durations, and the timestamp and connection id in etcdctl's retry log lines. Table
+ * {@code took} durations, and the timestamp and connection id in etcdctl's retry log lines; a
+ * lease's attached keys are compared sorted, since etcd lists them in no fixed order. Table
  * output is re-rendered without padding, since masked cells change the column widths. Trailing
  * whitespace is dropped from every line. Everything else — keys, values, revisions, counts, error
  * texts and gRPC codes — stays as printed.
@@ -46,6 +47,9 @@ final class Normalizer {
     private static final Pattern PLACEHOLDER = Pattern.compile("<lease-(\\d+)>");
     private static final Pattern REMAINING = Pattern.compile("TTL\\((\\d+)s\\), remaining\\((-?\\d+)s\\)");
     private static final Pattern REMAINING_JSON = Pattern.compile("\"ttl\":(-?\\d+),\"granted-ttl\":(\\d+)");
+    /** A lease's keys, which etcd lists in Go map order: a different order each time. */
+    private static final Pattern ATTACHED_KEYS = Pattern.compile("attached keys\\(\\[([^\\]]*)\\]\\)");
+    private static final Pattern ATTACHED_KEYS_JSON = Pattern.compile("\"keys\":\\[([^\\]]*)\\]");
     /** A shorter form of an ID is too likely to be some other number to be masked everywhere. */
     private static final int SHORTEST_MASKED_ID = 6;
 
@@ -78,6 +82,11 @@ final class Normalizer {
         regex("\"version\":\"[^\"]*\"", "\"version\":\"<version>\"");
         regex("\"took\":\"[^\"]*\"", "\"took\":\"<took>\"");
         regex("took = \\S+", "took = <took>");
+        // compared in sorted order, since even etcd against itself lists them in any order
+        replacements.add(text -> ATTACHED_KEYS.matcher(text).replaceAll(m -> Matcher.quoteReplacement(
+                "attached keys([" + sorted(m.group(1), " ") + "])")));
+        replacements.add(text -> ATTACHED_KEYS_JSON.matcher(text).replaceAll(m -> Matcher.quoteReplacement(
+                "\"keys\":[" + sorted(m.group(1), ",") + "]")));
         replacements.add(text -> STATUS_LINE.matcher(text).replaceAll(m -> Matcher.quoteReplacement(
                 m.group(1) + "<version>, <db-size>, " + m.group(2) + ", " + m.group(3) + ", "
                         + nonZero(m.group(4), "<raft-term>") + ", " + nonZero(m.group(5), "<raft-index>") + ", "
@@ -98,6 +107,10 @@ final class Normalizer {
     private void word(String text, String replacement) {
         Pattern pattern = Pattern.compile("(?<![0-9A-Za-z])" + Pattern.quote(text) + "(?![0-9A-Za-z])");
         replacements.add(t -> pattern.matcher(t).replaceAll(Matcher.quoteReplacement(replacement)));
+    }
+
+    private static String sorted(String list, String separator) {
+        return list.isEmpty() ? list : String.join(separator, new java.util.TreeSet<>(List.of(list.split(separator))));
     }
 
     private static String nonZero(String number, String mask) {

@@ -362,11 +362,16 @@ public final class MvccStore implements AutoCloseable {
         long[] last = {to};
         try (ReadView view = backend.readView()) {
             // the view is a snapshot: a compaction announced after this check deletes nothing it shows
-            if (from < compactedRevision) {
+            long compacted = compactedRevision;
+            if (from < compacted) {
                 throw new CompactedException();
             }
             view.scan(Bucket.KEY, Revision.firstKeyOf(from), Revision.firstKeyOf(to + 1), false, 0, (key, record) -> {
                 long main = Revision.fromKey(key).main();
+                if (main == compacted && Revision.isTombstoneKey(key)) {
+                    // a compaction at this revision drops its tombstones, deleted yet or not
+                    return true;
+                }
                 if (events.size() >= maxEvents && main != events.get(events.size() - 1).getKv().getModRevision()) {
                     last[0] = main - 1;
                     return false;
