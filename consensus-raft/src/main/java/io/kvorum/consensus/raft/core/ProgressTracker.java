@@ -2,7 +2,6 @@ package io.kvorum.consensus.raft.core;
 
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
@@ -139,9 +138,5 @@ final class ProgressTracker {
             return VoteResult.WON;
         }
         return voters.size() - rejected >= quorum() ? VoteResult.PENDING : VoteResult.LOST;
-    }
-
-    Map<Long, Progress> progressView() {
-        return progress;
     }
 }

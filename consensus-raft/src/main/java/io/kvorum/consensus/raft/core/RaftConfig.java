@@ -46,9 +46,4 @@ public record RaftConfig(long id, int electionTick, int heartbeatTick, Storage s
             throw new IllegalArgumentException("applied must not be negative, got " + applied);
         }
     }
-
-    /** etcd's defaults: election after 10 ticks, heartbeat every tick, 1 MiB messages, 256 in flight, pre-vote and check-quorum on. */
-    public static RaftConfig defaults(long id, Storage storage, RandomGenerator random) {
-        return new RaftConfig(id, 10, 1, storage, 0, 1 << 20, 256, true, true, random);
-    }
 }

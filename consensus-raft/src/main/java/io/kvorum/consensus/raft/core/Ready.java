@@ -10,7 +10,11 @@ import java.util.Objects;
  *   <li>persist {@link #snapshot()} (if not empty), then {@link #entries()}, then
  *       {@link #hardState()} (if not empty), with an fsync when {@link #mustSync()};</li>
  *   <li>send {@link #messages()}; only now, since they may acknowledge what step 1 persisted
- *       (a vote, appended entries, and the leader's own copy of what it commits);</li>
+ *       (a vote, appended entries, and the leader's own copy of what it commits). A
+ *       {@link MessageType#SNAP} carries the stored snapshot, which may predate the recipient's
+ *       joining; replace it with one of the state machine as applied now (index, term and
+ *       configuration as of the applied index), as etcd's server does, or a member added after
+ *       the last snapshot can never catch up;</li>
  *   <li>restore the state machine from {@link #snapshot()}, then apply
  *       {@link #committedEntries()}, handing conf changes to {@link RawNode#applyConfChange};</li>
  *   <li>serve the reads of {@link #readStates()} once their index is applied.</li>

@@ -183,6 +183,11 @@ final class SimNode {
         }
     }
 
+    /** A snapshot of the state as applied now, for a member that needs one (see {@link Ready}). */
+    Snapshot currentSnapshot() {
+        return new Snapshot(applied, disk.term(applied), conf, kv.snapshot());
+    }
+
     ConfState conf() {
         return conf;
     }

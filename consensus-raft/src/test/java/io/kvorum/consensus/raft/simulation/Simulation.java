@@ -258,6 +258,9 @@ final class Simulation {
     }
 
     private void send(SimNode from, Message m) {
+        if (m.type() == MessageType.SNAP) {
+            m = m.toBuilder().snapshot(from.currentSnapshot()).build();
+        }
         SimNode to = nodes.get(m.to());
         boolean reachable = to != null && to.isUp() && !network.isCut(m.from(), m.to());
         boolean sent = network.send(m, now);
