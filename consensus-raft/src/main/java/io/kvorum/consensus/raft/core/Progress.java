@@ -85,7 +85,8 @@ final class Progress {
         if (next - 1 != rejected) {
             return false; // an answer to an older probe
         }
-        next = Math.max(Math.min(rejected, matchHint + 1), 1);
+        // Never below what the follower is known to have.
+        next = Math.max(Math.min(rejected, matchHint + 1), match + 1);
         probeSent = false;
         return true;
     }

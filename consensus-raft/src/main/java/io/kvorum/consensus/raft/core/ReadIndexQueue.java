@@ -69,10 +69,6 @@ final class ReadIndexQueue {
         return last == null ? new byte[0] : last.array();
     }
 
-    boolean isEmpty() {
-        return queue.isEmpty();
-    }
-
     void clear() {
         pending.clear();
         queue.clear();
