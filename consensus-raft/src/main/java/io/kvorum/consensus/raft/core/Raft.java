@@ -66,10 +66,12 @@ final class Raft {
         applyConfState(config.storage().confState());
         HardState hs = config.storage().hardState();
         if (!hs.isEmpty()) {
-            if (hs.commit() < log.committed() || hs.commit() > log.lastIndex()) {
-                throw new IllegalStateException("stored commit " + hs.commit() + " is out of [" + log.committed() + ", "
-                        + log.lastIndex() + "]");
+            if (hs.commit() > log.lastIndex()) {
+                throw new IllegalStateException("stored commit " + hs.commit() + " is past the last index "
+                        + log.lastIndex() + ": was the log truncated or lost?");
             }
+            // A commit below the snapshot is a hard state older than the snapshot (a crash between
+            // writing the two); the snapshot's index is committed, and the log already starts there.
             log.commitTo(hs.commit());
             term = hs.term();
             vote = hs.vote();
@@ -218,8 +220,8 @@ final class Raft {
         Progress self = tracker.progress(id);
         self.becomeReplicate();
         self.recentActive = true;
-        // There may be an unapplied conf change in the log; until everything up to here is
-        // applied, refuse new ones. Committing the empty entry below (of this term) gets there.
+        // There may be an unapplied conf change in the log (scanning for it could be costly):
+        // refuse new ones until everything up to here is applied.
         pendingConfIndex = log.lastIndex();
         appendEntries(List.of(LogEntry.proposal(EntryType.NORMAL, new byte[0])));
     }
@@ -233,7 +235,8 @@ final class Raft {
 
     private void hup(boolean transfer) {
         if (role == StateRole.LEADER || !promotable() || hasUnappliedConfChanges()) {
-            // Campaigning with a conf change committed but not applied could count votes under the wrong configuration.
+            // With a conf change committed but not applied, votes would be counted under the
+            // wrong configuration.
             return;
         }
         if (preVote && !transfer) {
@@ -658,7 +661,8 @@ final class Raft {
         }
         Snapshot snapshot = log.snapshot();
         if (snapshot.isEmpty()) {
-            throw new IllegalStateException("entries before " + log.firstIndex() + " are compacted but there is no snapshot");
+            throw new IllegalStateException("entries before " + log.firstIndex()
+                    + " are compacted but there is no snapshot");
         }
         p.becomeSnapshot(snapshot.index());
         send(Message.builder(MessageType.SNAP).to(to).snapshot(snapshot).build());

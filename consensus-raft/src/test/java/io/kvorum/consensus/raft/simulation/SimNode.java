@@ -124,6 +124,23 @@ final class SimNode {
         start(random);
     }
 
+    /**
+     * Crashes while persisting the next Ready, as a crash during the WAL write would: a prefix of
+     * its records reaches the disk (snapshot, then entries; the hard state is written last and
+     * is lost), and none of its messages leaves.
+     */
+    void crashWhilePersisting(RandomGenerator random) {
+        Ready rd = raft.ready();
+        boolean snapshotKept = rd.snapshot().isEmpty() || random.nextBoolean();
+        if (!rd.snapshot().isEmpty() && snapshotKept) {
+            disk.applySnapshot(rd.snapshot());
+        }
+        if (snapshotKept && !rd.entries().isEmpty()) {
+            disk.append(rd.entries().subList(0, random.nextInt(rd.entries().size() + 1)));
+        }
+        crash();
+    }
+
     Outcome handleReady() {
         Ready rd = raft.ready();
         // 1. Persist.

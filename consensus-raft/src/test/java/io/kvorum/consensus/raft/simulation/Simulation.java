@@ -229,6 +229,11 @@ final class Simulation {
     /** Handles every Ready of a member, checking safety after each. */
     private void drain(SimNode n) {
         while (n.isUp() && n.raft().hasReady()) {
+            if (chaosOn && random.nextDouble() < 0.0005 && mayCrash()) {
+                n.crashWhilePersisting(random);
+                crashed(n, "crash while persisting");
+                return;
+            }
             SimNode.Outcome outcome = n.handleReady();
             safety.afterReady(n, outcome, nodes.values());
             StateRole role = outcome.ready().softState().role();
@@ -432,16 +437,24 @@ final class Simulation {
         }
     }
 
-    /** Crashes a member, unless too many are down already, and schedules its restart: soon, or a while later. */
+    private boolean mayCrash() {
+        return restartAt.size() < options.members() / 2;
+    }
+
+    /** Crashes a member, unless too many are down already. */
     private void crash(SimNode n) {
-        if (restartAt.size() >= options.members() / 2) {
-            return;
+        if (mayCrash()) {
+            n.crash();
+            crashed(n, "crash");
         }
-        n.crash();
+    }
+
+    /** Bookkeeping for a member that just went down: its clients time out; it restarts soon, or a while later. */
+    private void crashed(SimNode n, String how) {
         abandonOperations(n);
         crashes++;
         restartAt.put(n.id, now + (random.nextBoolean() ? 1 + random.nextInt(3) : 10 + random.nextInt(60)));
-        trace.add(now, "crash", n.id);
+        trace.add(now, how, n.id);
     }
 
     /** Crashes a member and restarts it at once, as a supervisor would: only its disk carries over. */
