@@ -3,6 +3,7 @@ package io.kvorum.consensus.raft.simulation;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -14,19 +15,21 @@ class BrokenVariantsTest {
     private static final int MAX_SEEDS = 60;
 
     @ParameterizedTest(name = "{0} is caught by {1}")
-    @CsvSource({
-        "FORGET_VOTE, election safety",
-        "STALE_CANDIDATES, leader completeness",
-        "LOCAL_READS, not linearizable",
-        // The core notices first: a leader tells it of a commit beyond its (lost) log.
-        "AMNESIA, truncated or lost",
+    @CsvSource(delimiter = ';', value = {
+        "FORGET_VOTE; election safety",
+        "STALE_CANDIDATES; leader completeness",
+        "LOCAL_READS; not linearizable",
+        // A lost disk forgets the vote and the acknowledged entries alike; the core itself also
+        // refuses a leader's commit index beyond the log it lost.
+        "AMNESIA; election safety|leader completeness|state machine safety|truncated or lost",
     })
     void simulationCatchesTheBug(Fault fault, String expected) {
         for (long seed = 1; seed <= MAX_SEEDS; seed++) {
             try {
                 new Simulation(SimulationTest.options(seed, fault, false)).run();
             } catch (SimulationFailure e) {
-                assertTrue(e.getMessage().contains(expected), "seed " + seed + " failed otherwise: " + e.getMessage());
+                assertTrue(Pattern.compile(expected).matcher(e.getMessage()).find(),
+                        "seed " + seed + " failed otherwise: " + e.getMessage());
                 System.out.printf("%s caught at seed %d: %s%n", fault, seed, e.getMessage().lines().findFirst().orElse(""));
                 return;
             }

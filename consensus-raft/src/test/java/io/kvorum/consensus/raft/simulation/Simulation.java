@@ -137,6 +137,16 @@ final class Simulation {
         }
     }
 
+    /** The client history so far, in the order responses (or timeouts) were recorded. */
+    List<Operation> history() {
+        return List.copyOf(history);
+    }
+
+    /** The last events, as a failure would show them. */
+    String lastEvents() {
+        return trace.tail();
+    }
+
     private void check(Optional<List<Operation>> violation) {
         if (violation.isPresent()) {
             StringBuilder s = new StringBuilder("history is not linearizable for key ")

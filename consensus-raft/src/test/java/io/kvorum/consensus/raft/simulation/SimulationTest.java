@@ -1,5 +1,7 @@
 package io.kvorum.consensus.raft.simulation;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -57,6 +59,18 @@ class SimulationTest {
             assertTrue(total.transfers() > seeds.size(), "leadership transfers: " + total);
             assertTrue(total.snapshotsSent() > seeds.size(), "snapshots sent: " + total);
         }
+    }
+
+    @Test
+    void aSeedReplaysExactly() {
+        Simulation first = new Simulation(options(7, Fault.NONE, false));
+        Simulation second = new Simulation(options(7, Fault.NONE, false));
+        assertEquals(first.run(), second.run());
+        assertEquals(first.history(), second.history());
+        assertEquals(first.lastEvents(), second.lastEvents());
+        Simulation other = new Simulation(options(9, Fault.NONE, false));
+        other.run();
+        assertNotEquals(first.history(), other.history(), "a different seed is a different run");
     }
 
     static Simulation.Options options(long seed, Fault fault, boolean trace) {
