@@ -1,7 +1,8 @@
 /**
- * Raft consensus. Empty in this release: the module holds its place in the map, and the Raft
- * implementation lands in its own change. Until then the server's {@code standalone} consensus
- * serves single-member deployments.
+ * Raft consensus. So far the pure algorithm ({@code io.kvorum.consensus.raft.core}); the WAL, the
+ * peer transport and the {@code raft} consensus provider build on it. Until the provider lands the
+ * server's {@code standalone} consensus serves single-member deployments. Nothing is exported:
+ * the server will reach this module through {@code ServiceLoader} only.
  */
 module io.kvorum.consensus.raft {
     requires io.kvorum.spi;

@@ -1,0 +1,297 @@
+package io.kvorum.consensus.raft.wal;
+
+import io.kvorum.consensus.raft.core.Encoding;
+import io.kvorum.consensus.raft.core.EncodingException;
+import io.kvorum.consensus.raft.core.HardState;
+import io.kvorum.consensus.raft.core.LogEntry;
+import io.kvorum.consensus.raft.core.Snapshot;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The write-ahead log of one member: a directory of segment files ({@link Segment}) holding, in
+ * order, the entries, hard states and snapshot markers of each {@link io.kvorum.consensus.raft.core.Ready}.
+ * Each {@link #append} is one write and, when asked, one fdatasync, so a Ready costs one sync
+ * however many entries it holds.
+ *
+ * <p>At {@link #open}, a write torn by a crash at the end of the last segment is wiped (it was
+ * never synced, so nothing it held was acknowledged); a record that fails its check anywhere else
+ * is corruption and {@link WalCorruptedException} stops the member.
+ *
+ * <p>Not thread-safe: the thread that drives the Raft node owns it.
+ */
+public final class Wal implements AutoCloseable {
+    public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+
+    /**
+     * What the log held when opened.
+     *
+     * @param hardState the last hard state written, {@link HardState#EMPTY} if none
+     * @param snapshot  the last snapshot marker: index, term and configuration, no data;
+     *                  {@link Snapshot#EMPTY} if none
+     * @param entries   the entries after the snapshot, consecutive
+     */
+    public record Recovered(HardState hardState, Snapshot snapshot, List<LogEntry> entries) {
+        public Recovered {
+            entries = List.copyOf(entries);
+        }
+    }
+
+    private final Path dir;
+    private final long segmentBytes;
+    /** Every segment file by sequence number, the tail included. */
+    private final TreeMap<Long, Path> segments = new TreeMap<>();
+    private final Recovered recovered;
+    private Segment tail;
+    /** The highest entry index each segment holds (absent: none). */
+    private final TreeMap<Long, Long> lastIndexIn = new TreeMap<>();
+    /** The segment holding the latest snapshot marker, and that snapshot's index. */
+    private long snapshotSegment;
+    private long snapshotIndex;
+
+    private Wal(Path dir, long segmentBytes, Recovered recovered) {
+        this.dir = dir;
+        this.segmentBytes = segmentBytes;
+        this.recovered = recovered;
+    }
+
+    /** Opens the log in {@code dir}, creating it when there is none, and reads back what it holds. */
+    public static Wal open(Path dir, long segmentBytes) throws IOException {
+        if (segmentBytes < 4096) {
+            throw new IllegalArgumentException("segments must be at least 4096 bytes, got " + segmentBytes);
+        }
+        Files.createDirectories(dir);
+        TreeMap<Long, Path> found = listSegments(dir);
+        if (found.isEmpty()) {
+            Wal wal = new Wal(dir, segmentBytes, new Recovered(HardState.EMPTY, Snapshot.EMPTY, List.of()));
+            wal.tail = Segment.create(dir, 0, segmentBytes);
+            wal.segments.put(0L, wal.tail.path);
+            syncDirectory(dir);
+            return wal;
+        }
+        Replay replay = new Replay();
+        Segment.Scan lastScan = null;
+        for (Map.Entry<Long, Path> e : found.entrySet()) {
+            boolean last = e.getKey().equals(found.lastKey());
+            Segment.Scan scan = Segment.scan(e.getValue(), last);
+            for (Segment.Record r : scan.records()) {
+                replay.apply(e.getKey(), e.getValue(), r);
+            }
+            lastScan = scan;
+        }
+        Wal wal = new Wal(dir, segmentBytes, replay.result());
+        wal.segments.putAll(found);
+        wal.snapshotSegment = replay.snapshotSegment;
+        wal.snapshotIndex = replay.snapshot.index();
+        wal.lastIndexIn.putAll(replay.lastIndexIn);
+        wal.tail = Segment.openForAppend(found.lastEntry().getValue(), found.lastKey(), lastScan.end());
+        if (lastScan.tornTail()) {
+            wal.tail.wipe(lastScan.end(), lastScan.tornTo());
+        }
+        return wal;
+    }
+
+    public Recovered recovered() {
+        return recovered;
+    }
+
+    /**
+     * Appends a Ready's entries and hard state (skipped when empty) as one write.
+     *
+     * @param sync fdatasync before returning: required before the Ready's messages are sent
+     *             whenever {@link io.kvorum.consensus.raft.core.Ready#mustSync()}
+     */
+    public void append(List<LogEntry> entries, HardState hardState, boolean sync) throws IOException {
+        List<byte[]> payloads = new ArrayList<>(entries.size() + 1);
+        List<RecordType> types = new ArrayList<>(entries.size() + 1);
+        for (LogEntry e : entries) {
+            payloads.add(Encoding.encode(e));
+            types.add(RecordType.ENTRY);
+        }
+        if (!hardState.isEmpty()) {
+            payloads.add(Encoding.encode(hardState));
+            types.add(RecordType.HARD_STATE);
+        }
+        write(types, payloads, sync);
+        if (!entries.isEmpty()) {
+            lastIndexIn.merge(tail.sequence, entries.get(entries.size() - 1).index(), Math::max);
+        }
+    }
+
+    /**
+     * Records that a snapshot covers the log up to its index, with the hard state as of now (so
+     * the segments before this one can go). Always synced.
+     */
+    public void saveSnapshot(Snapshot snapshot, HardState hardState) throws IOException {
+        Snapshot marker = new Snapshot(snapshot.index(), snapshot.term(), snapshot.confState(), new byte[0]);
+        write(List.of(RecordType.SNAPSHOT, RecordType.HARD_STATE), List.of(Encoding.encode(marker),
+                Encoding.encode(hardState)), true);
+        snapshotSegment = tail.sequence;
+        snapshotIndex = snapshot.index();
+    }
+
+    /**
+     * Deletes the oldest segments that hold nothing needed any more: they come before the latest
+     * snapshot marker and hold no entry after the snapshot's index.
+     */
+    public void releaseBeforeSnapshot() throws IOException {
+        boolean deleted = false;
+        for (var it = segments.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey() >= snapshotSegment || lastIndexIn.getOrDefault(e.getKey(), 0L) > snapshotIndex) {
+                break;
+            }
+            Files.delete(e.getValue());
+            it.remove();
+            lastIndexIn.remove(e.getKey());
+            deleted = true;
+        }
+        if (deleted) {
+            syncDirectory(dir);
+        }
+    }
+
+    /** The segment files, oldest first. */
+    public List<Path> segmentFiles() {
+        return List.copyOf(segments.values());
+    }
+
+    private void write(List<RecordType> types, List<byte[]> payloads, boolean sync) throws IOException {
+        if (payloads.isEmpty()) {
+            return;
+        }
+        int size = payloads.stream().mapToInt(Segment::framedSize).sum();
+        ByteBuffer batch = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < payloads.size(); i++) {
+            Segment.frame(batch, types.get(i), payloads.get(i));
+        }
+        batch.flip();
+        if (size > tail.remaining()) {
+            roll(size);
+        }
+        tail.append(batch);
+        if (sync) {
+            tail.sync();
+        }
+    }
+
+    /**
+     * Starts the next segment. The current one is synced first, so only the last segment can
+     * ever hold a torn write.
+     */
+    private void roll(int needed) throws IOException {
+        tail.sync();
+        tail.close();
+        long next = tail.sequence + 1;
+        tail = Segment.create(dir, next, Math.max(segmentBytes, needed));
+        segments.put(next, tail.path);
+        syncDirectory(dir);
+    }
+
+    @Override
+    public void close() throws IOException {
+        tail.sync();
+        tail.close();
+    }
+
+    private static TreeMap<Long, Path> listSegments(Path dir) throws IOException {
+        TreeMap<Long, Path> found = new TreeMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                if (name.matches("[0-9a-f]{16}\\.wal")) {
+                    found.put(Long.parseUnsignedLong(name.substring(0, 16), 16), p);
+                }
+            }
+        }
+        long expected = found.isEmpty() ? 0 : found.firstKey();
+        for (long seq : found.keySet()) {
+            if (seq != expected++) {
+                throw new WalCorruptedException(dir + ": segment " + Segment.fileName(expected - 1) + " is missing");
+            }
+        }
+        return found;
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        // Makes a created or deleted file's name durable, not only its contents.
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /**
+     * Rebuilds the log's state from its records, in order. The oldest segments may have been
+     * released, so the entries may start anywhere; they must be consecutive from there, and
+     * reach back to the snapshot (or to index 1 when there is none).
+     */
+    private static final class Replay {
+        private HardState hardState = HardState.EMPTY;
+        private Snapshot snapshot = Snapshot.EMPTY;
+        private final List<LogEntry> entries = new ArrayList<>();
+        private final TreeMap<Long, Long> lastIndexIn = new TreeMap<>();
+        private long snapshotSegment;
+        private Path firstPath;
+
+        void apply(long segment, Path path, Segment.Record r) throws WalCorruptedException {
+            if (firstPath == null) {
+                firstPath = path;
+            }
+            try {
+                switch (r.type()) {
+                    case HARD_STATE -> hardState = Encoding.decodeHardState(r.payload());
+                    case SNAPSHOT -> {
+                        snapshot = Encoding.decodeSnapshot(r.payload());
+                        entries.removeIf(e -> e.index() <= snapshot.index());
+                        snapshotSegment = segment;
+                    }
+                    case ENTRY -> {
+                        LogEntry e = Encoding.decodeEntry(r.payload());
+                        entry(e, path, r.offset());
+                        lastIndexIn.merge(segment, e.index(), Math::max);
+                    }
+                }
+            } catch (EncodingException e) {
+                throw new WalCorruptedException(path + ": record at offset " + r.offset() + " passed its checksum but "
+                        + "does not decode: " + e.getMessage());
+            }
+        }
+
+        private void entry(LogEntry e, Path path, long offset) throws WalCorruptedException {
+            if (e.index() <= snapshot.index()) {
+                return;
+            }
+            if (!entries.isEmpty()) {
+                long first = entries.get(0).index();
+                long last = entries.get(entries.size() - 1).index();
+                if (e.index() > last + 1) {
+                    throw new WalCorruptedException(path + ": entry " + e.index() + " at offset " + offset
+                            + " leaves a gap after " + last);
+                }
+                // A new leader overwrote the uncommitted tail from here.
+                entries.subList((int) Math.max(0, e.index() - first), entries.size()).clear();
+            }
+            entries.add(e);
+        }
+
+        Recovered result() throws WalCorruptedException {
+            long expectedFirst = snapshot.index() + 1;
+            if (!entries.isEmpty() && entries.get(0).index() != expectedFirst) {
+                throw new WalCorruptedException(firstPath + ": the entries start at " + entries.get(0).index()
+                        + " but the log " + (snapshot.isEmpty() ? "has no snapshot" : "has a snapshot at "
+                        + snapshot.index()) + ": segments before it are missing");
+            }
+            return new Recovered(hardState, snapshot, entries);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package io.kvorum.consensus.raft.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kvorum.consensus.raft.core.ConfState;
+import io.kvorum.consensus.raft.core.EntryType;
+import io.kvorum.consensus.raft.core.HardState;
+import io.kvorum.consensus.raft.core.LogEntry;
+import io.kvorum.consensus.raft.core.Snapshot;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WalTest {
+    private static final long SEGMENT = 4096;
+
+    @TempDir
+    Path dir;
+
+    private static List<LogEntry> entries(long from, long to, long term) {
+        return LongStream.rangeClosed(from, to)
+                .mapToObj(i -> new LogEntry(term, i, EntryType.NORMAL, ("entry " + i + " of term " + term).getBytes()))
+                .toList();
+    }
+
+    private Wal.Recovered reopen() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            return wal.recovered();
+        }
+    }
+
+    @Test
+    void aNewLogIsEmptyAndOnePreallocatedSegment() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            assertEquals(new Wal.Recovered(HardState.EMPTY, Snapshot.EMPTY, List.of()), wal.recovered());
+            assertEquals(1, wal.segmentFiles().size());
+            assertEquals(SEGMENT, Files.size(wal.segmentFiles().get(0)));
+        }
+    }
+
+    @Test
+    void whatWasAppendedIsReadBackAfterReopening() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(1, 3, 1), new HardState(1, 1, 2), true);
+            wal.append(entries(4, 5, 1), new HardState(1, 1, 5), true);
+            wal.append(List.of(), new HardState(2, 0, 5), true);
+        }
+        Wal.Recovered r = reopen();
+        assertEquals(entries(1, 5, 1), r.entries());
+        assertEquals(new HardState(2, 0, 5), r.hardState());
+    }
+
+    @Test
+    void aLaterEntryAtAnEarlierIndexReplacesTheTail() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(1, 5, 1), HardState.EMPTY, true);
+            wal.append(entries(4, 6, 2), HardState.EMPTY, true);
+        }
+        List<LogEntry> expected = new java.util.ArrayList<>(entries(1, 3, 1));
+        expected.addAll(entries(4, 6, 2));
+        assertEquals(expected, reopen().entries());
+    }
+
+    @Test
+    void recordsSpillIntoNewSegmentsAndAreReadAcrossThem() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            for (long i = 1; i <= 400; i += 4) {
+                wal.append(entries(i, i + 3, 1), new HardState(1, 0, i), false);
+            }
+            assertTrue(wal.segmentFiles().size() > 3, "segments: " + wal.segmentFiles().size());
+        }
+        assertEquals(entries(1, 400, 1), reopen().entries());
+    }
+
+    @Test
+    void aSnapshotMarkerDropsTheEntriesItCoversAndLetsOldSegmentsGo() throws IOException {
+        Snapshot snapshot = new Snapshot(300, 1, new ConfState(List.of(1L, 2L, 3L), List.of(4L)), new byte[0]);
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            for (long i = 1; i <= 350; i += 10) {
+                wal.append(entries(i, i + 9, 1), HardState.EMPTY, false);
+            }
+            wal.saveSnapshot(snapshot, new HardState(1, 2, 300));
+            int before = wal.segmentFiles().size();
+            wal.releaseBeforeSnapshot();
+            assertTrue(wal.segmentFiles().size() < before, before + " -> " + wal.segmentFiles().size());
+            wal.append(entries(351, 352, 1), HardState.EMPTY, true);
+        }
+        Wal.Recovered r = reopen();
+        assertEquals(snapshot, r.snapshot());
+        assertEquals(new HardState(1, 2, 300), r.hardState());
+        assertEquals(entries(301, 352, 1), r.entries(), "the segments holding 301..350 were kept");
+    }
+
+    @Test
+    void aTornLastWriteIsWipedAndTheLogGoesOnFromBeforeIt() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(1, 2, 1), new HardState(1, 1, 2), true);
+            wal.append(entries(3, 3, 1), new HardState(1, 1, 3), true);
+        }
+        Path segment = dir.resolve(Segment.fileName(0));
+        List<Segment.Record> records = Segment.scan(segment, true).records();
+        Segment.Record entry3 = records.get(records.size() - 2);
+        long end = Segment.scan(segment, true).end();
+        // The crash kept the start of the last write: entry 3's header and half its payload.
+        zero(segment, entry3.offset() + Segment.HEADER + 5, end);
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            assertEquals(entries(1, 2, 1), wal.recovered().entries());
+            assertEquals(new HardState(1, 1, 2), wal.recovered().hardState());
+            wal.append(entries(3, 3, 2), HardState.EMPTY, true);
+        }
+        List<LogEntry> expected = new java.util.ArrayList<>(entries(1, 2, 1));
+        expected.addAll(entries(3, 3, 2));
+        assertEquals(expected, reopen().entries());
+    }
+
+    @Test
+    void theWholeRecordsOfATornWriteSurvive() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(1, 2, 1), new HardState(1, 1, 2), true);
+            wal.append(entries(3, 4, 1), new HardState(1, 1, 4), true);
+        }
+        Path segment = dir.resolve(Segment.fileName(0));
+        List<Segment.Record> records = Segment.scan(segment, true).records();
+        zero(segment, records.get(records.size() - 2).offset() + 3, Segment.scan(segment, true).end());
+        Wal.Recovered r = reopen();
+        assertEquals(entries(1, 3, 1), r.entries(), "entry 3 was written whole; 4 and the hard state were torn");
+        assertEquals(new HardState(1, 1, 2), r.hardState());
+    }
+
+    @Test
+    void aTornHeaderAtTheEndIsATornTailToo() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(1, 2, 1), HardState.EMPTY, true);
+        }
+        Path segment = dir.resolve(Segment.fileName(0));
+        long end = Segment.scan(segment, true).end();
+        write(segment, end, new byte[] {7, 0, 0});
+        assertEquals(entries(1, 2, 1), reopen().entries());
+    }
+
+    @Test
+    void aCorruptRecordFollowedByValidOnesIsRefused() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(1, 1, 1), HardState.EMPTY, true);
+            wal.append(entries(2, 5, 1), HardState.EMPTY, true);
+        }
+        Path segment = dir.resolve(Segment.fileName(0));
+        flipByte(segment, Segment.HEADER + 3); // inside the first record's payload
+        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
+        assertTrue(e.getMessage().contains("offset 0"), e.getMessage());
+    }
+
+    @Test
+    void aCorruptRecordInAnEarlierSegmentIsRefusedEvenAtItsEnd() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            for (long i = 1; i <= 200; i += 4) {
+                wal.append(entries(i, i + 3, 1), HardState.EMPTY, false);
+            }
+        }
+        Path first = dir.resolve(Segment.fileName(0));
+        long end = Segment.scan(first, false).end();
+        write(first, end, new byte[] {9, 9, 9, 9, 9, 9, 9, 9, 9});
+        assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
+    }
+
+    @Test
+    void aLogWhoseFirstSegmentsAreGoneWithoutASnapshotIsRefused() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            for (long i = 1; i <= 300; i += 4) {
+                wal.append(entries(i, i + 3, 1), HardState.EMPTY, false);
+            }
+        }
+        Files.delete(dir.resolve(Segment.fileName(0)));
+        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
+        assertTrue(e.getMessage().contains("no snapshot"), e.getMessage());
+    }
+
+    @Test
+    void aMissingSegmentIsRefused() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            for (long i = 1; i <= 300; i += 4) {
+                wal.append(entries(i, i + 3, 1), HardState.EMPTY, false);
+            }
+        }
+        Files.delete(dir.resolve(Segment.fileName(1)));
+        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
+        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    @Test
+    void aBatchLargerThanASegmentGetsASegmentOfItsOwn() throws IOException {
+        LogEntry big = new LogEntry(1, 1, EntryType.NORMAL, new byte[3 * (int) SEGMENT]);
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(List.of(big), HardState.EMPTY, true);
+        }
+        assertEquals(List.of(big), reopen().entries());
+    }
+
+    private static void zero(Path file, long from, long to) throws IOException {
+        write(file, from, new byte[(int) (to - from)]);
+    }
+
+    private static void write(Path file, long at, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(bytes), at);
+        }
+    }
+
+    private static void flipByte(Path file, long at) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, at);
+            b.put(0, (byte) (b.get(0) ^ 0x40));
+            ch.write(b.rewind(), at);
+        }
+    }
+}
