@@ -23,46 +23,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * Bench put   --endpoint 127.0.0.1:2379 --clients 100 --conns 10 --total 100000 --key-size 8 --val-size 256
  * Bench range --endpoint 127.0.0.1:2379 --clients 100 --conns 10 --total 100000 [--serializable]
+ * Bench watch --endpoint 127.0.0.1:2379 --watchers 1000 --streams 100 --conns 10 --total 1000 --put-rate 100
+ * Bench keepalive --endpoint 127.0.0.1:2379 --leases 10000 --streams 10 --clients 10 --conns 10 --total 100000
  * </pre>
- * Prints one line: op, clients, requests/s, mean and percentile latencies in ms.
+ * Prints one line: op, clients, requests/s, mean and percentile latencies in ms. The watch and
+ * keepalive loads are described in {@link WatchFanOut} and {@link LeaseKeepAlive}.
  */
 public final class Bench {
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 0 || !(args[0].equals("put") || args[0].equals("range"))) {
-            System.err.println("usage: Bench put|range --endpoint host:port [--clients N] [--conns N] [--total N]"
-                    + " [--key-size N] [--val-size N] [--key-space N] [--serializable]");
+        if (args.length == 0 || !List.of("put", "range", "watch", "keepalive").contains(args[0])) {
+            System.err.println(Options.USAGE);
             System.exit(2);
         }
-        String op = args[0];
-        String endpoint = "127.0.0.1:2379";
-        int clients = 1;
-        int conns = 1;
-        long total = 10_000;
-        int keySize = 8;
-        int valSize = 256;
-        int keySpace = 10_000;
-        boolean serializable = false;
-        for (int i = 1; i < args.length; i++) {
-            switch (args[i]) {
-                case "--endpoint" -> endpoint = args[++i];
-                case "--clients" -> clients = Integer.parseInt(args[++i]);
-                case "--conns" -> conns = Integer.parseInt(args[++i]);
-                case "--total" -> total = Long.parseLong(args[++i]);
-                case "--key-size" -> keySize = Integer.parseInt(args[++i]);
-                case "--val-size" -> valSize = Integer.parseInt(args[++i]);
-                case "--key-space" -> keySpace = Integer.parseInt(args[++i]);
-                case "--serializable" -> serializable = true;
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
-            }
+        Options o = Options.parse(args);
+        switch (o.op()) {
+            case "watch" -> WatchFanOut.run(o);
+            case "keepalive" -> LeaseKeepAlive.run(o);
+            default -> kv(o);
         }
-        List<ManagedChannel> channels = new ArrayList<>();
-        for (int i = 0; i < conns; i++) {
-            channels.add(NettyChannelBuilder.forTarget(endpoint).usePlaintext().directExecutor().build());
-        }
-        byte[] value = new byte[valSize];
-        new Random(1).nextBytes(value);
-        ByteString val = ByteString.copyFrom(value);
+    }
+
+    /** Closed-loop puts or single-key ranges: {@code --clients} requesters over {@code --conns}. */
+    private static void kv(Options o) throws InterruptedException {
+        String op = o.op();
+        int clients = o.clients();
+        int conns = o.conns();
+        long total = o.total();
+        int keySize = o.keySize();
+        int keySpace = o.keySpace();
+        boolean serializable = o.serializable();
+        List<ManagedChannel> channels = channels(o.endpoint(), conns);
+        ByteString val = value(o.valSize());
         Run run = new Run(total, clients);
 
         // Warm the connections (and, for range, the keys) before measuring.
@@ -85,9 +77,7 @@ public final class Bench {
         }
         run.done.await();
         long elapsed = System.nanoTime() - start;
-        for (ManagedChannel ch : channels) {
-            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
+        close(channels);
         if (run.errors.get() > 0) {
             System.err.println("errors: " + run.errors.get() + " (first: " + run.firstError + ")");
         }
@@ -98,6 +88,34 @@ public final class Bench {
                 op + (op.equals("range") ? (serializable ? "(serializable)" : "(linearizable)") : ""),
                 clients, conns, total, total / secs, mean(lat) / 1e6, pct(lat, 0.50) / 1e6, pct(lat, 0.99) / 1e6,
                 lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6);
+    }
+
+    /** {@code n} plaintext connections; callbacks run on gRPC's event loops, so a reply costs no thread hop. */
+    static List<ManagedChannel> channels(String endpoint, int n) {
+        List<ManagedChannel> channels = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            channels.add(NettyChannelBuilder.forTarget(endpoint).usePlaintext().directExecutor().build());
+        }
+        return channels;
+    }
+
+    static void close(List<ManagedChannel> channels) throws InterruptedException {
+        for (ManagedChannel ch : channels) {
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The same pseudo-random bytes in every run, so that compression treats both servers alike. */
+    static ByteString value(int size) {
+        byte[] value = new byte[size];
+        new Random(1).nextBytes(value);
+        return ByteString.copyFrom(value);
+    }
+
+    /** Exits with status 1 and the reason: a load that went wrong must not print a figure. */
+    static void fail(String reason) {
+        System.err.println("FAILED: " + reason);
+        System.exit(1);
     }
 
     private static ByteString key(long n, int size) {
@@ -114,11 +132,11 @@ public final class Bench {
         return ByteString.copyFrom(k);
     }
 
-    private static double mean(long[] a) {
+    static double mean(long[] a) {
         return a.length == 0 ? 0 : Arrays.stream(a).average().orElse(0);
     }
 
-    private static long pct(long[] sorted, double p) {
+    static long pct(long[] sorted, double p) {
         return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
     }
 

@@ -1,0 +1,44 @@
+# Sourced by bench/run.sh and bench/run-coordination.sh: starts real etcd and the kvorum
+# distribution on free loopback ports with fresh data directories on the same disk, stops both on
+# exit, and defines `bench` (the load tool) and `run name port args...` (one labelled line).
+# Expects $root (the repository) to be set.
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+bench() { java -cp "$root/bench/target/classes:$root/bench/target/lib/*" io.kvorum.bench.Bench "$@"; }
+
+command -v etcd >/dev/null || { echo "real etcd is needed: apt-get install etcd-server" >&2; exit 1; }
+
+ec=$(free_port); ep=$(free_port)
+etcd --name bench --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$ec" \
+  --advertise-client-urls "http://127.0.0.1:$ec" --listen-peer-urls "http://127.0.0.1:$ep" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$ep" --initial-cluster "bench=http://127.0.0.1:$ep" \
+  --log-level error >"$work/etcd.log" 2>&1 &
+pids+=($!)
+kc=$(free_port)
+"$root/launcher/target/kvorum/bin/kvorum" --name bench --data-dir "$work/kvorum" \
+  --listen-client-urls "http://127.0.0.1:$kc" --advertise-client-urls "http://127.0.0.1:$kc" \
+  --log-level error >"$work/kvorum.log" 2>&1 &
+pids+=($!)
+wait_port "$ec"; wait_port "$kc"
+sleep 1
+
+echo "etcd: $(etcd --version | head -1); kvorum: $("$root/launcher/target/kvorum/bin/kvorum" --version | head -1)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; both data dirs on the same disk"
+run() { # name endpoint args...
+  local name=$1 ep=$2; shift 2
+  printf '%-7s ' "$name"; bench "$@" --endpoint "127.0.0.1:$ep"
+}
+# The same unmeasured warm-up for both: the JVM compiles its hot paths, etcd's caches fill.
+warm_up() { # port scale
+  bench put   --clients 10 --conns 2 --total $((20000 * $2)) --endpoint "127.0.0.1:$1" >/dev/null
+  bench range --clients 10 --conns 2 --total $((20000 * $2)) --endpoint "127.0.0.1:$1" >/dev/null
+}
