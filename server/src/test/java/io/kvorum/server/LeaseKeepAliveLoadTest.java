@@ -12,7 +12,6 @@ import io.kvorum.api.etcdserverpb.LeaseKeepAliveRequest;
 import io.kvorum.api.etcdserverpb.LeaseKeepAliveResponse;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
 import io.kvorum.api.etcdserverpb.StatusRequest;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** 10,000 leases kept alive: every keepalive is answered, and none of them reaches the log. */
 class LeaseKeepAliveLoadTest {
-    private static final URI ANY_PORT = URI.create("http://127.0.0.1:0");
     private static final int LEASES = 10_000;
 
     @TempDir
@@ -37,12 +35,7 @@ class LeaseKeepAliveLoadTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = KvorumServer.builder()
-                .config(ServerConfig.builder().dataDir(dir).listenClientUrls(List.of(ANY_PORT))
-                        .advertiseClientUrls(List.of(ANY_PORT)).build())
-                .backend(new KvorumServerTest.MemoryBackendProvider())
-                .build();
-        server.start();
+        server = EmbeddedMember.start(dir);
         endpoint = server.clientUrls().get(0).toString();
     }
 

@@ -18,7 +18,6 @@ import io.kvorum.api.etcdserverpb.WatchRequest;
 import io.kvorum.api.etcdserverpb.WatchResponse;
 import io.kvorum.api.mvccpb.Event;
 import io.kvorum.server.watch.WatchHub;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * makes the server hold more for it than a stream's bound.
  */
 class WatchFanOutTest {
-    private static final URI ANY_PORT = URI.create("http://127.0.0.1:0");
     private static final int STREAMS = 20;
     private static final int WATCHERS_PER_STREAM = 50;
     private static final int PUTS = 10_000;
@@ -51,12 +49,7 @@ class WatchFanOutTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = KvorumServer.builder()
-                .config(ServerConfig.builder().dataDir(dir).listenClientUrls(List.of(ANY_PORT))
-                        .advertiseClientUrls(List.of(ANY_PORT)).build())
-                .backend(new KvorumServerTest.MemoryBackendProvider())
-                .build();
-        server.start();
+        server = EmbeddedMember.start(dir);
         endpoint = server.clientUrls().get(0).toString();
     }
 

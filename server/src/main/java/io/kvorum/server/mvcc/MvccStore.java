@@ -367,7 +367,8 @@ public final class MvccStore implements AutoCloseable {
                 throw new CompactedException();
             }
             view.scan(Bucket.KEY, Revision.firstKeyOf(from), Revision.firstKeyOf(to + 1), false, 0, (key, record) -> {
-                long main = Revision.fromKey(key).main();
+                Revision revision = Revision.fromKey(key);
+                long main = revision.main();
                 if (main == compacted && Revision.isTombstoneKey(key)) {
                     // a compaction at this revision drops its tombstones, deleted yet or not
                     return true;
@@ -376,7 +377,7 @@ public final class MvccStore implements AutoCloseable {
                     last[0] = main - 1;
                     return false;
                 }
-                KeyValue kv = KeyBucket.decode(Revision.fromKey(key), record);
+                KeyValue kv = KeyBucket.decode(revision, record);
                 events.add(Event.newBuilder()
                         .setType(Revision.isTombstoneKey(key) ? Event.EventType.DELETE : Event.EventType.PUT)
                         .setKv(kv)

@@ -79,7 +79,6 @@ public final class WatchHub implements AutoCloseable {
     private final Set<Watcher> unsynced = new LinkedHashSet<>();
     private final Map<WatchStream, Map<Long, Watcher>> streams = new IdentityHashMap<>();
     private boolean syncSoon;
-    private volatile long dispatchedRevision;
 
     private record Batch(long revision, List<Event> events, long bytes) {
     }
@@ -132,7 +131,6 @@ public final class WatchHub implements AutoCloseable {
         this.progressIntervalNanos = progressInterval;
         this.sender = sender;
         this.dispatched = store.get().currentRevision();
-        this.dispatchedRevision = dispatched;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvorum-watch-retry");
             t.setDaemon(true);
@@ -175,11 +173,6 @@ public final class WatchHub implements AutoCloseable {
         CompletableFuture<Stats> answer = new CompletableFuture<>();
         tasks.add(new StatsRequest(answer));
         return answer;
-    }
-
-    /** The newest revision whose events have been handed to the synced watchers. */
-    public long dispatchedRevision() {
-        return dispatchedRevision;
     }
 
     @Override
@@ -395,7 +388,6 @@ public final class WatchHub implements AutoCloseable {
             }
         }
         dispatched = b.revision();
-        dispatchedRevision = dispatched;
         if (matched.isEmpty()) {
             return;
         }
@@ -426,7 +418,6 @@ public final class WatchHub implements AutoCloseable {
             markUnsynced(w, dispatched + 1);
         }
         dispatched = revision;
-        dispatchedRevision = revision;
         syncSoon = !unsynced.isEmpty();
     }
 
@@ -468,12 +459,17 @@ public final class WatchHub implements AutoCloseable {
                 continue;
             }
             ResponseHeader header = headers.apply(dispatched);
-            KeyValue[] prevKvs = new KeyValue[history.events().size()];
+            int n = history.events().size();
+            KeyValue[] prevKvs = new KeyValue[n];
+            byte[][] keys = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                keys[i] = history.events().get(i).getKv().getKey().toByteArray();
+            }
             for (Watcher w : group.getValue()) {
                 List<Event> events = new ArrayList<>();
-                for (int i = 0; i < history.events().size(); i++) {
+                for (int i = 0; i < n; i++) {
                     Event e = history.events().get(i);
-                    if (w.covers(e.getKv().getKey().toByteArray()) && w.wants(e)) {
+                    if (w.covers(keys[i]) && w.wants(e)) {
                         events.add(w.prevKv ? withPrevKv(s, e, prevKvs, i) : e);
                     }
                 }

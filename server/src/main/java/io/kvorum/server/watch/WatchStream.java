@@ -192,12 +192,6 @@ public final class WatchStream {
         return closed;
     }
 
-    int queued() {
-        synchronized (queue) {
-            return queue.size();
-        }
-    }
-
     long queuedBytes() {
         synchronized (queue) {
             return queuedBytes;
