@@ -31,7 +31,7 @@ pids+=($!)
 wait_port "$ec"; wait_port "$kc"
 sleep 1
 
-echo "etcd: $(etcd --version | head -1); kvorum: $("$root/launcher/target/kvorum/bin/kvorum" --version | head -1)"
+echo "etcd: $(etcd --version | sed -n 1p); kvorum: $("$root/launcher/target/kvorum/bin/kvorum" --version | sed -n 1p)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; both data dirs on the same disk"
 run() { # name endpoint args...
   local name=$1 ep=$2; shift 2
