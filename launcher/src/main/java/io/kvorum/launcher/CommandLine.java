@@ -152,6 +152,9 @@ final class CommandLine {
                 .ifPresent(config::heartbeatInterval);
         value(Flag.ELECTION_TIMEOUT, v -> Duration.ofMillis(positive(v, Integer.MAX_VALUE)))
                 .ifPresent(config::electionTimeout);
+        value(Flag.SNAPSHOT_COUNT, v -> positive(v, Long.MAX_VALUE)).ifPresent(config::snapshotCount);
+        value(Flag.STRICT_RECONFIG_CHECK, CommandLine::bool).ifPresent(config::strictReconfigCheck);
+        value(Flag.PRE_VOTE, CommandLine::bool).ifPresent(config::preVote);
         value(Flag.EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL, GoDuration::parse)
                 .ifPresent(config::watchProgressNotifyInterval);
 

@@ -33,6 +33,8 @@ enum Flag {
     ELECTION_TIMEOUT(Section.MEMBER, "election-timeout", Kind.VALUE,
             String.valueOf(ServerConfig.DEFAULT_ELECTION_TIMEOUT.toMillis()),
             "Time (in milliseconds) for an election to timeout; with the heartbeat it sets the minimum lease TTL."),
+    SNAPSHOT_COUNT(Section.MEMBER, "snapshot-count", Kind.VALUE, String.valueOf(ServerConfig.DEFAULT_SNAPSHOT_COUNT),
+            "Number of committed transactions to trigger a snapshot to disk."),
 
     ADVERTISE_CLIENT_URLS(Section.CLUSTERING, "advertise-client-urls", Kind.VALUE,
             quoted(ServerConfig.DEFAULT_CLIENT_URL),
@@ -47,6 +49,10 @@ enum Flag {
     INITIAL_CLUSTER_TOKEN(Section.CLUSTERING, "initial-cluster-token", Kind.VALUE,
             quoted(ServerConfig.DEFAULT_CLUSTER_TOKEN),
             "Initial cluster token for the cluster during bootstrap."),
+    STRICT_RECONFIG_CHECK(Section.CLUSTERING, "strict-reconfig-check", Kind.SWITCH, "true",
+            "Reject reconfiguration requests that would cause quorum loss."),
+    PRE_VOTE(Section.CLUSTERING, "pre-vote", Kind.SWITCH, "true",
+            "Enable to run an additional Raft election phase."),
 
     EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL(Section.EXPERIMENTAL, "experimental-watch-progress-notify-interval",
             Kind.VALUE, "'10m0s'",

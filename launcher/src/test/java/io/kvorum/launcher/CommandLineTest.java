@@ -58,12 +58,25 @@ class CommandLineTest {
             assertFalse(config.initialClusterExisting());
             assertEquals(1_572_864L, config.maxRequestBytes());
             assertEquals(128, config.maxTxnOps());
+            assertEquals(100_000, config.snapshotCount());
+            assertTrue(config.preVote());
+            assertTrue(config.strictReconfigCheck());
             assertEquals("rocksdb", config.backend());
             assertEquals(Map.of(), config.backendOptions().asMap());
             assertEquals("standalone", config.consensus());
             assertEquals(Map.of(), config.consensusOptions().asMap());
             assertEquals(LogLevel.INFO, serve.logLevel());
             assertEquals(List.of(), serve.warnings());
+        }
+
+        @Test
+        void raftFlagsAreRead() throws UsageException {
+            ServerConfig config = config("--snapshot-count", "500", "--pre-vote=false", "--strict-reconfig-check=false");
+
+            assertEquals(500, config.snapshotCount());
+            assertFalse(config.preVote());
+            assertFalse(config.strictReconfigCheck());
+            assertTrue(usageError("--snapshot-count", "0").contains("snapshot-count"));
         }
 
         @Test

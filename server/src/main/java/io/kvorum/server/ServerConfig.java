@@ -27,6 +27,9 @@ import java.util.Objects;
  * @param heartbeatInterval        {@code --heartbeat-interval}
  * @param electionTimeout          {@code --election-timeout}; with the heartbeat it sets the minimum lease TTL
  * @param watchProgressNotifyInterval {@code --experimental-watch-progress-notify-interval}
+ * @param snapshotCount            {@code --snapshot-count}: committed entries between consensus snapshots
+ * @param preVote                  {@code --pre-vote}
+ * @param strictReconfigCheck      {@code --strict-reconfig-check}
  * @param backend                  {@code --backend}: the name of the backend plugin
  * @param backendOptions           options for the backend plugin
  * @param consensus                {@code --consensus}: the name of the consensus plugin
@@ -47,6 +50,9 @@ public record ServerConfig(
         Duration heartbeatInterval,
         Duration electionTimeout,
         Duration watchProgressNotifyInterval,
+        long snapshotCount,
+        boolean preVote,
+        boolean strictReconfigCheck,
         String backend,
         PluginOptions backendOptions,
         String consensus,
@@ -63,6 +69,7 @@ public record ServerConfig(
     public static final Duration DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL = Duration.ofMinutes(10);
     /** etcd's floor for the progress interval. */
     public static final Duration MIN_WATCH_PROGRESS_NOTIFY_INTERVAL = Duration.ofMillis(100);
+    public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
     public static final String DEFAULT_BACKEND = "rocksdb";
     public static final String DEFAULT_CONSENSUS = "standalone";
 
@@ -98,6 +105,9 @@ public record ServerConfig(
             throw new IllegalArgumentException("--election-timeout[" + electionTimeout.toMillis()
                     + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeatInterval.toMillis() + "ms]");
         }
+        if (snapshotCount < 1) {
+            throw new IllegalArgumentException("--snapshot-count must be positive, got " + snapshotCount);
+        }
         if (watchProgressNotifyInterval.compareTo(MIN_WATCH_PROGRESS_NOTIFY_INTERVAL) < 0) {
             throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
                     + watchProgressNotifyInterval.toMillis() + "ms");
@@ -125,6 +135,9 @@ public record ServerConfig(
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private Duration electionTimeout = DEFAULT_ELECTION_TIMEOUT;
         private Duration watchProgressNotifyInterval = DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL;
+        private long snapshotCount = DEFAULT_SNAPSHOT_COUNT;
+        private boolean preVote = true;
+        private boolean strictReconfigCheck = true;
         private String backend = DEFAULT_BACKEND;
         private PluginOptions backendOptions = PluginOptions.empty();
         private String consensus = DEFAULT_CONSENSUS;
@@ -147,6 +160,9 @@ public record ServerConfig(
         public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
         public Builder electionTimeout(Duration v) { electionTimeout = v; return this; }
         public Builder watchProgressNotifyInterval(Duration v) { watchProgressNotifyInterval = v; return this; }
+        public Builder snapshotCount(long v) { snapshotCount = v; return this; }
+        public Builder preVote(boolean v) { preVote = v; return this; }
+        public Builder strictReconfigCheck(boolean v) { strictReconfigCheck = v; return this; }
         public Builder backend(String v) { backend = v; return this; }
         public Builder backendOptions(PluginOptions v) { backendOptions = v; return this; }
         public Builder consensus(String v) { consensus = v; return this; }
@@ -159,7 +175,8 @@ public record ServerConfig(
                     : Map.of(name, initialAdvertisePeerUrls);
             return new ServerConfig(name, dir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
-                    maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval, backend, backendOptions, consensus, consensusOptions);
+                    maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
+                    snapshotCount, preVote, strictReconfigCheck, backend, backendOptions, consensus, consensusOptions);
         }
     }
 }

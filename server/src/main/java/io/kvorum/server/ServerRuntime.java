@@ -23,6 +23,7 @@ import io.kvorum.spi.backend.Bucket;
 import io.kvorum.spi.consensus.ClusterSpec;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusContext;
+import io.kvorum.spi.consensus.ConsensusSettings;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import io.kvorum.spi.consensus.Member;
 import java.io.IOException;
@@ -117,7 +118,8 @@ final class ServerRuntime {
         Consensus consensus;
         try {
             consensus = consensusProvider.create(
-                    new ConsensusContext(cluster, consensusDir, applier, config.consensusOptions()));
+                    new ConsensusContext(cluster, consensusDir, applier, consensusSettings(config),
+                            config.consensusOptions()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--consensus " + consensusProvider.name() + " (--consensus-opt, --initial-cluster): "
                     + e.getMessage(), e);
@@ -262,6 +264,11 @@ final class ServerRuntime {
             }
         }
         return out;
+    }
+
+    private static ConsensusSettings consensusSettings(ServerConfig config) {
+        return new ConsensusSettings(config.listenPeerUrls(), config.heartbeatInterval(), config.electionTimeout(),
+                config.snapshotCount(), config.preVote(), config.strictReconfigCheck());
     }
 
     private static ClusterSpec clusterSpec(ServerConfig config, List<URI> advertisedClientUrls) {

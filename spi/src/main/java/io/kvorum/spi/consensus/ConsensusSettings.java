@@ -1,0 +1,41 @@
+package io.kvorum.spi.consensus;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * etcd's member-wide consensus flags, which every consensus provider is given whether or not it
+ * has use for them (a single-member provider ignores most).
+ *
+ * @param listenPeerUrls      {@code --listen-peer-urls}: where this member accepts peer traffic
+ *                            (port 0 is not allowed: peers find each other by the advertised URLs)
+ * @param heartbeatInterval   {@code --heartbeat-interval}
+ * @param electionTimeout     {@code --election-timeout}, at least five heartbeats
+ * @param snapshotCount       {@code --snapshot-count}: committed entries between snapshots of the
+ *                            state machine, after which older log is released
+ * @param preVote             {@code --pre-vote}
+ * @param strictReconfigCheck {@code --strict-reconfig-check}: refuse membership changes that
+ *                            would leave too few started members for a quorum
+ */
+public record ConsensusSettings(List<URI> listenPeerUrls, Duration heartbeatInterval, Duration electionTimeout,
+                                long snapshotCount, boolean preVote, boolean strictReconfigCheck) {
+
+    public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
+
+    public ConsensusSettings {
+        listenPeerUrls = List.copyOf(listenPeerUrls);
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        Objects.requireNonNull(electionTimeout, "electionTimeout");
+        if (snapshotCount < 1) {
+            throw new IllegalArgumentException("--snapshot-count must be positive, got " + snapshotCount);
+        }
+    }
+
+    /** etcd's defaults, listening for peers on {@code http://localhost:2380}. */
+    public static ConsensusSettings defaults() {
+        return new ConsensusSettings(List.of(URI.create("http://localhost:2380")), Duration.ofMillis(100),
+                Duration.ofMillis(1000), DEFAULT_SNAPSHOT_COUNT, true, true);
+    }
+}
