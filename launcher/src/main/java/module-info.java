@@ -9,4 +9,9 @@ module io.kvorum.launcher {
     requires org.slf4j;
     // sun.misc.Signal: stop cleanly and exit 0 on SIGTERM/SIGINT.
     requires jdk.unsupported;
+
+    // Plugins are looked up here, in the boot layer and in each drop-in plugin's layer, and handed
+    // to the server as instances.
+    uses io.kvorum.spi.backend.BackendProvider;
+    uses io.kvorum.spi.consensus.ConsensusProvider;
 }

@@ -1,6 +1,7 @@
 package io.kvorum.launcher;
 
 import io.kvorum.server.ServerConfig;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,19 +13,32 @@ sealed interface Command {
      *
      * @param config   the member's configuration, validated
      * @param logLevel {@code --log-level}
-     * @param warnings things worth telling the user that do not stop the start, e.g. unknown
-     *                 {@code ETCD_*} variables
+     * @param warnings   things worth telling the user that do not stop the start, e.g. unknown
+     *                   {@code ETCD_*} variables
+     * @param pluginDirs {@code --plugin-dir}: folders of drop-in plugins besides the distribution's
      */
-    record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings) implements Command {
+    record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs)
+            implements Command {
         public Serve {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(logLevel, "logLevel");
             warnings = List.copyOf(warnings);
+            pluginDirs = List.copyOf(pluginDirs);
         }
     }
 
-    /** Print the flags and exit. */
-    record ShowHelp() implements Command {
+    /** Print the flags and the installed plugins, and exit. */
+    record ShowHelp(List<Path> pluginDirs) implements Command {
+        public ShowHelp {
+            pluginDirs = List.copyOf(pluginDirs);
+        }
+    }
+
+    /** {@code kvorum plugins}: list the installed plugins, where each came from, and exit. */
+    record ListPlugins(List<Path> pluginDirs) implements Command {
+        public ListPlugins {
+            pluginDirs = List.copyOf(pluginDirs);
+        }
     }
 
     /** Print the version and exit. */

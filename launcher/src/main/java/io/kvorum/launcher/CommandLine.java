@@ -33,6 +33,9 @@ final class CommandLine {
     private record Setting(String value, String source) {
     }
 
+    /** The one word that is not a flag: {@code kvorum plugins}. */
+    static final String PLUGINS_COMMAND = "plugins";
+
     private final Map<Flag, List<Setting>> settings;
 
     private CommandLine(Map<Flag, List<Setting>> settings) {
@@ -45,16 +48,33 @@ final class CommandLine {
      * @throws UsageException for an unknown flag, a bad value or an inconsistent configuration
      */
     static Command parse(List<String> args, Map<String, String> environment) throws UsageException {
+        if (!args.isEmpty() && args.get(0).equals(PLUGINS_COMMAND)) {
+            return listPlugins(args.subList(1, args.size()), environment);
+        }
         CommandLine line = new CommandLine(readArguments(args));
         // Like etcd, help and version are answered before the rest of the configuration is checked.
         if (line.switchedOn(Flag.HELP)) {
-            return new Command.ShowHelp();
+            line.addEnvironment(Map.of(Flag.PLUGIN_DIR.variable(), environment.getOrDefault(Flag.PLUGIN_DIR.variable(), "")));
+            return new Command.ShowHelp(line.pluginDirs());
         }
         if (line.switchedOn(Flag.VERSION)) {
             return new Command.ShowVersion();
         }
         List<String> warnings = line.addEnvironment(environment);
-        return new Command.Serve(line.serverConfig(), line.logLevel(), warnings);
+        return new Command.Serve(line.serverConfig(), line.logLevel(), warnings, line.pluginDirs());
+    }
+
+    /** {@code kvorum plugins}: takes {@code --plugin-dir} (and its variable) only; other variables are not its business. */
+    private static Command listPlugins(List<String> args, Map<String, String> environment) throws UsageException {
+        CommandLine line = new CommandLine(readArguments(args));
+        for (Flag flag : line.settings.keySet()) {
+            if (flag != Flag.PLUGIN_DIR) {
+                throw new UsageException("kvorum " + PLUGINS_COMMAND + " takes no flag but " + Flag.PLUGIN_DIR.display()
+                        + ", not " + flag.display());
+            }
+        }
+        line.addEnvironment(Map.of(Flag.PLUGIN_DIR.variable(), environment.getOrDefault(Flag.PLUGIN_DIR.variable(), "")));
+        return new Command.ListPlugins(line.pluginDirs());
     }
 
     private static Map<Flag, List<Setting>> readArguments(List<String> args) throws UsageException {
@@ -184,9 +204,27 @@ final class CommandLine {
     private PluginOptions options(Flag flag) throws UsageException {
         Map<String, String> options = new LinkedHashMap<>();
         for (Setting setting : settings.getOrDefault(flag, List.of())) {
-            options.putAll(parse(setting, CommandLine::keyValues));
+            try {
+                options.putAll(keyValues(setting.value()));
+            } catch (IllegalArgumentException e) {
+                // Not the whole value: the other pairs in it may hold a password.
+                throw new UsageException("invalid value for " + setting.source() + ": " + e.getMessage());
+            }
         }
         return PluginOptions.of(options);
+    }
+
+    /** Every folder given to {@code --plugin-dir}, in order, each once. */
+    private List<Path> pluginDirs() throws UsageException {
+        List<Path> dirs = new ArrayList<>();
+        for (Setting setting : settings.getOrDefault(Flag.PLUGIN_DIR, List.of())) {
+            for (Path dir : parse(setting, CommandLine::paths)) {
+                if (!dirs.contains(dir)) {
+                    dirs.add(dir);
+                }
+            }
+        }
+        return dirs;
     }
 
     private static <T> T parse(Setting setting, Function<String, T> parser) throws UsageException {
@@ -284,13 +322,28 @@ final class CommandLine {
         return members;
     }
 
-    /** {@code key=value,key=value}; values may be empty, keys may not. */
+    /** A comma-separated list of folders. */
+    private static List<Path> paths(String value) {
+        List<Path> paths = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            paths.add(Path.of(nonEmpty(part.trim())));
+        }
+        return paths;
+    }
+
+    /**
+     * {@code key=value,key=value}; values may be empty, keys may not. A message about a bad pair
+     * shows it only when it holds no value, which may be secret.
+     */
     private static Map<String, String> keyValues(String value) {
         Map<String, String> options = new LinkedHashMap<>();
         for (String part : value.split(",", -1)) {
             String entry = part.trim();
             int equals = entry.indexOf('=');
-            if (equals < 1) {
+            if (equals == 0) {
+                throw new IllegalArgumentException("expected key=value, got a value without a key");
+            }
+            if (equals < 0) {
                 throw new IllegalArgumentException("expected key=value, got \"" + entry + "\"");
             }
             options.put(entry.substring(0, equals).trim(), entry.substring(equals + 1).trim());

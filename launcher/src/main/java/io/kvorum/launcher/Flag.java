@@ -69,6 +69,9 @@ enum Flag {
             "Consensus plugin, by name."),
     CONSENSUS_OPT(Section.PLUGINS, "consensus-opt", Kind.REPEATABLE, "''",
             "Option for the consensus plugin, key=value; repeat the flag or separate with commas."),
+    PLUGIN_DIR(Section.PLUGINS, "plugin-dir", Kind.REPEATABLE, "''",
+            "Folder of drop-in plugins (jars, or folders of jars), loaded besides the distribution's"
+                    + " plugins/; repeat the flag or separate with commas."),
 
     VERSION(Section.GENERAL, "version", Kind.SWITCH, "false",
             "Print the version and exit."),
@@ -164,6 +167,8 @@ enum Flag {
                 .append("Usage:\n\n")
                 .append("  kvorum [flags]\n")
                 .append("    Start a kvorum member.\n\n")
+                .append("  kvorum plugins [--plugin-dir dir]\n")
+                .append("    List the installed plugins, their options and where each came from.\n\n")
                 .append("  kvorum --version\n")
                 .append("    Show the version of kvorum.\n\n")
                 .append("  kvorum -h | --help\n")

@@ -1,12 +1,16 @@
 package io.kvorum.launcher;
 
+import io.kvorum.launcher.plugin.InstalledPlugin;
+import io.kvorum.launcher.plugin.PluginCatalog;
+import io.kvorum.launcher.plugin.PluginKind;
+import io.kvorum.launcher.plugin.PluginLoadException;
 import io.kvorum.server.KvorumServer;
-import io.kvorum.server.Plugins;
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
-import io.kvorum.spi.plugin.PluginProvider;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -21,9 +25,12 @@ import sun.misc.Signal;
  * to standard output, whatever the log level, with the port actually bound: scripts and tests
  * wait for it. Logs go to standard error.
  *
- * <p>Exit codes: {@value #EXIT_OK} after {@code --help}, {@code --version} or a clean stop on a
- * signal; {@value #EXIT_START_FAILED} when the member fails to start (unknown plugin, port in use,
- * unreadable data); {@value #EXIT_USAGE} for a usage error (unknown flag, bad value, inconsistent
+ * <p>Plugins are those on the module path ({@code lib/}) and the drop-in ones of the
+ * distribution's {@code plugins/} folder and of each {@code --plugin-dir}; see {@link PluginCatalog}.
+ *
+ * <p>Exit codes: {@value #EXIT_OK} after {@code --help}, {@code --version}, {@code kvorum plugins}
+ * or a clean stop on a signal; {@value #EXIT_START_FAILED} when the member fails to start (unknown
+ * plugin, a plugin that cannot be loaded, port in use, unreadable data); {@value #EXIT_USAGE} for a usage error (unknown flag, bad value, inconsistent
  * flags). etcd exits 2 on flag syntax errors and 1 on its other configuration errors; kvorum exits
  * 2 for every error found before starting, so that a script can tell "fix the command line" from
  * "failed to start".
@@ -51,10 +58,13 @@ public final class Main {
             System.err.println("Run 'kvorum --help' to see the flags.");
             return EXIT_USAGE;
         }
-        if (command instanceof Command.ShowHelp) {
+        if (command instanceof Command.ShowHelp help) {
             System.out.print(Flag.helpText());
-            System.out.print(pluginsText());
-            return EXIT_OK;
+            System.out.flush();
+            return listPlugins(help.pluginDirs());
+        }
+        if (command instanceof Command.ListPlugins list) {
+            return listPlugins(list.pluginDirs());
         }
         if (command instanceof Command.ShowVersion) {
             System.out.print(Version.text());
@@ -72,13 +82,29 @@ public final class Main {
         stopOnSignals(stop, log);
 
         ServerConfig config = command.config();
-        log.info("starting kvorum {} as member {}: data dir {}, backend {} {}, consensus {} {}",
+        InstalledPlugin backend;
+        InstalledPlugin consensus;
+        try {
+            PluginCatalog catalog = PluginCatalog.load(pluginFolders(command.pluginDirs()));
+            // An unknown name fails here, listing what is installed and where each came from.
+            backend = catalog.find(PluginKind.BACKEND, config.backend());
+            consensus = catalog.find(PluginKind.CONSENSUS, config.consensus());
+        } catch (PluginLoadException | IllegalArgumentException e) {
+            log.debug("plugins", e);
+            System.err.println("kvorum: " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
+        // PluginOptions.toString masks the values of keys that look secret.
+        log.info("starting kvorum {} as member {}: data dir {}, backend {} {} from {}, consensus {} {} from {}",
                 Version.projectVersion(), config.name(), config.dataDir(),
-                config.backend(), config.backendOptions(), config.consensus(), config.consensusOptions());
+                backend.name(), config.backendOptions(), backend.origin(),
+                consensus.name(), config.consensusOptions(), consensus.origin());
         KvorumServer server = null;
         try {
-            // Looks up the --backend and --consensus plugins; an unknown name fails here, listing what is installed.
-            server = KvorumServer.builder().config(config).build();
+            server = KvorumServer.builder().config(config)
+                    .backend((BackendProvider) backend.provider())
+                    .consensus((ConsensusProvider) consensus.provider())
+                    .build();
             server.start();
         } catch (Exception | LinkageError e) {
             if (server != null) {
@@ -149,25 +175,23 @@ public final class Main {
         }
     }
 
-    /** The installed plugins of each kind, with their options ({@code --backend-opt}, {@code --consensus-opt}). */
-    private static String pluginsText() {
-        StringBuilder out = new StringBuilder("\nInstalled plugins:\n");
-        appendPlugins(out, "backend", "--backend-opt", Plugins.installed(BackendProvider.class));
-        appendPlugins(out, "consensus", "--consensus-opt", Plugins.installed(ConsensusProvider.class));
-        return out.toString();
+    /** Prints the installed plugins; a plugin that cannot be loaded is an error. */
+    private static int listPlugins(List<Path> pluginDirs) {
+        try {
+            System.out.print(PluginListing.text(PluginCatalog.load(pluginFolders(pluginDirs))));
+            return EXIT_OK;
+        } catch (PluginLoadException e) {
+            System.err.println("kvorum: " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
     }
 
-    private static void appendPlugins(StringBuilder out, String kind, String optFlag, List<? extends PluginProvider> plugins) {
-        for (PluginProvider p : plugins) {
-            out.append("\n  --").append(kind).append(' ').append(p.name());
-            if (!p.description().isEmpty()) {
-                out.append("\n      ").append(p.description());
-            }
-            out.append('\n');
-            p.options().forEach((name, description) ->
-                    out.append("      ").append(optFlag).append(' ').append(name).append("=...\n          ")
-                            .append(description).append('\n'));
-        }
+    /** The distribution's plugins/ folder, when there is one, then the folders given; each once. */
+    private static List<Path> pluginFolders(List<Path> pluginDirs) {
+        List<Path> folders = new ArrayList<>();
+        Home.pluginsFolder().ifPresent(folders::add);
+        folders.addAll(pluginDirs);
+        return folders.stream().map(p -> p.toAbsolutePath().normalize()).distinct().toList();
     }
 
     /** One line for the user; the stack trace is logged at debug level. */

@@ -425,12 +425,71 @@ class CommandLineTest {
 
         @Test
         void anOptionWithoutKeyIsRefused() {
-            assertEquals("invalid value \"cache-mb\" for flag --backend-opt: expected key=value, got \"cache-mb\"",
+            assertEquals("invalid value for flag --backend-opt: expected key=value, got \"cache-mb\"",
                     usageError("--backend-opt", "cache-mb"));
-            assertEquals("invalid value \"=1\" for flag --consensus-opt: expected key=value, got \"=1\"",
+            assertEquals("invalid value for flag --consensus-opt: expected key=value, got a value without a key",
                     usageError("--consensus-opt", "=1"));
-            assertEquals("invalid value \"a=1,,b=2\" for ETCD_BACKEND_OPT: expected key=value, got \"\"",
+            assertEquals("invalid value for ETCD_BACKEND_OPT: expected key=value, got \"\"",
                     usageError(Map.of("ETCD_BACKEND_OPT", "a=1,,b=2")));
+        }
+
+        @Test
+        void aRefusedOptionListDoesNotRepeatItsValuesWhichMayBeSecret() {
+            String message = usageError("--backend-opt", "password=hunter2,cache-mb", "--consensus-opt", "=hunter3");
+            assertTrue(message.contains("--backend-opt") && message.contains("\"cache-mb\""), message);
+            assertFalse(message.contains("hunter2"), message);
+            assertFalse(usageError("--consensus-opt", "=hunter3").contains("hunter3"));
+        }
+    }
+
+    @Nested
+    class PluginFolders {
+
+        @Test
+        void noFolderIsGivenByDefault() throws UsageException {
+            assertEquals(List.of(), serve(NO_VARIABLES).pluginDirs());
+        }
+
+        @Test
+        void foldersAreRepeatableAndCommaSeparatedInOrderEachOnce() throws UsageException {
+            Command.Serve serve = serve(NO_VARIABLES, "--plugin-dir", "a, b", "--plugin-dir=c", "-plugin-dir", "a");
+            assertEquals(List.of(Path.of("a"), Path.of("b"), Path.of("c")), serve.pluginDirs());
+        }
+
+        @Test
+        void foldersComeFromTheirVariableUnlessGivenOnTheCommandLine() throws UsageException {
+            assertEquals(List.of(Path.of("x"), Path.of("y")),
+                    serve(Map.of("ETCD_PLUGIN_DIR", "x,y")).pluginDirs());
+            assertEquals(List.of(Path.of("z")),
+                    serve(Map.of("ETCD_PLUGIN_DIR", "x,y"), "--plugin-dir", "z").pluginDirs());
+        }
+
+        @Test
+        void anEmptyFolderNameIsRefusedNamingTheFlag() {
+            assertTrue(usageError("--plugin-dir", "a,,b").contains("flag --plugin-dir"));
+        }
+
+        @Test
+        void pluginsListsWhatTheFoldersHold() throws UsageException {
+            Command.ListPlugins list = assertInstanceOf(Command.ListPlugins.class, CommandLine.parse(
+                    List.of("plugins", "--plugin-dir", "extra"), Map.of("ETCD_PLUGIN_DIR", "ignored", "ETCD_NAME", "n")));
+            assertEquals(List.of(Path.of("extra")), list.pluginDirs());
+            Command.ListPlugins fromVariable = assertInstanceOf(Command.ListPlugins.class,
+                    CommandLine.parse(List.of("plugins"), Map.of("ETCD_PLUGIN_DIR", "env")));
+            assertEquals(List.of(Path.of("env")), fromVariable.pluginDirs());
+        }
+
+        @Test
+        void pluginsTakesNoOtherFlag() {
+            assertEquals("kvorum plugins takes no flag but --plugin-dir, not --backend",
+                    usageError("plugins", "--backend", "sqlite"));
+        }
+
+        @Test
+        void helpListsThePluginsOfTheFoldersGiven() throws UsageException {
+            Command.ShowHelp help = assertInstanceOf(Command.ShowHelp.class,
+                    CommandLine.parse(List.of("--help"), Map.of("ETCD_PLUGIN_DIR", "p")));
+            assertEquals(List.of(Path.of("p")), help.pluginDirs());
         }
     }
 

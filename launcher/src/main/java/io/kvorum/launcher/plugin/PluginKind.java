@@ -1,0 +1,39 @@
+package io.kvorum.launcher.plugin;
+
+import io.kvorum.spi.backend.BackendProvider;
+import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.plugin.PluginProvider;
+
+/** The kinds of plugin a member is started with, each chosen by its own flag. */
+public enum PluginKind {
+    BACKEND("backend", BackendProvider.class),
+    CONSENSUS("consensus", ConsensusProvider.class);
+
+    private final String word;
+    private final Class<? extends PluginProvider> type;
+
+    PluginKind(String word, Class<? extends PluginProvider> type) {
+        this.word = word;
+        this.type = type;
+    }
+
+    /** The kind as users write it, e.g. {@code backend}. */
+    public String word() {
+        return word;
+    }
+
+    /** The flag that selects a plugin of this kind by name, e.g. {@code --backend}. */
+    public String flag() {
+        return "--" + word;
+    }
+
+    /** The repeatable flag that passes options to the selected plugin, e.g. {@code --backend-opt}. */
+    public String optionFlag() {
+        return "--" + word + "-opt";
+    }
+
+    /** The service interface its providers implement. */
+    public Class<? extends PluginProvider> type() {
+        return type;
+    }
+}
