@@ -36,6 +36,9 @@ class ModuleMapTest {
             "tck", new String[] {"io.kvorum.tck", "io.kvorum.tck"},
             "launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"});
 
+    /** The example plugin's directory: an outside plugin's package and module, not in {@link #MODULES}. */
+    private static final String EXAMPLE_PLUGIN = "plugins/example-backend";
+
     /** Each plugin's own package; a plugin may depend on no other. */
     private static final String[] PLUGIN_MODULES = {
         "io.kvorum.backend.rocksdb..", "io.kvorum.backend.sqlite..", "io.kvorum.consensus.raft.."};
@@ -147,6 +150,22 @@ class ModuleMapTest {
         assertEquals(Set.of("io.kvorum.tck.backend"), exports("tck"));
         assertEquals(Set.of(), exports("consensus-raft"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("launcher"));
+    }
+
+    /** The example plugin is written as an outsider would: kvorum's SPI is all of kvorum it may use. */
+    @Test
+    void theExamplePluginUsesTheSpiAloneAndIsReachedThroughServiceLoaderOnly() throws IOException {
+        ModuleDescriptor example = descriptor(EXAMPLE_PLUGIN);
+        assertEquals("org.example.kvorum.memory", example.name());
+        assertEquals(Set.of("io.kvorum.spi"), example.requires().stream().map(ModuleDescriptor.Requires::name)
+                .filter(n -> !n.startsWith("java.")).collect(Collectors.toSet()));
+        assertEquals(Set.of(), example.exports(), "plugins are reached through ServiceLoader only");
+        assertEquals(Set.of("io.kvorum.spi.backend.BackendProvider"),
+                example.provides().stream().map(ModuleDescriptor.Provides::service).collect(Collectors.toSet()));
+        classes().that().resideInAPackage("org.example.kvorum..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.kvorum.spi..", "org.example.kvorum..")
+                .check(new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                        .importPackages("org.example.kvorum"));
     }
 
     @Test
