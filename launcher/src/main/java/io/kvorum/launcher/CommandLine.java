@@ -113,7 +113,8 @@ final class CommandLine {
     }
 
     private static UsageException unexpectedArgument(String arg) {
-        return new UsageException("unexpected argument \"" + arg + "\": kvorum takes only flags");
+        return new UsageException("unexpected argument \"" + arg + "\": kvorum takes only flags, or \"" + PLUGINS_COMMAND
+                + "\" before them");
     }
 
     /** Takes the variables of flags not given on the command line; returns what to warn about. */

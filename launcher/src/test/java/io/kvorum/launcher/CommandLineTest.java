@@ -166,8 +166,8 @@ class CommandLineTest {
 
         @Test
         void argumentsThatAreNotFlagsAreRefused() {
-            assertEquals("unexpected argument \"serve\": kvorum takes only flags", usageError("serve"));
-            assertEquals("unexpected argument \"x\": kvorum takes only flags", usageError("--", "x"));
+            assertEquals("unexpected argument \"serve\": kvorum takes only flags, or \"plugins\" before them", usageError("serve"));
+            assertEquals("unexpected argument \"x\": kvorum takes only flags, or \"plugins\" before them", usageError("--", "x"));
         }
 
         @Test
