@@ -18,6 +18,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -54,22 +55,19 @@ public final class PluginCatalog {
         List<InstalledPlugin> found = new ArrayList<>();
         for (PluginKind kind : PluginKind.values()) {
             found.addAll(providers(kind, ServiceLoader.load(kind.type(), PluginCatalog.class.getClassLoader()),
-                    Optional.empty(), null));
+                    Optional.empty(), type -> true));
         }
         for (Path folder : folders) {
             for (Path source : sources(folder)) {
                 ModuleLayer layer = defineLayer(source);
                 for (PluginKind kind : PluginKind.values()) {
-                    found.addAll(providers(kind, ServiceLoader.load(layer, kind.type()), Optional.of(source), layer));
+                    // The layer's loader also finds the boot layer's providers: keep the layer's own.
+                    found.addAll(providers(kind, ServiceLoader.load(layer, kind.type()), Optional.of(source),
+                            type -> type.getModule().getLayer() == layer));
                 }
             }
         }
         return new PluginCatalog(found);
-    }
-
-    /** Every plugin, built-in ones first, then by folder and file name. */
-    public List<InstalledPlugin> all() {
-        return plugins;
     }
 
     /** The plugins of one kind, by name. */
@@ -141,16 +139,13 @@ public final class PluginCatalog {
         }
     }
 
-    /**
-     * Creates the providers {@code loader} finds; with a {@code layer}, only those defined in it
-     * (a layer's loader also sees the parent layers' providers).
-     */
+    /** Creates the providers {@code loader} finds whose class is {@code wanted}. */
     private static List<InstalledPlugin> providers(PluginKind kind, ServiceLoader<? extends PluginProvider> loader,
-                                                   Optional<Path> source, ModuleLayer layer)
+                                                   Optional<Path> source, Predicate<Class<?>> wanted)
             throws PluginLoadException {
         try {
             return loader.stream()
-                    .filter(provider -> layer == null || provider.type().getModule().getLayer() == layer)
+                    .filter(provider -> wanted.test(provider.type()))
                     .map(provider -> new InstalledPlugin(kind, provider.get(), source))
                     .toList();
         } catch (ServiceConfigurationError | LinkageError e) {
