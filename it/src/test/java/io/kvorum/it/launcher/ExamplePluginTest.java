@@ -122,6 +122,20 @@ class ExamplePluginTest {
         assertTrue(help.out().contains("--plugin-dir") && help.out().contains("\n  --backend memory\n"), help.out());
     }
 
+    @Test
+    void optionValuesOfSecretLookingKeysNeverReachTheOutput() throws Exception {
+        Path home = copyOfTheDistribution();
+        Files.copy(examplePluginJar(), home.resolve("plugins").resolve("example.jar"));
+
+        Run r = run(home, List.of("--backend", "memory", "--backend-opt", "sync=always,db-password=hunter2",
+                "--data-dir", work.resolve("data").toString(), "--listen-client-urls", ANY_PORT,
+                "--advertise-client-urls", ANY_PORT));
+
+        assertEquals(1, r.exit(), "the plugin refuses an option it does not know:\n" + r.err());
+        assertTrue(r.err().contains("db-password=****") && r.err().contains("db-password"), r.err());
+        assertTrue(!r.err().contains("hunter2") && !r.out().contains("hunter2"), r.err());
+    }
+
     // ---- helpers ---------------------------------------------------------------------------
 
     /** What one run printed and how it ended. */
