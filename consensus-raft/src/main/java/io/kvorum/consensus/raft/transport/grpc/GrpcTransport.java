@@ -67,6 +67,23 @@ public final class GrpcTransport implements Transport {
     private final Map<URI, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Set<Long> unreachablePending = ConcurrentHashMap.newKeySet();
     private volatile Optional<Identity> identity = Optional.empty();
+    private final PeerStream.Owner owner = new PeerStream.Owner() {
+        @Override
+        public ManagedChannel channel(URI url) {
+            return GrpcTransport.this.channel(url);
+        }
+
+        @Override
+        public Metadata headers(long peerId) {
+            Identity self = identity.orElseThrow(() -> new IllegalStateException("member not identified yet"));
+            return PeerWire.streamHeaders(self.clusterId(), self.memberId(), peerId);
+        }
+
+        @Override
+        public void reportUnreachable(long peerId) {
+            GrpcTransport.this.reportUnreachable(peerId);
+        }
+    };
     private volatile Inbound inbound;
     /** Guarded by this. */
     private List<Server> servers = List.of();
@@ -330,24 +347,6 @@ public final class GrpcTransport implements Transport {
         }
         LOG.log(Level.DEBUG, "peer transport closed");
     }
-
-    private final PeerStream.Owner owner = new PeerStream.Owner() {
-        @Override
-        public ManagedChannel channel(URI url) {
-            return GrpcTransport.this.channel(url);
-        }
-
-        @Override
-        public Metadata headers(long peerId) {
-            Identity self = identity.orElseThrow(() -> new IllegalStateException("member not identified yet"));
-            return PeerWire.streamHeaders(self.clusterId(), self.memberId(), peerId);
-        }
-
-        @Override
-        public void reportUnreachable(long peerId) {
-            GrpcTransport.this.reportUnreachable(peerId);
-        }
-    };
 
     /** The channel to a peer URL, made on first use and shared by streams, snapshots and calls. */
     private ManagedChannel channel(URI url) {

@@ -59,6 +59,7 @@ final class PeerStream {
     /** Sender thread only. */
     private ClientCall<byte[], byte[]> call;
     private long backoffMillis = MIN_BACKOFF_MILLIS;
+    private String lastRefusal;
 
     PeerStream(long peerId, List<URI> urls, Owner owner, ScheduledExecutorService sender) {
         this.peerId = peerId;
@@ -175,6 +176,7 @@ final class PeerStream {
                 if (call == opened && state == State.CONNECTING) {
                     state = State.OPEN;
                     backoffMillis = MIN_BACKOFF_MILLIS;
+                    lastRefusal = null;
                     LOG.log(Level.DEBUG, "stream to peer {0} at {1} open", Long.toHexString(peerId), url);
                 }
             }
@@ -205,8 +207,13 @@ final class PeerStream {
         state = State.BACKING_OFF;
         String peer = Long.toHexString(peerId);
         switch (status.getCode()) {
-            case FAILED_PRECONDITION, INVALID_ARGUMENT, UNIMPLEMENTED -> LOG.log(Level.WARNING,
-                    "peer {0} at {1} refused the stream: {2}", peer, url, status.getDescription());
+            case FAILED_PRECONDITION, INVALID_ARGUMENT, UNIMPLEMENTED -> {
+                // Said once, not on every retry: the refusal lasts until someone fixes the configuration.
+                String refusal = status.getCode() + " " + status.getDescription();
+                LOG.log(refusal.equals(lastRefusal) ? Level.DEBUG : Level.WARNING,
+                        "peer {0} at {1} refused the stream: {2}", peer, url, status.getDescription());
+                lastRefusal = refusal;
+            }
             default -> LOG.log(wasOpen ? Level.INFO : Level.DEBUG, "stream to peer {0} at {1} {2}: {3} {4}",
                     peer, url, wasOpen ? "broke" : "did not open", status.getCode(), status.getDescription());
         }

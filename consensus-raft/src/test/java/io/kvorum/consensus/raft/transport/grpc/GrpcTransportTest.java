@@ -358,6 +358,47 @@ class GrpcTransportTest {
     }
 
     @Test
+    void everyListenUrlIsServedAndReportedWithItsBoundPort() throws Exception {
+        GrpcTransport listener = open(List.of(URI.create("http://127.0.0.1:0"), URI.create("http://127.0.0.1:0")));
+        listener.start(new RecordingInbound());
+        GrpcTransport caller = started(new RecordingInbound());
+
+        List<URI> bound = listener.boundPeerUrls();
+
+        assertEquals(2, bound.size());
+        assertTrue(bound.get(0).getPort() > 0 && bound.get(1).getPort() > 0, bound.toString());
+        assertTrue(bound.get(0).getPort() != bound.get(1).getPort(), bound.toString());
+        for (URI url : bound) {
+            assertEquals("http", url.getScheme());
+            assertEquals("127.0.0.1", url.getHost());
+            byte[] answer = caller.call(url, "echo", bytes(url.toString())).get(PATIENCE_SECONDS, TimeUnit.SECONDS);
+            assertEquals(url.toString(), new String(answer, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aSnapshotToAnotherClusterIsRefused() throws Exception {
+        GrpcTransport sender = started(new RecordingInbound());
+        GrpcTransport receiver = started(new RecordingInbound() {
+            @Override
+            public void onSnapshot(Message message, InputStream in) {
+                throw new AssertionError("a snapshot from another cluster was restored");
+            }
+        });
+        sender.identify(1, CLUSTER);
+        receiver.identify(2, CLUSTER + 1);
+        sender.updatePeers(Map.of(2L, receiver.boundPeerUrls()));
+
+        CompletableFuture<Void> sent = sender.sendSnapshot(snapshotMessage(1, 2),
+                out -> out.write(new byte[2 * SnapshotUpload.CHUNK_BYTES]));
+
+        ExecutionException failure = assertThrows(ExecutionException.class,
+                () -> sent.get(PATIENCE_SECONDS, TimeUnit.SECONDS));
+        PeerCallException cause = assertInstanceOf(PeerCallException.class, failure.getCause());
+        assertTrue(cause.getMessage().contains("cluster ID mismatch"), cause.getMessage());
+    }
+
+    @Test
     void onlyHttpPeerUrlsAreAccepted() {
         assertThrows(IllegalArgumentException.class, () -> new GrpcTransport(List.of(URI.create("https://127.0.0.1:0"))));
         assertThrows(IllegalArgumentException.class, () -> new GrpcTransport(List.of(URI.create("http://127.0.0.1"))));
