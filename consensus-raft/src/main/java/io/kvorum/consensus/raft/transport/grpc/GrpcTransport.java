@@ -303,19 +303,29 @@ public final class GrpcTransport implements Transport {
         });
     }
 
+    /**
+     * Stops listening, cancels every stream, snapshot and call, and waits (a few seconds at most)
+     * for the sockets and threads to be released. Called from one of the transport's own threads
+     * (from {@link Inbound}), it shuts everything down without waiting.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        boolean mayWait = !Thread.currentThread().getName().startsWith(THREAD_NAME_PREFIX);
+        Runnable closeStreams = () -> peers.values().forEach(PeerStream::close);
         try {
-            sender.submit(() -> peers.values().forEach(PeerStream::close)).get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (mayWait) {
+                sender.submit(closeStreams).get(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } else {
+                sender.execute(closeStreams);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
             LOG.log(Level.WARNING, "closing the peer streams", e);
         }
-        peers.clear();
         List<Server> listening;
         synchronized (this) {
             listening = servers;
@@ -324,27 +334,33 @@ public final class GrpcTransport implements Transport {
         listening.forEach(Server::shutdownNow);
         channels.values().forEach(ManagedChannel::shutdownNow);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_TIMEOUT_SECONDS);
-        try {
-            for (Server server : listening) {
-                server.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+        if (mayWait) {
+            try {
+                for (Server server : listening) {
+                    server.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+                }
+                for (ManagedChannel channel : channels.values()) {
+                    channel.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            for (ManagedChannel channel : channels.values()) {
-                channel.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
-        channels.clear();
         workers.shutdownNow();
-        sender.shutdownNow();
-        eventLoops.shutdownGracefully(0, CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .awaitUninterruptibly(2 * CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        try {
-            sender.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
-            workers.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        sender.shutdown();
+        var terminated = eventLoops.shutdownGracefully(0, CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (mayWait) {
+            terminated.awaitUninterruptibly(2 * CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            try {
+                sender.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+                workers.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
+        sender.shutdownNow();
+        peers.clear();
+        channels.clear();
         LOG.log(Level.DEBUG, "peer transport closed");
     }
 

@@ -132,11 +132,15 @@ final class SnapshotUpload implements Runnable {
 
     /** Cuts what the body writes into chunks and sends each when the call is ready for it. */
     private final class ChunkWriter extends OutputStream {
-        private byte[] chunk = new byte[CHUNK_BYTES];
+        /** The chunk being filled; null between a chunk sent and the next byte written. */
+        private byte[] chunk;
         private int filled;
 
         @Override
         public void write(int b) throws IOException {
+            if (chunk == null) {
+                chunk = new byte[CHUNK_BYTES];
+            }
             chunk[filled++] = (byte) b;
             if (filled == chunk.length) {
                 sendChunk();
@@ -147,6 +151,9 @@ final class SnapshotUpload implements Runnable {
         public void write(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
             while (len > 0) {
+                if (chunk == null) {
+                    chunk = new byte[CHUNK_BYTES];
+                }
                 int n = Math.min(len, chunk.length - filled);
                 System.arraycopy(b, off, chunk, filled, n);
                 filled += n;
@@ -170,7 +177,7 @@ final class SnapshotUpload implements Runnable {
             awaitReady();
             // gRPC may hold the array until it is written out, so each chunk gets its own.
             call.sendMessage(filled == chunk.length ? chunk : Arrays.copyOf(chunk, filled));
-            chunk = new byte[CHUNK_BYTES];
+            chunk = null;
             filled = 0;
         }
     }

@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -396,6 +397,35 @@ class GrpcTransportTest {
                 () -> sent.get(PATIENCE_SECONDS, TimeUnit.SECONDS));
         PeerCallException cause = assertInstanceOf(PeerCallException.class, failure.getCause());
         assertTrue(cause.getMessage().contains("cluster ID mismatch"), cause.getMessage());
+    }
+
+    @Test
+    void aTransportMayBeClosedFromItsOwnInboundCallback() throws Exception {
+        AtomicReference<GrpcTransport> receiver = new AtomicReference<>();
+        CountDownLatch closedInCallback = new CountDownLatch(1);
+        RecordingInbound closing = new RecordingInbound() {
+            @Override
+            public void onMessage(Message message) {
+                super.onMessage(message);
+                receiver.get().close();
+                closedInCallback.countDown();
+            }
+        };
+        GrpcTransport[] pair = identifiedPair(new RecordingInbound(), closing);
+        receiver.set(pair[1]);
+        URI url = pair[1].boundPeerUrls().get(0);
+
+        pair[0].send(append(1, 2, 1));
+
+        assertTrue(closedInCallback.await(PATIENCE_SECONDS, TimeUnit.SECONDS), "close() returned in the callback");
+        closing.await("the port released", () -> {
+            try (ServerSocket again = new ServerSocket()) {
+                again.bind(new InetSocketAddress(url.getHost(), url.getPort()));
+                return true;
+            } catch (IOException stillBound) {
+                return false;
+            }
+        });
     }
 
     @Test
