@@ -303,6 +303,26 @@ class GrpcTransportTest {
     }
 
     @Test
+    void aPeerThatMovesToANewUrlGetsMessagesThere() throws Exception {
+        RecordingInbound oldInbound = new RecordingInbound();
+        GrpcTransport[] pair = identifiedPair(new RecordingInbound(), oldInbound);
+        pair[0].send(append(1, 2, 1));
+        oldInbound.await("the first message at the old URL", () -> oldInbound.messages().size() == 1);
+        RecordingInbound newInbound = new RecordingInbound();
+        GrpcTransport moved = started(newInbound);
+        moved.identify(2, CLUSTER);
+
+        pair[0].updatePeers(Map.of(2L, moved.boundPeerUrls()));
+        AtomicLong index = new AtomicLong(1);
+        sendUntil(pair[0], newInbound, index, () -> !newInbound.messages().isEmpty());
+
+        List<Message> atOld = oldInbound.messages();
+        List<Message> atNew = newInbound.messages();
+        assertTrue(atOld.get(atOld.size() - 1).index() < atNew.get(0).index(),
+                "the old URL got a message sent after the one the new URL got first");
+    }
+
+    @Test
     void aFullQueueDropsWithoutBlockingTheSender() throws Exception {
         // A peer that accepts connections and never speaks: its stream never becomes ready.
         try (SilentPeer silent = new SilentPeer()) {
