@@ -117,7 +117,6 @@ public final class GrpcTransport implements Transport {
         if (this.inbound != null) {
             throw new IllegalStateException("transport already started");
         }
-        this.inbound = inbound;
         PeerService service = new PeerService(() -> identity, inbound, workers);
         List<Server> started = new ArrayList<>();
         List<URI> bound = new ArrayList<>();
@@ -143,6 +142,7 @@ public final class GrpcTransport implements Transport {
         }
         servers = List.copyOf(started);
         boundPeerUrls = List.copyOf(bound);
+        this.inbound = inbound;
         LOG.log(Level.INFO, "listening for peers on {0}", boundPeerUrls);
     }
 
@@ -172,31 +172,33 @@ public final class GrpcTransport implements Transport {
             checked.put(id, urls.stream().map(GrpcTransport::checkedUrl).toList());
         });
         List<PeerStream> removed = new ArrayList<>();
+        Set<URI> dropped = new HashSet<>();
         for (Long id : List.copyOf(peers.keySet())) {
             if (!checked.containsKey(id)) {
-                removed.add(peers.remove(id));
+                PeerStream stream = peers.remove(id);
+                removed.add(stream);
+                dropped.addAll(stream.urls());
             }
         }
         checked.forEach((id, urls) -> {
             PeerStream existing = peers.get(id);
             if (existing == null) {
                 peers.put(id, new PeerStream(id, urls, owner, sender));
-            } else {
+            } else if (!existing.urls().equals(urls)) {
+                dropped.addAll(existing.urls());
                 onSender(() -> existing.updateUrls(urls));
             }
         });
         Set<URI> inUse = new HashSet<>();
         checked.values().forEach(inUse::addAll);
+        dropped.removeAll(inUse);
+        // After the streams above have let go of them (same thread, queued later).
         onSender(() -> {
             removed.forEach(PeerStream::close);
-            for (PeerStream stream : removed) {
-                for (URI url : stream.urls()) {
-                    if (!inUse.contains(url)) {
-                        ManagedChannel channel = channels.remove(url);
-                        if (channel != null) {
-                            channel.shutdownNow();
-                        }
-                    }
+            for (URI url : dropped) {
+                ManagedChannel channel = channels.remove(url);
+                if (channel != null) {
+                    channel.shutdownNow();
                 }
             }
         });
