@@ -6,4 +6,13 @@
  */
 module io.kvorum.consensus.raft {
     requires io.kvorum.spi;
+
+    // The peer transport: grpc-java over Netty. Netty's jars are named modules that the automatic
+    // grpc modules cannot require themselves, so they are required here for them.
+    requires io.grpc;
+    requires io.grpc.netty;
+    requires io.netty.common;
+    requires io.netty.transport;
+    requires io.netty.codec.http2;
+    requires io.netty.handler.proxy;
 }
