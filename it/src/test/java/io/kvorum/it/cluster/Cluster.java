@@ -3,6 +3,7 @@ package io.kvorum.it.cluster;
 import io.kvorum.api.etcdserverpb.Member;
 import io.kvorum.api.etcdserverpb.MemberAddRequest;
 import io.kvorum.api.etcdserverpb.MemberAddResponse;
+import io.kvorum.api.etcdserverpb.MemberListRequest;
 import io.kvorum.api.etcdserverpb.MemberRemoveRequest;
 import io.kvorum.api.etcdserverpb.MoveLeaderRequest;
 import io.kvorum.it.server.Binaries;
@@ -158,6 +159,36 @@ public final class Cluster implements AutoCloseable {
         }
         bootAdded(added, String.join(",", entries));
         return added;
+    }
+
+    /**
+     * Waits until the other running members list {@code member} with its name and client URL: it has
+     * published its attributes, as etcd does right after it starts.
+     */
+    public void awaitListed(ClusterMember member) {
+        Duration bound = Duration.ofSeconds(30);
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            boolean everywhere = true;
+            // every other member (a learner may refuse MemberList)
+            for (ClusterMember via : running().stream().filter(m -> m != member).toList()) {
+                try {
+                    everywhere &= via.probe().cluster().memberList(MemberListRequest.getDefaultInstance()).getMembersList()
+                            .stream().anyMatch(m -> m.getName().equals(member.name())
+                                    && m.getClientURLsList().contains(member.clientUrl().toString()));
+                } catch (io.grpc.StatusRuntimeException e) {
+                    everywhere = false;
+                }
+            }
+            if (everywhere) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(member + " is not listed with its name and client URL by every member within "
+                        + bound.toSeconds() + " s\n" + logTails());
+            }
+            ClusterMember.pause(50);
+        }
     }
 
     /** MemberRemove of {@code member} through another running member; the removed process is then stopped. */
