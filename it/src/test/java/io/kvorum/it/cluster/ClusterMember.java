@@ -217,6 +217,19 @@ public final class ClusterMember {
         return process == null ? name + " was never started\n" : process.tail(40);
     }
 
+    /** Everything every process of this member has logged so far, in no particular order of starts. */
+    public String allLogs() {
+        StringBuilder all = new StringBuilder();
+        try (java.util.stream.Stream<Path> files = Files.walk(workDir)) {
+            for (Path log : files.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                all.append(Files.readString(log));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the logs under " + workDir, e);
+        }
+        return all.toString();
+    }
+
     void closeProbe() {
         probe.close();
     }

@@ -30,6 +30,11 @@ public final class MemberClient implements AutoCloseable {
         return KVGrpc.newBlockingStub(channel).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** KV calls that return futures, for many puts in flight at once. */
+    public KVGrpc.KVFutureStub kvAsync() {
+        return KVGrpc.newFutureStub(channel).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
+    }
+
     public MaintenanceGrpc.MaintenanceBlockingStub maintenance() {
         return MaintenanceGrpc.newBlockingStub(channel).withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
     }
