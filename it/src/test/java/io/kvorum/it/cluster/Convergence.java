@@ -27,16 +27,22 @@ final class Convergence {
     }
 
     /**
-     * The revision of a linearizable read on the leader, once every running member serves it
-     * from its own state (serializable reads) — that is, has caught up.
+     * A revision every running member serves from its own state (serializable reads) that is also
+     * the leader's latest (a linearizable read): the members have caught up. The leader is asked
+     * again each round, in case a put that had failed for its client still commits.
      */
     static long awaitSameRevision(Cluster cluster, Duration timeout) {
-        ClusterMember leader = cluster.awaitLeader(timeout);
-        long revision = readRevision(leader, false);
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Long> seen = new TreeMap<>();
         while (true) {
-            boolean all = true;
+            long revision = -2;
+            try {
+                revision = readRevision(cluster.awaitLeader(timeout), false);
+            } catch (StatusRuntimeException e) {
+                // leadership moved between finding and asking: ask again
+            }
+            seen.put("leader", revision);
+            boolean all = revision >= 0;
             for (ClusterMember m : cluster.running()) {
                 long r;
                 try {
@@ -51,8 +57,8 @@ final class Convergence {
                 return revision;
             }
             if (System.nanoTime() > deadline) {
-                fail("the members did not reach revision " + revision + " within " + timeout.toSeconds() + " s: "
-                        + seen + "\n" + cluster.logTails());
+                fail("the members did not reach the leader's revision within " + timeout.toSeconds() + " s: " + seen
+                        + "\n" + cluster.logTails());
             }
             ClusterMember.pause(50);
         }

@@ -9,13 +9,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * A member killed with -9 right after acknowledged writes, whose newest WAL record is then torn in
- * the middle (as a crash during that write would leave it), starts again, drops the torn record,
- * rejoins, and the cluster loses no acknowledged put and does not diverge.
- *
- * <p>The member is a follower: a torn record is one that was never synced, so it can only be lost
- * where it was not needed for the commit. (Cutting a synced record of the leader could lose a
- * committed entry in a way no crash can.)
+ * A member killed with -9 right after acknowledged writes, whose WAL then ends in a torn record (as
+ * a crash in the middle of its next write leaves it, see {@link WalTail}), starts again, drops the
+ * torn record, rejoins, and the cluster loses no acknowledged put and does not diverge.
  */
 @Tag("cluster")
 class TornWalTest {
@@ -31,9 +27,10 @@ class TornWalTest {
             load.awaitMoreAcked(1, PHASE_TIMEOUT, cluster);
             follower.kill();
 
-            WalTail.Cut cut = WalTail.cutLastRecord(cluster.target(), follower.dataDir());
-            System.out.printf("%s: cut %s at %d, inside the record at %d (%d bytes)%n", cluster.target(),
-                    cut.segment().getFileName(), cut.cutAt(), cut.recordOffset(), cut.recordLength());
+            WalTail.Tear tear = WalTail.tearAfterLastRecord(cluster.target(), follower.dataDir());
+            System.out.printf("%s: tore %s: %d bytes at %d, half a copy of the last record (%d bytes at %d)%n",
+                    cluster.target(), tear.segment().getFileName(), tear.tornLength(), tear.tornAt(),
+                    tear.recordLength(), tear.recordOffset());
 
             load.awaitMoreAcked(50, PHASE_TIMEOUT, cluster);
             follower.restart();
@@ -45,7 +42,7 @@ class TornWalTest {
             Convergence.assertSameHashKv(cluster, revision);
             if (cluster.target() == Target.ETCD) {
                 assertTrue(follower.allLogs().contains("repaired WAL"), "the oracle repaired the torn record, as this"
-                        + " test means it to: if not, the cut is not where a crash would leave a tear");
+                        + " test means it to: if not, the tear is not where etcd looks for one");
             }
         }
     }

@@ -15,26 +15,34 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * Tears the last record a stopped member wrote to its write-ahead log, the way a crash in the
- * middle of a write would: the newest segment ({@code <data-dir>/member/wal/*.wal}, the file
- * names sort by sequence in both layouts) is walked record by record to the end of what is
- * written (segments are preallocated with zeros), and the last record is cut in its middle.
+ * Leaves a torn record at the end of a stopped member's write-ahead log, the way a crash in the
+ * middle of its next write would: the newest segment ({@code <data-dir>/member/wal/*.wal}; the
+ * file names sort by sequence in both layouts) is walked record by record to the end of what is
+ * written (segments are preallocated with zeros), and the first half of a copy of the last record
+ * is written after it.
+ *
+ * <p>The tear goes after the last record, not into it: a crash can only tear a write that was
+ * never synced, hence never acknowledged to anyone, while the last complete record may have been
+ * synced and acknowledged to the leader — losing that is not a crash but lost storage, and real
+ * etcd rightly stops ("tocommit(n) is out of range [lastIndex(n-1)]") when it happens.
  *
  * <p>kvorum's frames are {@code u32 length | u32 CRC32C | type + payload}, little-endian, in a
- * segment that keeps its preallocated size: a torn write leaves the record's second half as
- * zeros, so that is what the cut writes. etcd's frames are an {@code int64} length (padding in
- * the top byte) then the record; etcd recognizes a write torn at the end of the file, so there
- * the file is truncated in the middle of the record.
+ * segment that keeps its preallocated size: the half record is followed by the zeros that were
+ * there. etcd's frames are an {@code int64} length (padding in the top byte) then the record;
+ * etcd recognizes a write torn at the end of the file, so there the file ends after the half record.
  */
 final class WalTail {
-    /** Where the cut went: in {@code segment}, the record at {@code recordOffset} of {@code recordLength} bytes. */
-    record Cut(Path segment, long recordOffset, long recordLength, long cutAt, long writtenEnd) {
+    /**
+     * What was written: in {@code segment}, after the last record (at {@code recordOffset},
+     * {@code recordLength} bytes), {@code tornLength} bytes of a copy of it at {@code tornAt}.
+     */
+    record Tear(Path segment, long recordOffset, long recordLength, long tornAt, long tornLength) {
     }
 
     private WalTail() {
     }
 
-    static Cut cutLastRecord(Target target, Path dataDir) {
+    static Tear tearAfterLastRecord(Target target, Path dataDir) {
         Path walDir = dataDir.resolve("member").resolve("wal");
         try {
             Path newest;
@@ -46,29 +54,32 @@ final class WalTail {
                 }
                 newest = segments.get(segments.size() - 1);
             }
-            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(newest)).order(ByteOrder.LITTLE_ENDIAN);
+            byte[] content = Files.readAllBytes(newest);
+            ByteBuffer bytes = ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN);
             long[] last = target == Target.ETCD ? lastEtcdRecord(bytes) : lastKvorumRecord(bytes);
             if (last == null) {
                 throw new AssertionError("the newest WAL segment " + newest + " holds no record");
             }
-            long offset = last[0];
-            long length = last[1];
-            long cutAt = offset + length / 2;
-            long end = offset + length;
+            int offset = (int) last[0];
+            int length = (int) last[1];
+            int end = offset + length;
+            int half = length / 2;
+            if (end + half > content.length) {
+                throw new AssertionError("no room after the last record of " + newest + " for a torn one");
+            }
             try (FileChannel ch = FileChannel.open(newest, StandardOpenOption.WRITE)) {
+                ByteBuffer torn = ByteBuffer.wrap(content, offset, half);
+                while (torn.hasRemaining()) {
+                    ch.write(torn, end + (torn.position() - offset));
+                }
                 if (target == Target.ETCD) {
-                    ch.truncate(cutAt);
-                } else {
-                    ByteBuffer zeros = ByteBuffer.allocate((int) (end - cutAt));
-                    while (zeros.hasRemaining()) {
-                        ch.write(zeros, cutAt + zeros.position());
-                    }
+                    ch.truncate(end + half);
                 }
                 ch.force(true);
             }
-            return new Cut(newest, offset, length, cutAt, end);
+            return new Tear(newest, offset, length, end, half);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot cut the WAL under " + walDir, e);
+            throw new UncheckedIOException("cannot tear the WAL under " + walDir, e);
         }
     }
 
