@@ -147,9 +147,22 @@ public final class Cluster implements AutoCloseable {
      */
     public ClusterMember addMember(boolean learner) {
         ClusterMember added = newMember();
-        ClusterMember via = anyRunning();
-        MemberAddResponse response = via.probe().cluster().memberAdd(MemberAddRequest.newBuilder()
-                .addPeerURLs(added.peerUrl().toString()).setIsLearner(learner).build());
+        MemberAddRequest request = MemberAddRequest.newBuilder().addPeerURLs(added.peerUrl().toString())
+                .setIsLearner(learner).build();
+        // etcd refuses with "unhealthy cluster" (Unavailable) until every member has been connected a while
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        MemberAddResponse response;
+        while (true) {
+            try {
+                response = anyRunning().probe().cluster().memberAdd(request);
+                break;
+            } catch (io.grpc.StatusRuntimeException e) {
+                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                ClusterMember.pause(500);
+            }
+        }
         List<String> entries = new ArrayList<>();
         for (Member m : response.getMembersList()) {
             String name = m.getID() == response.getMember().getID() ? added.name() : nameOfPeer(m.getPeerURLs(0));

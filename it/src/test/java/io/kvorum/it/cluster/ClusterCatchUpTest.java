@@ -1,5 +1,6 @@
 package io.kvorum.it.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -22,7 +23,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A follower that was down while the others took thousands of writes, with a small
  * {@code --snapshot-count}, catches up when it comes back — from a snapshot where the leader has
- * compacted its log past what the follower has — and holds exactly what the others hold.
+ * compacted its log past what the follower has — and holds exactly what the others hold; so does
+ * a member added after those writes (MemberAdd, then started with {@code --initial-cluster-state
+ * existing}).
  *
  * <p>etcd 3.4 keeps 5000 entries behind each snapshot for slow followers (its
  * {@code SnapshotCatchUpEntries}, not a flag before 3.5), so the follower must miss more than
@@ -51,6 +54,23 @@ class ClusterCatchUpTest {
             if (cluster.target() == Target.ETCD) {
                 assertTrue(follower.allLogs().contains("applied incoming Raft snapshot"), "the oracle caught up from a snapshot, as"
                         + " this test means it to: if not, more puts are needed");
+            }
+        }
+    }
+
+    @Test
+    void aMemberAddedAfterThousandsOfWritesCatchesUpAndHoldsTheSameKeys() throws InterruptedException {
+        try (Cluster cluster = Cluster.start("cluster-add", 3, "--snapshot-count", Integer.toString(SNAPSHOT_COUNT))) {
+            List<WriteLoad.Acked> acked = putAll(cluster.awaitLeader(Cluster.ELECTION_TIMEOUT.multipliedBy(10)), cluster);
+
+            ClusterMember added = cluster.addMember(false);
+            long revision = Convergence.awaitSameRevision(cluster, Duration.ofSeconds(90));
+            assertEquals(4, cluster.running().size(), "the added member runs beside the three");
+            Convergence.assertEveryAckedPutOnEveryMember(cluster, PREFIX, acked);
+            Convergence.assertSameHashKv(cluster, revision);
+            if (cluster.target() == Target.ETCD) {
+                assertTrue(added.allLogs().contains("applied incoming Raft snapshot"), "the oracle's new member started"
+                        + " from a snapshot, as this test means it to");
             }
         }
     }
