@@ -1,5 +1,7 @@
 package io.kvorum.it.cluster;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.kvorum.api.etcdserverpb.Member;
 import io.kvorum.api.etcdserverpb.MemberAddRequest;
 import io.kvorum.api.etcdserverpb.MemberAddResponse;
@@ -80,7 +82,9 @@ public final class Cluster implements AutoCloseable {
         }
         List<String> flags = new ArrayList<>(List.of(
                 "--heartbeat-interval", Long.toString(HEARTBEAT.toMillis()),
-                "--election-timeout", Long.toString(ELECTION_TIMEOUT.toMillis())));
+                "--election-timeout", Long.toString(ELECTION_TIMEOUT.toMillis()),
+                // kvorum's default, not etcd 3.4's: both clusters then elect the same way
+                "--pre-vote=true"));
         flags.addAll(List.of(extraFlags));
         Cluster cluster = new Cluster(target, dir, dirName, flags);
         try {
@@ -156,8 +160,8 @@ public final class Cluster implements AutoCloseable {
             try {
                 response = anyRunning().probe().cluster().memberAdd(request);
                 break;
-            } catch (io.grpc.StatusRuntimeException e) {
-                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
                     throw e;
                 }
                 ClusterMember.pause(500);
@@ -189,7 +193,7 @@ public final class Cluster implements AutoCloseable {
                     everywhere &= via.probe().cluster().memberList(MemberListRequest.getDefaultInstance()).getMembersList()
                             .stream().anyMatch(m -> m.getName().equals(member.name())
                                     && m.getClientURLsList().contains(member.clientUrl().toString()));
-                } catch (io.grpc.StatusRuntimeException e) {
+                } catch (StatusRuntimeException e) {
                     everywhere = false;
                 }
             }
@@ -266,7 +270,7 @@ public final class Cluster implements AutoCloseable {
             if (leader != to) {
                 try {
                     leader.probe().maintenance().moveLeader(MoveLeaderRequest.newBuilder().setTargetID(to.id()).build());
-                } catch (io.grpc.StatusRuntimeException e) {
+                } catch (StatusRuntimeException e) {
                     // leadership changed meanwhile, or the transfer timed out: look again
                 }
             }

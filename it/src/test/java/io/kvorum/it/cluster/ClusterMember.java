@@ -6,6 +6,8 @@ import io.kvorum.it.server.Binaries;
 import io.kvorum.it.server.KvorumProcess;
 import io.kvorum.it.server.ManagedProcess;
 import io.kvorum.it.server.Target;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * One member of a {@link Cluster}: its name, data directory, client and peer ports (fixed for its
@@ -220,12 +223,12 @@ public final class ClusterMember {
     /** Everything every process of this member has logged so far, in no particular order of starts. */
     public String allLogs() {
         StringBuilder all = new StringBuilder();
-        try (java.util.stream.Stream<Path> files = Files.walk(workDir)) {
+        try (Stream<Path> files = Files.walk(workDir)) {
             for (Path log : files.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
                 all.append(Files.readString(log));
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read the logs under " + workDir, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the logs under " + workDir, e);
         }
         return all.toString();
     }
