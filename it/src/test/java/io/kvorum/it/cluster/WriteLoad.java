@@ -118,8 +118,10 @@ final class WriteLoad implements AutoCloseable {
 
     @Override
     public void close() {
-        stopping.set(true);
-        stop();
-        clients.forEach(MemberClient::close);
+        try {
+            stop();
+        } finally {
+            clients.forEach(MemberClient::close);
+        }
     }
 }
