@@ -1107,8 +1107,13 @@ final class RaftNode implements Consensus {
                     a.complete(Wire.failure(EtcdErrors.notLeader()));
                 }
             });
-            return answer.exceptionally(e -> Wire.failure(e instanceof ConsensusException c ? c
-                    : EtcdErrors.stopped()));
+            return answer.exceptionally(e -> {
+                if (e instanceof ConsensusException c) {
+                    return Wire.failure(c);
+                }
+                LOG.log(Level.WARNING, "the call " + method + " failed", e);
+                return Wire.failure(EtcdErrors.stopped());
+            });
         }
 
         @Override

@@ -75,13 +75,18 @@ final class LocalCluster implements AutoCloseable {
 
     RaftNode start(Member self, boolean existing, List<Member> initialMembers) throws IOException {
         RecordingStateMachine sm = machines.computeIfAbsent(self.id(), k -> new RecordingStateMachine());
+        Path memberDir = directory(self.id());
         ClusterSpec spec = new ClusterSpec(self, CLUSTER_ID, "token", existing, initialMembers);
-        RaftNode node = new RaftNode(new ConsensusContext(spec, root.resolve("m" + Long.toHexString(self.id())), sm,
-                settings(self), PluginOptions.of(options)), network.factory());
+        RaftNode node = new RaftNode(new ConsensusContext(spec, memberDir, sm, settings(self),
+                PluginOptions.of(options)), network.factory());
         node.start();
         specs.put(self.id(), self);
         nodes.put(node.status().memberId(), node);
         return node;
+    }
+
+    Path directory(long id) {
+        return root.resolve("m" + Long.toHexString(id));
     }
 
     /** Stops member {@code id} cleanly (its state machine keeps what it applied). */
