@@ -3,9 +3,12 @@ package io.kvorum.consensus.raft.node;
 import static io.kvorum.consensus.raft.node.LocalCluster.await;
 import static io.kvorum.consensus.raft.node.LocalCluster.retry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.spi.consensus.Entry;
 import io.kvorum.spi.consensus.Member;
@@ -14,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,6 +101,28 @@ class RaftNodeTest {
             assertNotEquals(first, second);
             c.proposeAndAwait(c.followers(second).get(0), "under-second");
             assertTrue(c.node(second).status().term() > 0);
+        }
+    }
+
+    @Test
+    void aMemberCutOffFromTheQuorumRefusesProposalsAndReadsWithNoLeader() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            c.proposeAndAwait(leader, "before");
+            for (long other : c.followers(leader)) {
+                c.stop(other);
+            }
+            // Check-quorum: a leader that hears from no quorum steps down.
+            await("the lone member has no leader", () -> c.node(leader).status().leaderId() == 0);
+            ExecutionException proposal = assertThrows(ExecutionException.class,
+                    () -> c.node(leader).propose("lost".getBytes()).get(60, TimeUnit.SECONDS));
+            ConsensusException e = assertInstanceOf(ConsensusException.class, proposal.getCause());
+            assertEquals(ConsensusException.Reason.NO_LEADER, e.reason());
+            assertEquals("etcdserver: no leader", e.getMessage());
+            ExecutionException read = assertThrows(ExecutionException.class,
+                    () -> c.node(leader).readIndex().get(60, TimeUnit.SECONDS));
+            assertEquals(ConsensusException.Reason.NO_LEADER,
+                    assertInstanceOf(ConsensusException.class, read.getCause()).reason());
         }
     }
 
