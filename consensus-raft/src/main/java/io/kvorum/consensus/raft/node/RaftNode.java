@@ -884,7 +884,8 @@ final class RaftNode implements Consensus {
         try {
             switch (method) {
                 case CALL_ADD -> {
-                    List<String> peerUrls = Wire.read(request, Wire::readStrings);
+                    // etcd keeps a member's peer URLs sorted.
+                    List<String> peerUrls = Wire.read(request, Wire::readStrings).stream().sorted().toList();
                     boolean asLearner = Wire.read(request, in -> {
                         Wire.readStrings(in);
                         return in.readBoolean();
@@ -927,7 +928,7 @@ final class RaftNode implements Consensus {
                     List<String> peerUrls = Wire.read(request, in -> {
                         in.readLong();
                         return Wire.readStrings(in);
-                    });
+                    }).stream().sorted().toList();
                     Optional<ConsensusException> refusal = registry.refuseUpdate(id, peerUrls);
                     if (refusal.isPresent()) {
                         answer.complete(Wire.failure(refusal.get()));
