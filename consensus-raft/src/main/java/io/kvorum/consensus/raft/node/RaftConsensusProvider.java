@@ -39,7 +39,9 @@ public final class RaftConsensusProvider implements ConsensusProvider {
     @Override
     public Map<String, String> options() {
         return Map.of(SEGMENT_BYTES_OPTION, "size of each preallocated WAL segment file (default "
-                + RaftNode.DEFAULT_SEGMENT_BYTES + ", as etcd's 64 MiB)");
+                        + RaftNode.DEFAULT_SEGMENT_BYTES + ", as etcd's 64 MiB)",
+                RaftNode.CATCH_UP_ENTRIES_OPTION, "entries kept in memory after a snapshot so a slow follower "
+                        + "catches up without one (default " + RaftNode.DEFAULT_CATCH_UP_ENTRIES + ", as etcd)");
     }
 
     @Override

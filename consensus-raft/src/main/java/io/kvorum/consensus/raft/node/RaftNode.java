@@ -207,9 +207,12 @@ final class RaftNode implements Consensus {
             stopping = true;
             if (transport != null) {
                 transport.close();
+                transport = null;
             }
             if (wal != null) {
-                wal.close();
+                Wal opened = wal;
+                wal = null;
+                opened.close();
             }
             throw e;
         }
