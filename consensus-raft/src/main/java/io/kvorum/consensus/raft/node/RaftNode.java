@@ -288,7 +288,7 @@ final class RaftNode implements Consensus {
         if (registry.isEmpty() && !discovered.isEmpty()) {
             // A joining member: talk to the members it was told of until the log tells it more.
             members = discovered;
-            transport.updatePeers(peersOf(discovered));
+            updatePeers(peersOf(discovered));
         } else {
             membersChanged();
         }
@@ -636,7 +636,17 @@ final class RaftNode implements Consensus {
 
     private void membersChanged() {
         members = registry.list();
-        transport.updatePeers(registry.peers(memberId));
+        updatePeers(registry.peers(memberId));
+    }
+
+    private void updatePeers(Map<Long, List<URI>> peers) {
+        try {
+            transport.updatePeers(peers);
+        } catch (IllegalArgumentException e) {
+            // A URL this transport cannot dial (a change was committed, so it stands): that member
+            // stays unreachable from here until its URLs are updated.
+            LOG.log(Level.WARNING, "member " + hex(memberId) + " cannot reach every peer: " + e.getMessage());
+        }
     }
 
     private static Map<Long, List<URI>> peersOf(List<Member> list) {
