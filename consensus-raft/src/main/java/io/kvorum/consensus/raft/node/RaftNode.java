@@ -702,6 +702,10 @@ final class RaftNode implements Consensus {
 
     /** Records a snapshot the core installed from the leader (the state machine restored it already). */
     private void installSnapshot(Snapshot s) throws IOException {
+        if (stateMachine.appliedIndex() < s.index()) {
+            throw new IllegalStateException("the core installs a snapshot at " + s.index()
+                    + " but the state machine was restored only to " + stateMachine.appliedIndex());
+        }
         snapshots.save(s);
         wal.saveSnapshot(s, storage.hardState());
         storage.applySnapshot(s);
