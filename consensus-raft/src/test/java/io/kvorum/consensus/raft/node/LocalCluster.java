@@ -64,8 +64,9 @@ final class LocalCluster implements AutoCloseable {
     }
 
     ConsensusSettings settings(Member m) {
-        return new ConsensusSettings(List.of(URI.create(m.peerUrls().get(0))), Duration.ofMillis(20),
-                Duration.ofMillis(200), snapshotCount, true, true);
+        // Elections of 0.5 to 1 s: a busy machine delays heartbeats without deposing leaders.
+        return new ConsensusSettings(List.of(URI.create(m.peerUrls().get(0))), Duration.ofMillis(25),
+                Duration.ofMillis(500), snapshotCount, true, true);
     }
 
     /** Starts (or restarts) member {@code id} as one of the initial cluster. */
