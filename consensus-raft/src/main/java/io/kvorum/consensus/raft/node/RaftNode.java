@@ -491,9 +491,12 @@ final class RaftNode implements Consensus {
         }
         apply(rd.committedEntries());
         for (ReadState rs : rd.readStates()) {
-            PendingRead r = reads.remove(ByteBuffer.wrap(rs.context()).getLong());
-            if (r != null) {
-                r.future().complete(rs.index());
+            ByteBuffer context = ByteBuffer.wrap(rs.context());
+            if (rs.context().length == 16 && context.getLong() == memberId) {
+                PendingRead r = reads.remove(context.getLong());
+                if (r != null) {
+                    r.future().complete(rs.index());
+                }
             }
         }
         raw.advance(rd);
@@ -649,9 +652,10 @@ final class RaftNode implements Consensus {
         }
     }
 
-    private static Map<Long, List<URI>> peersOf(List<Member> list) {
+    private Map<Long, List<URI>> peersOf(List<Member> list) {
         Map<Long, List<URI>> peers = new HashMap<>();
-        list.forEach(m -> peers.put(m.id(), m.peerUrls().stream().map(URI::create).toList()));
+        list.stream().filter(m -> m.id() != memberId)
+                .forEach(m -> peers.put(m.id(), m.peerUrls().stream().map(URI::create).toList()));
         return peers;
     }
 
@@ -1006,8 +1010,9 @@ final class RaftNode implements Consensus {
         return raw.status().softState().leader() == 0 ? EtcdErrors.noLeader() : EtcdErrors.leaderChanged();
     }
 
-    private static byte[] context(long readId) {
-        return ByteBuffer.allocate(8).putLong(readId).array();
+    /** A read's context: the leader queues reads of every member by it, so it names this member too. */
+    private byte[] context(long readId) {
+        return ByteBuffer.allocate(16).putLong(memberId).putLong(readId).array();
     }
 
     private static String hex(long id) {

@@ -92,6 +92,25 @@ class RaftNodeTest {
     }
 
     @Test
+    void readsAskedOnEveryMemberAtOnceAreEachAnsweredPastThePrecedingWrite() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            c.proposeAndAwait(leader, "written");
+            long written = c.machines.get(leader).entries().stream()
+                    .filter(e -> new String(e.data()).equals("written")).findFirst().orElseThrow().index();
+            List<java.util.concurrent.CompletableFuture<Long>> reads = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                for (RaftNode n : c.nodes.values()) {
+                    reads.add(n.readIndex()); // the same sequence numbers on every member
+                }
+            }
+            for (java.util.concurrent.CompletableFuture<Long> read : reads) {
+                assertTrue(read.get(60, TimeUnit.SECONDS) >= written);
+            }
+        }
+    }
+
+    @Test
     void closingTheLeaderElectsAnotherThatKeepsCommitting() throws Exception {
         try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
             long first = c.awaitLeader();
