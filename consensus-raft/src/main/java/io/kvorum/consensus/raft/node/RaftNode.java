@@ -143,6 +143,17 @@ final class RaftNode implements Consensus {
     private final Map<Long, PendingRead> reads = new HashMap<>();
     private final Map<Long, Waiter> waiters = new HashMap<>();
     private final List<Transfer> transfers = new ArrayList<>();
+    /**
+     * While the state machine writes a follower's snapshot on its own thread, committed entries
+     * wait here instead of being applied (the state machine is never called twice at once), and
+     * membership requests wait in {@link #deferredRequests} (a change must be applied before the
+     * next is proposed).
+     */
+    private Thread snapshotWriter;
+    /** Set (through a task) when the writer is done; the driver then finishes the send. */
+    private WrittenSnapshot written;
+    private final List<LogEntry> backlog = new ArrayList<>();
+    private final List<Deferred> deferredRequests = new ArrayList<>();
 
     // Published by the driver for other threads.
     private volatile long memberId;
@@ -317,6 +328,7 @@ final class RaftNode implements Consensus {
                 throw new IOException("interrupted while stopping the Raft driver", e);
             }
         }
+        awaitSnapshotWriter(); // the state machine must be left alone once close returns
         abandonQueuedTasks();
         failPending();
         if (transport != null) {
@@ -344,6 +356,8 @@ final class RaftNode implements Consensus {
         waiters.clear();
         transfers.forEach(t -> t.answer().complete(Wire.failure(EtcdErrors.stopped())));
         transfers.clear();
+        deferredRequests.forEach(d -> d.answer().complete(Wire.failure(EtcdErrors.stopped())));
+        deferredRequests.clear();
     }
 
     /** Asks the members named at start for the cluster, and finds this member in it by its peer URLs. */
@@ -411,6 +425,11 @@ final class RaftNode implements Consensus {
                 for (int n = 0; task != null && !stopping; n++) {
                     task.run();
                     task = n < MAX_TASKS_PER_ROUND ? tasks.poll() : null;
+                }
+                if (written != null) {
+                    WrittenSnapshot w = written;
+                    written = null;
+                    snapshotWritten(w);
                 }
                 long now = System.nanoTime();
                 if (now - next >= 0) {
@@ -489,7 +508,11 @@ final class RaftNode implements Consensus {
                 transport.send(m);
             }
         }
-        apply(rd.committedEntries());
+        if (snapshotWriter != null) {
+            backlog.addAll(rd.committedEntries());
+        } else {
+            apply(rd.committedEntries());
+        }
         for (ReadState rs : rd.readStates()) {
             ByteBuffer context = ByteBuffer.wrap(rs.context());
             if (rs.context().length == 16 && context.getLong() == memberId) {
@@ -500,7 +523,9 @@ final class RaftNode implements Consensus {
             }
         }
         raw.advance(rd);
-        maybeSnapshot();
+        if (snapshotWriter == null) {
+            maybeSnapshot();
+        }
         for (Message m : snapshotsToSend) {
             sendSnapshot(m);
         }
@@ -722,41 +747,99 @@ final class RaftNode implements Consensus {
         LOG.log(Level.INFO, "member {0} installed a snapshot at {1} term {2}", hex(memberId), s.index(), s.term());
     }
 
-    /** Sends a follower the state machine as applied now, described as the class comment says. */
+    /**
+     * Sends a follower the state machine as applied now, described as the class comment says. The
+     * state machine writes it on a thread of its own while the driver goes on ticking, persisting
+     * and sending, so a large state does not cost the leadership; entries committed meanwhile are
+     * applied when the write is done.
+     */
     private void sendSnapshot(Message request) {
         long to = request.to();
-        if (stateMachine.appliedIndex() != applied) {
-            raw.reportSnapshot(to, false); // still replaying after a restart: the core asks again later
+        if (snapshotWriter != null || stateMachine.appliedIndex() != applied) {
+            // One write at a time; or still replaying after a restart. The core asks again later.
+            raw.reportSnapshot(to, false);
             return;
         }
-        Path file = null;
+        Path file;
+        Snapshot meta;
         try {
-            Snapshot meta = new Snapshot(applied, storage.term(applied), raw.confState(), registry.encode());
+            meta = new Snapshot(applied, storage.term(applied), raw.confState(), registry.encode());
             file = snapshots.temporary("send-");
+        } catch (IOException | CompactedException e) {
+            LOG.log(Level.WARNING, "cannot prepare a snapshot for " + hex(to), e);
+            raw.reportSnapshot(to, false);
+            return;
+        }
+        Message message = request.toBuilder().snapshot(meta).build();
+        snapshotWriter = new Thread(() -> {
+            Throwable failure = null;
             try (OutputStream out = Files.newOutputStream(file)) {
                 stateMachine.writeSnapshot(out);
+            } catch (IOException | RuntimeException e) {
+                failure = e;
             }
-            Path body = file;
-            LOG.log(Level.INFO, "member {0} sends a snapshot at {1} to {2}", hex(memberId), meta.index(), hex(to));
-            transport.sendSnapshot(request.toBuilder().snapshot(meta).build(), out -> Files.copy(body, out))
-                    .whenComplete((ok, failure) -> {
-                        deleteQuietly(body);
-                        if (failure != null) {
-                            LOG.log(Level.WARNING, "snapshot to " + hex(to) + " failed", failure);
-                        }
-                        enqueue(new Task(() -> raw.reportSnapshot(to, failure == null), null));
-                    });
-        } catch (IOException | CompactedException e) {
-            LOG.log(Level.WARNING, "cannot write a snapshot for " + hex(to), e);
-            if (file != null) {
-                deleteQuietly(file);
+            Throwable outcome = failure;
+            enqueue(new Task(() -> written = new WrittenSnapshot(message, file, outcome), null));
+        }, "kvorum-raft-snapshot-" + hex(memberId));
+        snapshotWriter.setDaemon(true);
+        snapshotWriter.start();
+    }
+
+    /** On the driver, once the state machine wrote a snapshot: catch up on applying, then ship it. */
+    private void snapshotWritten(WrittenSnapshot w) throws IOException {
+        Message message = w.message();
+        Path file = w.file();
+        Throwable failure = w.failure();
+        awaitSnapshotWriter();
+        List<LogEntry> waiting = List.copyOf(backlog);
+        backlog.clear();
+        apply(waiting);
+        maybeSnapshot();
+        List<Deferred> requests = List.copyOf(deferredRequests);
+        deferredRequests.clear();
+        for (Deferred d : requests) {
+            if (isLeader()) {
+                serveAsLeader(d.method(), d.request(), d.answer());
+            } else {
+                d.answer().complete(Wire.failure(EtcdErrors.leaderChanged()));
             }
+        }
+        long to = message.to();
+        if (failure != null) {
+            LOG.log(Level.WARNING, "cannot write a snapshot for " + hex(to), failure);
+            deleteQuietly(file);
             raw.reportSnapshot(to, false);
+            return;
+        }
+        LOG.log(Level.INFO, "member {0} sends a snapshot at {1} to {2}", hex(memberId), message.snapshot().index(),
+                hex(to));
+        transport.sendSnapshot(message, out -> Files.copy(file, out)).whenComplete((ok, error) -> {
+            deleteQuietly(file);
+            if (error != null) {
+                LOG.log(Level.WARNING, "snapshot to " + hex(to) + " failed", error);
+            }
+            enqueue(new Task(() -> raw.reportSnapshot(to, error == null), null));
+        });
+    }
+
+    private void awaitSnapshotWriter() {
+        Thread writer = snapshotWriter;
+        snapshotWriter = null;
+        if (writer == null) {
+            return;
+        }
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     /** On the driver: restores the state machine from a leader's snapshot the core will install, then steps it. */
     private void receiveSnapshot(Message m, Path file) throws IOException {
+        if (snapshotWriter != null || !backlog.isEmpty()) {
+            throw new IOException("member " + hex(memberId) + " is writing a snapshot of its own; send it later");
+        }
         Snapshot s = m.snapshot();
         Status st = raw.status();
         boolean installs = m.term() >= st.hardState().term() && s.index() > st.hardState().commit()
@@ -902,6 +985,10 @@ final class RaftNode implements Consensus {
 
     /** On the driver of the leader: checks a request as etcd does and proposes it; answers once applied. */
     private void serveAsLeader(String method, byte[] request, CompletableFuture<byte[]> answer) {
+        if (snapshotWriter != null && !method.equals(CALL_TRANSFER)) {
+            deferredRequests.add(new Deferred(method, request, answer));
+            return;
+        }
         try {
             switch (method) {
                 case CALL_ADD -> {
@@ -1076,6 +1163,13 @@ final class RaftNode implements Consensus {
     }
 
     private record Transfer(long target, CompletableFuture<byte[]> answer, long deadline) {
+    }
+
+    private record WrittenSnapshot(Message message, Path file, Throwable failure) {
+    }
+
+    /** A membership request waiting for a snapshot write to end. */
+    private record Deferred(String method, byte[] request, CompletableFuture<byte[]> answer) {
     }
 
     /** What peers send, handed to the driver. */

@@ -10,6 +10,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A state machine that keeps every entry it applied, with a "disk": what was applied with
@@ -22,6 +24,8 @@ final class RecordingStateMachine implements StateMachine {
     private long durableIndex;
     private boolean busy;
     private int snapshotsRestored;
+    private volatile CountDownLatch snapshotGate;
+    private final AtomicInteger writesHeld = new AtomicInteger();
 
     @Override
     public synchronized long appliedIndex() {
@@ -57,6 +61,16 @@ final class RecordingStateMachine implements StateMachine {
     public void writeSnapshot(OutputStream out) throws IOException {
         enter();
         try {
+            CountDownLatch gate = snapshotGate;
+            if (gate != null) {
+                writesHeld.incrementAndGet();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
             List<Entry> copy;
             synchronized (this) {
                 copy = List.copyOf(entries);
@@ -109,6 +123,16 @@ final class RecordingStateMachine implements StateMachine {
 
     private synchronized void leave() {
         busy = false;
+    }
+
+    /** Makes every snapshot write wait for {@code gate}, as a large state takes long to write. */
+    void holdSnapshotWrites(CountDownLatch gate) {
+        snapshotGate = gate;
+    }
+
+    /** How many snapshot writes waited at the gate. */
+    int writesHeld() {
+        return writesHeld.get();
     }
 
     /** Loses what was not made durable, as a crash would. */

@@ -2,6 +2,7 @@ package io.kvorum.consensus.raft.node;
 
 import static io.kvorum.consensus.raft.node.LocalCluster.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +55,40 @@ class SnapshotTest {
             c.proposeAndAwait(next, "after-restart");
             await("the restarted member knows every member by name", () -> c.node(leader).members().stream()
                     .filter(m -> !m.name().isEmpty()).count() == 3);
+        }
+    }
+
+    @Test
+    void theLeaderKeepsCommittingWhileItsStateMachineWritesASnapshotForAFollower() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 20, SMALL)) {
+            long leader = c.awaitLeader();
+            long lagging = c.followers(leader).get(0);
+            long other = c.followers(leader).get(1);
+            c.proposeAndAwait(leader, "first");
+            c.network.isolate(lagging);
+            for (int i = 0; i < 60; i++) {
+                c.propose(leader, "v" + i);
+            }
+            await("the connected members applied everything", () -> c.machines.get(other).payloads().size() == 61
+                    && c.machines.get(leader).payloads().size() == 61);
+            CountDownLatch gate = new CountDownLatch(1);
+            c.machines.get(leader).holdSnapshotWrites(gate);
+            c.network.reconnect(lagging);
+            await("the leader is writing a snapshot", () -> c.machines.get(leader).writesHeld() >= 1);
+            List<String> during = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                c.propose(leader, "during" + i);
+                during.add("during" + i);
+            }
+            await("what the leader committed meanwhile is applied elsewhere",
+                    () -> c.machines.get(other).payloads().containsAll(during));
+            assertFalse(c.machines.get(leader).payloads().contains("during0"),
+                    "the leader's state machine is left alone while it writes");
+            gate.countDown();
+            await("the leader caught up on applying", () -> c.machines.get(leader).payloads().containsAll(during));
+            await("the lagging member caught up", () -> c.machines.get(lagging).payloads().size() == 71);
+            assertEquals(c.machines.get(leader).payloads(), c.machines.get(lagging).payloads());
+            assertTrue(c.machines.get(lagging).snapshotsRestored() >= 1);
         }
     }
 
