@@ -59,9 +59,12 @@ import java.util.function.Function;
  * One member of a Raft cluster behind the consensus SPI.
  *
  * <p><b>Threads.</b> One driver thread owns the {@link RawNode}, the WAL, the in-memory log, the
- * member registry and every pending request, and it alone calls the state machine's
- * {@code apply}, {@code writeSnapshot} and {@code restoreSnapshot}. Everything else (API calls,
- * transport threads) hands it {@link Task}s through a queue. The driver ticks the core every
+ * member registry and every pending request, and it calls the state machine's {@code apply} and
+ * {@code restoreSnapshot}. Everything else (API calls, transport threads) hands it {@link Task}s
+ * through a queue. The one exception is {@code writeSnapshot} for a follower: a writer thread runs
+ * it while the driver keeps ticking, persisting and sending but holds back committed entries (and
+ * membership requests) until the write is done, so the state machine is never called twice at once
+ * and a large state does not cost the leadership. The driver ticks the core every
  * heartbeat interval and runs the Ready loop: persist (one WAL write, one fdatasync), send, apply
  * committed entries ({@code durable=false}: the WAL replays them after a crash), answer reads,
  * advance, and every {@code --snapshot-count} entries take a snapshot and release old log.
