@@ -4,9 +4,9 @@ import io.kvorum.consensus.raft.transport.Transport;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusContext;
 import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.consensus.ConsensusSettings;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
@@ -54,10 +54,10 @@ public final class RaftConsensusProvider implements ConsensusProvider {
      * {@code io.kvorum.consensus.raft.transport.grpc} of this module; once it is there, replace this
      * lookup with {@code new GrpcTransport(settings.listenPeerUrls())}.
      */
-    private static Transport grpcTransport(io.kvorum.spi.consensus.ConsensusSettings settings) throws IOException {
+    private static Transport grpcTransport(ConsensusSettings settings) throws IOException {
         try {
             Class<?> type = Class.forName(GRPC_TRANSPORT, true, RaftConsensusProvider.class.getClassLoader());
-            return (Transport) type.getConstructor(List.class).newInstance((List<URI>) settings.listenPeerUrls());
+            return (Transport) type.getConstructor(List.class).newInstance(settings.listenPeerUrls());
         } catch (ClassNotFoundException e) {
             throw new IOException("the raft consensus needs its gRPC peer transport (" + GRPC_TRANSPORT
                     + "), which this build does not include", e);
