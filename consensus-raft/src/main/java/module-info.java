@@ -1,8 +1,8 @@
 /**
- * Raft consensus. So far the pure algorithm ({@code io.kvorum.consensus.raft.core}); the WAL, the
- * peer transport and the {@code raft} consensus provider build on it. Until the provider lands the
- * server's {@code standalone} consensus serves single-member deployments. Nothing is exported:
- * the server will reach this module through {@code ServiceLoader} only.
+ * Raft consensus: the pure algorithm ({@code io.kvorum.consensus.raft.core}), the WAL, the peer
+ * transport contract, and the {@code raft} consensus provider ({@code io.kvorum.consensus.raft.node})
+ * that drives them. Nothing is exported: the server reaches this module through {@code ServiceLoader}
+ * only.
  */
 module io.kvorum.consensus.raft {
     requires io.kvorum.spi;
@@ -15,4 +15,6 @@ module io.kvorum.consensus.raft {
     requires io.netty.transport;
     requires io.netty.codec.http2;
     requires io.netty.handler.proxy;
+
+    provides io.kvorum.spi.consensus.ConsensusProvider with io.kvorum.consensus.raft.node.RaftConsensusProvider;
 }

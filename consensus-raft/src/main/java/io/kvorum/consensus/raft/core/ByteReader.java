@@ -18,15 +18,16 @@ final class ByteReader {
         return buf[pos++] & 0xFF;
     }
 
+    /** An unsigned 64-bit number (member ids use the top bit, so it may read as negative). */
     long varint() {
         long value = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             int b = u8();
+            if (shift == 63 && (b & 0x7E) != 0) {
+                throw new EncodingException("varint beyond 64 bits at byte " + pos);
+            }
             value |= (long) (b & 0x7F) << shift;
             if ((b & 0x80) == 0) {
-                if (value < 0) {
-                    throw new EncodingException("varint out of range at byte " + pos);
-                }
                 return value;
             }
         }
@@ -36,7 +37,7 @@ final class ByteReader {
     /** A count of items to follow, each at least one byte: bounded by what is left. */
     int count() {
         long n = varint();
-        if (n > buf.length - pos) {
+        if (n < 0 || n > buf.length - pos) {
             throw new EncodingException("count " + n + " exceeds the " + (buf.length - pos) + " bytes left");
         }
         return (int) n;

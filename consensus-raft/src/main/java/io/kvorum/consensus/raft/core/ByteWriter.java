@@ -19,11 +19,11 @@ final class ByteWriter {
         return this;
     }
 
-    /** Non-negative longs in 1 to 10 bytes: ids, terms and indexes are small in practice. */
+    /**
+     * Longs as unsigned 64-bit numbers in 1 to 10 bytes: terms and indexes are small in practice;
+     * member ids are etcd's uint64s and use all 64 bits.
+     */
     ByteWriter varint(long value) {
-        if (value < 0) {
-            throw new IllegalArgumentException("negative value " + value);
-        }
         ensure(10);
         while ((value & ~0x7FL) != 0) {
             buf[size++] = (byte) ((value & 0x7F) | 0x80);

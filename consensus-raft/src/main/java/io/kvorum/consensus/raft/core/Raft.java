@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -888,19 +890,27 @@ final class Raft {
     }
 
     /** Appends the initial configuration of a new cluster as committed entries (etcd's bootstrap). */
-    void bootstrap(List<Long> voters) {
+    void bootstrap(List<ConfChange> changes) {
         if (log.lastIndex() != 0) {
             throw new IllegalStateException("cannot bootstrap a member that has a log");
         }
         becomeFollower(1, NONE);
         List<LogEntry> entries = new ArrayList<>();
-        for (long voter : voters) {
-            entries.add(new LogEntry(1, entries.size() + 1, EntryType.CONF_CHANGE,
-                    Encoding.encode(new ConfChange(ConfChangeType.ADD_NODE, voter))));
+        for (ConfChange change : changes) {
+            entries.add(new LogEntry(1, entries.size() + 1, EntryType.CONF_CHANGE, Encoding.encode(change)));
         }
         log.append(entries);
         log.commitTo(entries.size());
-        voters.forEach(v -> applyConfChange(new ConfChange(ConfChangeType.ADD_NODE, v)));
+        changes.forEach(this::applyConfChange);
+    }
+
+    /** The leader's view of how far each member's log matches its own; empty on other roles. */
+    Map<Long, Long> matchIndexes() {
+        Map<Long, Long> matches = new TreeMap<>();
+        if (role == StateRole.LEADER) {
+            tracker.visit((member, p) -> matches.put(member, p.match));
+        }
+        return matches;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.kvorum.consensus.raft.core;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The face of the Raft core towards the code that drives it (etcd's RawNode). One thread owns a
@@ -35,7 +36,24 @@ public final class RawNode {
         if (voters.isEmpty()) {
             throw new IllegalArgumentException("a cluster needs at least one voter");
         }
-        raft.bootstrap(voters);
+        bootstrapWith(voters.stream().map(v -> new ConfChange(ConfChangeType.ADD_NODE, v)).toList());
+    }
+
+    /**
+     * Like {@link #bootstrap(List)}, with the initial members' changes given whole, so their
+     * contexts (the application's description of each member) are in the log for members that
+     * join later. Each change must add a voter.
+     */
+    public void bootstrapWith(List<ConfChange> changes) {
+        if (changes.isEmpty()) {
+            throw new IllegalArgumentException("a cluster needs at least one voter");
+        }
+        for (ConfChange c : changes) {
+            if (c.type() != ConfChangeType.ADD_NODE || c.nodeId() == 0) {
+                throw new IllegalArgumentException("the initial configuration holds voters only, got " + c);
+            }
+        }
+        raft.bootstrap(changes);
         prevHardState = HardState.EMPTY; // so the first Ready persists the bootstrap state
     }
 
@@ -172,6 +190,14 @@ public final class RawNode {
     public Status status() {
         return new Status(raft.id, raft.hardState(), raft.softState(), raft.log().applied(), raft.isLearner(),
                 raft.leadTransferee());
+    }
+
+    /**
+     * On the leader, the highest log index known to match its own for each member (itself
+     * included); empty when this node is not the leader.
+     */
+    public Map<Long, Long> matchIndexes() {
+        return raft.matchIndexes();
     }
 
     /** The configuration this node works with now (including changes applied since the last snapshot). */

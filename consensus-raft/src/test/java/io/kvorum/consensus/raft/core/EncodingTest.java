@@ -95,6 +95,26 @@ class EncodingTest {
     }
 
     @Test
+    void memberIdsUseAllSixtyFourBitsAsEtcdsUint64s() {
+        long high = 0x9d3c5f7e1a2b4c6dL; // negative as a Java long
+        ConfChange change = new ConfChange(ConfChangeType.ADD_LEARNER_NODE, high, anyBytes());
+        assertEquals(change, Encoding.decodeConfChange(Encoding.encode(change)));
+        Message m = Message.builder(MessageType.APP).to(high).from(-1L).term(3).index(7).build();
+        assertEquals(m, Encoding.decodeMessage(Encoding.encode(m)));
+        ConfState cs = new ConfState(List.of(high, 1L), List.of(-2L));
+        Snapshot s = new Snapshot(5, 2, cs, new byte[0]);
+        assertEquals(s, Encoding.decodeSnapshot(Encoding.encode(s)));
+    }
+
+    @Test
+    void aVarintBeyondSixtyFourBitsIsRejected() {
+        // version, then a hard state whose term has an 11th significant bit past 64
+        byte[] bytes = {1, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
+                (byte) 0xFF, (byte) 0xFF, 0x03, 0, 0};
+        assertThrows(EncodingException.class, () -> Encoding.decodeHardState(bytes));
+    }
+
+    @Test
     void aLengthBeyondTheInputIsRejectedBeforeAllocating() {
         // version, then an entry whose data claims 2^40 bytes
         byte[] bytes = {1, 1, 1, 0, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x20};

@@ -1,0 +1,189 @@
+package io.kvorum.consensus.raft.node;
+
+import static io.kvorum.consensus.raft.node.LocalCluster.await;
+import static io.kvorum.consensus.raft.node.LocalCluster.retry;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kvorum.spi.consensus.ConsensusException;
+import io.kvorum.spi.consensus.ConsensusStatus;
+import io.kvorum.spi.consensus.Entry;
+import io.kvorum.spi.consensus.Member;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RaftNodeTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void threeMembersElectOneLeaderAndPublishTheirNames() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            assertTrue(c.nodes.containsKey(leader));
+            await("every member published", () -> c.nodes.values().stream().allMatch(n -> n.members().size() == 3
+                    && n.members().stream().noneMatch(m -> m.name().isEmpty())));
+            for (RaftNode n : c.nodes.values()) {
+                ConsensusStatus s = n.status();
+                assertEquals(LocalCluster.CLUSTER_ID, s.clusterId());
+                assertTrue(s.term() >= 2, "a term was campaigned for: " + s);
+                assertEquals(List.of("m1", "m2", "m3"), n.members().stream().map(Member::name).sorted().toList());
+                assertEquals(List.of("http://m1:2379"), n.members().stream().filter(m -> m.name().equals("m1"))
+                        .findFirst().orElseThrow().clientUrls());
+            }
+        }
+    }
+
+    @Test
+    void proposalsOnLeaderAndFollowersAreAppliedOnceInOneOrderOnEveryMember() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                long on = List.copyOf(c.nodes.keySet()).get(i % 3);
+                String payload = "p" + i + "@" + Long.toHexString(on);
+                c.propose(on, payload);
+                sent.add(payload);
+            }
+            await("all applied everywhere", () -> c.machines.values().stream()
+                    .allMatch(sm -> sm.payloads().containsAll(sent)));
+            List<Entry> reference = c.machines.get(leader).entries();
+            for (RecordingStateMachine sm : c.machines.values()) {
+                List<String> payloads = sm.payloads();
+                assertEquals(new HashSet<>(payloads).size(), payloads.size(), "applied once: " + payloads);
+                List<Entry> entries = sm.entries();
+                for (int i = 0; i < entries.size(); i++) {
+                    assertEquals(i + 1, entries.get(i).index(), "gapless from 1");
+                }
+                int common = Math.min(entries.size(), reference.size());
+                for (int i = 0; i < common; i++) {
+                    assertEquals(reference.get(i).term(), entries.get(i).term());
+                    assertEquals(new String(reference.get(i).data()), new String(entries.get(i).data()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void readIndexOnAFollowerCoversAWriteAcknowledgedBefore() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            long follower = c.followers(leader).get(0);
+            c.propose(leader, "before-read");
+            await("the leader applied the write", () -> c.machines.get(leader).payloads().contains("before-read"));
+            long index = retry(() -> c.node(follower).readIndex());
+            long written = c.machines.get(leader).entries().stream()
+                    .filter(e -> new String(e.data()).equals("before-read")).findFirst().orElseThrow().index();
+            assertTrue(index >= written, "read index " + index + " covers the write at " + written);
+            await("the follower applies up to the read index", () -> c.machines.get(follower).appliedIndex() >= index);
+            assertTrue(c.machines.get(follower).payloads().contains("before-read"));
+        }
+    }
+
+    @Test
+    void readsAskedOnEveryMemberAtOnceAreEachAnsweredPastThePrecedingWrite() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            c.proposeAndAwait(leader, "written");
+            long written = c.machines.get(leader).entries().stream()
+                    .filter(e -> new String(e.data()).equals("written")).findFirst().orElseThrow().index();
+            List<java.util.concurrent.CompletableFuture<Long>> reads = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                for (RaftNode n : c.nodes.values()) {
+                    reads.add(n.readIndex()); // the same sequence numbers on every member
+                }
+            }
+            for (java.util.concurrent.CompletableFuture<Long> read : reads) {
+                assertTrue(read.get(60, TimeUnit.SECONDS) >= written);
+            }
+        }
+    }
+
+    @Test
+    void closingTheLeaderElectsAnotherThatKeepsCommitting() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long first = c.awaitLeader();
+            c.proposeAndAwait(first, "under-first");
+            c.stop(first);
+            long second = c.awaitLeader();
+            assertNotEquals(first, second);
+            c.proposeAndAwait(c.followers(second).get(0), "under-second");
+            assertTrue(c.node(second).status().term() > 0);
+        }
+    }
+
+    @Test
+    void aMemberCutOffFromTheQuorumRefusesProposalsAndReadsWithNoLeader() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            c.proposeAndAwait(leader, "before");
+            for (long other : c.followers(leader)) {
+                c.stop(other);
+            }
+            // Check-quorum: a leader that hears from no quorum steps down.
+            await("the lone member has no leader", () -> c.node(leader).status().leaderId() == 0);
+            ExecutionException proposal = assertThrows(ExecutionException.class,
+                    () -> c.node(leader).propose("lost".getBytes()).get(60, TimeUnit.SECONDS));
+            ConsensusException e = assertInstanceOf(ConsensusException.class, proposal.getCause());
+            assertEquals(ConsensusException.Reason.NO_LEADER, e.reason());
+            assertEquals("etcdserver: no leader", e.getMessage());
+            ExecutionException read = assertThrows(ExecutionException.class,
+                    () -> c.node(leader).readIndex().get(60, TimeUnit.SECONDS));
+            assertEquals(ConsensusException.Reason.NO_LEADER,
+                    assertInstanceOf(ConsensusException.class, read.getCause()).reason());
+        }
+    }
+
+    @Test
+    void aRestartedMemberRecoversEveryCommittedEntryFromItsWal() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            for (int i = 0; i < 20; i++) {
+                c.proposeAndAwait(leader, "w" + i);
+            }
+            long victim = c.followers(leader).get(0);
+            c.crash(victim); // nothing was applied durably: the state machine starts over from nothing
+            assertEquals(0, c.machines.get(victim).appliedIndex());
+            c.proposeAndAwait(leader, "while-down");
+            c.start(victim);
+            await("the restarted member applied everything", () -> c.machines.get(victim).payloads()
+                    .containsAll(c.machines.get(leader).payloads()));
+            assertEquals(c.machines.get(leader).payloads().subList(0, 21),
+                    c.machines.get(victim).payloads().subList(0, 21));
+        }
+    }
+
+    @Test
+    void aWholeClusterRestartsFromItsWals() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            for (int i = 0; i < 10; i++) {
+                c.propose(leader, "x" + i);
+            }
+            await("applied", () -> c.machines.values().stream().allMatch(sm -> sm.payloads().size() == 10));
+            List<Long> ids = List.copyOf(c.nodes.keySet());
+            for (long id : ids) {
+                c.crash(id);
+            }
+            for (long id : ids) {
+                c.start(id);
+            }
+            long again = c.awaitLeader();
+            c.proposeAndAwait(again, "after");
+            for (RecordingStateMachine sm : c.machines.values()) {
+                assertEquals(11, sm.payloads().size(), sm.payloads().toString());
+            }
+        }
+    }
+}
