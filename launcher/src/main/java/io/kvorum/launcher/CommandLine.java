@@ -181,7 +181,8 @@ final class CommandLine {
 
         value(Flag.BACKEND, CommandLine::nonEmpty).ifPresent(config::backend);
         config.backendOptions(options(Flag.BACKEND_OPT));
-        value(Flag.CONSENSUS, CommandLine::nonEmpty).ifPresent(config::consensus);
+        // The launcher's default is raft; an embedded server without the raft module defaults to standalone.
+        config.consensus(value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS));
         config.consensusOptions(options(Flag.CONSENSUS_OPT));
         return config.build();
     }

@@ -65,7 +65,7 @@ enum Flag {
             "Storage backend plugin, by name."),
     BACKEND_OPT(Section.PLUGINS, "backend-opt", Kind.REPEATABLE, "''",
             "Option for the backend plugin, key=value; repeat the flag or separate with commas."),
-    CONSENSUS(Section.PLUGINS, "consensus", Kind.VALUE, quoted(ServerConfig.DEFAULT_CONSENSUS),
+    CONSENSUS(Section.PLUGINS, "consensus", Kind.VALUE, quoted(Flag.DEFAULT_CONSENSUS),
             "Consensus plugin, by name."),
     CONSENSUS_OPT(Section.PLUGINS, "consensus-opt", Kind.REPEATABLE, "''",
             "Option for the consensus plugin, key=value; repeat the flag or separate with commas."),
@@ -77,6 +77,9 @@ enum Flag {
             "Print the version and exit."),
     HELP(Section.GENERAL, "help", Kind.SWITCH, "false",
             "Show this help and exit (also -h).");
+
+    /** The consensus a launched member uses unless {@code --consensus} says otherwise. */
+    static final String DEFAULT_CONSENSUS = "raft";
 
     /** How a flag takes its value. */
     enum Kind {

@@ -63,7 +63,7 @@ class CommandLineTest {
             assertTrue(config.strictReconfigCheck());
             assertEquals("rocksdb", config.backend());
             assertEquals(Map.of(), config.backendOptions().asMap());
-            assertEquals("standalone", config.consensus());
+            assertEquals("raft", config.consensus());
             assertEquals(Map.of(), config.consensusOptions().asMap());
             assertEquals(LogLevel.INFO, serve.logLevel());
             assertEquals(List.of(), serve.warnings());

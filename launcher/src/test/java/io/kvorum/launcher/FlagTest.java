@@ -31,7 +31,7 @@ class FlagTest {
         assertTrue(help.contains("--max-txn-ops 128\n"));
         assertTrue(help.contains("--log-level 'info'\n"));
         assertTrue(help.contains("--backend 'rocksdb'\n"));
-        assertTrue(help.contains("--consensus 'standalone'\n"));
+        assertTrue(help.contains("--consensus 'raft'\n"));
     }
 
     @Test
