@@ -38,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -120,6 +121,7 @@ final class RaftNode implements Consensus {
     private final long tickNanos;
     private final int electionTick;
     private final long requestTimeoutTicks;
+    private static final int MAX_PARKED_PROPOSALS = 4096;
     private final long readRetryTicks;
 
     private final LinkedBlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
@@ -144,6 +146,12 @@ final class RaftNode implements Consensus {
     private long lastPublishTick = Long.MIN_VALUE / 2;
     private boolean removed;
     private final Map<Long, PendingRead> reads = new HashMap<>();
+    /**
+     * Proposals made while this member knows no leader. As in etcd they wait for one, until the
+     * request timeout, rather than fail at once: a client writing during an election sees a
+     * slower answer, not an error. Oldest first, so their deadlines are in order.
+     */
+    private final ArrayDeque<ParkedProposal> parked = new ArrayDeque<>();
     private final Map<Long, Waiter> waiters = new HashMap<>();
     private final List<Transfer> transfers = new ArrayList<>();
     /**
@@ -353,6 +361,8 @@ final class RaftNode implements Consensus {
     }
 
     private void failPending() {
+        parked.forEach(p -> p.future().completeExceptionally(EtcdErrors.stopped()));
+        parked.clear();
         reads.values().forEach(r -> r.future().completeExceptionally(EtcdErrors.stopped()));
         reads.clear();
         waiters.values().forEach(w -> w.answer().complete(Wire.failure(EtcdErrors.stopped())));
@@ -457,6 +467,7 @@ final class RaftNode implements Consensus {
     private void tick() {
         raw.tick();
         ticks++;
+        proposeParked();
         for (Map.Entry<Long, PendingRead> e : reads.entrySet()) {
             PendingRead r = e.getValue();
             if (ticks - r.issuedAt() >= readRetryTicks) {
@@ -881,13 +892,52 @@ final class RaftNode implements Consensus {
     public CompletableFuture<Void> propose(byte[] data) {
         byte[] framed = Wire.entry(Wire.APPLICATION, data);
         return onDriver(f -> {
+            proposeParked();
+            if (!parked.isEmpty()) {
+                park(framed, f);
+                return;
+            }
             try {
                 raw.propose(framed);
                 f.complete(null);
             } catch (RequestDroppedException e) {
-                f.completeExceptionally(dropped());
+                park(framed, f);
             }
         });
+    }
+
+    /** A proposal waiting for a leader; fails with "no leader" when too many wait already or the member left. */
+    private void park(byte[] entry, CompletableFuture<Void> future) {
+        if (removed || leaderId != 0 || parked.size() >= MAX_PARKED_PROPOSALS) {
+            future.completeExceptionally(dropped());
+            return;
+        }
+        parked.add(new ParkedProposal(entry, future, ticks + requestTimeoutTicks));
+    }
+
+    /** Proposes what waited for a leader, once there is one; fails what waited past the request timeout. */
+    private void proposeParked() {
+        while (!parked.isEmpty()) {
+            ParkedProposal p = parked.peek();
+            if (ticks >= p.deadline()) {
+                parked.poll();
+                p.future().completeExceptionally(EtcdErrors.timeout());
+                continue;
+            }
+            if (leaderId == 0) {
+                return;
+            }
+            try {
+                raw.propose(p.entry());
+            } catch (RequestDroppedException e) {
+                return;
+            }
+            parked.poll();
+            p.future().complete(null);
+        }
+    }
+
+    private record ParkedProposal(byte[] entry, CompletableFuture<Void> future, long deadline) {
     }
 
     @Override
@@ -897,8 +947,11 @@ final class RaftNode implements Consensus {
             try {
                 raw.readIndex(context(id));
             } catch (RequestDroppedException e) {
-                f.completeExceptionally(dropped());
-                return;
+                if (removed || leaderId != 0) {
+                    f.completeExceptionally(dropped());
+                    return;
+                }
+                // no leader yet: asked again on the retry ticks until one answers or the deadline passes
             }
             reads.put(id, new PendingRead(f, ticks, ticks + requestTimeoutTicks));
         });

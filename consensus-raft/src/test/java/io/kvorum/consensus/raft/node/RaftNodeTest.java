@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -124,7 +125,7 @@ class RaftNodeTest {
     }
 
     @Test
-    void aMemberCutOffFromTheQuorumRefusesProposalsAndReadsWithNoLeader() throws Exception {
+    void aMemberCutOffFromTheQuorumHoldsProposalsAndReadsUntilTheRequestTimeout() throws Exception {
         try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
             long leader = c.awaitLeader();
             c.proposeAndAwait(leader, "before");
@@ -133,15 +134,29 @@ class RaftNodeTest {
             }
             // Check-quorum: a leader that hears from no quorum steps down.
             await("the lone member has no leader", () -> c.node(leader).status().leaderId() == 0);
+            // As in etcd, requests wait for a leader rather than fail at once, then time out.
             ExecutionException proposal = assertThrows(ExecutionException.class,
                     () -> c.node(leader).propose("lost".getBytes()).get(60, TimeUnit.SECONDS));
             ConsensusException e = assertInstanceOf(ConsensusException.class, proposal.getCause());
-            assertEquals(ConsensusException.Reason.NO_LEADER, e.reason());
-            assertEquals("etcdserver: no leader", e.getMessage());
+            assertEquals(ConsensusException.Reason.TIMEOUT, e.reason());
+            assertEquals("etcdserver: request timed out", e.getMessage());
             ExecutionException read = assertThrows(ExecutionException.class,
                     () -> c.node(leader).readIndex().get(60, TimeUnit.SECONDS));
-            assertEquals(ConsensusException.Reason.NO_LEADER,
+            assertEquals(ConsensusException.Reason.TIMEOUT,
                     assertInstanceOf(ConsensusException.class, read.getCause()).reason());
+        }
+    }
+
+    @Test
+    void aProposalMadeBeforeTheFirstElectionIsCommittedOnceThereIsALeader() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long first = LocalCluster.member(1).id();
+            // Right after start there is (almost always) no leader yet: the proposal waits instead of failing.
+            CompletableFuture<Void> early = c.node(first).propose("early".getBytes());
+            early.get(60, TimeUnit.SECONDS);
+            c.awaitLeader();
+            await("every member applied the early proposal", () -> c.followers(0).stream()
+                    .allMatch(id -> c.machines.get(id).payloads().contains("early")));
         }
     }
 
