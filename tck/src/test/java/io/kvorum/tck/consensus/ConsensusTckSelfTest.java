@@ -21,7 +21,8 @@ import org.junit.platform.launcher.core.LauncherFactory;
 
 /**
  * The consensus TCK tested: a correct single-member consensus passes it (the cluster tests are
- * skipped for it), and each broken one fails the tests written for its defect. The suites run
+ * skipped for it), so does a correct cluster of members sharing one log (the cluster tests
+ * included), and each broken one fails the tests written for its defect. The suites run
  * through the JUnit Platform launcher, so their failures are results here, not failures of this build.
  */
 class ConsensusTckSelfTest {
@@ -34,6 +35,13 @@ class ConsensusTckSelfTest {
         Results results = run(Correct.class);
         assertEquals(Map.of(), results.failed(), () -> describe(results.failed()));
         assertEquals(CLUSTER_TESTS, results.skipped());
+    }
+
+    @Test
+    void correctClusterPassesEveryTestTheClusterTestsIncluded() {
+        Results results = run(Cluster.class);
+        assertEquals(Map.of(), results.failed(), () -> describe(results.failed()));
+        assertEquals(Set.of("singleMemberProviderRefusesMembershipChangesAsUnsupported"), results.skipped());
     }
 
     @Test
@@ -118,6 +126,18 @@ class ConsensusTckSelfTest {
         @Override
         protected ConsensusProvider provider() {
             return FileLogConsensus.provider(Defect.NONE);
+        }
+    }
+
+    static class Cluster extends ConsensusTck {
+        @Override
+        protected ConsensusProvider provider() {
+            return SharedLogConsensus.provider();
+        }
+
+        @Override
+        protected boolean supportsMultipleMembers() {
+            return true;
         }
     }
 
