@@ -83,6 +83,10 @@ class EmbeddedStoreTest {
         String path = System.getProperty("kvorum.example.path", "");
         assertEquals(path.equals("module"), KvorumServer.class.getModule().isNamed(),
                 "the server's module on the " + path + " path: " + KvorumServer.class.getModule());
+        // on the module path the backend is a module of its own, found through its module-info;
+        // on the class path, through its META-INF/services file
+        assertEquals(path.equals("module"), ModuleLayer.boot().findModule("io.kvorum.backend.sqlite").isPresent(),
+                "the sqlite backend as a named module on the " + path + " path");
     }
 
     private static Client client(KvorumServer server) {
