@@ -34,7 +34,9 @@ class ModuleMapTest {
             "backend-rocksdb", new String[] {"io.kvorum.backend.rocksdb", "io.kvorum.backend.rocksdb"},
             "backend-sqlite", new String[] {"io.kvorum.backend.sqlite", "io.kvorum.backend.sqlite"},
             "tck", new String[] {"io.kvorum.tck", "io.kvorum.tck"},
-            "launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"});
+            "launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"},
+            "junit", new String[] {"io.kvorum.junit", "io.kvorum.junit"},
+            "examples/embedded", new String[] {"io.kvorum.examples.embedded", "io.kvorum.examples.embedded"});
 
     /** The example plugin's directory: an outside plugin's package and module, not in {@link #MODULES}. */
     private static final String EXAMPLE_PLUGIN = "plugins/example-backend";
@@ -102,6 +104,34 @@ class ModuleMapTest {
     }
 
     @Test
+    void junitExtensionUsesTheEmbeddingApiOnly() {
+        classes().that().resideInAPackage("io.kvorum.junit..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage(
+                        "java..", "io.kvorum.junit..", "io.kvorum.server", "io.kvorum.spi.plugin",
+                        "org.junit.jupiter.api..")
+                .check(all);
+    }
+
+    @Test
+    void examplesUseTheEmbeddingApiAndNoPluginOrLauncherClass() {
+        classes().that().resideInAPackage("io.kvorum.examples..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage(
+                        "java..", "io.kvorum.examples..", "io.kvorum.server", "io.kvorum.spi.plugin")
+                .check(all);
+    }
+
+    @Test
+    void embeddingModulesRequireTheServerButNeitherLauncherNorPlugins() throws IOException {
+        for (String module : new String[] {"junit", "examples/embedded"}) {
+            Set<String> requires = descriptor(module).requires().stream().map(ModuleDescriptor.Requires::name)
+                    .collect(Collectors.toSet());
+            assertTrue(requires.contains("io.kvorum.server"), module + " requires " + requires);
+            assertTrue(requires.stream().noneMatch(r -> r.equals("io.kvorum.launcher") || r.startsWith("io.kvorum.backend")
+                    || r.startsWith("io.kvorum.consensus") || r.startsWith("io.kvorum.plugins")), module + " requires " + requires);
+        }
+    }
+
+    @Test
     void pluginsDoNotDependOnEachOther() {
         for (String plugin : PLUGIN_MODULES) {
             Set<String> others = Stream.of("io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..")
@@ -147,7 +177,8 @@ class ModuleMapTest {
         assertEquals(Set.of("io.kvorum.server"), exports("server"));
         assertEquals(Set.of(), exports("backend-rocksdb"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("backend-sqlite"), "plugins are reached through ServiceLoader only");
-        assertEquals(Set.of("io.kvorum.tck.backend"), exports("tck"));
+        assertEquals(Set.of("io.kvorum.tck.backend", "io.kvorum.tck.consensus"), exports("tck"));
+        assertEquals(Set.of("io.kvorum.junit"), exports("junit"));
         assertEquals(Set.of(), exports("consensus-raft"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("launcher"));
     }

@@ -15,8 +15,9 @@ import java.util.Objects;
  *
  * @param name                     {@code --name}
  * @param dataDir                  {@code --data-dir}
- * @param listenClientUrls         {@code --listen-client-urls}; port 0 binds any free port
- * @param advertiseClientUrls      {@code --advertise-client-urls}; port 0 takes the bound port of the first listener
+ * @param listenClientUrls         {@code --listen-client-urls}, at least one; port 0 binds any free port
+ * @param advertiseClientUrls      {@code --advertise-client-urls}; port 0 takes the bound port of the first
+ *                                 listener; the builder defaults it to the listen URLs when those are given
  * @param listenPeerUrls           {@code --listen-peer-urls}
  * @param initialAdvertisePeerUrls {@code --initial-advertise-peer-urls}
  * @param initialCluster           {@code --initial-cluster}: member name to its peer URLs, in the order given
@@ -78,6 +79,12 @@ public record ServerConfig(
         Objects.requireNonNull(dataDir, "dataDir");
         listenClientUrls = List.copyOf(listenClientUrls);
         advertiseClientUrls = List.copyOf(advertiseClientUrls);
+        // Without a client listener a member serves no one (nor its own health checks), and the
+        // RPC stack would bind a random port on every interface in place of none.
+        if (listenClientUrls.isEmpty()) {
+            throw new IllegalArgumentException("--listen-client-urls: at least one URL is needed"
+                    + " (http://127.0.0.1:0 takes any free port)");
+        }
         listenPeerUrls = List.copyOf(listenPeerUrls);
         initialAdvertisePeerUrls = List.copyOf(initialAdvertisePeerUrls);
         Map<String, List<URI>> cluster = new LinkedHashMap<>();
@@ -124,7 +131,7 @@ public record ServerConfig(
         private String name = DEFAULT_NAME;
         private Path dataDir;
         private List<URI> listenClientUrls = List.of(DEFAULT_CLIENT_URL);
-        private List<URI> advertiseClientUrls = List.of(DEFAULT_CLIENT_URL);
+        private List<URI> advertiseClientUrls;
         private List<URI> listenPeerUrls = List.of(DEFAULT_PEER_URL);
         private List<URI> initialAdvertisePeerUrls = List.of(DEFAULT_PEER_URL);
         private Map<String, List<URI>> initialCluster;
@@ -148,6 +155,7 @@ public record ServerConfig(
 
         public Builder name(String v) { name = v; return this; }
         public Builder dataDir(Path v) { dataDir = v; return this; }
+        /** Where to serve clients; unless {@link #advertiseClientUrls} is given too, also what is advertised. */
         public Builder listenClientUrls(List<URI> v) { listenClientUrls = v; return this; }
         public Builder advertiseClientUrls(List<URI> v) { advertiseClientUrls = v; return this; }
         public Builder listenPeerUrls(List<URI> v) { listenPeerUrls = v; return this; }
@@ -173,7 +181,10 @@ public record ServerConfig(
             Map<String, List<URI>> cluster = initialCluster != null
                     ? initialCluster
                     : Map.of(name, initialAdvertisePeerUrls);
-            return new ServerConfig(name, dir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
+            // Advertise where this member listens (a port 0 there resolves to the bound port),
+            // unless told otherwise: what an embedding application means by naming listeners only.
+            List<URI> advertise = advertiseClientUrls != null ? advertiseClientUrls : listenClientUrls;
+            return new ServerConfig(name, dir, listenClientUrls, advertise, listenPeerUrls,
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
                     snapshotCount, preVote, strictReconfigCheck, backend, backendOptions, consensus, consensusOptions);

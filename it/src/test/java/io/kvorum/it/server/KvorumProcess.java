@@ -13,11 +13,15 @@ import java.util.regex.Pattern;
 /**
  * The kvorum distribution ({@code kvorum.home}, normally {@code launcher/target/kvorum}) started as
  * {@code bin/kvorum} with etcd's flags. It binds its client port itself (port 0) and tells us
- * which one on stdout: {@code kvorum: serving client requests on http://127.0.0.1:<port>}.
+ * which one on stdout: {@code kvorum: serving client requests on http://127.0.0.1:<port>}. The
+ * storage backend is the distribution's default unless {@value #BACKEND_PROPERTY} names another:
+ * the black-box suite runs once per backend.
  */
 public final class KvorumProcess extends ServerProcess {
     private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (http://\\S+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The backend every start uses unless a test names one; empty for the distribution's default. */
+    public static final String BACKEND_PROPERTY = "kvorum.it.backend";
 
     private KvorumProcess(ServerSpec spec, ManagedProcess process, URI clientUrl) {
         super(spec, process, clientUrl);
@@ -51,11 +55,41 @@ public final class KvorumProcess extends ServerProcess {
         command.addAll(List.of(
                 "--listen-client-urls", clientUrl,
                 "--advertise-client-urls", clientUrl));
+        command.addAll(backendFlags(spec));
         command.addAll(spec.extraFlags());
         Path logDir = spec.workDir().resolve("kvorum-" + System.nanoTime());
         ManagedProcess process = ManagedProcess.start("kvorum", command, logDir, Map.of());
         URI url = awaitServingLine(process);
+        List<String> backend = backendFlags(spec);
+        if (!backend.isEmpty()) {
+            awaitBackendOpened(process, backend.get(1));
+        }
         return new KvorumProcess(spec, process, url);
+    }
+
+    /**
+     * {@code --backend <name>} when the run names a backend ({@code -Dkvorum.it.backend}, set by the
+     * pom's per-backend execution) and the test does not choose one itself; else the default.
+     */
+    static List<String> backendFlags(ServerSpec spec) {
+        String backend = System.getProperty(BACKEND_PROPERTY, "").trim();
+        boolean chosenByTest = spec.extraFlags().stream()
+                .anyMatch(f -> f.equals("--backend") || f.startsWith("--backend="));
+        return backend.isEmpty() || chosenByTest ? List.of() : List.of("--backend", backend);
+    }
+
+    /** Proves the run uses the backend it names: the server logs which one it opened. */
+    private static void awaitBackendOpened(ManagedProcess process, String backend) {
+        String line = "opened backend " + backend + " at";
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!process.stderrText().contains(line)) {
+            if (System.nanoTime() > deadline) {
+                String tail = process.tail(60);
+                process.kill();
+                throw new IllegalStateException("kvorum did not log '" + line + "'\n" + tail);
+            }
+            ManagedProcess.pause(50);
+        }
     }
 
     private static URI awaitServingLine(ManagedProcess process) {
