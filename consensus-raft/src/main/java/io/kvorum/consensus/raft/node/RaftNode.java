@@ -959,7 +959,10 @@ final class RaftNode implements Consensus {
 
     @Override
     public ConsensusStatus status() {
-        return new ConsensusStatus(memberId, clusterId, leaderId, term, commitIndex, stateMachine.appliedIndex(),
+        // The driver records the commit index after a Ready is handled, and applies within it: an
+        // applied entry was committed, even if the recorded index has not caught up yet.
+        long applied = stateMachine.appliedIndex();
+        return new ConsensusStatus(memberId, clusterId, leaderId, term, Math.max(commitIndex, applied), applied,
                 learner);
     }
 
