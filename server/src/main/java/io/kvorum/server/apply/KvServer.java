@@ -30,7 +30,7 @@ import java.util.function.Function;
  */
 public final class KvServer {
     /** etcd's request timeout: 5 s plus two election timeouts (1 s each by default). */
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(7);
+    public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(7);
     private static final int MAX_READ_ATTEMPTS = 3;
 
     private final Applier applier;
@@ -88,7 +88,10 @@ public final class KvServer {
         if (serializable) {
             return CompletableFuture.completedFuture(null);
         }
-        return consensus.readIndex().thenCompose(applier::awaitApplied);
+        // etcd gives up on a read index after the request timeout; the copy keeps the timeout
+        // from failing a future the consensus may share between readers.
+        return consensus.readIndex().copy().orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(applier::awaitApplied);
     }
 
     /**

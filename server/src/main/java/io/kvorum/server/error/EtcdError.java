@@ -40,6 +40,8 @@ public enum EtcdError {
     LEADER_CHANGED(Status.Code.UNAVAILABLE, "etcdserver: leader changed"),
     STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
     TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
+    /** Sent with code Unknown by etcd (it is not mapped to a status there). */
+    TIMEOUT_LEADER_TRANSFER(Status.Code.UNKNOWN, "etcdserver: request timed out, leader transfer took too long"),
     CORRUPT(Status.Code.DATA_LOSS, "etcdserver: corrupt cluster"),
     BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
     NOT_SUPPORTED_FOR_LEARNER(Status.Code.UNAVAILABLE, "etcdserver: rpc not supported for learner"),

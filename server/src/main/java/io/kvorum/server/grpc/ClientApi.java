@@ -39,6 +39,7 @@ public final class ClientApi {
                 .addService(new ClusterService(consensus, headers))
                 .addService(new MaintenanceService(consensus, kv, backend, headers, blocking))
                 .addService(new HealthService())
+                .intercept(new ClusterInterceptor(consensus))
                 .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 // Handlers never block: writes wait on the apply loop, reads run on the read executor.

@@ -13,11 +13,13 @@ import io.kvorum.api.etcdserverpb.MemberRemoveRequest;
 import io.kvorum.api.etcdserverpb.MemberRemoveResponse;
 import io.kvorum.api.etcdserverpb.MemberUpdateRequest;
 import io.kvorum.api.etcdserverpb.MemberUpdateResponse;
+import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.spi.consensus.Consensus;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** {@code etcdserverpb.Cluster}: membership as the consensus knows it. */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
@@ -31,8 +33,9 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void memberList(MemberListRequest r, StreamObserver<MemberListResponse> out) {
+        // As etcd: a linearizable list waits for a read index, within the request timeout.
         CompletableFuture<?> barrier = r.getLinearizable()
-                ? consensus.readIndex()
+                ? consensus.readIndex().copy().orTimeout(KvServer.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 : CompletableFuture.completedFuture(null);
         Replies.reply(() -> barrier, v -> MemberListResponse.newBuilder()
                 .setHeader(headers.membership()).addAllMembers(members()).build(), out);
