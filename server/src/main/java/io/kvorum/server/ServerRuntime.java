@@ -152,7 +152,7 @@ final class ServerRuntime {
         toClose.add(stopListening);
         ClientApi api = new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
                 config.maxRequestBytes());
-        Health health = new Health(kv, applier);
+        Health health = new Health(kv, applier, consensus);
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -88,9 +89,10 @@ public final class KvServer {
         if (serializable) {
             return CompletableFuture.completedFuture(null);
         }
-        // etcd gives up on a read index after the request timeout; the copy keeps the timeout
-        // from failing a future the consensus may share between readers.
-        return consensus.readIndex().copy().orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        // etcd gives up on a read index after the request timeout, also when it finds no leader;
+        // the copy keeps the timeout from failing a future the consensus may share between readers.
+        return WaitForLeader.call(() -> consensus.readIndex().copy(), REQUEST_TIMEOUT, EtcdError.TIMEOUT)
+                .orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(applier::awaitApplied);
     }
 
@@ -121,15 +123,20 @@ public final class KvServer {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.REQUEST_TOO_LARGE));
         }
         CompletableFuture<Object> applied = applier.await(id);
-        consensus.propose(data).whenComplete((ok, failure) -> {
-            if (failure != null) {
-                applier.fail(id, failure);
-            }
-        });
+        AtomicBoolean accepted = new AtomicBoolean();
+        WaitForLeader.call(() -> consensus.propose(data), REQUEST_TIMEOUT, EtcdError.DEADLINE_EXCEEDED)
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        applier.fail(id, failure);
+                    } else {
+                        accepted.set(true);
+                    }
+                });
         // Like etcd, give up after the request timeout; the waiter goes, so nothing is left behind.
-        applied.orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((result, failure) -> {
+        // A proposal still waiting for a leader then fails as etcd's does (see DEADLINE_EXCEEDED).
+        applied.copy().orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((result, failure) -> {
             if (failure instanceof TimeoutException) {
-                applier.fail(id, new EtcdException(EtcdError.TIMEOUT));
+                applier.fail(id, new EtcdException(accepted.get() ? EtcdError.TIMEOUT : EtcdError.DEADLINE_EXCEEDED));
             }
         });
         return applied;
