@@ -151,7 +151,7 @@ final class ServerRuntime {
         toClose.remove(stopListening);
         toClose.add(stopListening);
         ClientApi api = new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
-                config.maxRequestBytes());
+                config.maxRequestBytes(), config.electionTimeout());
         Health health = new Health(kv, applier, consensus);
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());

@@ -273,6 +273,67 @@ class ClusterMembersTest {
         assertEquals(1, requiring.range(RangeRequest.newBuilder().setKey(b("k")).build()).getCount());
     }
 
+    /** A client's watch stream to one member. */
+    private final class WatchClient implements StreamObserver<WatchResponse> {
+        final BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
+        final CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        final StreamObserver<WatchRequest> requests;
+
+        WatchClient(int member, boolean requireLeader) {
+            var builder = GrpcClients.builder(cluster.endpoint(member));
+            if (requireLeader) {
+                builder.addHeader("hasleader", "true");
+            }
+            requests = builder.build(WatchGrpc.WatchStub.class).watch(this);
+        }
+
+        WatchResponse watch(String key) throws InterruptedException {
+            requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder().setKey(b(key))).build());
+            return responses.poll(10, TimeUnit.SECONDS);
+        }
+
+        public void onNext(WatchResponse value) {
+            responses.add(value);
+        }
+
+        public void onError(Throwable t) {
+            ended.complete(t);
+        }
+
+        public void onCompleted() {
+            ended.complete(null);
+        }
+    }
+
+    @Test
+    void streamsThatRequireALeaderAreClosedWhenTheMemberLosesIt() throws Exception {
+        int streamsBefore = cluster.watchStats(1).streams();
+        WatchClient requiring = new WatchClient(1, true);
+        WatchClient plain = new WatchClient(1, false);
+        assertTrue(requiring.watch("bound").getCreated());
+        assertTrue(plain.watch("bound").getCreated());
+        assertEquals(streamsBefore + 2, cluster.watchStats(1).streams());
+        cluster.log.loseLeader();
+        Throwable t = requiring.ended.get(30, TimeUnit.SECONDS);
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(t).getCode());
+        assertEquals("etcdserver: no leader", Status.fromThrowable(t).getDescription());
+        // the member let go of the closed stream's watchers; the other stream goes on
+        for (int i = 0; i < 100 && cluster.watchStats(1).streams() != streamsBefore + 1; i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(streamsBefore + 1, cluster.watchStats(1).streams());
+        assertFalse(plain.ended.isDone());
+        // no new stream requiring a leader opens meanwhile
+        WatchClient refused = new WatchClient(1, true);
+        refused.requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder().setKey(b("x"))).build());
+        assertEquals("etcdserver: no leader", Status.fromThrowable(refused.ended.get(10, TimeUnit.SECONDS)).getDescription());
+        cluster.log.elect(ids[0]);
+        put(0, "bound", "v");
+        WatchResponse event = plain.responses.poll(10, TimeUnit.SECONDS);
+        assertEquals(b("v"), event.getEvents(0).getKv().getValue());
+        plain.requests.onCompleted();
+    }
+
     @Test
     void whatNeedsALeaderWaitsForOneForTheRequestTimeoutThenFailsAsEtcdDoes() throws Exception {
         cluster.log.loseLeader();

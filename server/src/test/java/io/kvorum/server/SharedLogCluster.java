@@ -65,6 +65,11 @@ final class SharedLogCluster implements AutoCloseable {
         return GrpcClients.newClient(endpoint(member), stubType);
     }
 
+    /** The watch streams and watchers a member's hub holds now. */
+    io.kvorum.server.watch.WatchHub.Stats watchStats(int member) {
+        return members.get(member).watchHub().stats().join();
+    }
+
     void elect(int member) {
         log.elect(id(member));
     }
