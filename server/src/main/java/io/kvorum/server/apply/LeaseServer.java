@@ -213,16 +213,26 @@ public final class LeaseServer implements AutoCloseable {
     /**
      * Starts or stops the lease clocks as this member starts or stops leading, and says whether
      * it leads. Called by the timer and by each renewal, so a member that was just elected
-     * answers at once rather than at its next tick; the lock keeps two callers from promoting twice.
+     * answers at once rather than at its next tick. Only a change takes the lock, which keeps two
+     * callers from promoting twice; the common case (nothing changed) is one status read.
      */
-    private synchronized boolean followLeadership() {
-        ConsensusStatus s = consensus.status();
-        boolean leads = s.leaderId() != 0 && s.leaderId() == s.memberId();
-        if (leads && !lessor.isPrimary()) {
-            lessor.promote(electionTimeoutNanos);
-        } else if (!leads && lessor.isPrimary()) {
-            lessor.demote();
+    private boolean followLeadership() {
+        boolean leads = leads();
+        if (leads != lessor.isPrimary()) {
+            synchronized (this) {
+                leads = leads();
+                if (leads && !lessor.isPrimary()) {
+                    lessor.promote(electionTimeoutNanos);
+                } else if (!leads && lessor.isPrimary()) {
+                    lessor.demote();
+                }
+            }
         }
         return leads;
+    }
+
+    private boolean leads() {
+        ConsensusStatus s = consensus.status();
+        return s.leaderId() != 0 && s.leaderId() == s.memberId();
     }
 }

@@ -2,6 +2,7 @@ package io.kvorum.server.forward;
 
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.grpc.GrpcClients;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.api.etcdserverpb.LeaseGrpc;
 import io.kvorum.api.etcdserverpb.LeaseKeepAliveRequest;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The current leader's client port, for a member that does not lead. One connection per
@@ -154,7 +156,15 @@ public final class LeaderClient implements AutoCloseable {
                 }
                 stream = keepAlives;
             }
-            return stream.send(leaseId);
+            CompletableFuture<Long> answer = stream.send(leaseId);
+            // A renewal the caller gave up waiting for means the leader is not answering on this
+            // stream: drop it, so the next renewal opens a new one.
+            answer.whenComplete((ttl, failure) -> {
+                if (failure instanceof TimeoutException) {
+                    stream.abandon();
+                }
+            });
+            return answer;
         }
 
         void close() {
@@ -230,6 +240,15 @@ public final class LeaderClient implements AutoCloseable {
                 }
             }
             breakWith(new ConsensusException(Reason.LEADER_CHANGED, "leader changed"));
+        }
+
+        void abandon() {
+            synchronized (this) {
+                if (!broken && requests != null) {
+                    requests.onError(Status.CANCELLED.withDescription("the leader did not answer in time").asRuntimeException());
+                }
+            }
+            breakWith(new ConsensusException(Reason.TIMEOUT, "the leader did not answer in time"));
         }
 
         private void breakWith(Throwable t) {
