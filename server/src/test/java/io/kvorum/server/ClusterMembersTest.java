@@ -239,6 +239,15 @@ class ClusterMembersTest {
     }
 
     @Test
+    void moveLeaderToTheLeaderItselfIsDoneAtOnce() {
+        long term = cluster.log.term();
+        cluster.client(0, MaintenanceGrpc.MaintenanceBlockingStub.class)
+                .moveLeader(MoveLeaderRequest.newBuilder().setTargetID(ids[0]).build());
+        assertEquals(ids[0], status(2).getLeader());
+        assertEquals(term, status(2).getRaftTerm());
+    }
+
+    @Test
     void moveLeaderHandsLeadershipToTheTarget() {
         cluster.client(0, MaintenanceGrpc.MaintenanceBlockingStub.class)
                 .moveLeader(MoveLeaderRequest.newBuilder().setTargetID(ids[1]).build());

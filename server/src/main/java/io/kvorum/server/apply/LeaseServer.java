@@ -142,7 +142,13 @@ public final class LeaseServer implements AutoCloseable {
             local.get().whenComplete((value, failure) -> complete(result, value, failure));
             return;
         }
-        forwarded.get().orTimeout(remaining, TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {
+        CompletableFuture<T> answer;
+        try {
+            answer = forwarded.get();
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.orTimeout(remaining, TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {
             if (failure == null) {
                 result.complete(value);
                 return;

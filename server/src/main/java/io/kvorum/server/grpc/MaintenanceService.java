@@ -110,6 +110,10 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             if (!voter) {
                 throw new EtcdException(EtcdError.BAD_LEADER_TRANSFEREE);
             }
+            if (r.getTargetID() == s.memberId()) {
+                // etcd: the leader is already the transferee, so the transfer is done
+                return CompletableFuture.completedFuture(MoveLeaderResponse.getDefaultInstance());
+            }
             return consensus.transferLeadership(r.getTargetID()).handle((v, failure) -> {
                 if (failure == null) {
                     return MoveLeaderResponse.getDefaultInstance();
