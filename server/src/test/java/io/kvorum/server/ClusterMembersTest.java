@@ -80,6 +80,7 @@ class ClusterMembersTest {
     void leaderIsMemberZero() {
         cluster.log.failWith(null);
         cluster.log.stallCommits(false);
+        cluster.log.stallReads(false);
         for (long id : ids) {
             cluster.log.release(id);
             cluster.log.setLearner(id, false);
@@ -473,6 +474,22 @@ class ClusterMembersTest {
         assertError(Status.Code.UNAVAILABLE, "etcdserver: server stopped", () -> put(1, "f", "v"));
         cluster.log.failWith(null);
         put(1, "f", "v");
+    }
+
+    @Test
+    void aLinearizableReadWaitingForItsReadIndexFailsWhenANewLeaderIsSeen() throws Exception {
+        put(0, "lr", "v");
+        cluster.log.stallReads(true);
+        CompletableFuture<RangeResponse> read = CompletableFuture.supplyAsync(
+                () -> kv(2).range(RangeRequest.newBuilder().setKey(b("lr")).build()));
+        assertThrows(TimeoutException.class, () -> read.get(300, TimeUnit.MILLISECONDS));
+        cluster.log.elect(ids[1]);
+        Throwable t = assertThrows(java.util.concurrent.ExecutionException.class, () -> read.get(5, TimeUnit.SECONDS))
+                .getCause();
+        assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(t).getCode());
+        assertEquals("etcdserver: leader changed", Status.fromThrowable(t).getDescription());
+        cluster.log.stallReads(false);
+        assertEquals(1, kv(2).range(RangeRequest.newBuilder().setKey(b("lr")).build()).getCount());
     }
 
     @Test

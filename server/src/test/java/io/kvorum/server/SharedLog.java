@@ -36,6 +36,7 @@ final class SharedLog {
     private long clusterId;
     private Reason failure;
     private boolean stalled;
+    private boolean readsStalled;
     private long nextAddedId = 0x1000;
 
     /** The provider every member of this log is built with. */
@@ -97,6 +98,11 @@ final class SharedLog {
     /** Proposals are accepted but never committed (a leader that lost its quorum). */
     synchronized void stallCommits(boolean stall) {
         stalled = stall;
+    }
+
+    /** Read indexes are never answered (a leader that cannot confirm its leadership). */
+    synchronized void stallReads(boolean stall) {
+        readsStalled = stall;
     }
 
     /** Stops delivering entries to {@code memberId} until {@link #release}. */
@@ -241,8 +247,10 @@ final class SharedLog {
         public CompletableFuture<Long> readIndex() {
             synchronized (SharedLog.this) {
                 Optional<Reason> no = refusal();
-                return no.isPresent() ? CompletableFuture.failedFuture(failed(no.get()))
-                        : CompletableFuture.completedFuture((long) log.size());
+                if (no.isPresent()) {
+                    return CompletableFuture.failedFuture(failed(no.get()));
+                }
+                return readsStalled ? new CompletableFuture<>() : CompletableFuture.completedFuture((long) log.size());
             }
         }
 

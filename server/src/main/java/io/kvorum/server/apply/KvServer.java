@@ -36,13 +36,16 @@ public final class KvServer {
 
     private final Applier applier;
     private final Consensus consensus;
+    private final LeaderChanges leaderChanges;
     private final Executor readExecutor;
     private final long maxRequestBytes;
     private final RequestIds ids;
 
-    public KvServer(Applier applier, Consensus consensus, Executor readExecutor, long maxRequestBytes, long memberId) {
+    public KvServer(Applier applier, Consensus consensus, LeaderChanges leaderChanges, Executor readExecutor,
+                    long maxRequestBytes, long memberId) {
         this.applier = applier;
         this.consensus = consensus;
+        this.leaderChanges = leaderChanges;
         this.readExecutor = readExecutor;
         this.maxRequestBytes = maxRequestBytes;
         this.ids = new RequestIds(memberId, System.currentTimeMillis());
@@ -89,10 +92,12 @@ public final class KvServer {
         if (serializable) {
             return CompletableFuture.completedFuture(null);
         }
-        // etcd gives up on a read index after the request timeout, also when it finds no leader;
-        // the copy keeps the timeout from failing a future the consensus may share between readers.
-        return WaitForLeader.call(() -> consensus.readIndex().copy(), REQUEST_TIMEOUT, EtcdError.TIMEOUT)
-                .orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        // As etcd, give up on a read index after the request timeout (also when no leader is
+        // found), and when a new leader is seen before it comes. The copy keeps either from
+        // failing a future the consensus may share between readers.
+        CompletableFuture<Long> index = leaderChanges.failOnNewLeader(
+                WaitForLeader.call(() -> consensus.readIndex().copy(), REQUEST_TIMEOUT, EtcdError.TIMEOUT));
+        return index.orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(applier::awaitApplied);
     }
 
