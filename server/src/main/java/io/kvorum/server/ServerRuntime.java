@@ -144,7 +144,7 @@ final class ServerRuntime {
         LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(cluster.self().id()),
                 MemberIds.hex(cluster.clusterId()), consensusProvider.name());
 
-        LeaderChanges leaderChanges = new LeaderChanges(consensus);
+        LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
         leaderChanges.start(config.heartbeatInterval());
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),

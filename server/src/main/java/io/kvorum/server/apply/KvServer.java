@@ -127,6 +127,7 @@ public final class KvServer {
         if (data.length > maxRequestBytes) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.REQUEST_TOO_LARGE));
         }
+        long start = System.nanoTime();
         CompletableFuture<Object> applied = applier.await(id);
         AtomicBoolean accepted = new AtomicBoolean();
         WaitForLeader.call(() -> consensus.propose(data), REQUEST_TIMEOUT, EtcdError.DEADLINE_EXCEEDED)
@@ -138,10 +139,13 @@ public final class KvServer {
                     }
                 });
         // Like etcd, give up after the request timeout; the waiter goes, so nothing is left behind.
-        // A proposal still waiting for a leader then fails as etcd's does (see DEADLINE_EXCEEDED).
+        // A proposal still waiting for a leader then fails as etcd's does (see DEADLINE_EXCEEDED),
+        // and one made shortly before a new leader was seen says the previous leader failed.
         applied.copy().orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((result, failure) -> {
             if (failure instanceof TimeoutException) {
-                applier.fail(id, new EtcdException(accepted.get() ? EtcdError.TIMEOUT : EtcdError.DEADLINE_EXCEEDED));
+                applier.fail(id, new EtcdException(!accepted.get() ? EtcdError.DEADLINE_EXCEEDED
+                        : leaderChanges.newLeaderSoonAfter(start) ? EtcdError.TIMEOUT_DUE_TO_LEADER_FAIL
+                        : EtcdError.TIMEOUT));
             }
         });
         return applied;

@@ -21,14 +21,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LeaderChanges implements AutoCloseable {
     private final Consensus consensus;
+    private final long electionTimeoutNanos;
     private final ScheduledExecutorService timer;
+    /** When a new leader was last seen ({@link System#nanoTime}); 0 before the first. */
+    private volatile long newLeaderSeen;
     /** Written by the timer thread only. */
     private long lastLeader;
     /** Requests to fail when a new leader is seen; each leaves the set when it completes. */
     private final Set<CompletableFuture<?>> waiting = ConcurrentHashMap.newKeySet();
 
-    public LeaderChanges(Consensus consensus) {
+    public LeaderChanges(Consensus consensus, Duration electionTimeout) {
         this.consensus = consensus;
+        this.electionTimeoutNanos = electionTimeout.toNanos();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvorum-leader-changes");
             t.setDaemon(true);
@@ -40,6 +44,15 @@ public final class LeaderChanges implements AutoCloseable {
     public void start(Duration interval) {
         lastLeader = consensus.status().leaderId();
         timer.scheduleWithFixedDelay(this::look, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * etcd's test for a request that timed out because the previous leader failed: it started
+     * before the current leader was seen, and less than two election timeouts before.
+     */
+    public boolean newLeaderSoonAfter(long startNanos) {
+        long seen = newLeaderSeen;
+        return seen != 0 && startNanos - seen < 0 && startNanos - (seen - 2 * electionTimeoutNanos) > 0;
     }
 
     /** Fails {@code request} with {@code etcdserver: leader changed} if a new leader is seen before it completes. */
@@ -54,6 +67,7 @@ public final class LeaderChanges implements AutoCloseable {
         boolean newLeader = leader != 0 && leader != lastLeader;
         lastLeader = leader;
         if (newLeader) {
+            newLeaderSeen = System.nanoTime();
             for (CompletableFuture<?> request : waiting) {
                 request.completeExceptionally(new EtcdException(EtcdError.LEADER_CHANGED));
             }

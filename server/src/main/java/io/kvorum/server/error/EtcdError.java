@@ -40,6 +40,8 @@ public enum EtcdError {
     LEADER_CHANGED(Status.Code.UNAVAILABLE, "etcdserver: leader changed"),
     STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
     TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
+    TIMEOUT_DUE_TO_LEADER_FAIL(Status.Code.UNAVAILABLE,
+            "etcdserver: request timed out, possibly due to previous leader failure"),
     /**
      * What etcd sends when a proposal waited the whole request timeout for a leader: Go's
      * context error, passed through with code Unknown.
