@@ -94,7 +94,7 @@ class LeasesOnFollowersTest {
         LeaseKeepAliveResponse renew(long id) throws InterruptedException {
             requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(id).build());
             LeaseKeepAliveResponse answer = answers.poll(20, TimeUnit.SECONDS);
-            assertNotNull(answer, "no keepalive answer");
+            assertNotNull(answer, () -> "no keepalive answer; stream ended: " + ended.getNow(null));
             return answer;
         }
 

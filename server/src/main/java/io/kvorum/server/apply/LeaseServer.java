@@ -45,6 +45,11 @@ public final class LeaseServer implements AutoCloseable {
     private static final long TICK_MILLIS = 500;
     /** etcd's pause between two attempts to reach the leader. */
     private static final long RETRY_MILLIS = 50;
+    /**
+     * How long one forwarded attempt may take before it is given up and made again (on a new
+     * stream), so that one lost answer does not use up the whole request timeout.
+     */
+    private static final long FORWARD_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final KvServer kv;
     private final Lessor lessor;
@@ -148,7 +153,7 @@ public final class LeaseServer implements AutoCloseable {
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        answer.orTimeout(remaining, TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {
+        answer.orTimeout(Math.min(remaining, FORWARD_ATTEMPT_NANOS), TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {
             if (failure == null) {
                 result.complete(value);
                 return;
