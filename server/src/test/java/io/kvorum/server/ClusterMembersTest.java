@@ -202,7 +202,7 @@ class ClusterMembersTest {
     @Test
     void aWatchOnAFollowerSeesWritesMadeOnTheLeader() throws Exception {
         BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
-        StreamObserver<WatchRequest> requests = cluster.client(2, WatchGrpc.WatchStub.class).watch(new StreamObserver<>() {
+        StreamObserver<WatchRequest> requests = cluster.streamClient(2, WatchGrpc.WatchStub.class).watch(new StreamObserver<>() {
             public void onNext(WatchResponse value) {
                 responses.add(value);
             }
@@ -290,7 +290,7 @@ class ClusterMembersTest {
         final StreamObserver<WatchRequest> requests;
 
         WatchClient(int member, boolean requireLeader) {
-            var builder = GrpcClients.builder(cluster.endpoint(member));
+            var builder = GrpcClients.builder(cluster.endpoint(member)).responseTimeoutMillis(0);
             if (requireLeader) {
                 builder.addHeader("hasleader", "true");
             }
@@ -393,7 +393,7 @@ class ClusterMembersTest {
                 .memberList(MemberListRequest.getDefaultInstance()));
         // streams too
         CompletableFuture<Throwable> watchError = new CompletableFuture<>();
-        StreamObserver<WatchRequest> watch = cluster.client(2, WatchGrpc.WatchStub.class).watch(new StreamObserver<>() {
+        StreamObserver<WatchRequest> watch = cluster.streamClient(2, WatchGrpc.WatchStub.class).watch(new StreamObserver<>() {
             public void onNext(WatchResponse value) {
                 watchError.complete(null);
             }

@@ -88,7 +88,7 @@ class LeasesOnFollowersTest {
         final StreamObserver<LeaseKeepAliveRequest> requests;
 
         KeepAlive(int member) {
-            requests = cluster.client(member, LeaseGrpc.LeaseStub.class).leaseKeepAlive(this);
+            requests = cluster.streamClient(member, LeaseGrpc.LeaseStub.class).leaseKeepAlive(this);
         }
 
         LeaseKeepAliveResponse renew(long id) throws InterruptedException {

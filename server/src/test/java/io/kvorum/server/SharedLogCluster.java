@@ -70,6 +70,11 @@ final class SharedLogCluster implements AutoCloseable {
         return members.get(member).watchHub().stats().join();
     }
 
+    /** A client for long-lived streams: no response timeout (Armeria's default is 10 s). */
+    <T> T streamClient(int member, Class<T> stubType) {
+        return GrpcClients.builder(endpoint(member)).responseTimeoutMillis(0).build(stubType);
+    }
+
     void elect(int member) {
         log.elect(id(member));
     }

@@ -28,7 +28,7 @@ class UnreachableLeaderTest {
         final StreamObserver<LeaseKeepAliveRequest> requests;
 
         KeepAlive(SharedLogCluster cluster, int member) {
-            requests = cluster.client(member, LeaseGrpc.LeaseStub.class).leaseKeepAlive(this);
+            requests = cluster.streamClient(member, LeaseGrpc.LeaseStub.class).leaseKeepAlive(this);
         }
 
         long renew(long id) throws InterruptedException {
