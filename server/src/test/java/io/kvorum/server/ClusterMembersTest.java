@@ -3,6 +3,7 @@ package io.kvorum.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -480,11 +481,25 @@ class ClusterMembersTest {
     void aLinearizableReadWaitingForItsReadIndexFailsWhenANewLeaderIsSeen() throws Exception {
         put(0, "lr", "v");
         cluster.log.stallReads(true);
-        CompletableFuture<RangeResponse> read = CompletableFuture.supplyAsync(
-                () -> kv(2).range(RangeRequest.newBuilder().setKey(b("lr")).build()));
-        assertThrows(TimeoutException.class, () -> read.get(300, TimeUnit.MILLISECONDS));
+        CompletableFuture<RangeResponse> read = null;
+        // The fixture may have just elected member 0; a read the member began before it saw that
+        // fails at once (as it should), so begin again until one waits.
+        for (int attempt = 0; attempt < 10 && read == null; attempt++) {
+            CompletableFuture<RangeResponse> pending = CompletableFuture.supplyAsync(
+                    () -> kv(2).range(RangeRequest.newBuilder().setKey(b("lr")).build()));
+            try {
+                pending.get(300, TimeUnit.MILLISECONDS);
+                throw new AssertionError("a read was answered without a read index");
+            } catch (TimeoutException waiting) {
+                read = pending;
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertEquals("etcdserver: leader changed", Status.fromThrowable(e.getCause()).getDescription());
+            }
+        }
+        assertNotNull(read, "no read waited for its read index");
         cluster.log.elect(ids[1]);
-        Throwable t = assertThrows(java.util.concurrent.ExecutionException.class, () -> read.get(5, TimeUnit.SECONDS))
+        CompletableFuture<RangeResponse> waiting = read;
+        Throwable t = assertThrows(java.util.concurrent.ExecutionException.class, () -> waiting.get(10, TimeUnit.SECONDS))
                 .getCause();
         assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(t).getCode());
         assertEquals("etcdserver: leader changed", Status.fromThrowable(t).getDescription());
