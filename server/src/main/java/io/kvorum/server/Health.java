@@ -12,11 +12,12 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.server.apply.Applier;
 import io.kvorum.server.apply.KvServer;
+import io.kvorum.spi.consensus.Consensus;
 import java.util.concurrent.TimeUnit;
 
 /**
- * etcd's {@code /health}: healthy when a linearizable read of key {@code health} succeeds in
- * time and the apply loop is running. Failure is HTTP 503 with the same JSON body, sent as
+ * etcd's {@code /health}: healthy when the member knows a leader, a linearizable read of key
+ * {@code health} succeeds in time and the apply loop is running. Failure is HTTP 503 with the same JSON body, sent as
  * plain text with a trailing newline, as etcd sends it.
  */
 final class Health implements HttpService {
@@ -26,10 +27,12 @@ final class Health implements HttpService {
 
     private final KvServer kv;
     private final Applier applier;
+    private final Consensus consensus;
 
-    Health(KvServer kv, Applier applier) {
+    Health(KvServer kv, Applier applier, Consensus consensus) {
         this.kv = kv;
         this.applier = applier;
+        this.consensus = consensus;
     }
 
     @Override
@@ -39,6 +42,10 @@ final class Health implements HttpService {
         }
         if (applier.failure().isPresent()) {
             return unhealthy("APPLY STOPPED");
+        }
+        // etcd 3.4 is unhealthy without a leader, serializable or not.
+        if (consensus.status().leaderId() == 0) {
+            return unhealthy("RAFT NO LEADER");
         }
         boolean serializable = "true".equals(ctx.queryParam("serializable"));
         return HttpResponse.of(kv.range(PROBE.toBuilder().setSerializable(serializable).build())

@@ -9,6 +9,7 @@ import com.linecorp.armeria.server.Server;
 import io.kvorum.server.apply.Applier;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.apply.LeaderChanges;
 import io.kvorum.server.apply.LeaseServer;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.watch.WatchHub;
@@ -143,7 +144,11 @@ final class ServerRuntime {
         LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(cluster.self().id()),
                 MemberIds.hex(cluster.clusterId()), consensusProvider.name());
 
-        KvServer kv = new KvServer(applier, consensus, workers, config.maxRequestBytes(), cluster.self().id());
+        LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
+        leaderChanges.start(config.heartbeatInterval());
+        toClose.add(leaderChanges);
+        KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
+                cluster.self().id());
         LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
         leases.start();
         toClose.add(leases);
@@ -151,8 +156,8 @@ final class ServerRuntime {
         toClose.remove(stopListening);
         toClose.add(stopListening);
         ClientApi api = new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
-                config.maxRequestBytes());
-        Health health = new Health(kv, applier);
+                config.maxRequestBytes(), config.electionTimeout());
+        Health health = new Health(kv, applier, consensus);
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);

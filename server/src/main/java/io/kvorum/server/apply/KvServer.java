@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -30,18 +31,21 @@ import java.util.function.Function;
  */
 public final class KvServer {
     /** etcd's request timeout: 5 s plus two election timeouts (1 s each by default). */
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(7);
+    public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(7);
     private static final int MAX_READ_ATTEMPTS = 3;
 
     private final Applier applier;
     private final Consensus consensus;
+    private final LeaderChanges leaderChanges;
     private final Executor readExecutor;
     private final long maxRequestBytes;
     private final RequestIds ids;
 
-    public KvServer(Applier applier, Consensus consensus, Executor readExecutor, long maxRequestBytes, long memberId) {
+    public KvServer(Applier applier, Consensus consensus, LeaderChanges leaderChanges, Executor readExecutor,
+                    long maxRequestBytes, long memberId) {
         this.applier = applier;
         this.consensus = consensus;
+        this.leaderChanges = leaderChanges;
         this.readExecutor = readExecutor;
         this.maxRequestBytes = maxRequestBytes;
         this.ids = new RequestIds(memberId, System.currentTimeMillis());
@@ -88,7 +92,13 @@ public final class KvServer {
         if (serializable) {
             return CompletableFuture.completedFuture(null);
         }
-        return consensus.readIndex().thenCompose(applier::awaitApplied);
+        // As etcd, give up on a read index after the request timeout (also when no leader is
+        // found), and when a new leader is seen before it comes. The copy keeps either from
+        // failing a future the consensus may share between readers.
+        CompletableFuture<Long> index = leaderChanges.failOnNewLeader(
+                WaitForLeader.call(() -> consensus.readIndex().copy(), REQUEST_TIMEOUT, EtcdError.TIMEOUT));
+        return index.orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(applier::awaitApplied);
     }
 
     /**
@@ -117,16 +127,25 @@ public final class KvServer {
         if (data.length > maxRequestBytes) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.REQUEST_TOO_LARGE));
         }
+        long start = System.nanoTime();
         CompletableFuture<Object> applied = applier.await(id);
-        consensus.propose(data).whenComplete((ok, failure) -> {
-            if (failure != null) {
-                applier.fail(id, failure);
-            }
-        });
+        AtomicBoolean accepted = new AtomicBoolean();
+        WaitForLeader.call(() -> consensus.propose(data), REQUEST_TIMEOUT, EtcdError.DEADLINE_EXCEEDED)
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        applier.fail(id, failure);
+                    } else {
+                        accepted.set(true);
+                    }
+                });
         // Like etcd, give up after the request timeout; the waiter goes, so nothing is left behind.
-        applied.orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((result, failure) -> {
+        // A proposal still waiting for a leader then fails as etcd's does (see DEADLINE_EXCEEDED),
+        // and one made shortly before a new leader was seen says the previous leader failed.
+        applied.copy().orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((result, failure) -> {
             if (failure instanceof TimeoutException) {
-                applier.fail(id, new EtcdException(EtcdError.TIMEOUT));
+                applier.fail(id, new EtcdException(!accepted.get() ? EtcdError.DEADLINE_EXCEEDED
+                        : leaderChanges.newLeaderSoonAfter(start) ? EtcdError.TIMEOUT_DUE_TO_LEADER_FAIL
+                        : EtcdError.TIMEOUT));
             }
         });
         return applied;

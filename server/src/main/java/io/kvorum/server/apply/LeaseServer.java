@@ -14,20 +14,26 @@ import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.lease.Lease;
 import io.kvorum.server.lease.Lessor;
+import io.kvorum.server.forward.LeaderClient;
 import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Lease requests of one member. Grants and revokes go through consensus; renewals and
  * time-to-live answers come from the {@link Lessor}'s clocks on the member that leads, with no
- * log entry, so keepalives never load the apply loop. A timer thread expires leases (proposing
+ * log entry, so keepalives never load the apply loop; a member that does not lead forwards them
+ * to the leader ({@link LeaderClient}). A timer thread expires leases (proposing
  * their revokes, at most {@link #REVOKES_PER_SECOND} a second, as etcd) and follows leadership:
  * the member that becomes leader starts the clocks, one that stops leading stops them.
  */
@@ -37,6 +43,13 @@ public final class LeaseServer implements AutoCloseable {
     static final int REVOKES_PER_SECOND = 1000;
     /** How often expiry is checked (etcd: every 500 ms). */
     private static final long TICK_MILLIS = 500;
+    /** etcd's pause between two attempts to reach the leader. */
+    private static final long RETRY_MILLIS = 50;
+    /**
+     * How long one forwarded attempt may take before it is given up and made again (on a new
+     * stream), so that one lost answer does not use up the whole request timeout.
+     */
+    private static final long FORWARD_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final KvServer kv;
     private final Lessor lessor;
@@ -44,6 +57,7 @@ public final class LeaseServer implements AutoCloseable {
     private final long electionTimeoutNanos;
     private final RequestIds leaseIds;
     private final ScheduledExecutorService timer;
+    private final LeaderClient leader;
 
     public LeaseServer(KvServer kv, Lessor lessor, Consensus consensus, long electionTimeoutMillis, long memberId) {
         this.kv = kv;
@@ -51,6 +65,7 @@ public final class LeaseServer implements AutoCloseable {
         this.consensus = consensus;
         this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(electionTimeoutMillis);
         this.leaseIds = new RequestIds(memberId, System.currentTimeMillis());
+        this.leader = new LeaderClient(consensus, KvServer.REQUEST_TIMEOUT.toMillis());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvorum-lessor");
             t.setDaemon(true);
@@ -67,6 +82,7 @@ public final class LeaseServer implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        leader.close();
     }
 
     public CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest r) {
@@ -92,19 +108,81 @@ public final class LeaseServer implements AutoCloseable {
      *         renewal), which is what etcd sends a keepalive for it
      */
     public CompletableFuture<Long> renew(long id) {
-        if (!lessor.isPrimary()) {
-            return CompletableFuture.failedFuture(new EtcdException(EtcdError.NOT_LEADER));
-        }
-        return lessor.renew(id)
-                .orTimeout(KvServer.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(ttl -> ttl < 0 ? 0 : ttl);
+        return onLeader(() -> lessor.renew(id)
+                        .orTimeout(KvServer.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                        .thenApply(ttl -> ttl < 0 ? 0 : ttl),
+                () -> leader.keepAlive(id));
     }
 
-    /** etcd's answer: remaining whole seconds, the granted TTL, and the keys if asked; TTL -1 for an unknown lease. */
+    /**
+     * etcd's answer: remaining whole seconds, the granted TTL, and the keys if asked; TTL -1 for
+     * an unknown lease. The header is left for the edge to fill with this member's.
+     */
     public CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest r) {
-        if (!lessor.isPrimary()) {
-            return CompletableFuture.failedFuture(new EtcdException(EtcdError.NOT_LEADER));
+        return onLeader(() -> localTimeToLive(r),
+                () -> leader.timeToLive(r).thenApply(resp -> resp.toBuilder().setHeader(ResponseHeader.getDefaultInstance()).build()));
+    }
+
+    /**
+     * Answers from this member's lease clocks while it leads; otherwise asks the leader, as etcd
+     * does: again every {@link #RETRY_MILLIS} while there is no leader or the leader cannot be
+     * reached, for at most the request timeout, after which it fails as etcd does (no leader, or
+     * request timed out).
+     */
+    private <T> CompletableFuture<T> onLeader(Supplier<CompletableFuture<T>> local, Supplier<CompletableFuture<T>> forwarded) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        attempt(local, forwarded, System.nanoTime() + KvServer.REQUEST_TIMEOUT.toNanos(), null, result);
+        return result;
+    }
+
+    private <T> void attempt(Supplier<CompletableFuture<T>> local, Supplier<CompletableFuture<T>> forwarded,
+                             long deadline, Throwable last, CompletableFuture<T> result) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            result.completeExceptionally(new EtcdException(reason(last) == ConsensusException.Reason.NO_LEADER
+                    ? EtcdError.NO_LEADER : EtcdError.TIMEOUT));
+            return;
         }
+        if (followLeadership()) {
+            local.get().whenComplete((value, failure) -> complete(result, value, failure));
+            return;
+        }
+        CompletableFuture<T> answer;
+        try {
+            answer = forwarded.get();
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.orTimeout(Math.min(remaining, FORWARD_ATTEMPT_NANOS), TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {
+            if (failure == null) {
+                result.complete(value);
+                return;
+            }
+            try {
+                timer.schedule(() -> attempt(local, forwarded, deadline, failure, result), RETRY_MILLIS,
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopped) {
+                result.completeExceptionally(new EtcdException(EtcdError.STOPPED));
+            }
+        });
+    }
+
+    private static <T> void complete(CompletableFuture<T> result, T value, Throwable failure) {
+        if (failure != null) {
+            result.completeExceptionally(failure);
+        } else {
+            result.complete(value);
+        }
+    }
+
+    private static ConsensusException.Reason reason(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof ConsensusException e ? e.reason() : null;
+    }
+
+    private CompletableFuture<LeaseTimeToLiveResponse> localTimeToLive(LeaseTimeToLiveRequest r) {
         Lease lease = lessor.get(r.getID());
         LeaseTimeToLiveResponse.Builder resp = LeaseTimeToLiveResponse.newBuilder()
                 .setHeader(ResponseHeader.getDefaultInstance()).setID(r.getID());
@@ -143,13 +221,29 @@ public final class LeaseServer implements AutoCloseable {
         }
     }
 
-    private void followLeadership() {
-        ConsensusStatus s = consensus.status();
-        boolean leads = s.leaderId() != 0 && s.leaderId() == s.memberId();
-        if (leads && !lessor.isPrimary()) {
-            lessor.promote(electionTimeoutNanos);
-        } else if (!leads && lessor.isPrimary()) {
-            lessor.demote();
+    /**
+     * Starts or stops the lease clocks as this member starts or stops leading, and says whether
+     * it leads. Called by the timer and by each renewal, so a member that was just elected
+     * answers at once rather than at its next tick. Only a change takes the lock, which keeps two
+     * callers from promoting twice; the common case (nothing changed) is one status read.
+     */
+    private boolean followLeadership() {
+        boolean leads = leads();
+        if (leads != lessor.isPrimary()) {
+            synchronized (this) {
+                leads = leads();
+                if (leads && !lessor.isPrimary()) {
+                    lessor.promote(electionTimeoutNanos);
+                } else if (!leads && lessor.isPrimary()) {
+                    lessor.demote();
+                }
+            }
         }
+        return leads;
+    }
+
+    private boolean leads() {
+        ConsensusStatus s = consensus.status();
+        return s.leaderId() != 0 && s.leaderId() == s.memberId();
     }
 }

@@ -40,6 +40,15 @@ public enum EtcdError {
     LEADER_CHANGED(Status.Code.UNAVAILABLE, "etcdserver: leader changed"),
     STOPPED(Status.Code.UNAVAILABLE, "etcdserver: server stopped"),
     TIMEOUT(Status.Code.UNAVAILABLE, "etcdserver: request timed out"),
+    TIMEOUT_DUE_TO_LEADER_FAIL(Status.Code.UNAVAILABLE,
+            "etcdserver: request timed out, possibly due to previous leader failure"),
+    /**
+     * What etcd sends when a proposal waited the whole request timeout for a leader: Go's
+     * context error, passed through with code Unknown.
+     */
+    DEADLINE_EXCEEDED(Status.Code.UNKNOWN, "context deadline exceeded"),
+    /** Sent with code Unknown by etcd (it is not mapped to a status there). */
+    TIMEOUT_LEADER_TRANSFER(Status.Code.UNKNOWN, "etcdserver: request timed out, leader transfer took too long"),
     CORRUPT(Status.Code.DATA_LOSS, "etcdserver: corrupt cluster"),
     BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
     NOT_SUPPORTED_FOR_LEARNER(Status.Code.UNAVAILABLE, "etcdserver: rpc not supported for learner"),

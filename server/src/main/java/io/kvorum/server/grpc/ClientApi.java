@@ -18,6 +18,7 @@ import io.kvorum.server.concurrency.LockServer;
 import io.kvorum.server.watch.WatchHub;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.consensus.Consensus;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 
 /** The client port's gRPC services, ready to be bound to a listener. */
@@ -28,7 +29,7 @@ public final class ClientApi {
     private final GrpcService grpc;
 
     public ClientApi(KvServer kv, LeaseServer leases, WatchHub watchHub, Consensus consensus, Backend backend,
-                     Executor blocking, int maxTxnOps, long maxRequestBytes) {
+                     Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout) {
         Headers headers = new Headers(consensus, kv);
         this.grpc = GrpcService.builder()
                 .addService(new KvService(kv, new RequestChecks(maxTxnOps), headers))
@@ -39,6 +40,7 @@ public final class ClientApi {
                 .addService(new ClusterService(consensus, headers))
                 .addService(new MaintenanceService(consensus, kv, backend, headers, blocking))
                 .addService(new HealthService())
+                .intercept(new ClusterInterceptor(consensus, electionTimeout))
                 .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 // Handlers never block: writes wait on the apply loop, reads run on the read executor.

@@ -13,11 +13,15 @@ import io.kvorum.api.etcdserverpb.MemberRemoveRequest;
 import io.kvorum.api.etcdserverpb.MemberRemoveResponse;
 import io.kvorum.api.etcdserverpb.MemberUpdateRequest;
 import io.kvorum.api.etcdserverpb.MemberUpdateResponse;
+import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.apply.WaitForLeader;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.spi.consensus.Consensus;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** {@code etcdserverpb.Cluster}: membership as the consensus knows it. */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
@@ -31,8 +35,10 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void memberList(MemberListRequest r, StreamObserver<MemberListResponse> out) {
+        // As etcd: a linearizable list waits for a read index, within the request timeout.
         CompletableFuture<?> barrier = r.getLinearizable()
-                ? consensus.readIndex()
+                ? WaitForLeader.call(() -> consensus.readIndex().copy(), KvServer.REQUEST_TIMEOUT, EtcdError.TIMEOUT)
+                        .orTimeout(KvServer.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 : CompletableFuture.completedFuture(null);
         Replies.reply(() -> barrier, v -> MemberListResponse.newBuilder()
                 .setHeader(headers.membership()).addAllMembers(members()).build(), out);
@@ -42,14 +48,14 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     public void memberAdd(MemberAddRequest r, StreamObserver<MemberAddResponse> out) {
         Replies.reply(() -> {
             checkUrls(r.getPeerURLsList());
-            return consensus.addMember(r.getPeerURLsList(), r.getIsLearner());
+            return changeMembership(() -> consensus.addMember(r.getPeerURLsList(), r.getIsLearner()));
         }, added -> MemberAddResponse.newBuilder().setHeader(headers.membership())
                 .setMember(toProto(added)).addAllMembers(members()).build(), out);
     }
 
     @Override
     public void memberRemove(MemberRemoveRequest r, StreamObserver<MemberRemoveResponse> out) {
-        Replies.reply(() -> consensus.removeMember(r.getID()), v -> MemberRemoveResponse.newBuilder()
+        Replies.reply(() -> changeMembership(() -> consensus.removeMember(r.getID())), v -> MemberRemoveResponse.newBuilder()
                 .setHeader(headers.membership()).addAllMembers(members()).build(), out);
     }
 
@@ -57,14 +63,22 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     public void memberUpdate(MemberUpdateRequest r, StreamObserver<MemberUpdateResponse> out) {
         Replies.reply(() -> {
             checkUrls(r.getPeerURLsList());
-            return consensus.updateMember(r.getID(), r.getPeerURLsList());
+            return changeMembership(() -> consensus.updateMember(r.getID(), r.getPeerURLsList()));
         }, v -> MemberUpdateResponse.newBuilder().setHeader(headers.membership()).addAllMembers(members()).build(), out);
     }
 
     @Override
     public void memberPromote(MemberPromoteRequest r, StreamObserver<MemberPromoteResponse> out) {
-        Replies.reply(() -> consensus.promoteMember(r.getID()), v -> MemberPromoteResponse.newBuilder()
+        Replies.reply(() -> changeMembership(() -> consensus.promoteMember(r.getID())), v -> MemberPromoteResponse.newBuilder()
                 .setHeader(headers.membership()).addAllMembers(members()).build(), out);
+    }
+
+    /**
+     * A membership change waits for a leader as etcd's does, which proposes it with the client's
+     * deadline and passes Go's context error through when it passes.
+     */
+    private static <T> CompletableFuture<T> changeMembership(Supplier<CompletableFuture<T>> change) {
+        return WaitForLeader.call(change, KvServer.REQUEST_TIMEOUT, EtcdError.DEADLINE_EXCEEDED);
     }
 
     private List<Member> members() {

@@ -16,11 +16,15 @@ import io.kvorum.api.etcdserverpb.StatusResponse;
 import io.kvorum.server.EtcdVersion;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.spi.backend.Backend;
+import io.kvorum.server.error.EtcdError;
+import io.kvorum.server.error.EtcdException;
 import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /** {@code etcdserverpb.Maintenance}: status, alarms, hashes, defragmentation, leadership. */
@@ -91,10 +95,37 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         }, blocking), v -> DefragmentResponse.getDefaultInstance(), out);
     }
 
+    /**
+     * As etcd: only the leader moves leadership, only to a voting member; a transfer the
+     * consensus gives up on is etcd's "leader transfer took too long".
+     */
     @Override
     public void moveLeader(MoveLeaderRequest r, StreamObserver<MoveLeaderResponse> out) {
-        Replies.reply(() -> consensus.transferLeadership(r.getTargetID()),
-                v -> MoveLeaderResponse.getDefaultInstance(), out);
+        Replies.reply(() -> {
+            ConsensusStatus s = consensus.status();
+            if (s.leaderId() == 0 || s.leaderId() != s.memberId()) {
+                throw new EtcdException(EtcdError.NOT_LEADER);
+            }
+            boolean voter = consensus.members().stream().anyMatch(m -> m.id() == r.getTargetID() && !m.learner());
+            if (!voter) {
+                throw new EtcdException(EtcdError.BAD_LEADER_TRANSFEREE);
+            }
+            if (r.getTargetID() == s.memberId()) {
+                // etcd: the leader is already the transferee, so the transfer is done
+                return CompletableFuture.completedFuture(MoveLeaderResponse.getDefaultInstance());
+            }
+            return consensus.transferLeadership(r.getTargetID()).handle((v, failure) -> {
+                if (failure == null) {
+                    return MoveLeaderResponse.getDefaultInstance();
+                }
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                if (cause instanceof ConsensusException e && e.reason() == ConsensusException.Reason.TIMEOUT) {
+                    throw new EtcdException(EtcdError.TIMEOUT_LEADER_TRANSFER);
+                }
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            });
+        }, v -> v, out);
     }
 
 }

@@ -1,0 +1,93 @@
+package io.kvorum.server;
+
+import com.linecorp.armeria.client.grpc.GrpcClients;
+import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
+import io.kvorum.api.etcdserverpb.StatusRequest;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Several embedded members in one JVM over one {@link SharedLog}, each with its own in-memory
+ * backend and client port (port 0). Member {@code i} is named {@code m<i>}; no one leads until
+ * the test elects a member.
+ */
+final class SharedLogCluster implements AutoCloseable {
+    private static final URI ANY_PORT = URI.create("http://127.0.0.1:0");
+
+    final SharedLog log = new SharedLog();
+    private final List<KvorumServer> members = new ArrayList<>();
+
+    SharedLogCluster(Path dir, int size) throws IOException {
+        Map<String, List<URI>> initial = new LinkedHashMap<>();
+        for (int i = 0; i < size; i++) {
+            // Peer URLs only name members (they derive the ids); nothing listens on them.
+            initial.put("m" + i, List.of(URI.create("http://127.0.0.1:" + (12380 + i))));
+        }
+        try {
+            for (int i = 0; i < size; i++) {
+                String name = "m" + i;
+                KvorumServer server = KvorumServer.builder()
+                        .config(ServerConfig.builder().name(name).dataDir(dir.resolve(name))
+                                .initialCluster(initial).initialAdvertisePeerUrls(initial.get(name))
+                                .listenClientUrls(List.of(ANY_PORT)).advertiseClientUrls(List.of(ANY_PORT)).build())
+                        .backend(new KvorumServerTest.MemoryBackendProvider())
+                        .consensus(log.provider())
+                        .build();
+                members.add(server);
+                server.start();
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    int size() {
+        return members.size();
+    }
+
+    String endpoint(int member) {
+        return members.get(member).clientUrls().get(0).toString();
+    }
+
+    /** The member id, as the member itself reports it. */
+    long id(int member) {
+        return GrpcClients.newClient(endpoint(member), MaintenanceGrpc.MaintenanceBlockingStub.class)
+                .status(StatusRequest.getDefaultInstance()).getHeader().getMemberId();
+    }
+
+    <T> T client(int member, Class<T> stubType) {
+        return GrpcClients.newClient(endpoint(member), stubType);
+    }
+
+    /** The watch streams and watchers a member's hub holds now. */
+    io.kvorum.server.watch.WatchHub.Stats watchStats(int member) {
+        return members.get(member).watchHub().stats().join();
+    }
+
+    /** A client for long-lived streams: no response timeout (Armeria's default is 10 s). */
+    <T> T streamClient(int member, Class<T> stubType) {
+        return GrpcClients.builder(endpoint(member)).responseTimeoutMillis(0).build(stubType);
+    }
+
+    void elect(int member) {
+        log.elect(id(member));
+    }
+
+    /** Stops one member (its consensus node leaves the log); the others go on. */
+    void stop(int member) {
+        members.get(member).close();
+    }
+
+    @Override
+    public void close() {
+        for (KvorumServer m : members) {
+            m.close();
+        }
+    }
+}
