@@ -89,6 +89,9 @@ public final class LeaseServer implements AutoCloseable {
         if (r.getTTL() > Lessor.MAX_TTL_SECONDS) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.LEASE_TTL_TOO_LARGE));
         }
+        // A member elected since the last tick starts its lease clocks now, so the lease granted
+        // next counts down from its TTL rather than getting the promotion's extra time.
+        followLeadership();
         LeaseGrantRequest.Builder request = r.toBuilder();
         while (request.getID() == 0) {
             // etcd picks ids from its request id generator, kept positive
