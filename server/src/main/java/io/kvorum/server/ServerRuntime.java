@@ -32,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -141,8 +142,10 @@ final class ServerRuntime {
         toClose.remove(stopListening);
         toClose.add(stopListening);
         consensus.start();
-        LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(cluster.self().id()),
-                MemberIds.hex(cluster.clusterId()), consensusProvider.name());
+        ConsensusStatus started = consensus.status();
+        LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(started.memberId()),
+                MemberIds.hex(started.clusterId()), consensusProvider.name());
+        awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
 
         LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
         leaderChanges.start(config.heartbeatInterval());
@@ -269,6 +272,28 @@ final class ServerRuntime {
             }
         }
         return out;
+    }
+
+    /**
+     * Gives the first election a few election timeouts before clients are served, so that a
+     * single member (or a cluster started together) answers its first requests without waiting
+     * for a leader, and the lessor starts leading with it. A member whose quorum is not up yet
+     * serves anyway after that time: its requests wait for a leader as etcd's do.
+     */
+    private static void awaitFirstLeader(Consensus consensus, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (consensus.status().leaderId() == 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        ConsensusStatus s = consensus.status();
+        if (s.leaderId() == 0) {
+            LOG.info("no leader after {} ms; serving clients, whose requests wait for one", patience.toMillis());
+        }
     }
 
     private static ConsensusSettings consensusSettings(ServerConfig config) {
