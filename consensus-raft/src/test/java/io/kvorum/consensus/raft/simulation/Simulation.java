@@ -411,14 +411,13 @@ final class Simulation {
         if (random.nextDouble() < 0.005) {
             crashOne();
         }
-        for (var it = restartAt.entrySet().iterator(); it.hasNext(); ) {
-            var due = it.next();
-            if (due.getValue() <= now) {
-                it.remove();
-                SimNode n = nodes.get(due.getKey());
-                if (!n.isRemoved()) {
-                    restart(n);
-                }
+        // Collected first: a restart delivers messages, which may crash a member and schedule its restart.
+        List<Long> due = restartAt.entrySet().stream().filter(e -> e.getValue() <= now).map(Map.Entry::getKey).toList();
+        for (long id : due) {
+            restartAt.remove(id);
+            SimNode n = nodes.get(id);
+            if (!n.isRemoved()) {
+                restart(n);
             }
         }
         if (random.nextDouble() < 0.004) {
