@@ -96,6 +96,9 @@ public final class Wal implements AutoCloseable {
         wal.lastIndexIn.putAll(replay.lastIndexIn);
         wal.tail = Segment.openForAppend(found.lastEntry().getValue(), found.lastKey(), lastScan.end());
         if (lastScan.tornTail()) {
+            System.getLogger(Wal.class.getName()).log(System.Logger.Level.WARNING,
+                    "repaired the WAL: a record torn by a crash at byte {0} of {1} was wiped (it was never synced)",
+                    lastScan.end(), found.lastEntry().getValue().getFileName());
             wal.tail.wipe(lastScan.end(), lastScan.tornTo());
         }
         return wal;
