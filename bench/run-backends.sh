@@ -32,7 +32,8 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+# A member prints "kvorum: serving client requests on <url>" once its services are installed.
+wait_serving() { for _ in $(seq 1 600); do grep -q '^kvorum: serving' "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "$1: never served" >&2; return 1; }
 bench() { java -cp "$root/bench/target/classes:$root/bench/target/lib/*" io.kvorum.bench.Bench "$@"; }
 count() { awk -v n="$1" -v s="$scale" 'BEGIN { printf "%d", n * s }'; }
 
@@ -50,14 +51,17 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; every da
 declare -A port
 for backend in "${backends[@]}"; do
   port[$backend]=$(free_port)
+  peer=$(free_port)
   # shellcheck disable=SC2086 # extra flags are words
   "$kvorum" --name bench --data-dir "$work/$backend" ${extra[$backend]} --backend "$backend" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "bench=http://127.0.0.1:$peer" \
     --listen-client-urls "http://127.0.0.1:${port[$backend]}" \
     --advertise-client-urls "http://127.0.0.1:${port[$backend]}" --log-level error >"$work/$backend.log" 2>&1 &
   pids+=($!)
 done
 for backend in "${backends[@]}"; do
-  if ! wait_port "${port[$backend]}"; then cat "$work/$backend.log" >&2; exit 1; fi
+  if ! wait_serving "$work/$backend.log"; then cat "$work/$backend.log" >&2; exit 1; fi
 done
 # The same unmeasured warm-up for every backend: the JVM compiles its hot paths, caches fill.
 for backend in "${backends[@]}"; do

@@ -2,6 +2,7 @@
 # distribution on free loopback ports with fresh data directories on the same disk, stops both on
 # exit, and defines `bench` (the load tool) and `run name port args...` (one labelled line).
 # Expects $root (the repository) to be set.
+# KVORUM_FLAGS: further flags for kvorum, e.g. "--consensus standalone" (the default is raft).
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -23,12 +24,17 @@ etcd --name bench --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1
   --initial-advertise-peer-urls "http://127.0.0.1:$ep" --initial-cluster "bench=http://127.0.0.1:$ep" \
   --log-level error >"$work/etcd.log" 2>&1 &
 pids+=($!)
-kc=$(free_port)
+kc=$(free_port); kp=$(free_port)
 "$root/launcher/target/kvorum/bin/kvorum" --name bench --data-dir "$work/kvorum" \
   --listen-client-urls "http://127.0.0.1:$kc" --advertise-client-urls "http://127.0.0.1:$kc" \
+  --listen-peer-urls "http://127.0.0.1:$kp" --initial-advertise-peer-urls "http://127.0.0.1:$kp" \
+  --initial-cluster "bench=http://127.0.0.1:$kp" ${KVORUM_FLAGS:-} \
   --log-level error >"$work/kvorum.log" 2>&1 &
 pids+=($!)
-wait_port "$ec"; wait_port "$kc"
+wait_port "$ec"
+# kvorum prints this line once its services are installed (its port opens earlier).
+for _ in $(seq 1 600); do grep -q '^kvorum: serving' "$work/kvorum.log" && break; sleep 0.1; done
+grep -q '^kvorum: serving' "$work/kvorum.log" || { echo "kvorum never served:" >&2; cat "$work/kvorum.log" >&2; exit 1; }
 sleep 1
 
 echo "etcd: $(etcd --version | sed -n 1p); kvorum: $("$root/launcher/target/kvorum/bin/kvorum" --version | sed -n 1p)"
