@@ -22,19 +22,7 @@ elif [ $# -eq 2 ]; then
   echo "a plugin folder needs the name of its backend: $0 $1 $2 <backend-name>" >&2; exit 2
 fi
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-# A member prints "kvorum: serving client requests on <url>" once its services are installed.
-wait_serving() { for _ in $(seq 1 600); do grep -q '^kvorum: serving' "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "$1: never served" >&2; return 1; }
-bench() { java -cp "$root/bench/target/classes:$root/bench/target/lib/*" io.kvorum.bench.Bench "$@"; }
+source "$root/bench/common.sh"
 count() { awk -v n="$1" -v s="$scale" 'BEGIN { printf "%d", n * s }'; }
 
 loads=(
@@ -61,7 +49,7 @@ for backend in "${backends[@]}"; do
   pids+=($!)
 done
 for backend in "${backends[@]}"; do
-  if ! wait_serving "$work/$backend.log"; then cat "$work/$backend.log" >&2; exit 1; fi
+  wait_serving "$work/$backend.log" || exit 1
 done
 # The same unmeasured warm-up for every backend: the JVM compiles its hot paths, caches fill.
 for backend in "${backends[@]}"; do

@@ -17,17 +17,7 @@ command -v etcd >/dev/null || { echo "real etcd is needed: apt-get install etcd-
 command -v etcdctl >/dev/null || { echo "etcdctl is needed to find the leader: apt-get install etcd-client" >&2; exit 1; }
 [ -d "$root/bench/target/classes" ] || { echo "build the bench module first: mvn -B -pl bench -am package -DskipTests" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-bench() { java -cp "$root/bench/target/classes:$root/bench/target/lib/*" io.kvorum.bench.Bench "$@"; }
+source "$root/bench/common.sh"
 
 # start_cluster target: starts 3 members; sets $endpoints (comma-separated client URLs) and $members (their pids).
 start_cluster() {

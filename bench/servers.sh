@@ -1,20 +1,9 @@
 # Sourced by bench/run.sh and bench/run-coordination.sh: starts real etcd and the kvorum
 # distribution on free loopback ports with fresh data directories on the same disk, stops both on
-# exit, and defines `bench` (the load tool) and `run name port args...` (one labelled line).
+# exit (bench/common.sh), and defines `run name port args...` (one labelled line).
 # Expects $root (the repository) to be set.
 # KVORUM_FLAGS: further flags for kvorum, e.g. "--consensus standalone" (the default is raft).
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
-bench() { java -cp "$root/bench/target/classes:$root/bench/target/lib/*" io.kvorum.bench.Bench "$@"; }
+source "$root/bench/common.sh"
 
 command -v etcd >/dev/null || { echo "real etcd is needed: apt-get install etcd-server" >&2; exit 1; }
 
@@ -32,9 +21,7 @@ kc=$(free_port); kp=$(free_port)
   --log-level error >"$work/kvorum.log" 2>&1 &
 pids+=($!)
 wait_port "$ec"
-# kvorum prints this line once its services are installed (its port opens earlier).
-for _ in $(seq 1 600); do grep -q '^kvorum: serving' "$work/kvorum.log" && break; sleep 0.1; done
-grep -q '^kvorum: serving' "$work/kvorum.log" || { echo "kvorum never served:" >&2; cat "$work/kvorum.log" >&2; exit 1; }
+wait_serving "$work/kvorum.log" || exit 1
 sleep 1
 
 echo "etcd: $(etcd --version | sed -n 1p); kvorum: $("$root/launcher/target/kvorum/bin/kvorum" --version | sed -n 1p)"

@@ -290,8 +290,7 @@ final class ServerRuntime {
                 return;
             }
         }
-        ConsensusStatus s = consensus.status();
-        if (s.leaderId() == 0) {
+        if (consensus.status().leaderId() == 0) {
             LOG.info("no leader after {} ms; serving clients, whose requests wait for one", patience.toMillis());
         }
     }
