@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * its member ID become {@code <m1-client>}, {@code <m1-peer>}, {@code <id:m1>} (by member name, so
  * the mapping does not depend on which ID happens to be smaller); the cluster ID becomes
  * {@code <cluster-id>}; server version, database size and raft term and indexes are masked (a zero
- * stays visible; an ID etcdctl pads to 16 columns loses its padding); any other 16-digit hex ID becomes {@code <other-id-n>} in order of appearance.
+ * stays visible; an ID etcdctl pads to 16 columns loses its padding); any other hex ID (16 digits, or a
+ * padded shorter one after "Member " or "cluster ") becomes {@code <other-id-n>} in order of appearance.
  * etcdctl's retry log lines lose their timestamp, connection id and chosen endpoint. Tables are
  * re-rendered without padding. Where etcd orders members by ID (member lists, status of the
  * whole cluster, {@code ETCD_INITIAL_CLUSTER}) the normalized rows are sorted. Everything else —
@@ -30,6 +31,8 @@ final class ClusterNormalizer {
             "^(\\S+, \\S+, )[^,]+, [^,]+, (true|false), (true|false), (\\d+), (\\d+), (\\d+), ", Pattern.MULTILINE);
     private static final Pattern INITIAL_CLUSTER = Pattern.compile("^ETCD_INITIAL_CLUSTER=\"([^\"]*)\"$", Pattern.MULTILINE);
     private static final Pattern OTHER_ID = Pattern.compile("(?<![0-9A-Za-z])[0-9a-f]{16}(?![0-9A-Za-z])");
+    /** An ID etcdctl printed as %16x after "Member " or "cluster ", shorter than 16 digits and so padded. */
+    private static final Pattern PADDED_OTHER_ID = Pattern.compile("\\b(Member|cluster)  +([0-9a-f]{1,15})(?![0-9A-Za-z])");
 
     private final Map<String, String> urls = new LinkedHashMap<>();
     private final Map<Long, String> ids = new LinkedHashMap<>();
@@ -64,6 +67,14 @@ final class ClusterNormalizer {
         ids.put(id, "<cluster-id>");
     }
 
+    /** {@code <other-id-n>}, numbered in order of first appearance. */
+    private String otherId(String hex) {
+        if (!otherIds.contains(hex)) {
+            otherIds.add(hex);
+        }
+        return "<other-id-" + (otherIds.indexOf(hex) + 1) + ">";
+    }
+
     String normalize(String text, boolean anyOrder) {
         if (text.isEmpty()) {
             return text;
@@ -89,12 +100,8 @@ final class ClusterNormalizer {
                 result = p.matcher(result).replaceAll(Matcher.quoteReplacement(e.getValue()));
             }
         }
-        result = OTHER_ID.matcher(result).replaceAll(m -> {
-            if (!otherIds.contains(m.group())) {
-                otherIds.add(m.group());
-            }
-            return "<other-id-" + (otherIds.indexOf(m.group()) + 1) + ">";
-        });
+        result = PADDED_OTHER_ID.matcher(result).replaceAll(m -> m.group(1) + " " + otherId(m.group(2)));
+        result = OTHER_ID.matcher(result).replaceAll(m -> otherId(m.group()));
         result = STATUS_LINE.matcher(result).replaceAll(m -> Matcher.quoteReplacement(
                 m.group(1) + "<version>, <db-size>, " + m.group(2) + ", " + m.group(3) + ", "
                         + nonZero(m.group(4), "<raft-term>") + ", " + nonZero(m.group(5), "<raft-index>") + ", "
