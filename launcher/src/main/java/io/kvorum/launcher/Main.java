@@ -122,6 +122,7 @@ public final class Main {
         }
         System.out.flush();
 
+        server.stopped().thenRun(stop::countDown); // removed from the cluster: exit 0, as etcd
         try {
             stop.await();
         } catch (InterruptedException e) {

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One kvorum member: the embedding API. Build it, {@link #start()} it, {@link #close()} it.
@@ -30,6 +31,7 @@ public final class KvorumServer implements AutoCloseable {
     private final BackendProvider backendProvider;
     private final ConsensusProvider consensusProvider;
     private volatile ServerRuntime member;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     private KvorumServer(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider) {
         this.config = config;
@@ -51,6 +53,16 @@ public final class KvorumServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         member = ServerRuntime.start(config, backendProvider, consensusProvider);
+        // Removed from the cluster: stop, as etcd does (its process then exits 0).
+        member.removal().thenRunAsync(this::close);
+    }
+
+    /**
+     * Completes when the member has stopped: it was closed, or it stopped by itself because it
+     * was removed from the cluster.
+     */
+    public CompletableFuture<Void> stopped() {
+        return stopped;
     }
 
     /** The client URLs being served, with the ports actually bound. Empty before {@link #start()}. */
@@ -72,6 +84,7 @@ public final class KvorumServer implements AutoCloseable {
         if (m != null) {
             m.close();
         }
+        stopped.complete(null);
     }
 
     /** Builds a {@link KvorumServer}. */

@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -57,6 +58,7 @@ final class ServerRuntime {
     private final java.util.Deque<AutoCloseable> toClose = new java.util.ArrayDeque<>();
     private List<URI> clientUrls = List.of();
     private WatchHub watchHub;
+    private CompletableFuture<Void> removal = new CompletableFuture<>();
 
     private ServerRuntime() {
     }
@@ -145,6 +147,10 @@ final class ServerRuntime {
         ConsensusStatus started = consensus.status();
         LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(started.memberId()),
                 MemberIds.hex(started.clusterId()), consensusProvider.name());
+        removal = consensus.removal().thenRun(() -> {
+            LOG.error("the member has been permanently removed from the cluster");
+            LOG.info("the data-dir used by this member must be removed.");
+        });
         awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
 
         LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
@@ -177,6 +183,11 @@ final class ServerRuntime {
 
     WatchHub watchHub() {
         return watchHub;
+    }
+
+    /** Completes once consensus reports this member removed from the cluster (see {@link Consensus#removal()}). */
+    CompletableFuture<Void> removal() {
+        return removal;
     }
 
     void close() {

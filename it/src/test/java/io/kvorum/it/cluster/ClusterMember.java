@@ -216,6 +216,11 @@ public final class ClusterMember {
         return process == null || process.waitFor(timeout);
     }
 
+    /** The exit code of the last process; it must have ended. */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
     public String logTail() {
         return process == null ? name + " was never started\n" : process.tail(40);
     }
@@ -224,7 +229,9 @@ public final class ClusterMember {
     public String allLogs() {
         StringBuilder all = new StringBuilder();
         try (Stream<Path> files = Files.walk(workDir)) {
-            for (Path log : files.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+            // not under the data dir: RocksDB's write-ahead files end in .log too
+            for (Path log : files.filter(p -> p.getFileName().toString().endsWith(".log") && !p.startsWith(dataDir()))
+                    .toList()) {
                 all.append(Files.readString(log));
             }
         } catch (IOException e) {

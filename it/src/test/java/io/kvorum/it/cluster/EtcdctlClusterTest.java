@@ -114,9 +114,15 @@ class EtcdctlClusterTest {
             step(voters, false, "move-leader", UNKNOWN_ID);
 
             step(viaM1, false, "member", "remove", hex(m4));
-            if (!m4.awaitExit(Duration.ofSeconds(10))) {
+            // a removed member stops by itself, and its process exits 0
+            boolean exited = m4.awaitExit(Duration.ofSeconds(20));
+            if (!exited) {
                 m4.stop();
             }
+            assertTrue(exited, cluster.target() + ": the removed member is still running\n" + m4.logTail());
+            assertEquals(0, m4.exitValue(), cluster.target() + ": exit code of the removed member\n" + m4.logTail());
+            assertTrue(m4.allLogs().contains("the member has been permanently removed from the cluster"),
+                    cluster.target() + ": " + m4.logTail());
             step(viaM1, false, "member", "remove", UNKNOWN_ID);
             step(viaM1, true, "member", "list", "-w", "table");
             cluster.moveLeader(m2);

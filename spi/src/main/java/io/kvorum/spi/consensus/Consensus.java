@@ -48,6 +48,15 @@ public interface Consensus extends AutoCloseable {
      */
     boolean logIsDurable();
 
+    /**
+     * Completes once this member has applied its own removal from the cluster; the server then
+     * stops, as etcd's does. Completed on a thread of the provider's choosing that is not the
+     * one applying entries. A provider without membership changes never completes it.
+     */
+    default CompletableFuture<Void> removal() {
+        return new CompletableFuture<>();
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -458,8 +458,9 @@ final class Raft {
             entries.add(proposals.get(i).at(term, last + 1 + i));
         }
         last = log.append(entries);
-        // The leader's own copy counts towards the quorum: nothing derived from it leaves the
-        // node before the application has persisted this Ready's entries (see RawNode).
+        // The leader's own copy counts towards the quorum: nothing that depends on it being
+        // durable leaves the node before the application has persisted this Ready's entries
+        // (see Ready#sendableBeforePersisting).
         tracker.progress(id).maybeUpdate(last);
         maybeCommit();
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The members as the applied log describes them (etcd's RaftCluster): ids, names, peer and
@@ -23,17 +24,33 @@ final class MemberRegistry {
     static final int MAX_LEARNERS = 1;
 
     private final TreeMap<Long, Member> members = new TreeMap<>();
+    /** Members removed so far (etcd's RemovedMemberIDs): told so when they ask, so that they stop. */
+    private final TreeSet<Long> removed = new TreeSet<>();
 
     static MemberRegistry decode(byte[] bytes) {
         MemberRegistry registry = new MemberRegistry();
         if (bytes.length > 0) {
-            Wire.read(bytes, Wire::readMembers).forEach(m -> registry.members.put(m.id(), m));
+            Wire.read(bytes, in -> {
+                Wire.readMembers(in).forEach(m -> registry.members.put(m.id(), m));
+                if (in.available() > 0) { // older snapshots end after the members
+                    for (int n = in.readInt(); n > 0; n--) {
+                        registry.removed.add(in.readLong());
+                    }
+                }
+                return null;
+            });
         }
         return registry;
     }
 
     byte[] encode() {
-        return Wire.bytes(out -> Wire.writeMembers(out, list()));
+        return Wire.bytes(out -> {
+            Wire.writeMembers(out, list());
+            out.writeInt(removed.size());
+            for (long id : removed) {
+                out.writeLong(id);
+            }
+        });
     }
 
     List<Member> list() {
@@ -164,7 +181,13 @@ final class MemberRegistry {
     }
 
     void remove(long id) {
-        members.remove(id);
+        if (members.remove(id) != null) {
+            removed.add(id);
+        }
+    }
+
+    boolean wasRemoved(long id) {
+        return removed.contains(id);
     }
 
     void updatePeerUrls(long id, List<String> peerUrls) {

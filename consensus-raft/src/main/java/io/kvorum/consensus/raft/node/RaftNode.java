@@ -28,6 +28,7 @@ import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.spi.consensus.Entry;
 import io.kvorum.spi.consensus.Member;
 import io.kvorum.spi.consensus.StateMachine;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,6 +42,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -65,10 +67,11 @@ import java.util.function.Function;
  * through a queue. The one exception is {@code writeSnapshot} for a follower: a writer thread runs
  * it while the driver keeps ticking, persisting and sending but holds back committed entries (and
  * membership requests) until the write is done, so the state machine is never called twice at once
- * and a large state does not cost the leadership. The driver ticks the core every
- * heartbeat interval and runs the Ready loop: persist (one WAL write, one fdatasync), send, apply
- * committed entries ({@code durable=false}: the WAL replays them after a crash), answer reads,
- * advance, and every {@code --snapshot-count} entries take a snapshot and release old log.
+ * and a large state does not cost the leadership. The driver ticks the core every heartbeat
+ * interval and runs the Ready loop: send a leader's appends, persist (one WAL write, one
+ * fdatasync), send the rest, apply committed entries ({@code durable=false}: the WAL replays them
+ * after a crash), answer reads, advance, and every {@code --snapshot-count} entries take a
+ * snapshot and release old log.
  *
  * <p><b>Entries.</b> NORMAL entries start with a kind byte ({@link Wire}): the application's
  * proposals, and the consensus' own (a member publishing its name and client URLs, a peer URL
@@ -110,6 +113,7 @@ final class RaftNode implements Consensus {
     static final String CALL_UPDATE = "raft.member-update";
     static final String CALL_PROMOTE = "raft.member-promote";
     static final String CALL_TRANSFER = "raft.transfer-leadership";
+    static final String CALL_WAS_REMOVED = "raft.was-removed";
 
     private final ClusterSpec cluster;
     private final StateMachine stateMachine;
@@ -144,7 +148,10 @@ final class RaftNode implements Consensus {
     private long readSequence;
     private long requestSequence = new SplittableRandom().nextLong() & Long.MAX_VALUE;
     private long lastPublishTick = Long.MIN_VALUE / 2;
+    private long noLeaderSinceTick;
+    private long lastRemovalQuestionTick = Long.MIN_VALUE / 2;
     private boolean removed;
+    private final CompletableFuture<Void> removal = new CompletableFuture<>();
     private final Map<Long, PendingRead> reads = new HashMap<>();
     /**
      * Proposals made while this member knows no leader. As in etcd they wait for one, until the
@@ -295,6 +302,9 @@ final class RaftNode implements Consensus {
         storage.append(recovered.entries());
         storage.setHardState(recovered.hardState());
         registry = MemberRegistry.decode(snapshot.data());
+        if (hasLog && registry.wasRemoved(memberId)) {
+            learnRemoved("its snapshot says so"); // a removal in the log after it is found as it replays
+        }
         applied = snapshot.index();
         snapshotIndex = snapshot.index();
 
@@ -395,6 +405,12 @@ final class RaftNode implements Consensus {
                     });
                     Optional<Member> self = MemberRegistry.byPeerUrls(remote, cluster.self().peerUrls());
                     if (self.isPresent()) {
+                        Optional<String> mismatch = mismatchWithInitialCluster(remote);
+                        if (mismatch.isPresent()) {
+                            // as etcd: the operator's --initial-cluster must describe the cluster it joins
+                            throw new IOException("error validating peerURLs of cluster " + hex(remoteCluster)
+                                    + " (learned from " + target + "): " + mismatch.get());
+                        }
                         LOG.log(Level.INFO, "joining cluster {0} as member {1} (learned from {2})", hex(remoteCluster),
                                 hex(self.get().id()), target);
                         return new Joined(new Identity(self.get().id(), remoteCluster), remote);
@@ -416,6 +432,28 @@ final class RaftNode implements Consensus {
     }
 
     private record Joined(Identity identity, List<Member> members) {
+    }
+
+    /**
+     * etcd's check of a joining member's {@code --initial-cluster} against the running members:
+     * as many members (learners too), and the same peer URLs member by member; names do not count.
+     */
+    private Optional<String> mismatchWithInitialCluster(List<Member> running) {
+        List<List<String>> local = cluster.initialMembers().stream().map(m -> m.peerUrls().stream().sorted().toList())
+                .sorted(Comparator.comparing(Object::toString)).toList();
+        List<List<String>> remote = running.stream().map(m -> m.peerUrls().stream().sorted().toList())
+                .sorted(Comparator.comparing(Object::toString)).toList();
+        if (local.size() != remote.size()) {
+            return Optional.of("member count is unequal (--initial-cluster names " + local.size()
+                    + ", the cluster has " + remote.size() + ": " + remote + ")");
+        }
+        for (int i = 0; i < local.size(); i++) {
+            if (!local.get(i).equals(remote.get(i))) {
+                return Optional.of("unmatched member while checking PeerURLs (" + remote.get(i) + " != "
+                        + local.get(i) + ")");
+            }
+        }
+        return Optional.empty();
     }
 
     private static void sleep(long millis) throws IOException {
@@ -468,6 +506,7 @@ final class RaftNode implements Consensus {
         raw.tick();
         ticks++;
         proposeParked();
+        maybeAskWhetherRemoved();
         for (Map.Entry<Long, PendingRead> e : reads.entrySet()) {
             PendingRead r = e.getValue();
             if (ticks - r.issuedAt() >= readRetryTicks) {
@@ -509,13 +548,20 @@ final class RaftNode implements Consensus {
         if (!rd.snapshot().isEmpty()) {
             installSnapshot(rd.snapshot());
         }
+        // A leader's appends go out before its own write, so that its fsync and the followers'
+        // overlap; nothing is stepped on this thread until the write is done.
+        List<Message> messages = rd.messages();
+        int early = rd.sendableBeforePersisting(storage.lastIndex());
+        for (Message m : messages.subList(0, early)) {
+            transport.send(m);
+        }
         wal.append(rd.entries(), rd.hardState(), rd.mustSync());
         if (!rd.hardState().isEmpty()) {
             storage.setHardState(rd.hardState());
         }
         storage.append(rd.entries());
         List<Message> snapshotsToSend = new ArrayList<>();
-        for (Message m : rd.messages()) {
+        for (Message m : messages.subList(early, messages.size())) {
             if (m.type() == MessageType.SNAP) {
                 snapshotsToSend.add(m);
             } else {
@@ -638,8 +684,7 @@ final class RaftNode implements Consensus {
         }
         raw.applyConfChange(cc);
         if (cc.type() == ConfChangeType.REMOVE_NODE && cc.nodeId() == memberId) {
-            removed = true;
-            LOG.log(Level.WARNING, "member {0} was removed from the cluster", hex(memberId));
+            afterApply.add(() -> learnRemoved("applied its removal"));
         }
         Member member = registry.get(cc.nodeId()).orElse(ctx.member());
         afterApply.add(() -> answer(ctx.requestId(), Wire.answer(Wire.bytes(out -> Wire.writeMember(out, member)))));
@@ -696,6 +741,44 @@ final class RaftNode implements Consensus {
         list.stream().filter(m -> m.id() != memberId)
                 .forEach(m -> peers.put(m.id(), m.peerUrls().stream().map(URI::create).toList()));
         return peers;
+    }
+
+    /** This member is no longer in the cluster: it serves nothing more, and the server stops. */
+    private void learnRemoved(String how) {
+        if (removed) {
+            return;
+        }
+        removed = true;
+        LOG.log(Level.WARNING, "member {0} was removed from the cluster ({1})", hex(memberId), how);
+        removal.completeAsync(() -> null); // not on the driver: the server stops, which stops the driver
+    }
+
+    /**
+     * A member removed while it could not hear of it (the leader stops sending to it once the
+     * removal is applied, maybe before this member has it) finds no leader: after two election
+     * timeouts without one, and as often after that, it asks the members it knows whether they
+     * removed it, as etcd's peers tell a removed member when it dials them.
+     */
+    private void maybeAskWhetherRemoved() {
+        if (removed || leaderId != 0) {
+            noLeaderSinceTick = ticks;
+            return;
+        }
+        if (ticks - noLeaderSinceTick < 2L * electionTick || ticks - lastRemovalQuestionTick < 2L * electionTick) {
+            return;
+        }
+        lastRemovalQuestionTick = ticks;
+        byte[] question = Wire.bytes(out -> out.writeLong(memberId));
+        for (long peer : peersOf(members).keySet()) {
+            transport.call(peer, CALL_WAS_REMOVED, question).thenAccept(answer -> {
+                if (Wire.read(Wire.body(answer), DataInputStream::readBoolean)) {
+                    onDriver(done -> {
+                        learnRemoved("member " + hex(peer) + " says so");
+                        done.complete(null);
+                    });
+                }
+            });
+        }
     }
 
     /** Once a leader is known, proposes this member's name and client URLs until the registry shows them. */
@@ -1007,6 +1090,11 @@ final class RaftNode implements Consensus {
         return true;
     }
 
+    @Override
+    public CompletableFuture<Void> removal() {
+        return removal;
+    }
+
     // ---- requests the leader serves: locally on the leader, forwarded from a follower
 
     /** Runs a request on the leader (here, or through a call to it) and decodes its answer. */
@@ -1275,6 +1363,11 @@ final class RaftNode implements Consensus {
                     out.writeLong(cluster);
                     Wire.writeMembers(out, known);
                 })));
+            }
+            if (method.equals(CALL_WAS_REMOVED)) {
+                long asking = Wire.read(request, DataInputStream::readLong);
+                return onDriver(a -> a.complete(Wire.answer(Wire.bytes(out -> out.writeBoolean(
+                        registry.wasRemoved(asking))))));
             }
             CompletableFuture<byte[]> answer = onDriver(a -> {
                 if (isLeader()) {

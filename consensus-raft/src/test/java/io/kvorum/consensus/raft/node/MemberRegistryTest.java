@@ -65,7 +65,12 @@ class MemberRegistryTest {
         MemberRegistry r = new MemberRegistry();
         r.add(new Member(-5L, "high-bit", List.of("http://x:2380"), List.of("http://x:2379"), true));
         r.add(voter(1, "a"));
-        assertEquals(r.list(), MemberRegistry.decode(r.encode()).list());
+        r.add(voter(2, "b"));
+        r.remove(2);
+        MemberRegistry decoded = MemberRegistry.decode(r.encode());
+        assertEquals(r.list(), decoded.list());
+        assertTrue(decoded.wasRemoved(2), "removed members are remembered");
+        assertFalse(decoded.wasRemoved(1));
         assertTrue(MemberRegistry.decode(new byte[0]).isEmpty());
     }
 }

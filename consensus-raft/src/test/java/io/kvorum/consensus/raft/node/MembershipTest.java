@@ -69,7 +69,9 @@ class MembershipTest {
                     .orElseThrow().learner());
             c.proposeAndAwait(added.id(), "from-the-new-voter");
 
+            assertFalse(joined.removal().isDone());
             LocalCluster.retry(() -> c.node(leader).removeMember(added.id()));
+            joined.removal().get(10, java.util.concurrent.TimeUnit.SECONDS); // the removed member learns it
             c.stop(added.id());
             await("every member forgot it", () -> c.nodes.values().stream()
                     .allMatch(n -> n.members().size() == 3));
@@ -123,6 +125,46 @@ class MembershipTest {
             initial.add(stranger);
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> c.start(stranger, true, initial));
             assertTrue(e.getMessage().contains("do not include this member's peer URLs"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aMemberRemovedWhileItWasDownLearnsItFromItsPeers() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            long follower = c.followers(leader).get(0);
+            c.proposeAndAwait(leader, "before");
+            c.stop(follower);
+            LocalCluster.retry(() -> c.node(leader).removeMember(follower));
+            // The leader sends it nothing more, so it cannot apply its removal: it asks.
+            RaftNode restarted = c.start(follower);
+            long started = System.nanoTime();
+            restarted.removal().get(20, java.util.concurrent.TimeUnit.SECONDS);
+            System.out.printf("the removed member learned it in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+            c.stop(follower);
+            c.proposeAndAwait(leader, "after");
+        }
+    }
+
+    @Test
+    void anAddedMemberWhoseInitialClusterDiffersFromTheRunningOneIsRefused() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            Member added = LocalCluster.retry(() -> c.node(leader).addMember(List.of("http://m4:2380"), true));
+            Member spec = new Member(added.id(), "m4", added.peerUrls(), List.of("http://m4:2379"), true);
+
+            List<Member> missingOne = new java.util.ArrayList<>(c.initialMembers().subList(0, 2));
+            missingOne.add(spec);
+            java.io.IOException fewer = assertThrows(java.io.IOException.class, () -> c.start(spec, true, missingOne));
+            assertTrue(fewer.getMessage().contains("member count is unequal"), fewer.getMessage());
+
+            List<Member> wrongUrl = new java.util.ArrayList<>(c.initialMembers().subList(0, 2));
+            wrongUrl.add(new Member(0x888, "m8", List.of("http://m8:2380"), List.of(), false));
+            wrongUrl.add(spec);
+            java.io.IOException unmatched = assertThrows(java.io.IOException.class,
+                    () -> c.start(spec, true, wrongUrl));
+            assertTrue(unmatched.getMessage().contains("unmatched member while checking PeerURLs"),
+                    unmatched.getMessage());
         }
     }
 

@@ -7,12 +7,14 @@ import io.kvorum.consensus.raft.core.EntryType;
 import io.kvorum.consensus.raft.core.HardState;
 import io.kvorum.consensus.raft.core.LogEntry;
 import io.kvorum.consensus.raft.core.MemoryStorage;
+import io.kvorum.consensus.raft.core.Message;
 import io.kvorum.consensus.raft.core.RaftConfig;
 import io.kvorum.consensus.raft.core.RawNode;
 import io.kvorum.consensus.raft.core.Ready;
 import io.kvorum.consensus.raft.core.Snapshot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -127,10 +129,12 @@ final class SimNode {
     /**
      * Crashes while persisting the next Ready, as a crash during the WAL write would: a prefix of
      * its records reaches the disk (snapshot, then entries; the hard state is written last and
-     * is lost), and none of its messages leaves.
+     * is lost). Of its messages, only those a leader sends before persisting have left (to
+     * {@code send}, before anything reaches the disk), as the real driver sends them.
      */
-    void crashWhilePersisting(RandomGenerator random) {
+    void crashWhilePersisting(RandomGenerator random, Consumer<Message> send) {
         Ready rd = raft.ready();
+        rd.messages().subList(0, rd.sendableBeforePersisting(disk.lastIndex())).forEach(send);
         boolean snapshotKept = rd.snapshot().isEmpty() || random.nextBoolean();
         if (!rd.snapshot().isEmpty() && snapshotKept) {
             disk.applySnapshot(rd.snapshot());

@@ -42,11 +42,11 @@ final class Simulation {
 
     /** What a passing run did, to show the simulation exercised something. */
     record Result(int writes, int reads, int unknown, int leaders, int crashes, int partitions, int transfers,
-                  int confChanges, int snapshotsSent) {
+                  int confChanges, int snapshotsSent, int appendsBeforeCrash) {
         Result plus(Result o) {
             return new Result(writes + o.writes, reads + o.reads, unknown + o.unknown, leaders + o.leaders,
                     crashes + o.crashes, partitions + o.partitions, transfers + o.transfers, confChanges + o.confChanges,
-                    snapshotsSent + o.snapshotsSent);
+                    snapshotsSent + o.snapshotsSent, appendsBeforeCrash + o.appendsBeforeCrash);
         }
     }
 
@@ -106,6 +106,8 @@ final class Simulation {
     private int transfers;
     private int confChanges;
     private int snapshotsSent;
+    /** Appends with entries a leader sent before a write it crashed in: the entries are not on its disk. */
+    private int appendsBeforeCrash;
 
     Simulation(Options options) {
         this.options = options;
@@ -129,7 +131,7 @@ final class Simulation {
             calm();
             check(LinearizabilityChecker.findViolation(history));
             return new Result(writes, reads, unknown, leaders, crashes, partitions, transfers, confChanges,
-                    snapshotsSent);
+                    snapshotsSent, appendsBeforeCrash);
         } catch (SimulationFailure e) {
             throw e;
         } catch (RuntimeException e) {
@@ -239,8 +241,15 @@ final class Simulation {
     /** Handles every Ready of a member, checking safety after each. */
     private void drain(SimNode n) {
         while (n.isUp() && n.raft().hasReady()) {
-            if (chaosOn && random.nextDouble() < 0.0005 && mayCrash()) {
-                n.crashWhilePersisting(random);
+            // Leaders more often: their appends leave before their own write (no SNAP among them).
+            double p = lastRole.get(n.id) == StateRole.LEADER ? 0.003 : 0.0005;
+            if (chaosOn && random.nextDouble() < p && mayCrash()) {
+                n.crashWhilePersisting(random, m -> {
+                    if (!m.entries().isEmpty()) {
+                        appendsBeforeCrash++;
+                    }
+                    network.send(m, now);
+                });
                 crashed(n, "crash while persisting");
                 return;
             }

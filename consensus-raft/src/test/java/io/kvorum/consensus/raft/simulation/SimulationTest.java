@@ -30,7 +30,7 @@ class SimulationTest {
                 : LongStream.rangeClosed(1, Integer.getInteger("raft.sim.seeds", DEFAULT_SEEDS)).boxed().toList();
         long started = System.nanoTime();
         List<SimulationFailure> failures = new ArrayList<>();
-        Simulation.Result total = new Simulation.Result(0, 0, 0, 0, 0, 0, 0, 0, 0);
+        Simulation.Result total = new Simulation.Result(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         for (long seed : seeds) {
             try {
                 total = total.plus(new Simulation(options(seed, Fault.NONE, trace)).run());
@@ -58,6 +58,8 @@ class SimulationTest {
             assertTrue(total.confChanges() > seeds.size() * 2L, "membership changes: " + total);
             assertTrue(total.transfers() > seeds.size(), "leadership transfers: " + total);
             assertTrue(total.snapshotsSent() > seeds.size(), "snapshots sent: " + total);
+            assertTrue(total.appendsBeforeCrash() > seeds.size() / 4, "appends sent by a leader that crashed in its write: "
+                    + total);
         }
     }
 
