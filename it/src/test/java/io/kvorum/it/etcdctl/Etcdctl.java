@@ -95,7 +95,13 @@ public final class Etcdctl {
      * {@code logDir}; the caller ends it.
      */
     public ManagedProcess start(URI endpoint, List<String> args, Path logDir) {
-        return ManagedProcess.start("etcdctl", command(endpoint, args), logDir, ENVIRONMENT);
+        List<String> command = new ArrayList<>();
+        // Scripts stop these with SIGINT, as a user's Ctrl-C. A build started in the background
+        // (nohup, '&' without job control) inherits SIGINT ignored, and so would etcdctl, which
+        // keeps an ignored SIGINT ignored: env (coreutils) restores the default before exec.
+        command.addAll(List.of("env", "--default-signal=INT"));
+        command.addAll(command(endpoint, args));
+        return ManagedProcess.start("etcdctl", command, logDir, ENVIRONMENT);
     }
 
     private List<String> command(URI endpoint, List<String> args) {

@@ -107,6 +107,14 @@ public abstract class ConsensusTck {
         return false;
     }
 
+    /**
+     * Whether a cluster of the provider's changes its members (MemberAdd, MemberRemove, ...); if
+     * so the membership tests run too. By default, when it forms clusters at all.
+     */
+    protected boolean supportsMembershipChanges() {
+        return supportsMultipleMembers();
+    }
+
     /** How many members the cluster tests start. */
     protected int clusterSize() {
         return 3;
@@ -530,6 +538,28 @@ public abstract class ConsensusTck {
         leader.restart();
         leader.machine().awaitPayload(after.get(after.size() - 1), patience());
         assertSameHistories(cluster);
+    }
+
+    @Test
+    void aRemovedMemberLearnsItsRemovalAndTheOthersGoOn() throws Exception {
+        assumeTrue(supportsMembershipChanges(), "the provider's clusters do not change their members");
+        List<MemberUnderTest> cluster = startCluster();
+        MemberUnderTest leader = leaderOf(cluster);
+        MemberUnderTest removed = cluster.stream().filter(m -> m != leader).findFirst().orElseThrow();
+        assertFalse(removed.consensus().removal().isDone(), "removal of a member nobody removed");
+        get(leader.consensus().removeMember(removed.id()));
+        // the server stops a removed member: it must learn it, even if the leader told it nothing more
+        get(removed.consensus().removal());
+        assertFalse(leader.consensus().removal().isDone(), "removal of a member still in the cluster");
+        removed.stop();
+        List<MemberUnderTest> rest = cluster.stream().filter(m -> m != removed).toList();
+        MemberUnderTest next = leaderOf(rest);
+        List<String> after = proposeInSequence(next.consensus(), "after-removal", 10);
+        for (MemberUnderTest m : rest) {
+            m.machine().awaitPayload(after.get(after.size() - 1), patience());
+            assertTrue(m.consensus().members().stream().noneMatch(x -> x.id() == removed.id()),
+                    m.name() + " still lists the removed member");
+        }
     }
 
     // ---- helpers -----------------------------------------------------------------------------
