@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.kvorum.spi.consensus.ClusterSpec;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusException;
+import io.kvorum.spi.consensus.ConsensusException.Reason;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import io.kvorum.spi.consensus.ConsensusSettings;
 import io.kvorum.spi.consensus.ConsensusStatus;
@@ -42,6 +43,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -547,7 +549,10 @@ public abstract class ConsensusTck {
         MemberUnderTest leader = leaderOf(cluster);
         MemberUnderTest removed = cluster.stream().filter(m -> m != leader).findFirst().orElseThrow();
         assertFalse(removed.consensus().removal().isDone(), "removal of a member nobody removed");
-        get(leader.consensus().removeMember(removed.id()));
+        // Right after start a provider may refuse a change for a while, as etcd's
+        // --strict-reconfig-check does until the members have published themselves.
+        retrying(() -> leader.consensus().removeMember(removed.id()), Reason.NOT_ENOUGH_STARTED_MEMBERS,
+                Reason.NO_LEADER, Reason.LEADER_CHANGED, Reason.TIMEOUT);
         // the server stops a removed member: it must learn it, even if the leader told it nothing more
         get(removed.consensus().removal());
         assertFalse(leader.consensus().removal().isDone(), "removal of a member still in the cluster");
@@ -687,6 +692,23 @@ public abstract class ConsensusTck {
     private static void proposeAsync(Consensus c, String thread, int count) {
         for (int i = 0; i < count; i++) {
             c.propose((thread + "-" + i).getBytes(UTF_8));
+        }
+    }
+
+    /** {@code call}'s result, calling it again while it fails for one of {@code transient} reasons, up to the patience. */
+    private <T> T retrying(Supplier<CompletableFuture<T>> call, Reason... transientReasons)
+            throws Exception {
+        long deadline = System.nanoTime() + patience().toNanos();
+        while (true) {
+            try {
+                return call.get().get(patience().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof ConsensusException c) || !List.of(transientReasons).contains(c.reason())
+                        || System.nanoTime() - deadline > 0) {
+                    throw new AssertionError("failed: " + e.getCause(), e.getCause());
+                }
+                Thread.sleep(100);
+            }
         }
     }
 
