@@ -151,7 +151,9 @@ final class ServerRuntime {
             LOG.error("the member has been permanently removed from the cluster");
             LOG.info("the data-dir used by this member must be removed.");
         });
-        awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
+        if (!consensus.removal().isDone()) { // a removed member stops at once
+            awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
+        }
 
         LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
         leaderChanges.start(config.heartbeatInterval());

@@ -82,6 +82,9 @@ final class MemberRegistry {
     // ---- checks, in etcd's order (ValidateConfigurationChange)
 
     Optional<ConsensusException> refuseAdd(Member m) {
+        if (removed.contains(m.id())) {
+            return Optional.of(EtcdErrors.memberNotFound()); // etcd's ErrIDRemoved, sent as "member not found"
+        }
         if (members.containsKey(m.id())) {
             return Optional.of(EtcdErrors.memberExists());
         }

@@ -148,7 +148,8 @@ final class RaftNode implements Consensus {
     private long readSequence;
     private long requestSequence = new SplittableRandom().nextLong() & Long.MAX_VALUE;
     private long lastPublishTick = Long.MIN_VALUE / 2;
-    private long noLeaderSinceTick;
+    /** The last tick this member led or heard from the leader it knows. */
+    private long lastLeaderContactTick;
     private long lastRemovalQuestionTick = Long.MIN_VALUE / 2;
     private boolean removed;
     private final CompletableFuture<Void> removal = new CompletableFuture<>();
@@ -303,7 +304,7 @@ final class RaftNode implements Consensus {
         storage.setHardState(recovered.hardState());
         registry = MemberRegistry.decode(snapshot.data());
         if (hasLog && registry.wasRemoved(memberId)) {
-            learnRemoved("its snapshot says so"); // a removal in the log after it is found as it replays
+            learnRemoved("its snapshot says so", 0); // a removal in the log after it is found as it replays
         }
         applied = snapshot.index();
         snapshotIndex = snapshot.index();
@@ -684,7 +685,10 @@ final class RaftNode implements Consensus {
         }
         raw.applyConfChange(cc);
         if (cc.type() == ConfChangeType.REMOVE_NODE && cc.nodeId() == memberId) {
-            afterApply.add(() -> learnRemoved("applied its removal"));
+            // A leader stays a moment, as etcd's does, so that the others learn the commit
+            // (and a forwarded MemberRemove its answer) before they must elect another.
+            long delayMillis = isLeader() ? 10 * settings.heartbeatInterval().toMillis() : 0;
+            afterApply.add(() -> learnRemoved("applied its removal", delayMillis));
         }
         Member member = registry.get(cc.nodeId()).orElse(ctx.member());
         afterApply.add(() -> answer(ctx.requestId(), Wire.answer(Wire.bytes(out -> Wire.writeMember(out, member)))));
@@ -744,27 +748,29 @@ final class RaftNode implements Consensus {
     }
 
     /** This member is no longer in the cluster: it serves nothing more, and the server stops. */
-    private void learnRemoved(String how) {
+    private void learnRemoved(String how, long delayMillis) {
         if (removed) {
             return;
         }
         removed = true;
         LOG.log(Level.WARNING, "member {0} was removed from the cluster ({1})", hex(memberId), how);
-        removal.completeAsync(() -> null); // not on the driver: the server stops, which stops the driver
+        // not on the driver: the server stops, which stops the driver
+        removal.completeAsync(() -> null, CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS));
     }
 
     /**
      * A member removed while it could not hear of it (the leader stops sending to it once the
-     * removal is applied, maybe before this member has it) finds no leader: after two election
-     * timeouts without one, and as often after that, it asks the members it knows whether they
-     * removed it, as etcd's peers tell a removed member when it dials them.
+     * removal is applied, maybe before this member has it) hears from no leader: after two
+     * election timeouts without a word from one (a learner never campaigns, so it may still name
+     * the old leader), and as often after that, it asks the members it knows whether they removed
+     * it, as etcd's peers tell a removed member when it dials them.
      */
     private void maybeAskWhetherRemoved() {
-        if (removed || leaderId != 0) {
-            noLeaderSinceTick = ticks;
+        if (removed || isLeader()) {
+            lastLeaderContactTick = ticks;
             return;
         }
-        if (ticks - noLeaderSinceTick < 2L * electionTick || ticks - lastRemovalQuestionTick < 2L * electionTick) {
+        if (ticks - lastLeaderContactTick < 2L * electionTick || ticks - lastRemovalQuestionTick < 2L * electionTick) {
             return;
         }
         lastRemovalQuestionTick = ticks;
@@ -773,7 +779,7 @@ final class RaftNode implements Consensus {
             transport.call(peer, CALL_WAS_REMOVED, question).thenAccept(answer -> {
                 if (Wire.read(Wire.body(answer), DataInputStream::readBoolean)) {
                     onDriver(done -> {
-                        learnRemoved("member " + hex(peer) + " says so");
+                        learnRemoved("member " + hex(peer) + " says so", 0);
                         done.complete(null);
                     });
                 }
@@ -1327,7 +1333,12 @@ final class RaftNode implements Consensus {
             if (message.type() == MessageType.SNAP) {
                 return; // snapshots come with their bytes through onSnapshot only
             }
-            enqueue(new Task(() -> raw.step(message), null));
+            enqueue(new Task(() -> {
+                raw.step(message);
+                if (message.from() == leaderId && message.from() != 0) {
+                    lastLeaderContactTick = ticks;
+                }
+            }, null));
         }
 
         @Override
@@ -1364,13 +1375,11 @@ final class RaftNode implements Consensus {
                     Wire.writeMembers(out, known);
                 })));
             }
-            if (method.equals(CALL_WAS_REMOVED)) {
-                long asking = Wire.read(request, DataInputStream::readLong);
-                return onDriver(a -> a.complete(Wire.answer(Wire.bytes(out -> out.writeBoolean(
-                        registry.wasRemoved(asking))))));
-            }
             CompletableFuture<byte[]> answer = onDriver(a -> {
-                if (isLeader()) {
+                if (method.equals(CALL_WAS_REMOVED)) {
+                    long asking = Wire.read(request, DataInputStream::readLong);
+                    a.complete(Wire.answer(Wire.bytes(out -> out.writeBoolean(registry.wasRemoved(asking)))));
+                } else if (isLeader()) {
                     serveAsLeader(method, request, a);
                 } else {
                     a.complete(Wire.failure(EtcdErrors.notLeader()));

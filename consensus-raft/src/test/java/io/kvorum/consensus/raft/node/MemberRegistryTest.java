@@ -70,6 +70,8 @@ class MemberRegistryTest {
         MemberRegistry decoded = MemberRegistry.decode(r.encode());
         assertEquals(r.list(), decoded.list());
         assertTrue(decoded.wasRemoved(2), "removed members are remembered");
+        assertEquals("etcdserver: member not found", decoded.refuseAdd(voter(2, "b")).orElseThrow().getMessage(),
+                "a removed id never comes back (etcd's ErrIDRemoved)");
         assertFalse(decoded.wasRemoved(1));
         assertTrue(MemberRegistry.decode(new byte[0]).isEmpty());
     }
