@@ -10,6 +10,7 @@ import io.kvorum.api.etcdserverpb.MemberRemoveRequest;
 import io.kvorum.api.etcdserverpb.MoveLeaderRequest;
 import io.kvorum.it.server.Binaries;
 import io.kvorum.it.server.FreePorts;
+import io.kvorum.it.server.ManagedProcess;
 import io.kvorum.it.server.ServerSpec;
 import io.kvorum.it.server.Target;
 import java.io.IOException;
@@ -164,7 +165,7 @@ public final class Cluster implements AutoCloseable {
                 if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
                     throw e;
                 }
-                ClusterMember.pause(500);
+                ManagedProcess.pause(500);
             }
         }
         List<String> entries = new ArrayList<>();
@@ -204,7 +205,7 @@ public final class Cluster implements AutoCloseable {
                 throw new AssertionError(member + " is not listed with its name and client URL by every member within "
                         + bound.toSeconds() + " s\n" + logTails());
             }
-            ClusterMember.pause(50);
+            ManagedProcess.pause(50);
         }
     }
 
@@ -241,7 +242,7 @@ public final class Cluster implements AutoCloseable {
             if (leader.isPresent()) {
                 return leader.get();
             }
-            ClusterMember.pause(20);
+            ManagedProcess.pause(20);
         } while (System.nanoTime() < deadline);
         throw new AssertionError("no leader among " + running() + " within " + timeout.toMillis() + " ms\n" + logTails());
     }
@@ -274,7 +275,7 @@ public final class Cluster implements AutoCloseable {
                     // leadership changed meanwhile, or the transfer timed out: look again
                 }
             }
-            ClusterMember.pause(50);
+            ManagedProcess.pause(50);
         }
     }
 

@@ -3,6 +3,7 @@ package io.kvorum.it.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 
+import io.kvorum.it.server.ManagedProcess;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -63,9 +64,9 @@ class ClusterFaultTest {
      * ended (their deadline is 3 s), no further put is acknowledged.
      */
     private static void assertNoPutAcknowledgedWithoutQuorum(WriteLoad load) {
-        ClusterMember.pause(4_000);
+        ManagedProcess.pause(4_000);
         int before = load.ackedCount();
-        ClusterMember.pause(Cluster.ELECTION_TIMEOUT.multipliedBy(3).toMillis());
+        ManagedProcess.pause(Cluster.ELECTION_TIMEOUT.multipliedBy(3).toMillis());
         assertEquals(before, load.ackedCount(), "puts were acknowledged while only one of three members ran");
     }
 }

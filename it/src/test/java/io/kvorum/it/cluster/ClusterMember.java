@@ -171,7 +171,7 @@ public final class ClusterMember {
             if (status.isPresent() && status.get().getLeader() != 0) {
                 return status.get();
             }
-            pause(50);
+            ManagedProcess.pause(50);
         }
         throw new IllegalStateException(name + " did not serve with a known leader within "
                 + START_TIMEOUT.toSeconds() + " s\n" + logTail());
@@ -242,15 +242,6 @@ public final class ClusterMember {
 
     void closeProbe() {
         probe.close();
-    }
-
-    static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.kvorum.it.cluster;
 
+import io.kvorum.it.etcdctl.EtcdctlOutput;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -26,9 +27,6 @@ import java.util.regex.Pattern;
 final class ClusterNormalizer {
     private static final Set<String> VOLATILE_COLUMNS =
             Set.of("VERSION", "DB SIZE", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX");
-    /** endpoint status, simple format: endpoint, ID, version, db size, leader, learner, term, index, applied, errors. */
-    private static final Pattern STATUS_LINE = Pattern.compile(
-            "^(\\S+, \\S+, )[^,]+, [^,]+, (true|false), (true|false), (\\d+), (\\d+), (\\d+), ", Pattern.MULTILINE);
     private static final Pattern INITIAL_CLUSTER = Pattern.compile("^ETCD_INITIAL_CLUSTER=\"([^\"]*)\"$", Pattern.MULTILINE);
     private static final Pattern OTHER_ID = Pattern.compile("(?<![0-9A-Za-z])[0-9a-f]{16}(?![0-9A-Za-z])");
     /** An ID etcdctl printed as %16x after "Member " or "cluster ", shorter than 16 digits and so padded. */
@@ -102,59 +100,14 @@ final class ClusterNormalizer {
         }
         result = PADDED_OTHER_ID.matcher(result).replaceAll(m -> m.group(1) + " " + otherId(m.group(2)));
         result = OTHER_ID.matcher(result).replaceAll(m -> otherId(m.group()));
-        result = STATUS_LINE.matcher(result).replaceAll(m -> Matcher.quoteReplacement(
-                m.group(1) + "<version>, <db-size>, " + m.group(2) + ", " + m.group(3) + ", "
-                        + nonZero(m.group(4), "<raft-term>") + ", " + nonZero(m.group(5), "<raft-index>") + ", "
-                        + nonZero(m.group(6), "<raft-applied-index>") + ", "));
+        result = EtcdctlOutput.maskStatusLines(result);
         result = INITIAL_CLUSTER.matcher(result).replaceAll(m -> {
             List<String> entries = new ArrayList<>(List.of(m.group(1).split(",")));
             Collections.sort(entries);
             return Matcher.quoteReplacement("ETCD_INITIAL_CLUSTER=\"" + String.join(",", entries) + "\"");
         });
-        result = canonicalTables(stripTrailingWhitespace(result));
+        result = EtcdctlOutput.canonicalTables(EtcdctlOutput.stripTrailingWhitespace(result), VOLATILE_COLUMNS);
         return anyOrder ? sortedRows(result) : result;
-    }
-
-    private static String nonZero(String number, String mask) {
-        return number.equals("0") ? number : mask;
-    }
-
-    private static String stripTrailingWhitespace(String text) {
-        StringBuilder out = new StringBuilder();
-        text.lines().forEach(line -> out.append(line.stripTrailing()).append('\n'));
-        return out.toString();
-    }
-
-    /** Tables as {@code | a | b |} rows without padding, volatile columns masked, borders as {@code +}. */
-    private static String canonicalTables(String text) {
-        StringBuilder out = new StringBuilder();
-        List<String> header = null;
-        for (String line : text.split("\n")) {
-            if (line.matches("\\+[+-]*\\+")) {
-                out.append("+\n");
-                continue;
-            }
-            if (line.length() > 1 && line.startsWith("|") && line.endsWith("|")) {
-                List<String> cells = new ArrayList<>();
-                for (String cell : line.substring(1, line.length() - 1).split("\\|", -1)) {
-                    cells.add(cell.strip());
-                }
-                if (header == null) {
-                    header = cells;
-                } else {
-                    for (int i = 0; i < cells.size() && i < header.size(); i++) {
-                        if (VOLATILE_COLUMNS.contains(header.get(i)) && !cells.get(i).equals("0")) {
-                            cells.set(i, "<" + header.get(i).toLowerCase().replace(' ', '-') + ">");
-                        }
-                    }
-                }
-                out.append("| ").append(String.join(" | ", cells)).append(" |\n");
-                continue;
-            }
-            header = null;
-            out.append(line).append('\n');
-        }
-        return out.toString();
     }
 
     /**

@@ -10,6 +10,7 @@ import io.kvorum.api.etcdserverpb.HashKVResponse;
 import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.api.etcdserverpb.RangeResponse;
 import io.kvorum.api.mvccpb.KeyValue;
+import io.kvorum.it.server.ManagedProcess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ final class Convergence {
                 fail("the members did not reach the leader's revision within " + timeout.toSeconds() + " s: " + seen
                         + "\n" + cluster.logTails());
             }
-            ClusterMember.pause(50);
+            ManagedProcess.pause(50);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.kvorum.it.etcdctl.Etcdctl;
+import io.kvorum.it.server.ManagedProcess;
 import io.kvorum.it.server.Target;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,7 +169,7 @@ class EtcdctlClusterTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             Etcdctl.Result r = etcdctl.run(endpoints, List.of(args));
             while (r.exitCode() != 0 && r.stderr().contains(transientError) && System.nanoTime() < deadline) {
-                ClusterMember.pause(500);
+                ManagedProcess.pause(500);
                 r = etcdctl.run(endpoints, List.of(args));
             }
             record(endpoints, anyOrder, r, args);

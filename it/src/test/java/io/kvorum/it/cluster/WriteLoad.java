@@ -3,6 +3,7 @@ package io.kvorum.it.cluster;
 import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
 import io.kvorum.api.etcdserverpb.PutRequest;
+import io.kvorum.it.server.ManagedProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +73,7 @@ final class WriteLoad implements AutoCloseable {
                     failedAttempts.incrementAndGet();
                     target = (target + 1) % own.size();
                     own.get(target).reconnectNow();
-                    ClusterMember.pause(20);
+                    ManagedProcess.pause(20);
                 }
             }
         }
@@ -95,7 +96,7 @@ final class WriteLoad implements AutoCloseable {
                 throw new AssertionError("only " + acked.size() + " of " + goal + " puts acknowledged within "
                         + timeout.toSeconds() + " s (" + failedAttempts.get() + " attempts failed)\n" + cluster.logTails());
             }
-            ClusterMember.pause(10);
+            ManagedProcess.pause(10);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -48,7 +49,12 @@ public final class Etcdctl {
 
     /** {@code etcdctl --endpoints=<endpoint> <args>}, fed {@code stdin} (may be empty). */
     public Result run(URI endpoint, List<String> args, String stdin) {
-        List<String> command = command(endpoint, args);
+        return run(List.of(endpoint), args, stdin);
+    }
+
+    /** {@code etcdctl --endpoints=<endpoints, comma-separated> <args>}, fed {@code stdin} (may be empty). */
+    public Result run(List<URI> endpoints, List<String> args, String stdin) {
+        List<String> command = command(endpoints, args);
         Path out = null;
         Path err = null;
         Path in = null;
@@ -100,14 +106,14 @@ public final class Etcdctl {
         // (nohup, '&' without job control) inherits SIGINT ignored, and so would etcdctl, which
         // keeps an ignored SIGINT ignored: env (coreutils) restores the default before exec.
         command.addAll(List.of("env", "--default-signal=INT"));
-        command.addAll(command(endpoint, args));
+        command.addAll(command(List.of(endpoint), args));
         return ManagedProcess.start("etcdctl", command, logDir, ENVIRONMENT);
     }
 
-    private List<String> command(URI endpoint, List<String> args) {
+    private List<String> command(List<URI> endpoints, List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
-        command.add("--endpoints=" + endpoint);
+        command.add("--endpoints=" + endpoints.stream().map(URI::toString).collect(Collectors.joining(",")));
         command.add("--dial-timeout=5s");
         command.add("--command-timeout=10s");
         command.addAll(args);

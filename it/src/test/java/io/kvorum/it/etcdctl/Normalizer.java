@@ -34,9 +34,6 @@ final class Normalizer {
     private static final Set<String> VOLATILE_COLUMNS =
             Set.of("VERSION", "DB SIZE", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX", "TOOK");
 
-    /** endpoint status, simple format: endpoint, ID, version, db size, leader, learner, term, index, applied, errors. */
-    private static final Pattern STATUS_LINE = Pattern.compile(
-            "^(\\S+, \\S+, )[^,]+, [^,]+, (true|false), (true|false), (\\d+), (\\d+), (\\d+), ", Pattern.MULTILINE);
 
     /** Where a lease ID first shows: etcdctl's lease commands print it as {@code lease %016x ...}. */
     private static final Pattern LEASE_WORD = Pattern.compile("\\blease ([0-9a-f]{1,16})\\b");
@@ -87,10 +84,7 @@ final class Normalizer {
                 "attached keys([" + sorted(m.group(1), " ") + "])")));
         replacements.add(text -> ATTACHED_KEYS_JSON.matcher(text).replaceAll(m -> Matcher.quoteReplacement(
                 "\"keys\":[" + sorted(m.group(1), ",") + "]")));
-        replacements.add(text -> STATUS_LINE.matcher(text).replaceAll(m -> Matcher.quoteReplacement(
-                m.group(1) + "<version>, <db-size>, " + m.group(2) + ", " + m.group(3) + ", "
-                        + nonZero(m.group(4), "<raft-term>") + ", " + nonZero(m.group(5), "<raft-index>") + ", "
-                        + nonZero(m.group(6), "<raft-applied-index>") + ", ")));
+        replacements.add(EtcdctlOutput::maskStatusLines);
     }
 
     private void regex(String regex, String replacement) {
@@ -113,10 +107,6 @@ final class Normalizer {
         return list.isEmpty() ? list : String.join(separator, new java.util.TreeSet<>(List.of(list.split(separator))));
     }
 
-    private static String nonZero(String number, String mask) {
-        return number.equals("0") ? number : mask;
-    }
-
     String normalize(String text) {
         if (text.isEmpty()) {
             return text;
@@ -126,7 +116,7 @@ final class Normalizer {
             result = r.apply(result);
         }
         result = maskRemainingTtl(maskLeases(result));
-        return canonicalTables(stripTrailingWhitespace(result));
+        return EtcdctlOutput.canonicalTables(EtcdctlOutput.stripTrailingWhitespace(result), VOLATILE_COLUMNS);
     }
 
     /** Keys {@code <name>/<lease ID in hex>}, which {@code etcdctl lock} and {@code elect} create. */
@@ -204,42 +194,4 @@ final class Normalizer {
         return r > 0 && r < Long.parseLong(granted) ? "<remaining>" : remaining;
     }
 
-    private static String stripTrailingWhitespace(String text) {
-        return text.lines().map(String::stripTrailing).reduce(new StringBuilder(),
-                (sb, line) -> sb.append(line).append('\n'), StringBuilder::append).toString();
-    }
-
-    /** Tables as {@code | a | b |} rows without padding, volatile columns masked, borders as {@code +}. */
-    private static String canonicalTables(String text) {
-        StringBuilder out = new StringBuilder();
-        List<String> header = null;
-        for (String line : text.split("\n", -1)) {
-            if (line.startsWith("+") && line.endsWith("+") && line.matches("[+-]+")) {
-                out.append("+\n");
-                continue;
-            }
-            if (line.startsWith("|") && line.endsWith("|") && line.length() > 1) {
-                List<String> cells = new ArrayList<>();
-                for (String cell : line.substring(1, line.length() - 1).split("\\|", -1)) {
-                    cells.add(cell.strip());
-                }
-                if (header == null) {
-                    header = cells;
-                } else {
-                    for (int i = 0; i < cells.size() && i < header.size(); i++) {
-                        if (VOLATILE_COLUMNS.contains(header.get(i)) && !cells.get(i).equals("0")) {
-                            cells.set(i, "<" + header.get(i).toLowerCase().replace(' ', '-') + ">");
-                        }
-                    }
-                }
-                out.append("| ").append(String.join(" | ", cells)).append(" |\n");
-                continue;
-            }
-            header = null;
-            out.append(line).append('\n');
-        }
-        String result = out.toString();
-        // split(-1) adds one empty element after the final newline
-        return result.endsWith("\n\n") ? result.substring(0, result.length() - 1) : result;
-    }
 }

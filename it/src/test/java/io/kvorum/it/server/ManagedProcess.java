@@ -210,7 +210,7 @@ public final class ManagedProcess implements AutoCloseable {
     }
 
     /** Sleeps while polling a starting server; an interrupt ends the test. */
-    static void pause(long millis) {
+    public static void pause(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
