@@ -33,13 +33,16 @@ import sun.misc.Signal;
  * plugin, a plugin that cannot be loaded, port in use, unreadable data); {@value #EXIT_USAGE} for a usage error (unknown flag, bad value, inconsistent
  * flags). etcd exits 2 on flag syntax errors and 1 on its other configuration errors; kvorum exits
  * 2 for every error found before starting, so that a script can tell "fix the command line" from
- * "failed to start".
+ * "failed to start". A member that stops because it cannot apply a committed entry exits
+ * {@value #EXIT_HALTED} (etcd panics there, and its process exits non-zero too).
  */
 public final class Main {
 
     static final int EXIT_OK = 0;
     static final int EXIT_START_FAILED = 1;
     static final int EXIT_USAGE = 2;
+    /** The member stopped by itself because it could not apply a committed entry (etcd panics there). */
+    static final int EXIT_HALTED = 3;
 
     private Main() {
     }
@@ -122,7 +125,8 @@ public final class Main {
         }
         System.out.flush();
 
-        server.stopped().thenRun(stop::countDown); // removed from the cluster: exit 0, as etcd
+        // Removed from the cluster: exit 0, as etcd. Halted on an entry it cannot apply: exit non-zero.
+        server.stopped().whenComplete((ok, failure) -> stop.countDown());
         try {
             stop.await();
         } catch (InterruptedException e) {
@@ -131,6 +135,10 @@ public final class Main {
         }
         log.info("stopping member {}", config.name());
         server.close();
+        if (server.stopped().isCompletedExceptionally()) {
+            System.err.println("kvorum: the member stopped: " + describe(server.stopped().handle((ok, e) -> e).join()));
+            return EXIT_HALTED;
+        }
         return EXIT_OK;
     }
 

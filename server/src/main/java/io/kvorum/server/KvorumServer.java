@@ -55,11 +55,15 @@ public final class KvorumServer implements AutoCloseable {
         member = ServerRuntime.start(config, backendProvider, consensusProvider);
         // Removed from the cluster: stop, as etcd does (its process then exits 0).
         member.removal().thenRunAsync(this::close);
+        // A committed entry it cannot apply: stop rather than diverge (etcd panics; its process exits non-zero).
+        member.halted().thenAcceptAsync(this::halt);
     }
 
     /**
-     * Completes when the member has stopped: it was closed, or it stopped by itself because it
-     * was removed from the cluster.
+     * Completes when the member has stopped: normally when it was closed, or when it stopped by
+     * itself because it was removed from the cluster; exceptionally, with the reason, when it
+     * stopped because it could not apply a committed entry (it must not go on with a state that
+     * differs from the other members'; a restart applies the entry again).
      */
     public CompletableFuture<Void> stopped() {
         return stopped;
@@ -85,6 +89,11 @@ public final class KvorumServer implements AutoCloseable {
             m.close();
         }
         stopped.complete(null);
+    }
+
+    private synchronized void halt(Throwable cause) {
+        stopped.completeExceptionally(cause);
+        close();
     }
 
     /** Builds a {@link KvorumServer}. */

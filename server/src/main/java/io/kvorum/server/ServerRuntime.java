@@ -59,6 +59,7 @@ final class ServerRuntime {
     private List<URI> clientUrls = List.of();
     private WatchHub watchHub;
     private CompletableFuture<Void> removal = new CompletableFuture<>();
+    private CompletableFuture<? extends Throwable> halted = new CompletableFuture<>();
 
     private ServerRuntime() {
     }
@@ -104,6 +105,7 @@ final class ServerRuntime {
                 daemonThreads("kvorum-worker"));
         toClose.add(() -> shutdown(workers));
         Applier applier = new Applier(store, workers, lessor);
+        halted = applier.halted();
         // The store a snapshot restore put in place, if any, is the one to close.
         toClose.add(() -> applier.store().close());
 
@@ -190,6 +192,11 @@ final class ServerRuntime {
     /** Completes once consensus reports this member removed from the cluster (see {@link Consensus#removal()}). */
     CompletableFuture<Void> removal() {
         return removal;
+    }
+
+    /** Completes, with the reason, if the apply loop stopped for good: the member must stop (see {@link Applier#halted()}). */
+    CompletableFuture<? extends Throwable> halted() {
+        return halted;
     }
 
     void close() {

@@ -24,7 +24,6 @@ import io.kvorum.spi.consensus.StateMachine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +54,7 @@ public final class Applier implements StateMachine {
     private volatile WatchHub watchHub;
     private volatile long appliedTerm;
     private volatile Throwable failure;
+    private final CompletableFuture<ApplyHaltedException> halted = new CompletableFuture<>();
 
     /**
      * @param replies where waiting requests are answered once their batch is durable
@@ -83,6 +83,9 @@ public final class Applier implements StateMachine {
         if (entries.isEmpty()) {
             return;
         }
+        if (failure instanceof ApplyHaltedException h) {
+            throw h; // never again after a halt: what follows the failed entry builds on it
+        }
         long[] ids = new long[entries.size()];
         Object[] results = new Object[entries.size()];
         List<Event> events = new ArrayList<>();
@@ -91,33 +94,25 @@ public final class Applier implements StateMachine {
             if (data.length == 0) {
                 continue;
             }
-            InternalRaftRequest request;
+            Entry entry = entries.get(i);
             try {
-                request = parse(data);
-            } catch (IOException e) {
-                // Every member skips the same undecodable entry, so state stays the same everywhere.
-                LOG.error("skipping undecodable entry at index {}", entries.get(i).index(), e);
-                continue;
-            }
-            ids[i] = request.getID();
-            try {
+                InternalRaftRequest request = parse(data);
+                ids[i] = request.getID();
                 results[i] = applyOne(request, events);
-            } catch (Error e) {
-                fail(e);
-                throw e;
+            } catch (IOException | RuntimeException | Error e) {
+                // Outside etcd's request contract: the other members applied this entry, so going
+                // on without it would make this member's state differ from theirs from here on.
+                // Nothing of the batch is committed; a restart applies it again from the log.
+                throw halt("cannot apply the committed entry", entry, e);
             }
         }
         Entry last = entries.get(entries.size() - 1);
         try {
             store.commit(last.index(), last.term(), durable);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException | Error e) {
             // The batch is not durable, so nobody may be told it was applied. The store refuses
             // further use; the member must stop and replay from its log.
-            fail(e);
-            throw new UncheckedIOException("backend commit failed at index " + last.index(), e);
-        } catch (RuntimeException | Error e) {
-            fail(e);
-            throw e;
+            throw halt("cannot commit the applied batch ending", last, e);
         }
         appliedTerm = last.term();
         appliedIndex.advance(last.index());
@@ -197,11 +192,12 @@ public final class Applier implements StateMachine {
                 return response;
             }
         } catch (EtcdException e) {
+            // A request that fails by etcd's contract changes nothing, on every member alike.
             return e;
-        } catch (RuntimeException e) {
-            // A request must never stop the apply loop; its txn was discarded, so nothing changed.
-            LOG.error("applying request {} failed", r.getID(), e);
-            return e;
+        } catch (CompactedException e) {
+            return new EtcdException(EtcdError.COMPACTED);
+        } catch (FutureRevisionException e) {
+            return new EtcdException(EtcdError.FUTURE_REV);
         }
     }
 
@@ -244,10 +240,27 @@ public final class Applier implements StateMachine {
         return Optional.ofNullable(failure);
     }
 
-    private void fail(Throwable cause) {
-        failure = cause;
-        LOG.error("the apply loop stopped; this member takes no more writes", cause);
+    /**
+     * Stops applying for good, as etcd panics here: logs the entry and the cause, fails every
+     * waiting request, tells whoever follows {@link #halted()}, and returns the exception for the
+     * consensus driver, which must stop delivering entries.
+     */
+    private ApplyHaltedException halt(String what, Entry entry, Throwable cause) {
+        ApplyHaltedException halted = new ApplyHaltedException(what, entry.index(), entry.term(), appliedIndex.get(), cause);
+        failure = halted;
+        LOG.error("{}; the member stops", halted.getMessage(), cause);
         waiters.failAll(new EtcdException(EtcdError.STOPPED));
+        this.halted.complete(halted);
+        return halted;
+    }
+
+    /**
+     * Completes, with the reason, if this state machine stops applying: an entry could not be
+     * applied for a reason outside etcd's request contract, or a batch could not be made durable.
+     * The member must stop; its state is that of the last committed batch.
+     */
+    public CompletableFuture<ApplyHaltedException> halted() {
+        return halted.copy();
     }
 
 
@@ -290,6 +303,12 @@ public final class Applier implements StateMachine {
         store = MvccStore.restore(store, in);
         lessor.recover(store);
         appliedTerm = store.consistentTerm();
+        WatchHub hub = watchHub;
+        if (hub != null) {
+            // Before the applied index moves: a read that waits for it is answered from the new
+            // state, and the hub must not take a later batch's events for the next revision.
+            hub.restored(store.currentRevision());
+        }
         appliedIndex.advance(store.consistentIndex());
     }
 

@@ -168,6 +168,16 @@ public final class WatchHub implements AutoCloseable {
         }
     }
 
+    /**
+     * The apply loop's hand-over after a snapshot restore moved the store to {@code revision}:
+     * no events come for the revisions the snapshot covered, so every synced watcher reads them
+     * from the restored store's history (or is canceled with its compacted revision, if the image
+     * no longer holds them), and watchers created from now on start after {@code revision}.
+     */
+    public void restored(long revision) {
+        tasks.add(new Gap(revision));
+    }
+
     /** The hub's state as its thread sees it between two steps. */
     public CompletableFuture<Stats> stats() {
         CompletableFuture<Stats> answer = new CompletableFuture<>();

@@ -35,6 +35,7 @@ public final class InMemoryBackend implements Backend {
     private final AtomicInteger openViews = new AtomicInteger();
     private volatile Predicate<List<Op>> failWhen = ops -> false;
     private volatile boolean failing;
+    private volatile boolean readsFail;
 
     public InMemoryBackend() {
         this(Map.of());
@@ -49,8 +50,13 @@ public final class InMemoryBackend implements Backend {
         failWhen = condition;
     }
 
+    /** While set, every read through a view fails, as a disk that cannot be read would make it. */
+    public void failReads(boolean fail) {
+        readsFail = fail;
+    }
+
     /** What a process restarted on this backend's files would find: everything committed. */
-    InMemoryBackend restart() {
+    public InMemoryBackend restart() {
         return new InMemoryBackend(state);
     }
 
@@ -149,6 +155,9 @@ public final class InMemoryBackend implements Backend {
         private void requireOpen() {
             if (closed) {
                 throw new IllegalStateException("view used after close");
+            }
+            if (readsFail) {
+                throw new java.io.UncheckedIOException(new IOException("simulated read error"));
             }
         }
 
