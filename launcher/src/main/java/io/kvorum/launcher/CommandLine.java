@@ -178,6 +178,8 @@ final class CommandLine {
         value(Flag.PRE_VOTE, CommandLine::bool).ifPresent(config::preVote);
         value(Flag.EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL, GoDuration::parse)
                 .ifPresent(config::watchProgressNotifyInterval);
+        value(Flag.EXPERIMENTAL_INITIAL_CORRUPT_CHECK, CommandLine::bool).ifPresent(config::initialCorruptCheck);
+        value(Flag.EXPERIMENTAL_CORRUPT_CHECK_TIME, GoDuration::parse).ifPresent(config::corruptCheckTime);
 
         value(Flag.BACKEND, CommandLine::nonEmpty).ifPresent(config::backend);
         config.backendOptions(options(Flag.BACKEND_OPT));

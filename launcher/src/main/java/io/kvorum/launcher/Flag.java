@@ -57,6 +57,10 @@ enum Flag {
     EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL(Section.EXPERIMENTAL, "experimental-watch-progress-notify-interval",
             Kind.VALUE, "'10m0s'",
             "Duration of periodic watch progress notifications (at least 100ms), e.g. 10m, 500ms."),
+    EXPERIMENTAL_INITIAL_CORRUPT_CHECK(Section.EXPERIMENTAL, "experimental-initial-corrupt-check", Kind.SWITCH, "false",
+            "Enable to check data corruption before serving any client/peer traffic."),
+    EXPERIMENTAL_CORRUPT_CHECK_TIME(Section.EXPERIMENTAL, "experimental-corrupt-check-time", Kind.VALUE, "'0s'",
+            "Duration of time between cluster corruption check passes (0s: never), e.g. 10s, 5m."),
 
     LOG_LEVEL(Section.LOGGING, "log-level", Kind.VALUE, quoted(LogLevel.INFO.flagValue()),
             "Log level: " + LogLevel.names() + ". Logs go to standard error."),

@@ -9,14 +9,16 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.kvorum.api.etcdserverpb.AlarmMember;
 import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.server.apply.Applier;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.spi.consensus.Consensus;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * etcd's {@code /health}: healthy when the member knows a leader, a linearizable read of key
+ * etcd's {@code /health}: healthy when no alarm is raised (but those given as {@code ?exclude=}), the member knows a leader, a linearizable read of key
  * {@code health} succeeds in time and the apply loop is running. Failure is HTTP 503 with the same JSON body, sent as
  * plain text with a trailing newline, as etcd sends it.
  */
@@ -42,6 +44,13 @@ final class Health implements HttpService {
         }
         if (applier.failure().isPresent()) {
             return unhealthy("APPLY STOPPED");
+        }
+        // Any raised alarm but those named in ?exclude=, as etcd.
+        List<String> excluded = ctx.queryParams("exclude");
+        for (AlarmMember alarm : applier.alarms().all()) {
+            if (!excluded.contains(alarm.getAlarm().name())) {
+                return unhealthy("ALARM " + alarm.getAlarm().name());
+            }
         }
         // etcd 3.4 is unhealthy without a leader, serializable or not.
         if (consensus.status().leaderId() == 0) {

@@ -28,6 +28,10 @@ import java.util.Objects;
  * @param heartbeatInterval        {@code --heartbeat-interval}
  * @param electionTimeout          {@code --election-timeout}; with the heartbeat it sets the minimum lease TTL
  * @param watchProgressNotifyInterval {@code --experimental-watch-progress-notify-interval}
+ * @param initialCorruptCheck      {@code --experimental-initial-corrupt-check}: compare this member's
+ *                                 HashKV with its peers' before serving, and refuse to start on a mismatch
+ * @param corruptCheckTime         {@code --experimental-corrupt-check-time}: how often the leader compares
+ *                                 the members' HashKV (zero: never)
  * @param snapshotCount            {@code --snapshot-count}: committed entries between consensus snapshots
  * @param preVote                  {@code --pre-vote}
  * @param strictReconfigCheck      {@code --strict-reconfig-check}
@@ -51,6 +55,8 @@ public record ServerConfig(
         Duration heartbeatInterval,
         Duration electionTimeout,
         Duration watchProgressNotifyInterval,
+        boolean initialCorruptCheck,
+        Duration corruptCheckTime,
         long snapshotCount,
         boolean preVote,
         boolean strictReconfigCheck,
@@ -104,6 +110,10 @@ public record ServerConfig(
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         Objects.requireNonNull(electionTimeout, "electionTimeout");
         Objects.requireNonNull(watchProgressNotifyInterval, "watchProgressNotifyInterval");
+        Objects.requireNonNull(corruptCheckTime, "corruptCheckTime");
+        if (corruptCheckTime.isNegative()) {
+            throw new IllegalArgumentException("--experimental-corrupt-check-time must not be negative, got " + corruptCheckTime);
+        }
         if (heartbeatInterval.toMillis() <= 0) {
             throw new IllegalArgumentException("--heartbeat-interval must be at least 1 ms");
         }
@@ -142,6 +152,8 @@ public record ServerConfig(
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private Duration electionTimeout = DEFAULT_ELECTION_TIMEOUT;
         private Duration watchProgressNotifyInterval = DEFAULT_WATCH_PROGRESS_NOTIFY_INTERVAL;
+        private boolean initialCorruptCheck;
+        private Duration corruptCheckTime = Duration.ZERO;
         private long snapshotCount = DEFAULT_SNAPSHOT_COUNT;
         private boolean preVote = true;
         private boolean strictReconfigCheck = true;
@@ -168,6 +180,8 @@ public record ServerConfig(
         public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
         public Builder electionTimeout(Duration v) { electionTimeout = v; return this; }
         public Builder watchProgressNotifyInterval(Duration v) { watchProgressNotifyInterval = v; return this; }
+        public Builder initialCorruptCheck(boolean v) { initialCorruptCheck = v; return this; }
+        public Builder corruptCheckTime(Duration v) { corruptCheckTime = v; return this; }
         public Builder snapshotCount(long v) { snapshotCount = v; return this; }
         public Builder preVote(boolean v) { preVote = v; return this; }
         public Builder strictReconfigCheck(boolean v) { strictReconfigCheck = v; return this; }
@@ -187,7 +201,7 @@ public record ServerConfig(
             return new ServerConfig(name, dir, listenClientUrls, advertise, listenPeerUrls,
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
-                    snapshotCount, preVote, strictReconfigCheck, backend, backendOptions, consensus, consensusOptions);
+                    initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck, backend, backendOptions, consensus, consensusOptions);
         }
     }
 }

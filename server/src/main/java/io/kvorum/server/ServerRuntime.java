@@ -15,12 +15,12 @@ import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.watch.WatchHub;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.server.cluster.MemberIds;
+import io.kvorum.server.corruption.CorruptionCheck;
 import io.kvorum.server.grpc.ClientApi;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.backend.BackendContext;
 import io.kvorum.spi.backend.BackendProvider;
-import io.kvorum.spi.backend.Bucket;
 import io.kvorum.spi.consensus.ClusterSpec;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusContext;
@@ -51,8 +51,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(ServerRuntime.class);
-    private static final List<Bucket> BUCKETS = List.of(Bucket.KEY, Bucket.META, Bucket.LEASE, Bucket.MEMBERS,
-            Bucket.AUTH, Bucket.AUTH_USERS, Bucket.AUTH_ROLES, Bucket.ALARM);
 
     /** What to stop, in the order to stop it: listeners first, the backend last. */
     private final java.util.Deque<AutoCloseable> toClose = new java.util.ArrayDeque<>();
@@ -88,7 +86,7 @@ final class ServerRuntime {
 
         Backend backend;
         try {
-            backend = backendProvider.open(new BackendContext(backendDir, BUCKETS, config.backendOptions()));
+            backend = backendProvider.open(new BackendContext(backendDir, MvccStore.BUCKETS, config.backendOptions()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--backend-opt: " + e.getMessage(), e);
         }
@@ -162,6 +160,12 @@ final class ServerRuntime {
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
+        CorruptionCheck corruption = new CorruptionCheck(kv, consensus, KvServer.REQUEST_TIMEOUT);
+        toClose.add(corruption);
+        if (config.initialCorruptCheck()) {
+            corruption.checkInitial(); // before any client is served, as etcd
+        }
+        corruption.start(config.corruptCheckTime());
         LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
         leases.start();
         toClose.add(leases);

@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
+import io.kvorum.spi.backend.BackendProvider;
 
 /**
  * Several embedded members in one JVM over one {@link SharedLog}, each with its own in-memory
@@ -23,6 +26,12 @@ final class SharedLogCluster implements AutoCloseable {
     private final List<KvorumServer> members = new ArrayList<>();
 
     SharedLogCluster(Path dir, int size) throws IOException {
+        this(dir, size, i -> new KvorumServerTest.MemoryBackendProvider(), UnaryOperator.identity());
+    }
+
+    /** With member {@code i}'s backend from {@code backends} and its config as {@code configure} makes it. */
+    SharedLogCluster(Path dir, int size, IntFunction<BackendProvider> backends,
+                     UnaryOperator<ServerConfig.Builder> configure) throws IOException {
         Map<String, List<URI>> initial = new LinkedHashMap<>();
         for (int i = 0; i < size; i++) {
             // Peer URLs only name members (they derive the ids); nothing listens on them.
@@ -32,10 +41,10 @@ final class SharedLogCluster implements AutoCloseable {
             for (int i = 0; i < size; i++) {
                 String name = "m" + i;
                 KvorumServer server = KvorumServer.builder()
-                        .config(ServerConfig.builder().name(name).dataDir(dir.resolve(name))
+                        .config(configure.apply(ServerConfig.builder().name(name).dataDir(dir.resolve(name))
                                 .initialCluster(initial).initialAdvertisePeerUrls(initial.get(name))
-                                .listenClientUrls(List.of(ANY_PORT)).advertiseClientUrls(List.of(ANY_PORT)).build())
-                        .backend(new KvorumServerTest.MemoryBackendProvider())
+                                .listenClientUrls(List.of(ANY_PORT)).advertiseClientUrls(List.of(ANY_PORT))).build())
+                        .backend(backends.apply(i))
                         .consensus(log.provider())
                         .build();
                 members.add(server);

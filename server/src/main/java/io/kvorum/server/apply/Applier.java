@@ -1,12 +1,16 @@
 package io.kvorum.server.apply;
 
 import com.google.protobuf.CodedInputStream;
+import io.kvorum.api.etcdserverpb.AlarmMember;
+import io.kvorum.api.etcdserverpb.AlarmRequest;
+import io.kvorum.api.etcdserverpb.AlarmResponse;
 import io.kvorum.api.etcdserverpb.CompactionResponse;
 import io.kvorum.api.etcdserverpb.InternalRaftRequest;
 import io.kvorum.api.etcdserverpb.LeaseGrantRequest;
 import io.kvorum.api.etcdserverpb.LeaseGrantResponse;
 import io.kvorum.api.etcdserverpb.LeaseRevokeResponse;
 import io.kvorum.api.mvccpb.Event;
+import io.kvorum.server.alarm.AlarmStore;
 import io.kvorum.server.lease.Lease;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.watch.WatchHub;
@@ -49,6 +53,8 @@ public final class Applier implements StateMachine {
     private static final int MAX_NESTING = 101;
 
     private final AppliedIndex appliedIndex;
+    /** The raised alarms; changed only here, by alarm entries. */
+    private final AlarmStore alarms;
     private final Lessor lessor;
     /** Gets each committed batch's events; set before consensus starts delivering entries. */
     private volatile WatchHub watchHub;
@@ -65,6 +71,7 @@ public final class Applier implements StateMachine {
         this.lessor = lessor;
         this.kv = new KvApplier(lessor::exists);
         this.appliedIndex = new AppliedIndex(store.consistentIndex());
+        this.alarms = AlarmStore.recover(store);
         this.appliedTerm = store.consistentTerm();
     }
 
@@ -145,6 +152,13 @@ public final class Applier implements StateMachine {
 
     private Object applyOne(InternalRaftRequest r, List<Event> events) {
         try {
+            if (r.hasAlarm()) {
+                return alarm(r.getAlarm());
+            }
+            Optional<EtcdError> refused = alarms.refusal(r);
+            if (refused.isPresent()) {
+                return new EtcdException(refused.get());
+            }
             if (r.hasLeaseGrant()) {
                 LeaseGrantRequest g = r.getLeaseGrant();
                 Lease lease = lessor.grant(store, g.getID(), g.getTTL());
@@ -199,6 +213,32 @@ public final class Applier implements StateMachine {
         } catch (FutureRevisionException e) {
             return new EtcdException(EtcdError.FUTURE_REV);
         }
+    }
+
+    /** etcd's alarm request: GET lists, ACTIVATE raises, DEACTIVATE disarms; the answer lists what it concerned. */
+    private AlarmResponse alarm(AlarmRequest a) {
+        AlarmResponse.Builder response = AlarmResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance());
+        switch (a.getAction()) {
+            case GET -> response.addAllAlarms(alarms.get(a.getAlarm()));
+            case ACTIVATE -> {
+                boolean first = alarms.get(a.getAlarm()).isEmpty();
+                AlarmMember raised = alarms.activate(store, a.getMemberID(), a.getAlarm());
+                response.addAlarms(raised);
+                if (first) {
+                    LOG.warn("alarm {} raised by member {}", raised.getAlarm(), Long.toHexString(raised.getMemberID()));
+                }
+            }
+            case DEACTIVATE -> alarms.deactivate(store, a.getMemberID(), a.getAlarm()).ifPresent(disarmed -> {
+                response.addAlarms(disarmed);
+                if (alarms.get(disarmed.getAlarm()).isEmpty()) {
+                    LOG.warn("alarm {} disarmed", disarmed.getAlarm());
+                }
+            });
+            default -> {
+                // an action this version does not know: etcd answers nothing for it
+            }
+        }
+        return response.build();
     }
 
     /** Deletes the lease's keys in one revision, in key order, and forgets the lease. */
@@ -273,6 +313,11 @@ public final class Applier implements StateMachine {
         return appliedIndex.await(index);
     }
 
+    /** The raised alarms, as applied on this member. */
+    public AlarmStore alarms() {
+        return alarms;
+    }
+
     KvApplier kv() {
         return kv;
     }
@@ -302,6 +347,7 @@ public final class Applier implements StateMachine {
     public void restoreSnapshot(InputStream in) throws IOException {
         store = MvccStore.restore(store, in);
         lessor.recover(store);
+        alarms.reload(store);
         appliedTerm = store.consistentTerm();
         WatchHub hub = watchHub;
         if (hub != null) {

@@ -1,5 +1,8 @@
 package io.kvorum.server.apply;
 
+import io.kvorum.api.etcdserverpb.AlarmMember;
+import io.kvorum.api.etcdserverpb.AlarmRequest;
+import io.kvorum.api.etcdserverpb.AlarmResponse;
 import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.api.etcdserverpb.CompactionResponse;
 import io.kvorum.api.etcdserverpb.DeleteRangeRequest;
@@ -16,6 +19,7 @@ import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.consensus.Consensus;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -80,12 +84,27 @@ public final class KvServer {
         });
     }
 
+    /** etcd's Alarm call: every action, GET too, goes through the log, so the answer is the cluster's. */
+    public CompletableFuture<AlarmResponse> alarm(AlarmRequest r) {
+        return propose(InternalRaftRequest.newBuilder().setAlarm(r)).thenApply(AlarmResponse.class::cast);
+    }
+
+    /** The alarms raised, as this member applied them. */
+    public List<AlarmMember> alarms() {
+        return applier.alarms().all();
+    }
+
     public long currentRevision() {
         return applier.store().currentRevision();
     }
 
     public MvccStore store() {
         return applier.store();
+    }
+
+    /** Completes once this member has applied everything committed when it was called, as a linearizable read waits. */
+    public CompletableFuture<Void> linearizableBarrier() {
+        return readBarrier(false);
     }
 
     private CompletableFuture<Void> readBarrier(boolean serializable) {

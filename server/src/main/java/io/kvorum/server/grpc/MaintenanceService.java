@@ -7,6 +7,10 @@ import io.kvorum.api.etcdserverpb.AlarmResponse;
 import io.kvorum.api.etcdserverpb.DefragmentRequest;
 import io.kvorum.api.etcdserverpb.DefragmentResponse;
 import io.kvorum.api.etcdserverpb.HashKVRequest;
+import io.kvorum.api.etcdserverpb.HashRequest;
+import io.kvorum.api.etcdserverpb.ResponseHeader;
+import io.kvorum.api.etcdserverpb.HashResponse;
+import io.kvorum.server.alarm.AlarmStore;
 import io.kvorum.api.etcdserverpb.HashKVResponse;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
 import io.kvorum.api.etcdserverpb.MoveLeaderRequest;
@@ -59,22 +63,21 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             if (s.leaderId() == 0) {
                 b.addErrors("etcdserver: no leader");
             }
+            kv.alarms().forEach(a -> b.addErrors(AlarmStore.describe(a)));
             return b.build();
         }, out);
     }
 
     @Override
     public void alarm(AlarmRequest r, StreamObserver<AlarmResponse> out) {
-        if (r.getAction() == AlarmRequest.AlarmAction.ACTIVATE) {
-            // Nothing in this server raises alarms yet (no space quota, no corruption check), so
-            // arming one by hand is refused rather than silently kept.
-            out.onError(Status.UNIMPLEMENTED.withDescription("alarm activation is not supported").asRuntimeException());
-            return;
-        }
-        // GET lists the active alarms and DEACTIVATE disarms one: with none armed, both answer
-        // with an empty list, as etcd does.
-        out.onNext(AlarmResponse.newBuilder().setHeader(headers.current()).build());
-        out.onCompleted();
+        Replies.reply(() -> kv.alarm(r), a -> a.toBuilder().setHeader(headers.current()).build(), out);
+    }
+
+    /** etcd's Hash: every bucket of the backend but the log's own position, at the current revision. */
+    @Override
+    public void hash(HashRequest r, StreamObserver<HashResponse> out) {
+        Replies.reply(() -> CompletableFuture.supplyAsync(() -> kv.store().hashAll(), blocking),
+                h -> HashResponse.newBuilder().setHeader(headers.fill(ResponseHeader.newBuilder().setRevision(h.revision()).build())).setHash(h.hash()).build(), out);
     }
 
     @Override

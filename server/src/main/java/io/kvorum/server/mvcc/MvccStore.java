@@ -10,7 +10,9 @@ import io.kvorum.spi.backend.WriteBatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,10 @@ import java.util.zip.CRC32C;
  * happens before the compactor starts.
  */
 public final class MvccStore implements AutoCloseable {
+    /** The backend buckets of a member's store, named as etcd's. */
+    public static final List<Bucket> BUCKETS = List.of(Bucket.KEY, Bucket.META, Bucket.LEASE, Bucket.MEMBERS,
+            Bucket.AUTH, Bucket.AUTH_USERS, Bucket.AUTH_ROLES, Bucket.ALARM);
+
 
     private final Backend backend;
     private final MvccConfig config;
@@ -318,6 +324,42 @@ public final class MvccStore implements AutoCloseable {
             // a compaction at `compacted` keeps exactly the record live then, whether the compactor
             // has reached the key yet or not; one at a later revision may drop it from the index
             if (compactedRevision == compacted) {
+                return new KeyValueHash((int) crc.getValue(), current, compacted);
+            }
+        }
+    }
+
+    /**
+     * etcd's Hash: a CRC-32C over every one of the store's {@link #BUCKETS} in name order, each its name and
+     * then its keys and values in key order, leaving out the consistent index and term (they are
+     * the log's, not the data's), as of one committed moment. Any thread.
+     *
+     * @return the hash, the revision it was taken at and the compacted revision then
+     */
+    public KeyValueHash hashAll() {
+        List<Bucket> ordered = new ArrayList<>(BUCKETS);
+        ordered.sort((a, b) -> Arrays.compareUnsigned(a.name().getBytes(StandardCharsets.UTF_8),
+                b.name().getBytes(StandardCharsets.UTF_8)));
+        byte[] consistentIndex = MetaBucket.key(MetaBucket.CONSISTENT_INDEX);
+        byte[] term = MetaBucket.key(MetaBucket.TERM);
+        while (true) {
+            long current = currentRevision;
+            long compacted = compactedRevision;
+            CRC32C crc = new CRC32C();
+            try (ReadView view = backend.readView()) {
+                for (Bucket bucket : ordered) {
+                    crc.update(bucket.name().getBytes(StandardCharsets.UTF_8));
+                    boolean meta = bucket.equals(Bucket.META);
+                    view.scan(bucket, new byte[0], null, false, 0, (key, value) -> {
+                        if (!meta || !(Arrays.equals(key, consistentIndex) || Arrays.equals(key, term))) {
+                            crc.update(key);
+                            crc.update(value);
+                        }
+                        return true;
+                    });
+                }
+            }
+            if (currentRevision == current && compactedRevision == compacted) {
                 return new KeyValueHash((int) crc.getValue(), current, compacted);
             }
         }

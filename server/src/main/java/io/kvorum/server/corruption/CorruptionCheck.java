@@ -1,0 +1,209 @@
+package io.kvorum.server.corruption;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.grpc.GrpcClients;
+import io.grpc.StatusRuntimeException;
+import io.kvorum.api.etcdserverpb.AlarmRequest;
+import io.kvorum.api.etcdserverpb.AlarmType;
+import io.kvorum.api.etcdserverpb.HashKVRequest;
+import io.kvorum.api.etcdserverpb.HashKVResponse;
+import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
+import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.error.EtcdError;
+import io.kvorum.server.mvcc.KeyValueHash;
+import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.spi.consensus.ConsensusStatus;
+import io.kvorum.spi.consensus.Member;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compares this member's HashKV with its peers', as etcd's corruption checks do. A peer is asked
+ * through its client URLs (Maintenance.HashKV at this member's revision), so the check needs
+ * nothing of the consensus plugin but the member list.
+ *
+ * <p>Threads: {@link #checkInitial} runs on the starting thread, before clients are served; the
+ * periodic check runs on a thread of its own, and only while this member leads.
+ */
+public final class CorruptionCheck implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CorruptionCheck.class);
+
+    private final KvServer kv;
+    private final Consensus consensus;
+    private final Duration timeout;
+    private final ClientFactory clients = ClientFactory.builder().build();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "kvorum-corrupt-check");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** A peer's answer, or why there is none. */
+    record PeerHash(Member member, HashKVResponse response, StatusRuntimeException error) {
+    }
+
+    /**
+     * @param timeout how long to wait for each peer's answer (etcd: its request timeout)
+     */
+    public CorruptionCheck(KvServer kv, Consensus consensus, Duration timeout) {
+        this.kv = kv;
+        this.consensus = consensus;
+        this.timeout = timeout;
+    }
+
+    /**
+     * etcd's initial check: this member's HashKV at its current revision against each peer's at
+     * the same revision. A peer with the same compacted revision and another hash means this
+     * member's data differs from the cluster's: the start is refused. Peers that cannot answer
+     * (down, behind, compacted past that revision) are logged and passed over, as etcd does.
+     *
+     * @throws IllegalStateException on a mismatch: "{@code <id>} found data inconsistency with peers"
+     */
+    public void checkInitial() {
+        String self = hex(consensus.status().memberId());
+        LOG.info("starting initial corruption check (local member {}, timeout {} ms)", self, timeout.toMillis());
+        KeyValueHash local = kv.store().hashKV(0);
+        int mismatches = 0;
+        for (PeerHash p : peerHashes(local.revision())) {
+            if (p.response() != null) {
+                HashKVResponse r = p.response();
+                if (r.getHash() == local.hash()) {
+                    continue;
+                }
+                if (r.getCompactRevision() == local.compactRevision()) {
+                    LOG.warn("found different hash values from remote peer {} ({}): local revision {} compact revision {} hash {},"
+                                    + " remote revision {} compact revision {} hash {}", hex(p.member().id()),
+                            p.member().clientUrls(), local.revision(), local.compactRevision(), Integer.toUnsignedString(local.hash()),
+                            r.getHeader().getRevision(), r.getCompactRevision(), Integer.toUnsignedString(r.getHash()));
+                    mismatches++;
+                } else {
+                    LOG.warn("found different compact revision values from remote peer {}: local {}, remote {}",
+                            hex(p.member().id()), local.compactRevision(), r.getCompactRevision());
+                }
+            } else if (EtcdError.FUTURE_REV.message().equals(p.error().getStatus().getDescription())) {
+                LOG.warn("cannot fetch hash from slow remote peer {} at revision {}", hex(p.member().id()), local.revision());
+            } else if (EtcdError.COMPACTED.message().equals(p.error().getStatus().getDescription())) {
+                LOG.warn("cannot fetch hash from remote peer {}; local member is behind (revision {})",
+                        hex(p.member().id()), local.revision());
+            }
+        }
+        if (mismatches > 0) {
+            throw new IllegalStateException(self + " found data inconsistency with peers");
+        }
+        LOG.info("initial corruption checking passed; no corruption (local member {})", self);
+    }
+
+    /** Starts etcd's periodic check on the leader, every {@code interval}; zero leaves it off. */
+    public void start(Duration interval) {
+        if (interval.isZero()) {
+            return;
+        }
+        LOG.info("enabled corruption checking with {} ms interval", interval.toMillis());
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                ConsensusStatus s = consensus.status();
+                if (s.leaderId() != 0 && s.leaderId() == s.memberId()) {
+                    checkHashKV();
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("failed to check hash KV", e);
+            }
+        }, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One pass of etcd's leader check: its own hash before and after a linearizable barrier (the
+     * same revision must hash the same), and each peer's at that revision, which may not be ahead
+     * of the leader's revision or compacted revision and, with the same compacted revision, must
+     * hash the same. Any mismatch raises the CORRUPT alarm for the whole cluster (member 0), once.
+     */
+    void checkHashKV() {
+        KeyValueHash first = kv.store().hashKV(0);
+        List<PeerHash> peers = peerHashes(first.revision());
+        kv.linearizableBarrier().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
+        KeyValueHash second = kv.store().hashKV(0);
+        boolean corrupt = false;
+        if (second.hash() != first.hash() && second.revision() == first.revision()
+                && second.compactRevision() == first.compactRevision()) {
+            LOG.warn("found hash mismatch at revision {}: {} and then {}", first.revision(),
+                    Integer.toUnsignedString(first.hash()), Integer.toUnsignedString(second.hash()));
+            corrupt = true;
+        }
+        int checked = 0;
+        for (PeerHash p : peers) {
+            if (p.response() == null) {
+                continue;
+            }
+            checked++;
+            HashKVResponse r = p.response();
+            String peer = hex(p.member().id());
+            if (r.getHeader().getRevision() > second.revision()) {
+                LOG.warn("revision {} from member {}, expected at most {}", r.getHeader().getRevision(), peer, second.revision());
+                corrupt = true;
+            }
+            if (r.getCompactRevision() > second.compactRevision()) {
+                LOG.warn("compact revision {} from member {}, expected at most {}", r.getCompactRevision(), peer,
+                        second.compactRevision());
+                corrupt = true;
+            }
+            if (r.getCompactRevision() == first.compactRevision() && r.getHash() != first.hash()) {
+                LOG.warn("hash {} at revision {} from member {}, expected hash {}", Integer.toUnsignedString(r.getHash()),
+                        first.revision(), peer, Integer.toUnsignedString(first.hash()));
+                corrupt = true;
+            }
+        }
+        LOG.info("finished peer corruption check ({} peers checked)", checked);
+        if (corrupt) {
+            kv.alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE).setMemberID(0)
+                    .setAlarm(AlarmType.CORRUPT).build()).whenComplete((ok, failure) -> {
+                        if (failure != null) {
+                            LOG.warn("failed to raise the CORRUPT alarm", failure);
+                        }
+                    });
+        }
+    }
+
+    /** Each peer's HashKV at {@code revision}, from the first of its client URLs that answers. */
+    private List<PeerHash> peerHashes(long revision) {
+        long self = consensus.status().memberId();
+        List<PeerHash> answers = new ArrayList<>();
+        for (Member m : consensus.members()) {
+            if (m.id() == self || m.clientUrls().isEmpty()) {
+                continue;
+            }
+            StatusRuntimeException last = null;
+            HashKVResponse response = null;
+            for (String url : m.clientUrls()) {
+                try {
+                    response = GrpcClients.builder(url).factory(clients).build(MaintenanceGrpc.MaintenanceBlockingStub.class)
+                            .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                            .hashKV(HashKVRequest.newBuilder().setRevision(revision).build());
+                    break;
+                } catch (StatusRuntimeException e) {
+                    LOG.warn("failed hash kv request to member {} at {}: {}", hex(m.id()), url, e.getStatus());
+                    last = e;
+                }
+            }
+            if (response != null || last != null) {
+                answers.add(new PeerHash(m, response, response != null ? null : last));
+            }
+        }
+        return answers;
+    }
+
+    private static String hex(long id) {
+        return Long.toHexString(id);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        clients.close();
+    }
+}
