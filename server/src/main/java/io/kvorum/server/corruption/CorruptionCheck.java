@@ -1,8 +1,8 @@
 package io.kvorum.server.corruption;
 
-import com.linecorp.armeria.client.ClientFactory;
-import com.linecorp.armeria.client.grpc.GrpcClients;
+import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
 import io.kvorum.api.etcdserverpb.AlarmRequest;
 import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.api.etcdserverpb.HashKVRequest;
@@ -14,6 +14,13 @@ import io.kvorum.server.mvcc.KeyValueHash;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.spi.consensus.Member;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +44,9 @@ public final class CorruptionCheck implements AutoCloseable {
     private final KvServer kv;
     private final Consensus consensus;
     private final Duration timeout;
-    private final ClientFactory clients = ClientFactory.builder().build();
+    /** The peers' connections, opened for one pass and closed after it; checks are seconds apart at the least. */
+    private final EventLoopGroup eventLoop = new MultiThreadIoEventLoopGroup(1,
+            new DefaultThreadFactory("kvorum-corrupt-check-io", true), NioIoHandler.newFactory());
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "kvorum-corrupt-check");
         t.setDaemon(true);
@@ -180,14 +189,17 @@ public final class CorruptionCheck implements AutoCloseable {
             StatusRuntimeException last = null;
             HashKVResponse response = null;
             for (String url : m.clientUrls()) {
+                ManagedChannel channel = channel(URI.create(url));
                 try {
-                    response = GrpcClients.builder(url).factory(clients).build(MaintenanceGrpc.MaintenanceBlockingStub.class)
+                    response = MaintenanceGrpc.newBlockingStub(channel)
                             .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                             .hashKV(HashKVRequest.newBuilder().setRevision(revision).build());
                     break;
                 } catch (StatusRuntimeException e) {
                     LOG.warn("failed hash kv request to member {} at {}: {}", hex(m.id()), url, e.getStatus());
                     last = e;
+                } finally {
+                    channel.shutdownNow();
                 }
             }
             if (response != null || last != null) {
@@ -197,6 +209,18 @@ public final class CorruptionCheck implements AutoCloseable {
         return answers;
     }
 
+    private ManagedChannel channel(URI url) {
+        NettyChannelBuilder channel = NettyChannelBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+                .eventLoopGroup(eventLoop)
+                .channelType(NioSocketChannel.class);
+        if ("https".equals(url.getScheme())) {
+            channel.useTransportSecurity();
+        } else {
+            channel.usePlaintext();
+        }
+        return channel.build();
+    }
+
     private static String hex(long id) {
         return Long.toHexString(id);
     }
@@ -204,6 +228,6 @@ public final class CorruptionCheck implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
-        clients.close();
+        eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

@@ -24,6 +24,10 @@ final class EtcdErrors {
         return new ConsensusException(Reason.STOPPED, "etcdserver: server stopped");
     }
 
+    static ConsensusException tooManyRequests() {
+        return new ConsensusException(Reason.TOO_MANY_REQUESTS, "etcdserver: too many requests");
+    }
+
     static ConsensusException timeout() {
         return new ConsensusException(Reason.TIMEOUT, "etcdserver: request timed out");
     }

@@ -46,13 +46,16 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Queue;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -105,6 +108,15 @@ final class RaftNode implements Consensus {
     private static final double LEARNER_READY_PERCENT = 0.9;
     private static final byte[] NO_DATA = new byte[0];
     private static final int MAX_TASKS_PER_ROUND = 4096;
+    /**
+     * Client proposals waiting for the driver. Beyond this, a proposal fails at once with etcd's
+     * "too many requests" instead of queueing without bound.
+     */
+    static final int MAX_QUEUED_PROPOSALS = 8192;
+    /** Proposals the driver takes per round, after every peer message and call that waits. */
+    private static final int MAX_PROPOSALS_PER_ROUND = 1024;
+    /** etcd's maxGapBetweenApplyAndCommitIndex: above it, proposals are refused until applying catches up. */
+    static final long MAX_APPLY_LAG = 5000;
 
     // Calls between members (Transport.call), answered by Peers.onCall.
     static final String CALL_MEMBERS = "raft.members";
@@ -128,11 +140,17 @@ final class RaftNode implements Consensus {
     private static final int MAX_PARKED_PROPOSALS = 4096;
     private final long readRetryTicks;
 
+    /**
+     * Peer messages, calls and everything else the driver must do, taken before any proposal so
+     * that votes, heartbeats and their answers never wait behind client load.
+     */
     private final LinkedBlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
+    /** Client proposals: bounded, and taken after {@link #tasks} in each round. */
+    private final ArrayBlockingQueue<Task> proposals = new ArrayBlockingQueue<>(MAX_QUEUED_PROPOSALS);
     private volatile boolean stopping;
     private volatile boolean tasksDrained;
     private volatile boolean started;
-    private Thread driver;
+    private volatile Thread driver;
 
     // Set during start, then owned by the driver thread.
     private Transport transport;
@@ -341,7 +359,10 @@ final class RaftNode implements Consensus {
             return;
         }
         stopping = true;
-        tasks.add(new Task(() -> { }, null));
+        Thread d = driver;
+        if (d != null) {
+            LockSupport.unpark(d);
+        }
         if (driver != null && driver != Thread.currentThread()) {
             try {
                 driver.join();
@@ -362,12 +383,16 @@ final class RaftNode implements Consensus {
     }
 
     private void abandonQueuedTasks() {
-        for (Task t = tasks.poll(); t != null; t = tasks.poll()) {
-            t.abandon();
+        for (Queue<Task> queue : List.of(tasks, proposals)) {
+            for (Task t = queue.poll(); t != null; t = queue.poll()) {
+                t.abandon();
+            }
         }
         tasksDrained = true;
-        for (Task t = tasks.poll(); t != null; t = tasks.poll()) {
-            t.abandon();
+        for (Queue<Task> queue : List.of(tasks, proposals)) {
+            for (Task t = queue.poll(); t != null; t = queue.poll()) {
+                t.abandon();
+            }
         }
     }
 
@@ -473,11 +498,14 @@ final class RaftNode implements Consensus {
         try {
             while (!stopping) {
                 long wait = next - System.nanoTime();
-                Task task = wait > 0 ? tasks.poll(wait, TimeUnit.NANOSECONDS) : tasks.poll();
-                for (int n = 0; task != null && !stopping; n++) {
-                    task.run();
-                    task = n < MAX_TASKS_PER_ROUND ? tasks.poll() : null;
+                if (wait > 0 && tasks.isEmpty() && proposals.isEmpty()) {
+                    LockSupport.parkNanos(this, wait); // enqueue() unparks
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException("the Raft driver was interrupted");
+                    }
                 }
+                runQueued(tasks, MAX_TASKS_PER_ROUND);
+                runQueued(proposals, MAX_PROPOSALS_PER_ROUND);
                 if (written != null) {
                     WrittenSnapshot w = written;
                     written = null;
@@ -500,6 +528,16 @@ final class RaftNode implements Consensus {
             LOG.log(Level.ERROR, "the Raft driver of member " + hex(memberId) + " failed; the member stops", e);
             stopping = true;
             failPending();
+        }
+    }
+
+    private void runQueued(Queue<Task> queue, int max) {
+        for (int n = 0; n < max && !stopping; n++) {
+            Task task = queue.poll();
+            if (task == null) {
+                return;
+            }
+            task.run();
         }
     }
 
@@ -979,8 +1017,11 @@ final class RaftNode implements Consensus {
 
     @Override
     public CompletableFuture<Void> propose(byte[] data) {
+        if (commitIndex - stateMachine.appliedIndex() > MAX_APPLY_LAG) {
+            return CompletableFuture.failedFuture(EtcdErrors.tooManyRequests());
+        }
         byte[] framed = Wire.entry(Wire.APPLICATION, data);
-        return onDriver(f -> {
+        return onDriver(proposals, f -> {
             proposeParked();
             if (!parked.isEmpty()) {
                 park(framed, f);
@@ -1289,23 +1330,40 @@ final class RaftNode implements Consensus {
     }
 
     private <T> CompletableFuture<T> onDriver(Consumer<CompletableFuture<T>> body) {
+        return onDriver(tasks, body);
+    }
+
+    private <T> CompletableFuture<T> onDriver(Queue<Task> queue, Consumer<CompletableFuture<T>> body) {
         CompletableFuture<T> f = new CompletableFuture<>();
         if (!started) {
             f.completeExceptionally(EtcdErrors.stopped());
             return f;
         }
-        enqueue(new Task(() -> body.accept(f), f));
+        enqueue(queue, new Task(() -> body.accept(f), f));
         return f;
     }
 
     private void enqueue(Task task) {
+        enqueue(tasks, task);
+    }
+
+    private void enqueue(Queue<Task> queue, Task task) {
         if (stopping) {
             task.abandon();
             return;
         }
-        tasks.add(task);
-        if (tasksDrained && tasks.remove(task)) {
+        if (!queue.offer(task)) {
+            // only the bounded proposal queue refuses: the client hears etcd's "too many requests"
+            task.future().completeExceptionally(EtcdErrors.tooManyRequests());
+            return;
+        }
+        if (tasksDrained && queue.remove(task)) {
             task.abandon(); // close() emptied the queue already: nobody will run it
+            return;
+        }
+        Thread d = driver;
+        if (d != null) {
+            LockSupport.unpark(d);
         }
     }
 

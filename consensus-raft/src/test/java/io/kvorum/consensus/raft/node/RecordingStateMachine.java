@@ -25,6 +25,7 @@ final class RecordingStateMachine implements StateMachine {
     private boolean busy;
     private int snapshotsRestored;
     private volatile CountDownLatch snapshotGate;
+    private volatile CountDownLatch applyGate;
     private final AtomicInteger writesHeld = new AtomicInteger();
 
     @Override
@@ -37,10 +38,26 @@ final class RecordingStateMachine implements StateMachine {
         return entries.isEmpty() ? 0 : entries.get(entries.size() - 1).term();
     }
 
+    /** From now until the latch is counted down, every apply waits: the driver stalls as a slow backend would stall it. */
+    CountDownLatch holdApplies() {
+        CountDownLatch gate = new CountDownLatch(1);
+        applyGate = gate;
+        return gate;
+    }
+
     @Override
     public void apply(List<Entry> batch, boolean durable) {
         enter();
         try {
+            CountDownLatch gate = applyGate;
+            if (gate != null) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
             synchronized (this) {
                 for (Entry e : batch) {
                     if (e.index() != appliedIndex() + 1) {
