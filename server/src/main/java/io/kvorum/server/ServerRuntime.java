@@ -310,7 +310,8 @@ final class ServerRuntime {
 
     private static ConsensusSettings consensusSettings(ServerConfig config) {
         return new ConsensusSettings(config.listenPeerUrls(), config.heartbeatInterval(), config.electionTimeout(),
-                config.snapshotCount(), config.preVote(), config.strictReconfigCheck());
+                config.snapshotCount(), config.preVote(), config.strictReconfigCheck(),
+                config.initialElectionTickAdvance());
     }
 
     private static ClusterSpec clusterSpec(ServerConfig config, List<URI> advertisedClientUrls) {
