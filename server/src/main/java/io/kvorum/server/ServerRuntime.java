@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.metric.NoopMeterRegistry;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import io.kvorum.server.apply.Applier;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
@@ -77,6 +78,8 @@ final class ServerRuntime {
 
     private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider)
             throws IOException {
+        // One member per data directory, from before anything in it is opened until all is closed.
+        toClose.add(DataDirLock.acquire(config.dataDir()));
         // Loading the gRPC services takes about a second: do it while the backend opens.
         Thread preload = new Thread(ClientApi::preload, "kvorum-preload");
         preload.setDaemon(true);
@@ -111,9 +114,14 @@ final class ServerRuntime {
         ExecutorService blocking = Executors.newFixedThreadPool(2, daemonThreads("kvorum-maintenance"));
         toClose.add(() -> shutdown(blocking));
 
-        // Listen first, so that port 0 is resolved before this member's client URLs are published.
-        Server server = listen(config);
-        AutoCloseable stopListening = () -> server.stop().join();
+        // Listen first, so that port 0 is resolved before this member's client URLs are published;
+        // requests wait at the gate until the member is ready.
+        StartGate gate = new StartGate();
+        Server server = listen(config, gate);
+        AutoCloseable stopListening = () -> {
+            gate.close();
+            server.stop().join();
+        };
         toClose.add(stopListening);
         clientUrls = boundUrls(config.listenClientUrls(), server);
         List<URI> advertised = advertisedUrls(config.advertiseClientUrls(), clientUrls);
@@ -151,17 +159,13 @@ final class ServerRuntime {
             LOG.error("the member has been permanently removed from the cluster");
             LOG.info("the data-dir used by this member must be removed.");
         });
-        if (!consensus.removal().isDone()) { // a removed member stops at once
-            awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
-        }
 
+        // Built while the first election runs: building the gRPC services is the slow part.
         LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
-        leaderChanges.start(config.heartbeatInterval());
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
         LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
-        leases.start();
         toClose.add(leases);
         // stop listening before the lessor stops
         toClose.remove(stopListening);
@@ -169,13 +173,21 @@ final class ServerRuntime {
         ClientApi api = new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
                 config.maxRequestBytes(), config.electionTimeout());
         Health health = new Health(kv, applier, consensus);
+        HttpService version = (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
+                "{\"etcdserver\":\"" + EtcdVersion.SERVER + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}");
+
+        if (!consensus.removal().isDone()) { // a removed member stops at once
+            awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
+        }
+        leaderChanges.start(config.heartbeatInterval());
+        leases.start();
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);
-            sb.service("/version", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
-                    "{\"etcdserver\":\"" + EtcdVersion.SERVER + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}"));
+            sb.service("/version", version);
             sb.service("/health", health);
         });
+        gate.open(new StartGate.Routes(Map.of("/version", version, "/health", health), api.service()));
         LOG.info("serving client requests on {}", clientUrls);
     }
 
@@ -202,7 +214,7 @@ final class ServerRuntime {
         }
     }
 
-    private static Server listen(ServerConfig config) {
+    private static Server listen(ServerConfig config, StartGate gate) {
         var sb = Server.builder();
         for (URI url : config.listenClientUrls()) {
             if (!"http".equals(url.getScheme())) {
@@ -218,8 +230,8 @@ final class ServerRuntime {
         // In-flight requests may finish (up to a second); no quiet period waiting for new ones.
         // Stopping still takes about 2 s: Netty's event-loop shutdown has a fixed quiet period.
         sb.gracefulShutdownTimeoutMillis(0, 1000);
-        // Until the services are installed, everything is "unavailable": clients retry.
-        sb.serviceUnder("/", (ctx, req) -> HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE));
+        // Until the services are installed, requests wait at the gate (as etcd's wait for its member).
+        sb.serviceUnder("/", gate);
         Server server = sb.build();
         try {
             server.start().join();
