@@ -151,16 +151,8 @@ final class ServerRuntime {
         // Stop taking requests before consensus stops.
         toClose.remove(stopListening);
         toClose.add(stopListening);
-        consensus.start();
-        ConsensusStatus started = consensus.status();
-        LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(started.memberId()),
-                MemberIds.hex(started.clusterId()), consensusProvider.name());
-        removal = consensus.removal().thenRun(() -> {
-            LOG.error("the member has been permanently removed from the cluster");
-            LOG.info("the data-dir used by this member must be removed.");
-        });
-
-        // Built while the first election runs: building the gRPC services is the slow part.
+        // Building the gRPC services is the slow part of a start (class loading): it runs on a thread
+        // of its own while consensus starts and elects; its parts only keep references until then.
         LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
@@ -170,15 +162,34 @@ final class ServerRuntime {
         // stop listening before the lessor stops
         toClose.remove(stopListening);
         toClose.add(stopListening);
-        ClientApi api = new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
-                config.maxRequestBytes(), config.electionTimeout());
+        CompletableFuture<ClientApi> building = new CompletableFuture<>();
+        Thread builder = new Thread(() -> {
+            try {
+                building.complete(new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
+                        config.maxRequestBytes(), config.electionTimeout()));
+            } catch (RuntimeException | LinkageError e) {
+                building.completeExceptionally(e);
+            }
+        }, "kvorum-client-api");
+        builder.setDaemon(true);
+        builder.start();
         Health health = new Health(kv, applier, consensus);
         HttpService version = (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
                 "{\"etcdserver\":\"" + EtcdVersion.SERVER + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}");
 
+        consensus.start();
+        ConsensusStatus started = consensus.status();
+        LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(started.memberId()),
+                MemberIds.hex(started.clusterId()), consensusProvider.name());
+        removal = consensus.removal().thenRun(() -> {
+            LOG.error("the member has been permanently removed from the cluster");
+            LOG.info("the data-dir used by this member must be removed.");
+        });
+
         if (!consensus.removal().isDone()) { // a removed member stops at once
             awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
         }
+        ClientApi api = building.join();
         leaderChanges.start(config.heartbeatInterval());
         leases.start();
         server.reconfigure(sb -> {
