@@ -53,6 +53,8 @@ enum Flag {
             "Reject reconfiguration requests that would cause quorum loss."),
     PRE_VOTE(Section.CLUSTERING, "pre-vote", Kind.SWITCH, "true",
             "Enable to run an additional Raft election phase."),
+    INITIAL_ELECTION_TICK_ADVANCE(Section.CLUSTERING, "initial-election-tick-advance", Kind.SWITCH, "true",
+            "Whether to fast-forward initial election ticks on boot for faster election."),
 
     EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL(Section.EXPERIMENTAL, "experimental-watch-progress-notify-interval",
             Kind.VALUE, "'10m0s'",
@@ -158,9 +160,10 @@ enum Flag {
     /**
      * Configuration flags can come from the environment; {@code --help} and {@code --version} are
      * actions, and a stray {@code ETCD_VERSION} (common in container images) must not trigger one.
+     * Switches that configure (e.g. {@code ETCD_PRE_VOTE=false}) come from it as in etcd.
      */
     boolean readsEnvironment() {
-        return kind != Kind.SWITCH;
+        return this != HELP && this != VERSION;
     }
 
     /** etcd's rule: {@code --foo-bar} is {@code ETCD_FOO_BAR}. */

@@ -61,6 +61,7 @@ class CommandLineTest {
             assertEquals(100_000, config.snapshotCount());
             assertTrue(config.preVote());
             assertTrue(config.strictReconfigCheck());
+            assertTrue(config.initialElectionTickAdvance());
             assertEquals("rocksdb", config.backend());
             assertEquals(Map.of(), config.backendOptions().asMap());
             assertEquals("raft", config.consensus());
@@ -77,6 +78,20 @@ class CommandLineTest {
             assertFalse(config.preVote());
             assertFalse(config.strictReconfigCheck());
             assertTrue(usageError("--snapshot-count", "0").contains("snapshot-count"));
+        }
+
+        @Test
+        void initialElectionTickAdvanceIsOnUnlessTurnedOffAsEtcdSpellsIt() throws UsageException {
+            assertTrue(config("--initial-election-tick-advance").initialElectionTickAdvance());
+            assertTrue(config("--initial-election-tick-advance=true").initialElectionTickAdvance());
+            assertFalse(config("--initial-election-tick-advance=false").initialElectionTickAdvance());
+            assertFalse(config("-initial-election-tick-advance=0").initialElectionTickAdvance());
+            assertFalse(serve(Map.of("ETCD_INITIAL_ELECTION_TICK_ADVANCE", "false")).config().initialElectionTickAdvance());
+            assertTrue(serve(Map.of("ETCD_INITIAL_ELECTION_TICK_ADVANCE", "false"), "--initial-election-tick-advance=true")
+                    .config().initialElectionTickAdvance());
+            // a switch takes no separate value: etcd refuses "'false' is not a valid flag"
+            assertTrue(usageError("--initial-election-tick-advance", "false").contains("unexpected argument \"false\""));
+            assertTrue(usageError("--initial-election-tick-advance=maybe").contains("initial-election-tick-advance"));
         }
 
         @Test

@@ -35,6 +35,7 @@ import java.util.Objects;
  * @param snapshotCount            {@code --snapshot-count}: committed entries between consensus snapshots
  * @param preVote                  {@code --pre-vote}
  * @param strictReconfigCheck      {@code --strict-reconfig-check}
+ * @param initialElectionTickAdvance {@code --initial-election-tick-advance}
  * @param backend                  {@code --backend}: the name of the backend plugin
  * @param backendOptions           options for the backend plugin
  * @param consensus                {@code --consensus}: the name of the consensus plugin
@@ -60,6 +61,7 @@ public record ServerConfig(
         long snapshotCount,
         boolean preVote,
         boolean strictReconfigCheck,
+        boolean initialElectionTickAdvance,
         String backend,
         PluginOptions backendOptions,
         String consensus,
@@ -157,6 +159,7 @@ public record ServerConfig(
         private long snapshotCount = DEFAULT_SNAPSHOT_COUNT;
         private boolean preVote = true;
         private boolean strictReconfigCheck = true;
+        private boolean initialElectionTickAdvance = true;
         private String backend = DEFAULT_BACKEND;
         private PluginOptions backendOptions = PluginOptions.empty();
         private String consensus = DEFAULT_CONSENSUS;
@@ -185,6 +188,7 @@ public record ServerConfig(
         public Builder snapshotCount(long v) { snapshotCount = v; return this; }
         public Builder preVote(boolean v) { preVote = v; return this; }
         public Builder strictReconfigCheck(boolean v) { strictReconfigCheck = v; return this; }
+        public Builder initialElectionTickAdvance(boolean v) { initialElectionTickAdvance = v; return this; }
         public Builder backend(String v) { backend = v; return this; }
         public Builder backendOptions(PluginOptions v) { backendOptions = v; return this; }
         public Builder consensus(String v) { consensus = v; return this; }
@@ -201,7 +205,8 @@ public record ServerConfig(
             return new ServerConfig(name, dir, listenClientUrls, advertise, listenPeerUrls,
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
-                    initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck, backend, backendOptions, consensus, consensusOptions);
+                    initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
+                    initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions);
         }
     }
 }

@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.metric.NoopMeterRegistry;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import io.kvorum.server.apply.Applier;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
@@ -76,6 +77,8 @@ final class ServerRuntime {
 
     private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider)
             throws IOException {
+        // One member per data directory, from before anything in it is opened until all is closed.
+        toClose.add(DataDirLock.acquire(config.dataDir()));
         // Loading the gRPC services takes about a second: do it while the backend opens.
         Thread preload = new Thread(ClientApi::preload, "kvorum-preload");
         preload.setDaemon(true);
@@ -111,9 +114,14 @@ final class ServerRuntime {
         ExecutorService blocking = Executors.newFixedThreadPool(2, daemonThreads("kvorum-maintenance"));
         toClose.add(() -> shutdown(blocking));
 
-        // Listen first, so that port 0 is resolved before this member's client URLs are published.
-        Server server = listen(config);
-        AutoCloseable stopListening = () -> server.stop().join();
+        // Listen first, so that port 0 is resolved before this member's client URLs are published;
+        // requests wait at the gate until the member is ready.
+        StartGate gate = new StartGate();
+        Server server = listen(config, gate);
+        AutoCloseable stopListening = () -> {
+            gate.close();
+            server.stop().join();
+        };
         toClose.add(stopListening);
         clientUrls = boundUrls(config.listenClientUrls(), server);
         List<URI> advertised = advertisedUrls(config.advertiseClientUrls(), clientUrls);
@@ -143,6 +151,32 @@ final class ServerRuntime {
         // Stop taking requests before consensus stops.
         toClose.remove(stopListening);
         toClose.add(stopListening);
+        // Building the gRPC services is the slow part of a start (class loading): it runs on a thread
+        // of its own while consensus starts and elects; its parts only keep references until then.
+        LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
+        toClose.add(leaderChanges);
+        KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
+                cluster.self().id());
+        LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
+        toClose.add(leases);
+        // stop listening before the lessor stops
+        toClose.remove(stopListening);
+        toClose.add(stopListening);
+        CompletableFuture<ClientApi> building = new CompletableFuture<>();
+        Thread builder = new Thread(() -> {
+            try {
+                building.complete(new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
+                        config.maxRequestBytes(), config.electionTimeout()));
+            } catch (RuntimeException | LinkageError e) {
+                building.completeExceptionally(e);
+            }
+        }, "kvorum-client-api");
+        builder.setDaemon(true);
+        builder.start();
+        Health health = new Health(kv, applier, consensus);
+        HttpService version = (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
+                "{\"etcdserver\":\"" + EtcdVersion.SERVER + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}");
+
         consensus.start();
         ConsensusStatus started = consensus.status();
         LOG.info("member {} of cluster {} started with consensus {}", MemberIds.hex(started.memberId()),
@@ -151,37 +185,26 @@ final class ServerRuntime {
             LOG.error("the member has been permanently removed from the cluster");
             LOG.info("the data-dir used by this member must be removed.");
         });
+
         if (!consensus.removal().isDone()) { // a removed member stops at once
             awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
         }
-
-        LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
+        ClientApi api = building.join();
         leaderChanges.start(config.heartbeatInterval());
-        toClose.add(leaderChanges);
-        KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
-                cluster.self().id());
         CorruptionCheck corruption = new CorruptionCheck(kv, consensus, KvServer.REQUEST_TIMEOUT);
         toClose.add(corruption);
         if (config.initialCorruptCheck()) {
             corruption.checkInitial(); // before any client is served, as etcd
         }
         corruption.start(config.corruptCheckTime());
-        LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
         leases.start();
-        toClose.add(leases);
-        // stop listening before the lessor stops
-        toClose.remove(stopListening);
-        toClose.add(stopListening);
-        ClientApi api = new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
-                config.maxRequestBytes(), config.electionTimeout());
-        Health health = new Health(kv, applier, consensus);
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);
-            sb.service("/version", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
-                    "{\"etcdserver\":\"" + EtcdVersion.SERVER + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}"));
+            sb.service("/version", version);
             sb.service("/health", health);
         });
+        gate.open(new StartGate.Routes(Map.of("/version", version, "/health", health), api.service()));
         LOG.info("serving client requests on {}", clientUrls);
     }
 
@@ -213,7 +236,7 @@ final class ServerRuntime {
         }
     }
 
-    private static Server listen(ServerConfig config) {
+    private static Server listen(ServerConfig config, StartGate gate) {
         var sb = Server.builder();
         for (URI url : config.listenClientUrls()) {
             if (!"http".equals(url.getScheme())) {
@@ -229,8 +252,8 @@ final class ServerRuntime {
         // In-flight requests may finish (up to a second); no quiet period waiting for new ones.
         // Stopping still takes about 2 s: Netty's event-loop shutdown has a fixed quiet period.
         sb.gracefulShutdownTimeoutMillis(0, 1000);
-        // Until the services are installed, everything is "unavailable": clients retry.
-        sb.serviceUnder("/", (ctx, req) -> HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE));
+        // Until the services are installed, requests wait at the gate (as etcd's wait for its member).
+        sb.serviceUnder("/", gate);
         Server server = sb.build();
         try {
             server.start().join();
@@ -321,7 +344,8 @@ final class ServerRuntime {
 
     private static ConsensusSettings consensusSettings(ServerConfig config) {
         return new ConsensusSettings(config.listenPeerUrls(), config.heartbeatInterval(), config.electionTimeout(),
-                config.snapshotCount(), config.preVote(), config.strictReconfigCheck());
+                config.snapshotCount(), config.preVote(), config.strictReconfigCheck(),
+                config.initialElectionTickAdvance());
     }
 
     private static ClusterSpec clusterSpec(ServerConfig config, List<URI> advertisedClientUrls) {

@@ -51,6 +51,11 @@ public abstract class ServerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The server's own pid (the launcher script execs the JVM). */
+    public long pid() {
+        return process.pid();
+    }
+
     /** kill -9 (the process and anything it started), then wait until it is gone. */
     public void kill() {
         process.kill();

@@ -2,6 +2,7 @@ package io.kvorum.server.grpc;
 
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import io.kvorum.api.etcdserverpb.ClusterGrpc;
 import io.kvorum.api.etcdserverpb.KVGrpc;
@@ -67,5 +68,10 @@ public final class ClientApi {
 
     public void bindTo(ServerBuilder sb) {
         sb.service(grpc);
+    }
+
+    /** The services as one, for a request already routed elsewhere (one held while the member started). */
+    public HttpService service() {
+        return grpc;
     }
 }

@@ -18,9 +18,14 @@ import java.util.Objects;
  * @param preVote             {@code --pre-vote}
  * @param strictReconfigCheck {@code --strict-reconfig-check}: refuse membership changes that
  *                            would leave too few started members for a quorum
+ * @param initialElectionTickAdvance {@code --initial-election-tick-advance}: a member of a
+ *                            multi-member cluster fast-forwards its election timer once its peers
+ *                            are connected, so the first election comes sooner (a single-member
+ *                            cluster does so regardless, as in etcd)
  */
 public record ConsensusSettings(List<URI> listenPeerUrls, Duration heartbeatInterval, Duration electionTimeout,
-                                long snapshotCount, boolean preVote, boolean strictReconfigCheck) {
+                                long snapshotCount, boolean preVote, boolean strictReconfigCheck,
+                                boolean initialElectionTickAdvance) {
 
     public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
 
@@ -33,9 +38,15 @@ public record ConsensusSettings(List<URI> listenPeerUrls, Duration heartbeatInte
         }
     }
 
+    /** With {@code --initial-election-tick-advance} at its default, true. */
+    public ConsensusSettings(List<URI> listenPeerUrls, Duration heartbeatInterval, Duration electionTimeout,
+                             long snapshotCount, boolean preVote, boolean strictReconfigCheck) {
+        this(listenPeerUrls, heartbeatInterval, electionTimeout, snapshotCount, preVote, strictReconfigCheck, true);
+    }
+
     /** etcd's defaults, listening for peers on {@code http://localhost:2380}. */
     public static ConsensusSettings defaults() {
         return new ConsensusSettings(List.of(URI.create("http://localhost:2380")), Duration.ofMillis(100),
-                Duration.ofMillis(1000), DEFAULT_SNAPSHOT_COUNT, true, true);
+                Duration.ofMillis(1000), DEFAULT_SNAPSHOT_COUNT, true, true, true);
     }
 }

@@ -159,6 +159,7 @@ final class RaftNode implements Consensus {
     private MemoryStorage storage;
     private RawNode raw;
     private MemberRegistry registry = new MemberRegistry();
+    private InitialTickAdvance tickAdvance;
     /** The last entry the driver handled (applied, or replayed for an already-applied state machine). */
     private long applied;
     private long snapshotIndex;
@@ -239,6 +240,11 @@ final class RaftNode implements Consensus {
         this.readRetryTicks = Math.max(1, 500 / heartbeatMs);
         this.memberId = cluster.self().id();
         this.clusterId = cluster.clusterId();
+    }
+
+    /** The election ticks this member fast-forwarded after its start (see {@link InitialTickAdvance}). */
+    int ticksAdvanced() {
+        return tickAdvance == null ? 0 : tickAdvance.advanced();
     }
 
     // ---- start and stop
@@ -350,6 +356,9 @@ final class RaftNode implements Consensus {
         while (raw.hasReady()) {
             handleReady();
         }
+        tickAdvance = new InitialTickAdvance(settings.initialElectionTickAdvance(), electionTick,
+                settings.heartbeatInterval().toMillis(), hex(memberId));
+        tickAdvance.atStart(raw, members.size());
         publishStatus();
     }
 
@@ -544,6 +553,8 @@ final class RaftNode implements Consensus {
     private void tick() {
         raw.tick();
         ticks++;
+        tickAdvance.tick(raw, () -> members.stream().map(Member::id).filter(id -> id != memberId).toList(), transport,
+                r -> enqueue(new Task(r, null)));
         proposeParked();
         maybeAskWhetherRemoved();
         for (Map.Entry<Long, PendingRead> e : reads.entrySet()) {

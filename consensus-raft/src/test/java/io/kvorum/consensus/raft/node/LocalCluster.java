@@ -37,6 +37,8 @@ final class LocalCluster implements AutoCloseable {
     final Map<Long, Member> specs = new LinkedHashMap<>();
     final Map<Long, RaftNode> nodes = new LinkedHashMap<>();
     final Map<Long, RecordingStateMachine> machines = new LinkedHashMap<>();
+    /** {@code --initial-election-tick-advance} for members started from now on. */
+    boolean initialElectionTickAdvance = true;
 
     LocalCluster(Path root, int size, long snapshotCount, Map<String, String> options) {
         this.root = root;
@@ -66,7 +68,7 @@ final class LocalCluster implements AutoCloseable {
     ConsensusSettings settings(Member m) {
         // Elections of 0.5 to 1 s: a busy machine delays heartbeats without deposing leaders.
         return new ConsensusSettings(List.of(URI.create(m.peerUrls().get(0))), Duration.ofMillis(25),
-                Duration.ofMillis(500), snapshotCount, true, true);
+                Duration.ofMillis(500), snapshotCount, true, true, initialElectionTickAdvance);
     }
 
     /** Starts (or restarts) member {@code id} as one of the initial cluster. */
