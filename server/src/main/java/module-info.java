@@ -9,6 +9,10 @@ module io.kvorum.server {
     requires com.linecorp.armeria.grpc;
     requires io.grpc;
     requires io.grpc.stub;
+    // the leader's client port, for a member that forwards to it (forward.LeaderClient)
+    requires io.grpc.netty;
+    requires io.netty.common;
+    requires io.netty.transport;
     requires io.grpc.services;
     requires com.google.protobuf;
     requires org.slf4j;

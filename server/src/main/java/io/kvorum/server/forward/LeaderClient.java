@@ -1,8 +1,8 @@
 package io.kvorum.server.forward;
 
-import com.linecorp.armeria.client.ClientFactory;
-import com.linecorp.armeria.client.grpc.GrpcClients;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.api.etcdserverpb.LeaseGrpc;
 import io.kvorum.api.etcdserverpb.LeaseKeepAliveRequest;
@@ -14,6 +14,13 @@ import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusException.Reason;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.spi.consensus.Member;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,6 +42,8 @@ import java.util.concurrent.TimeoutException;
 public final class LeaderClient implements AutoCloseable {
     private final Consensus consensus;
     private final long callTimeoutMillis;
+    private final EventLoopGroup eventLoop = new MultiThreadIoEventLoopGroup(1,
+            new DefaultThreadFactory("kvorum-leader-client", true), NioIoHandler.newFactory());
     /** The connection to the leader; guarded by this. */
     private Link link;
     private boolean closed;
@@ -110,7 +119,7 @@ public final class LeaderClient implements AutoCloseable {
                 .map(urls -> urls.get(0))
                 .findFirst()
                 .orElseThrow(() -> new ConsensusException(Reason.NO_LEADER, "the leader has published no client URL"));
-        link = new Link(leader, url);
+        link = new Link(leader, URI.create(url), eventLoop);
         return link;
     }
 
@@ -125,23 +134,35 @@ public final class LeaderClient implements AutoCloseable {
         if (l != null) {
             l.close();
         }
+        eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
-    /** The connection to one leader: its own client factory, so closing it closes the connection. */
+    /** The connection to one leader: a channel of its own, so closing it closes the connection. */
     private static final class Link {
         final long leaderId;
-        final ClientFactory factory;
+        final ManagedChannel channel;
         final LeaseGrpc.LeaseStub stub;
         /** The shared keepalive stream; guarded by this link; replaced when it breaks. */
         private KeepAlives keepAlives;
         private boolean closed;
 
-        Link(long leaderId, String url) {
+        Link(long leaderId, URI url, EventLoopGroup eventLoop) {
             this.leaderId = leaderId;
-            this.factory = ClientFactory.builder().build();
-            // Keepalive streams live as long as the leader does: no response timeout.
-            this.stub = GrpcClients.builder(url).factory(factory).responseTimeoutMillis(0).maxResponseLength(0)
-                    .build(LeaseGrpc.LeaseStub.class);
+            NettyChannelBuilder channel = NettyChannelBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+                    .eventLoopGroup(eventLoop)
+                    .channelType(NioSocketChannel.class)
+                    // a time-to-live answer lists the lease's keys: etcd's clients take any size
+                    .maxInboundMessageSize(Integer.MAX_VALUE)
+                    // keepalives are matched to answers here; a retried stream would resend them
+                    .disableRetry();
+            if ("https".equals(url.getScheme())) {
+                channel.useTransportSecurity();
+            } else {
+                channel.usePlaintext();
+            }
+            this.channel = channel.build();
+            // Keepalive streams live as long as the leader does: no deadline on them.
+            this.stub = LeaseGrpc.newStub(this.channel);
         }
 
         CompletableFuture<Long> keepAlive(long leaseId) {
@@ -176,7 +197,7 @@ public final class LeaderClient implements AutoCloseable {
             if (stream != null) {
                 stream.close();
             }
-            factory.closeAsync();
+            channel.shutdownNow();
         }
     }
 
