@@ -123,6 +123,15 @@ public final class ClusterMember {
         awaitServing();
     }
 
+    /**
+     * A new process on the same ports, data directory and flags, returning at once: a member of a
+     * cluster that was stopped whole cannot serve before a quorum of others is back, so the caller
+     * starts them all, then {@link #awaitServing()} each.
+     */
+    public void startAgain() {
+        launch();
+    }
+
     private void launch() {
         if (isAlive()) {
             throw new IllegalStateException(name + " is already running");
