@@ -155,7 +155,13 @@ class EveryMemberEtcdctlTest {
                 }
                 String out = String.join("\n", p.stdoutText().lines().limit(lines).toList()) + "\n";
                 boolean alive = p.isAlive();
-                p.interrupt();
+                if (alive) {
+                    try {
+                        p.interrupt();
+                    } catch (IllegalStateException endedMeanwhile) {
+                        // it ended by itself after the look: what it printed is recorded already
+                    }
+                }
                 steps.add(normalized(List.of(args), new Etcdctl.Result(alive ? 0 : p.exitValue(), out,
                         alive ? "" : p.stderrText())));
             }
