@@ -27,8 +27,11 @@ import org.junit.jupiter.api.Test;
 @Tag("cluster")
 class EveryMemberEtcdctlTest {
     private static final Pattern GRANTED = Pattern.compile("^lease ([0-9a-f]+) granted with TTL", Pattern.MULTILINE);
-    /** etcdctl prints lease ids as %016x; an election key is the election's name, '/', the lease id. */
-    private static final Pattern LEASE_ID = Pattern.compile("\\b[0-9a-f]{16}\\b");
+    /**
+     * etcdctl prints lease ids as %016x; an election key is the election's name, '/', and the lease
+     * id as %x (no leading zeros).
+     */
+    private static final Pattern LEASE_ID = Pattern.compile("\\b[0-9a-f]{16}\\b|(?<=/)[0-9a-f]{1,16}\\b");
     private static final Pattern REMAINING = Pattern.compile("remaining\\((\\d+)s\\)");
 
     record Step(String command, int exitCode, String stdout, String stderr) {
