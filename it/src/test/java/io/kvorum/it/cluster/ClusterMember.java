@@ -123,8 +123,12 @@ public final class ClusterMember {
         awaitServing();
     }
 
-    /** A new process on the same ports, data directory and flags, without waiting for it to serve (it may refuse to start). */
-    public void relaunch() {
+    /**
+     * A new process on the same ports, data directory and flags, returning at once: a member of a
+     * cluster that was stopped whole cannot serve before a quorum of others is back, so the caller
+     * starts them all, then {@link #awaitServing()} each; or a member that may refuse to start.
+     */
+    public void startAgain() {
         launch();
     }
 

@@ -49,7 +49,7 @@ class InitialCorruptCheckTest {
 
             // ...and refuses the start once one stored value differs from what the log wrote.
             alterNewestRecord(damaged.dataDir().resolve("member").resolve("db").resolve("kvorum.db"));
-            damaged.relaunch();
+            damaged.startAgain();
             assertTrue(damaged.awaitExit(TIMEOUT), "the damaged member must refuse to start: " + damaged.logTail());
             assertEquals(1, damaged.exitValue(), damaged.logTail());
             assertTrue(damaged.allLogs().contains("found data inconsistency with peers"), damaged.logTail());

@@ -153,7 +153,9 @@ public final class LeaseServer implements AutoCloseable {
         CompletableFuture<T> answer;
         try {
             answer = forwarded.get();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // A client library that cannot load is a failed attempt with its reason, which the
+            // client sees at the request timeout, not a call that ends with an empty error.
             answer = CompletableFuture.failedFuture(e);
         }
         answer.orTimeout(Math.min(remaining, FORWARD_ATTEMPT_NANOS), TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {

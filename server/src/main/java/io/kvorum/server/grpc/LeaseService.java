@@ -53,7 +53,9 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     /**
      * Answers each keepalive in order, one at a time, as etcd's loop does: the next request is read
      * only once the previous answer is handed to a transport that can take it, so a client that
-     * sends without reading is held back by gRPC flow control instead of filling memory.
+     * sends without reading is held back by gRPC flow control instead of filling memory. The
+     * client's half-close ends the call with OK once the renewal in flight is answered (etcd reads
+     * the end of the stream only after its last answer); its cancel drops that answer.
      */
     @Override
     public StreamObserver<LeaseKeepAliveRequest> leaseKeepAlive(StreamObserver<LeaseKeepAliveResponse> responses) {
@@ -61,46 +63,79 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
         out.disableAutoRequest();
         FlowGate gate = new FlowGate(out);
         out.setOnReadyHandler(gate::onReady);
-        out.setOnCancelHandler(() -> { });
+        KeepAliveCall call = new KeepAliveCall(out, gate);
+        out.setOnCancelHandler(call::cancelled);
         out.request(1);
-        return new StreamObserver<>() {
-            private boolean done;
+        return call;
+    }
 
-            @Override
-            public void onNext(LeaseKeepAliveRequest r) {
-                leases.renew(r.getID()).whenComplete((ttl, failure) -> {
-                    synchronized (this) {
-                        if (done) {
-                            return;
-                        }
-                        if (failure != null) {
-                            done = true;
-                            out.onError(Errors.toStatus(failure));
-                            return;
-                        }
-                        out.onNext(LeaseKeepAliveResponse.newBuilder().setHeader(headers.current())
-                                .setID(r.getID()).setTTL(ttl).build());
+    /** One client's keepalive stream; its fields are guarded by this. */
+    private final class KeepAliveCall implements StreamObserver<LeaseKeepAliveRequest> {
+        private final ServerCallStreamObserver<LeaseKeepAliveResponse> out;
+        private final FlowGate gate;
+        private boolean done;
+        private boolean renewing;
+        private boolean halfClosed;
+
+        KeepAliveCall(ServerCallStreamObserver<LeaseKeepAliveResponse> out, FlowGate gate) {
+            this.out = out;
+            this.gate = gate;
+        }
+
+        @Override
+        public void onNext(LeaseKeepAliveRequest r) {
+            synchronized (this) {
+                renewing = true;
+            }
+            CompletableFuture<Long> renewal;
+            try {
+                renewal = leases.renew(r.getID());
+            } catch (RuntimeException e) {
+                renewal = CompletableFuture.failedFuture(e);
+            }
+            renewal.whenComplete((ttl, failure) -> {
+                synchronized (this) {
+                    renewing = false;
+                    if (done) {
+                        return;
                     }
-                    gate.next();
-                });
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                synchronized (this) {
-                    done = true;
-                }
-            }
-
-            @Override
-            public void onCompleted() {
-                synchronized (this) {
-                    if (!done) {
+                    if (failure != null) {
+                        done = true;
+                        out.onError(Errors.toStatus(failure));
+                        return;
+                    }
+                    out.onNext(LeaseKeepAliveResponse.newBuilder().setHeader(headers.current())
+                            .setID(r.getID()).setTTL(ttl).build());
+                    if (halfClosed) {
                         done = true;
                         out.onCompleted();
+                        return;
                     }
                 }
+                gate.next();
+            });
+        }
+
+        synchronized void cancelled() {
+            done = true;
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            done = true;
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            if (done) {
+                return;
             }
-        };
+            if (renewing) {
+                halfClosed = true;
+                return;
+            }
+            done = true;
+            out.onCompleted();
+        }
     }
 }
