@@ -22,11 +22,17 @@ import java.util.concurrent.atomic.AtomicReference;
 final class Nemesis implements AutoCloseable {
     enum Fault { KILL, PAUSE, ISOLATE }
 
+    /** A fault in force on {@code member} from {@code from} to {@code to}, nanoseconds on the test's clock. */
+    record Window(Fault fault, String member, long from, long to) {
+    }
+
     private final Cluster cluster;
     private final PeerNetwork network;
     private final SplittableRandom random;
     private final long start;
     private final List<String> trace = new ArrayList<>();
+    private final List<Window> windows = new ArrayList<>();
+    private long activeSince;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Thread thread;
     private volatile boolean stopping;
@@ -100,20 +106,26 @@ final class Nemesis implements AutoCloseable {
                 partitions++;
             }
         }
+        synchronized (this) {
+            activeSince = System.nanoTime() - start;
+        }
     }
 
     /** Ends the fault in force, if any: restart, SIGCONT, or heal the network. */
     private void heal() {
         Fault fault;
         ClusterMember target;
+        long since;
         synchronized (this) {
             fault = active;
             target = activeOn;
+            since = activeSince;
             active = null;
         }
         if (fault == null) {
             return;
         }
+        long until = System.nanoTime() - start;
         switch (fault) {
             case KILL -> {
                 note("restart " + target.name());
@@ -129,6 +141,9 @@ final class Nemesis implements AutoCloseable {
                 note("heal the network of " + target.name());
                 network.heal();
             }
+        }
+        synchronized (this) {
+            windows.add(new Window(fault, target.name(), since, until));
         }
     }
 
@@ -161,6 +176,11 @@ final class Nemesis implements AutoCloseable {
         if (failure.get() != null) {
             throw new AssertionError("the nemesis failed\n" + trace() + "\n" + cluster.logTails(), failure.get());
         }
+    }
+
+    /** The faults that were in force, from the moment each was complete to the moment its healing began. */
+    synchronized List<Window> windows() {
+        return List.copyOf(windows);
     }
 
     synchronized String trace() {

@@ -121,6 +121,7 @@ class NemesisTest {
             problems.addAll(WatchLog.problems(w.name(), w.events(), 2, revision, history, finalValues));
         }
         problems.addAll(absentAckedWrites(cluster, history, revision));
+        problems.addAll(answeredWhileCutOff(history, nemesis.windows()));
         Optional<List<Operation>> violation = RegisterChecker.findViolation(history);
         violation.ifPresent(ops -> problems.add("not linearizable: key " + ops.get(0).key() + ", " + ops.size()
                 + " operations:\n  " + String.join("\n  ", ops.stream().map(Operation::toString).toList())));
@@ -160,6 +161,27 @@ class NemesisTest {
             values.put(key, byMember.values().iterator().next());
         }
         return values;
+    }
+
+    /**
+     * Operations a member answered (other than with an error) while it was cut off from its peers,
+     * sent after the cut and answered before the healing: each needs its peers (a linearizable read
+     * a quorum's heartbeat, a write or CAS a commit), so any is an anomaly, or a cut that leaked.
+     */
+    private static List<String> answeredWhileCutOff(List<Operation> history, List<Nemesis.Window> windows) {
+        List<String> problems = new ArrayList<>();
+        for (Nemesis.Window w : windows) {
+            if (w.fault() != Nemesis.Fault.ISOLATE) {
+                continue;
+            }
+            for (Operation op : history) {
+                if (op.member().equals(w.member()) && op.outcome() != Operation.Outcome.UNKNOWN
+                        && op.invoke() > w.from() && op.response() < w.to()) {
+                    problems.add(w.member() + " answered " + op + " while cut off from its peers " + w);
+                }
+            }
+        }
+        return problems;
     }
 
     /** Every acknowledged write, read at its revision from one of the members in turn. */
