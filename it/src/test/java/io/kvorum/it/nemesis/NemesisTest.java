@@ -10,6 +10,9 @@ import io.kvorum.it.cluster.ClusterMember;
 import io.kvorum.it.cluster.Convergence;
 import io.kvorum.it.server.ManagedProcess;
 import io.kvorum.it.server.Target;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,6 +125,7 @@ class NemesisTest {
         }
         problems.addAll(absentAckedWrites(cluster, history, revision));
         problems.addAll(answeredWhileCutOff(history, nemesis.windows()));
+        problems.addAll(RevisionOrder.problems(history, watchers.get(0).events()));
         Optional<List<Operation>> violation = RegisterChecker.findViolation(history);
         violation.ifPresent(ops -> problems.add("not linearizable: key " + ops.get(0).key() + ", " + ops.size()
                 + " operations:\n  " + String.join("\n  ", ops.stream().map(Operation::toString).toList())));
@@ -139,6 +143,13 @@ class NemesisTest {
                 network.unknownOrigins(), revision, problems.size());
         System.out.println("nemesis trace:\n" + nemesis.trace());
         if (!problems.isEmpty()) {
+            Path dump = cluster.members().get(0).workDir().getParent().resolve("history.txt");
+            try {
+                Files.write(dump, history.stream().map(Operation::toString).toList());
+                context += "\nhistory in " + dump;
+            } catch (IOException e) {
+                context += "\nhistory not written: " + e;
+            }
             fail(problems.size() + " anomalies:\n" + String.join("\n", problems.subList(0, Math.min(20, problems.size())))
                     + "\n" + context + "\n" + cluster.logTails());
         }
