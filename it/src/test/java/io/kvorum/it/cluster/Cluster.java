@@ -48,14 +48,28 @@ public final class Cluster implements AutoCloseable {
     private final Path workDir;
     private final String token;
     private final List<String> clusterFlags;
+    private final PeerFront front;
     private final List<ClusterMember> members = new ArrayList<>();
     private int named;
 
-    private Cluster(Target target, Path workDir, String token, List<String> clusterFlags) {
+    private Cluster(Target target, Path workDir, String token, List<String> clusterFlags, PeerFront front) {
         this.target = target;
         this.workDir = workDir;
         this.token = token;
         this.clusterFlags = List.copyOf(clusterFlags);
+        this.front = front;
+    }
+
+    /**
+     * Where the other members reach a member's peer port: the port itself, or a port in front of it
+     * (a proxy that can cut the member off). Asked once per member, before it first starts.
+     */
+    @FunctionalInterface
+    public interface PeerFront {
+        PeerFront DIRECT = (name, listenPeerPort) -> listenPeerPort;
+
+        /** The port to advertise and list in {@code --initial-cluster} for member {@code name}. */
+        int advertisedPort(String name, int listenPeerPort);
     }
 
     /** {@code size} members of the current target, started together; returns once every one serves. */
@@ -68,6 +82,11 @@ public final class Cluster implements AutoCloseable {
      * (e.g. {@code --snapshot-count 100}). Against etcd the test is skipped when etcd is not installed.
      */
     public static Cluster start(Target target, String label, int size, String... extraFlags) {
+        return start(target, label, size, PeerFront.DIRECT, extraFlags);
+    }
+
+    /** As {@link #start(Target, String, int, String...)}, the members' peers reaching them through {@code front}. */
+    public static Cluster start(Target target, String label, int size, PeerFront front, String... extraFlags) {
         if (target == Target.ETCD) {
             Assumptions.assumeTrue(Binaries.etcd().isPresent(), "etcd is not installed (Debian package etcd-server)");
         }
@@ -87,7 +106,7 @@ public final class Cluster implements AutoCloseable {
                 // kvorum's default, not etcd 3.4's: both clusters then elect the same way
                 "--pre-vote=true"));
         flags.addAll(List.of(extraFlags));
-        Cluster cluster = new Cluster(target, dir, dirName, flags);
+        Cluster cluster = new Cluster(target, dir, dirName, flags, front);
         try {
             for (int i = 0; i < size; i++) {
                 cluster.newMember();
@@ -130,8 +149,9 @@ public final class Cluster implements AutoCloseable {
     public ClusterMember newMember() {
         named++;
         String name = "m" + named;
-        ClusterMember m = new ClusterMember(target, name, workDir.resolve(name), FreePorts.pick(), FreePorts.pick(),
-                clusterFlags);
+        int peerPort = FreePorts.pick();
+        ClusterMember m = new ClusterMember(target, name, workDir.resolve(name), FreePorts.pick(), peerPort,
+                front.advertisedPort(name, peerPort), clusterFlags);
         members.add(m);
         return m;
     }

@@ -32,18 +32,21 @@ public final class ClusterMember {
     private final Path workDir;
     private final int clientPort;
     private final int peerPort;
+    private final int advertisedPeerPort;
     private final List<String> clusterFlags;
     private final MemberClient probe;
     private List<String> bootFlags = List.of();
     private volatile ManagedProcess process;
     private volatile long id;
 
-    ClusterMember(Target target, String name, Path workDir, int clientPort, int peerPort, List<String> clusterFlags) {
+    ClusterMember(Target target, String name, Path workDir, int clientPort, int peerPort, int advertisedPeerPort,
+            List<String> clusterFlags) {
         this.target = target;
         this.name = name;
         this.workDir = workDir;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
+        this.advertisedPeerPort = advertisedPeerPort;
         this.clusterFlags = List.copyOf(clusterFlags);
         this.probe = new MemberClient(clientPort, 2_000);
     }
@@ -72,7 +75,16 @@ public final class ClusterMember {
         return URI.create("http://127.0.0.1:" + clientPort);
     }
 
+    /**
+     * The peer URL the others reach this member at ({@code --initial-advertise-peer-urls}): its
+     * own peer port, or a port in front of it (see {@link Cluster.PeerFront}).
+     */
     public URI peerUrl() {
+        return URI.create("http://127.0.0.1:" + advertisedPeerPort);
+    }
+
+    /** The peer URL this member listens on ({@code --listen-peer-urls}). */
+    public URI listenPeerUrl() {
         return URI.create("http://127.0.0.1:" + peerPort);
     }
 
@@ -153,7 +165,7 @@ public final class ClusterMember {
                 "--data-dir", dataDir().toString(),
                 "--listen-client-urls", clientUrl().toString(),
                 "--advertise-client-urls", clientUrl().toString(),
-                "--listen-peer-urls", peerUrl().toString(),
+                "--listen-peer-urls", listenPeerUrl().toString(),
                 "--initial-advertise-peer-urls", peerUrl().toString()));
         command.addAll(bootFlags);
         command.addAll(clusterFlags);
@@ -211,6 +223,22 @@ public final class ClusterMember {
         if (process != null) {
             process.kill();
         }
+    }
+
+    /** SIGSTOP to the member's processes: it stops in its tracks, its sockets stay open. */
+    public void suspend() {
+        process.signal("STOP");
+    }
+
+    /** SIGCONT after {@link #suspend()}. */
+    public void resume() {
+        process.signal("CONT");
+    }
+
+    /** The running process of this member and its descendants (empty when down). */
+    public List<ProcessHandle> processTree() {
+        ManagedProcess p = process;
+        return p == null || !p.isAlive() ? List.of() : p.tree();
     }
 
     /** SIGTERM and wait (SIGKILL after 20 s). */

@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * What every member of a healed cluster must agree on once writes stop: the same revision, every
  * acknowledged put, and the same HashKV of the key space at that revision.
  */
-final class Convergence {
+public final class Convergence {
     private Convergence() {
     }
 
@@ -32,7 +32,7 @@ final class Convergence {
      * the leader's latest (a linearizable read): the members have caught up. The leader is asked
      * again each round, in case a put that had failed for its client still commits.
      */
-    static long awaitSameRevision(Cluster cluster, Duration timeout) {
+    public static long awaitSameRevision(Cluster cluster, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Long> seen = new TreeMap<>();
         while (true) {
@@ -104,7 +104,7 @@ final class Convergence {
     }
 
     /** HashKV at {@code revision} on every running member: all equal (no divergence); returns the hash. */
-    static int assertSameHashKv(Cluster cluster, long revision) {
+    public static int assertSameHashKv(Cluster cluster, long revision) {
         Map<String, String> hashes = new TreeMap<>();
         for (ClusterMember m : cluster.running()) {
             HashKVResponse h = m.probe().maintenance().hashKV(HashKVRequest.newBuilder().setRevision(revision).build());

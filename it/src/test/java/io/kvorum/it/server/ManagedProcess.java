@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -117,6 +118,34 @@ public final class ManagedProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /**
+     * Sends {@code signal} (e.g. {@code STOP}, {@code CONT}) with the system's {@code kill} to the
+     * process and its descendants, so that a launcher script's JVM gets it too.
+     */
+    public void signal(String signal) {
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal, Long.toString(process.pid())));
+        descendants().forEach(h -> command.add(Long.toString(h.pid())));
+        try {
+            Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: "
+                        + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The process and its descendants now, e.g. to tell which of them owns a socket. */
+    public List<ProcessHandle> tree() {
+        List<ProcessHandle> tree = new ArrayList<>(descendants());
+        tree.add(0, process.toHandle());
+        return tree;
     }
 
     /** SIGTERM (to the descendants first, then the process) and wait; SIGKILL if it does not end in time. */
