@@ -10,12 +10,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Segment files on disk that remember every write not yet forced, so that {@link #cut} can do
  * what a power cut does and killing the process cannot (the page cache keeps its writes): the
  * unsynced writes are lost, all of them or all but a prefix, which may end in the middle of a
- * record. A lost byte reads as what was there before it, the preallocated zeros.
+ * record. A lost byte reads as what was there before it, the preallocated zeros. The cut comes
+ * when a test calls {@link #cut}, or at the next force once {@link #cutAtNextForce} armed it.
  *
  * <p>Every file opened before a cut fails from then on, so the member that was running cannot
  * acknowledge anything after it; files opened after it work again. Thread-safe: the WAL's thread
@@ -38,6 +40,8 @@ public final class PowerLossFiles implements SegmentFiles {
     /** Writes not yet forced, oldest first, by file; guarded by {@code this}. */
     private final Map<Path, List<Write>> unsynced = new HashMap<>();
     private long generation;
+    private Loss cutAtForce;
+    private CompletableFuture<Long> armed;
 
     public PowerLossFiles(long seed) {
         this.random = new Random(seed);
@@ -86,6 +90,18 @@ public final class PowerLossFiles implements SegmentFiles {
         }
         unsynced.clear();
         return lost;
+    }
+
+    /**
+     * Cuts the power at the next force instead of forcing, as a crash in the middle of a sync
+     * does: what the force would have made durable is lost as {@code loss} says.
+     *
+     * @return completes with the bytes lost once the power is cut
+     */
+    public synchronized CompletableFuture<Long> cutAtNextForce(Loss loss) {
+        cutAtForce = loss;
+        armed = new CompletableFuture<>();
+        return armed;
     }
 
     private synchronized void written(Path path, long generationOf, long position, byte[] data, byte[] before)
@@ -144,6 +160,12 @@ public final class PowerLossFiles implements SegmentFiles {
         public void force(boolean metadata) throws IOException {
             synchronized (PowerLossFiles.this) {
                 alive(path, generationOf);
+                if (cutAtForce != null) {
+                    Loss loss = cutAtForce;
+                    cutAtForce = null;
+                    armed.complete(cut(loss));
+                    throw new IOException(path + ": the power was cut during a sync");
+                }
                 channel.force(metadata);
                 unsynced.remove(path);
             }
