@@ -18,7 +18,9 @@ import io.kvorum.consensus.raft.core.Snapshot;
 import io.kvorum.consensus.raft.core.StateRole;
 import io.kvorum.consensus.raft.core.Status;
 import io.kvorum.consensus.raft.transport.Transport;
+import io.kvorum.consensus.raft.wal.SegmentFiles;
 import io.kvorum.consensus.raft.wal.Wal;
+import io.kvorum.consensus.raft.wal.WalCorruptedException;
 import io.kvorum.spi.consensus.ClusterSpec;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusContext;
@@ -133,6 +135,8 @@ final class RaftNode implements Consensus {
     private final Path directory;
     private final long segmentBytes;
     private final long catchUpEntries;
+    private final boolean walRepair;
+    private final SegmentFiles walFiles;
     private final TransportFactory transports;
     private final long tickNanos;
     private final int electionTick;
@@ -203,17 +207,26 @@ final class RaftNode implements Consensus {
     private volatile List<Member> members = List.of();
 
     RaftNode(ConsensusContext context, TransportFactory transports) {
+        this(context, transports, SegmentFiles.onDisk());
+    }
+
+    /** A member whose WAL files are opened through {@code walFiles} (tests: a simulated power cut). */
+    RaftNode(ConsensusContext context, TransportFactory transports, SegmentFiles walFiles) {
+        this.walFiles = walFiles;
         this.cluster = context.cluster();
         this.stateMachine = context.stateMachine();
         this.settings = context.settings();
         this.directory = context.directory();
         this.transports = transports;
         for (String option : context.options().asMap().keySet()) {
-            if (!option.equals(RaftConsensusProvider.SEGMENT_BYTES_OPTION) && !option.equals(CATCH_UP_ENTRIES_OPTION)) {
+            if (!option.equals(RaftConsensusProvider.SEGMENT_BYTES_OPTION) && !option.equals(CATCH_UP_ENTRIES_OPTION)
+                    && !option.equals(RaftConsensusProvider.WAL_REPAIR_OPTION)) {
                 throw new IllegalArgumentException("unknown option " + option + " of the raft consensus (known: "
-                        + RaftConsensusProvider.SEGMENT_BYTES_OPTION + ", " + CATCH_UP_ENTRIES_OPTION + ")");
+                        + RaftConsensusProvider.SEGMENT_BYTES_OPTION + ", " + CATCH_UP_ENTRIES_OPTION + ", "
+                        + RaftConsensusProvider.WAL_REPAIR_OPTION + ")");
             }
         }
+        this.walRepair = context.options().getBoolean(RaftConsensusProvider.WAL_REPAIR_OPTION, false);
         this.segmentBytes = context.options().getLong(RaftConsensusProvider.SEGMENT_BYTES_OPTION, DEFAULT_SEGMENT_BYTES);
         if (segmentBytes < 4096) {
             throw new IllegalArgumentException("option " + RaftConsensusProvider.SEGMENT_BYTES_OPTION
@@ -279,7 +292,16 @@ final class RaftNode implements Consensus {
     private void open() throws IOException {
         Files.createDirectories(directory);
         snapshots = new SnapshotStore(directory.resolve("snap"));
-        wal = Wal.open(directory.resolve("wal"), segmentBytes);
+        try {
+            wal = Wal.open(directory.resolve("wal"), segmentBytes, walRepair, walFiles);
+        } catch (WalCorruptedException e) {
+            if (!e.atRecord()) {
+                throw e;
+            }
+            throw new WalCorruptedException("the Raft log is corrupt: " + e.getMessage() + "; to cut the log there, "
+                    + "dropping what follows, start once with --consensus-opt " + RaftConsensusProvider.WAL_REPAIR_OPTION
+                    + "=true");
+        }
         Wal.Recovered recovered = wal.recovered();
         boolean hasLog = !recovered.hardState().isEmpty() || !recovered.entries().isEmpty()
                 || !recovered.snapshot().isEmpty();

@@ -3,9 +3,7 @@ package io.kvorum.consensus.raft.wal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -17,35 +15,51 @@ import java.util.zip.CRC32C;
  *   u32 length (of type + payload) | u32 CRC32C (of type + payload) | u8 type | payload
  * </pre>
  * little-endian; a zero length where the next record would start is the end of the written part.
+ *
+ * <p>A scan tells a torn tail from corruption (as etcd's decoder and {@code wal.Repair} do). A
+ * crash can only tear what was written after the last sync, into bytes that were zeros: so a
+ * record that fails its check at the end of the last segment is torn when the written bytes end
+ * inside it (the write was cut short), its length runs past the file, or one of its 512-byte
+ * sectors is all zeros (a sector the disk never wrote), and no valid record follows it. Anything
+ * else that fails its check is a complete record damaged after it was written: corruption. A
+ * complete record whose payload ends in zero bytes and that is damaged elsewhere looks cut short;
+ * the frame cannot tell the two apart.
  */
 final class Segment implements AutoCloseable {
     static final int HEADER = 8;
     private static final int ZEROS = 1 << 20;
+    /** The unit a disk writes whole or not at all (etcd's minSectorSize). */
+    private static final int SECTOR = 512;
 
     /** A record read back, at its offset in the file. */
     record Record(long offset, RecordType type, byte[] payload) {
     }
 
     /**
-     * What a scan found: the valid records, where the next one goes, and the end of the bytes a
-     * torn write left after that ({@code end} when there are none).
+     * What a scan found: the valid records and where the next one goes ({@code end}); the end of
+     * the written bytes ({@code writtenTo}, past the last non-zero byte); and why the bytes at
+     * {@code end} are corruption, or null when they are zeros or a torn tail.
      */
-    record Scan(List<Record> records, long end, long tornTo) {
+    record Scan(List<Record> records, long end, long writtenTo, String damage) {
         boolean tornTail() {
-            return tornTo > end;
+            return damage == null && writtenTo > end;
+        }
+
+        long tornTo() {
+            return writtenTo;
         }
     }
 
     final Path path;
     final long sequence;
-    private final FileChannel channel;
+    private final SegmentFile file;
     private final long capacity;
     private long position;
 
-    private Segment(Path path, long sequence, FileChannel channel, long capacity, long position) {
+    private Segment(Path path, long sequence, SegmentFile file, long capacity, long position) {
         this.path = path;
         this.sequence = sequence;
-        this.channel = channel;
+        this.file = file;
         this.capacity = capacity;
         this.position = position;
     }
@@ -55,23 +69,27 @@ final class Segment implements AutoCloseable {
     }
 
     /** Creates a segment of {@code capacity} zero bytes, synced, so it exists whole before records go in. */
-    static Segment create(Path dir, long sequence, long capacity) throws IOException {
+    static Segment create(SegmentFiles files, Path dir, long sequence, long capacity) throws IOException {
         Path path = dir.resolve(fileName(sequence));
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZEROS, capacity));
-        for (long at = 0; at < capacity; ) {
-            zeros.clear().limit((int) Math.min(zeros.capacity(), capacity - at));
-            at += ch.write(zeros, at);
+        SegmentFile f = files.create(path);
+        try {
+            ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZEROS, capacity));
+            for (long at = 0; at < capacity; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), capacity - at));
+                at += f.write(zeros, at);
+            }
+            f.force(true);
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
         }
-        ch.force(true);
-        return new Segment(path, sequence, ch, capacity, 0);
+        return new Segment(path, sequence, f, capacity, 0);
     }
 
     /** Opens an existing segment for appending at {@code position} (found by a scan). */
-    static Segment openForAppend(Path path, long sequence, long position) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new Segment(path, sequence, ch, ch.size(), position);
+    static Segment openForAppend(SegmentFiles files, Path path, long sequence, long position) throws IOException {
+        SegmentFile f = files.open(path);
+        return new Segment(path, sequence, f, f.size(), position);
     }
 
     long remaining() {
@@ -96,43 +114,53 @@ final class Segment implements AutoCloseable {
                     + " left in " + path);
         }
         while (framed.hasRemaining()) {
-            position += channel.write(framed, position);
+            position += file.write(framed, position);
         }
     }
 
     /** fdatasync: the file's length never changes, so data is all there is to sync. */
     void sync() throws IOException {
-        channel.force(false);
+        file.force(false);
     }
 
-    /** Zeroes [from, to) and syncs: a torn tail is wiped before anything is written after it. */
+    /**
+     * Zeroes [from, to), syncs, and appends from {@code from} on: a torn tail is wiped before
+     * anything is written after it, and a repair cuts the log there.
+     */
     void wipe(long from, long to) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(ZEROS, Math.max(0, to - from)));
         for (long at = from; at < to; ) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), to - at));
-            at += channel.write(zeros, at);
+            at += file.write(zeros, at);
         }
-        channel.force(false);
+        file.force(false);
+        position = from;
     }
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        file.close();
+    }
+
+    /** Reads the records of a segment file on disk. */
+    static Scan scan(Path path, boolean last) throws IOException {
+        return scan(SegmentFiles.onDisk(), path, last);
     }
 
     /**
-     * Reads the records of a segment file. A record that fails its check ends the scan: in the
-     * last segment it is a torn tail when no valid record follows it (the crash interrupted the
-     * last, unsynced write); anywhere else it is corruption.
+     * Reads the records of a segment file up to the first that fails its check, and judges what
+     * is there: zeros, a torn tail (only in the last segment: every earlier one was synced whole
+     * before the next began), or corruption.
      */
-    static Scan scan(Path path, boolean last) throws IOException {
+    static Scan scan(SegmentFiles files, Path path, boolean last) throws IOException {
         ByteBuffer buf;
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            if (ch.size() > Integer.MAX_VALUE) {
-                throw new WalCorruptedException(path + " is larger than any segment written: " + ch.size() + " bytes");
+        try (SegmentFile f = files.open(path)) {
+            long size = f.size();
+            if (size > Integer.MAX_VALUE) {
+                throw new WalCorruptedException(path + " is larger than any segment written: " + size + " bytes");
             }
-            buf = ByteBuffer.allocate((int) ch.size());
-            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+            buf = ByteBuffer.allocate((int) size);
+            while (buf.hasRemaining() && f.read(buf, buf.position()) >= 0) {
                 // read it all
             }
             buf.flip();
@@ -148,19 +176,80 @@ final class Segment implements AutoCloseable {
             records.add(r);
             at += HEADER + 1 + r.payload().length;
         }
-        long dirtyTo = lastNonZero(buf) + 1;
-        if (dirtyTo <= at) {
-            return new Scan(records, at, at); // the rest is the preallocated zeros
+        long writtenTo = lastNonZero(buf) + 1;
+        if (writtenTo <= at) {
+            return new Scan(records, at, at, null); // the rest is the preallocated zeros
         }
-        if (validRecordAfter(buf, at)) {
-            throw new WalCorruptedException(path + ": the record at offset " + at + " fails its check but valid records "
-                    + "follow it");
-        }
+        String failure = failure(buf, (int) at);
+        String damage;
         if (!last) {
-            throw new WalCorruptedException(path + ": the record at offset " + at + " fails its check in a segment that "
-                    + "is not the last");
+            damage = failure + " in a segment that is not the last";
+        } else if (validRecordAfter(buf, at)) {
+            damage = failure + ", and valid records follow it";
+        } else if (!torn(buf, (int) at, writtenTo)) {
+            damage = failure + ", though it is complete: it was written whole and damaged since";
+        } else {
+            damage = null; // the last write was torn by a crash before it was synced
         }
-        return new Scan(records, at, dirtyTo); // the last write was torn by a crash before it was synced
+        return new Scan(records, at, writtenTo, damage);
+    }
+
+    /** What is wrong with the record at {@code at}, which {@link #decode} refused. */
+    private static String failure(ByteBuffer buf, int at) {
+        int room = buf.limit() - at - HEADER;
+        if (room < 1) {
+            return "a record header cut off by the end of the file";
+        }
+        int length = buf.getInt(at);
+        if (length == 0) {
+            return "written bytes after a record length of zero";
+        }
+        if (length < 0 || length > room) {
+            return "a record length of " + Integer.toUnsignedString(length) + " running past the end of the file";
+        }
+        return RecordType.ofCode(buf.get(at + HEADER)) == null && crcMatches(buf, at, length)
+                ? "a record of unknown type " + buf.get(at + HEADER)
+                : "a record of " + (HEADER + length) + " bytes whose CRC does not match";
+    }
+
+    /**
+     * Whether the failed record at {@code at} is what a crash leaves of a write never synced:
+     * cut short (the written bytes end inside it or its length runs past the file), or with a
+     * sector the disk never wrote.
+     */
+    private static boolean torn(ByteBuffer buf, int at, long writtenTo) {
+        int room = buf.limit() - at - HEADER;
+        if (room < 1) {
+            return true;
+        }
+        int length = buf.getInt(at);
+        if (length == 0) {
+            return true; // the header's sector was lost, a later one of the same write was not
+        }
+        if (length < 0 || length > room) {
+            return true;
+        }
+        long end = (long) at + HEADER + length;
+        if (end > writtenTo) {
+            return true;
+        }
+        for (long from = at; from < end; from = (from / SECTOR + 1) * SECTOR) {
+            long to = Math.min(end, (from / SECTOR + 1) * SECTOR);
+            boolean zeros = true;
+            for (long i = from; i < to && zeros; i++) {
+                zeros = buf.get((int) i) == 0;
+            }
+            if (zeros) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean crcMatches(ByteBuffer buf, int pos, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(buf.array(), pos + HEADER, length);
+        return (int) crc.getValue() == buf.getInt(pos + 4);
     }
 
     /** The record at {@code at}, or null when there is none (zeros) or its frame or checksum is wrong. */
@@ -173,10 +262,7 @@ final class Segment implements AutoCloseable {
         if (length < 1 || length > buf.limit() - pos - HEADER) {
             return null;
         }
-        int stored = buf.getInt(pos + 4);
-        CRC32C crc = new CRC32C();
-        crc.update(buf.array(), pos + HEADER, length);
-        if ((int) crc.getValue() != stored) {
+        if (!crcMatches(buf, pos, length)) {
             return null;
         }
         RecordType type = RecordType.ofCode(buf.get(pos + HEADER));

@@ -25,8 +25,10 @@ import java.util.stream.Stream;
  * however many entries it holds.
  *
  * <p>At {@link #open}, a write torn by a crash at the end of the last segment is wiped (it was
- * never synced, so nothing it held was acknowledged); a record that fails its check anywhere else
- * is corruption and {@link WalCorruptedException} stops the member.
+ * never synced, so nothing it held was acknowledged; {@link Segment} says how a torn write is
+ * told from a damaged one); a record that fails its check anywhere else, including a complete
+ * last record, is corruption and {@link WalCorruptedException} stops the member, unless the
+ * operator asks for a repair, which cuts the log at the bad record.
  *
  * <p>Not thread-safe: the thread that drives the Raft node owns it.
  */
@@ -47,8 +49,11 @@ public final class Wal implements AutoCloseable {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger(Wal.class.getName());
+
     private final Path dir;
     private final long segmentBytes;
+    private final SegmentFiles files;
     /** Every segment file by sequence number, the tail included. */
     private final TreeMap<Long, Path> segments = new TreeMap<>();
     private final Recovered recovered;
@@ -59,49 +64,123 @@ public final class Wal implements AutoCloseable {
     private long snapshotSegment;
     private long snapshotIndex;
 
-    private Wal(Path dir, long segmentBytes, Recovered recovered) {
+    private Wal(Path dir, long segmentBytes, SegmentFiles files, Recovered recovered) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.files = files;
         this.recovered = recovered;
     }
 
-    /** Opens the log in {@code dir}, creating it when there is none, and reads back what it holds. */
+    /** Opens the log in {@code dir} on disk, refusing a corrupt one; see {@link #open(Path, long, boolean, SegmentFiles)}. */
     public static Wal open(Path dir, long segmentBytes) throws IOException {
+        return open(dir, segmentBytes, false, SegmentFiles.onDisk());
+    }
+
+    /**
+     * Opens the log in {@code dir}, creating it when there is none, and reads back what it holds.
+     * A torn tail is wiped. A bad record elsewhere throws {@link WalCorruptedException}, unless
+     * {@code repair}: then the log is cut at that record, and what followed it is dropped.
+     */
+    public static Wal open(Path dir, long segmentBytes, boolean repair, SegmentFiles files) throws IOException {
         if (segmentBytes < 4096) {
             throw new IllegalArgumentException("segments must be at least 4096 bytes, got " + segmentBytes);
         }
         Files.createDirectories(dir);
         TreeMap<Long, Path> found = listSegments(dir);
         if (found.isEmpty()) {
-            Wal wal = new Wal(dir, segmentBytes, new Recovered(HardState.EMPTY, Snapshot.EMPTY, List.of()));
-            wal.tail = Segment.create(dir, 0, segmentBytes);
+            Wal wal = new Wal(dir, segmentBytes, files, new Recovered(HardState.EMPTY, Snapshot.EMPTY, List.of()));
+            wal.tail = Segment.create(files, dir, 0, segmentBytes);
             wal.segments.put(0L, wal.tail.path);
             syncDirectory(dir);
             return wal;
         }
         Replay replay = new Replay();
         Segment.Scan lastScan = null;
+        WalCorruptedException bad = null;
+        long badAt = -1;
         for (Map.Entry<Long, Path> e : found.entrySet()) {
-            boolean last = e.getKey().equals(found.lastKey());
-            Segment.Scan scan = Segment.scan(e.getValue(), last);
-            for (Segment.Record r : scan.records()) {
-                replay.apply(e.getKey(), e.getValue(), r);
-            }
+            Path path = e.getValue();
+            Segment.Scan scan = Segment.scan(files, path, e.getKey().equals(found.lastKey()));
             lastScan = scan;
+            try {
+                for (Segment.Record r : scan.records()) {
+                    badAt = r.offset();
+                    replay.apply(e.getKey(), path, r);
+                }
+                if (scan.damage() != null) {
+                    badAt = scan.end();
+                    throw new WalCorruptedException(path, scan.end(), scan.damage());
+                }
+            } catch (WalCorruptedException corrupt) {
+                if (!repair || !corrupt.atRecord()) {
+                    throw corrupt;
+                }
+                bad = corrupt;
+                found = cutAt(dir, found, e.getKey(), scan, badAt, corrupt, replay, files);
+                break;
+            }
         }
-        Wal wal = new Wal(dir, segmentBytes, replay.result());
+        Wal wal = new Wal(dir, segmentBytes, files, replay.result());
         wal.segments.putAll(found);
         wal.snapshotSegment = replay.snapshotSegment;
         wal.snapshotIndex = replay.snapshot.index();
         wal.lastIndexIn.putAll(replay.lastIndexIn);
-        wal.tail = Segment.openForAppend(found.lastEntry().getValue(), found.lastKey(), lastScan.end());
-        if (lastScan.tornTail()) {
-            System.getLogger(Wal.class.getName()).log(System.Logger.Level.WARNING,
+        long tailEnd = bad != null ? badAt : lastScan.end();
+        wal.tail = Segment.openForAppend(files, found.lastEntry().getValue(), found.lastKey(), tailEnd);
+        if (bad != null) {
+            wal.tail.wipe(badAt, lastScan.writtenTo());
+        } else if (lastScan.tornTail()) {
+            LOG.log(System.Logger.Level.WARNING,
                     "repaired the WAL: a record torn by a crash at byte {0} of {1} was wiped (it was never synced)",
                     lastScan.end(), found.lastEntry().getValue().getFileName());
             wal.tail.wipe(lastScan.end(), lastScan.tornTo());
         }
         return wal;
+    }
+
+    /**
+     * Repairs a corrupt log as the operator asked: deletes the segments after the bad record's
+     * (its own is cut by the caller once open), and says loudly what is lost.
+     *
+     * @return the segments that remain
+     */
+    private static TreeMap<Long, Path> cutAt(Path dir, TreeMap<Long, Path> found, long segment, Segment.Scan scan,
+            long offset, WalCorruptedException corrupt, Replay replay, SegmentFiles files) throws IOException {
+        TreeMap<Long, Path> later = new TreeMap<>(found.tailMap(segment, false));
+        long droppedEntriesFrom = Long.MAX_VALUE;
+        long droppedEntriesTo = 0;
+        int droppedRecords = 0;
+        for (Path p : later.values()) {
+            for (Segment.Record r : Segment.scan(files, p, false).records()) {
+                droppedRecords++;
+                if (r.type() == RecordType.ENTRY) {
+                    try {
+                        long index = Encoding.decodeEntry(r.payload()).index();
+                        droppedEntriesFrom = Math.min(droppedEntriesFrom, index);
+                        droppedEntriesTo = Math.max(droppedEntriesTo, index);
+                    } catch (EncodingException ignored) {
+                        // counted as a record; its index is unknown
+                    }
+                }
+            }
+        }
+        String dropped = later.isEmpty() ? "" : "; the later segment files " + later.values().stream()
+                .map(p -> p.getFileName().toString()).toList() + " are deleted, with the " + droppedRecords
+                + " whole records in them" + (droppedEntriesTo == 0 ? "" : " (entries " + droppedEntriesFrom + " to "
+                + droppedEntriesTo + ")");
+        LOG.log(System.Logger.Level.ERROR, "REPAIRING THE WAL as asked (wal-repair): {0}. The log is cut there: "
+                        + "{1} bytes of {2} from offset {3} on are zeroed{4}. The log now ends at entry {5}, with {6}. "
+                        + "Entries and votes this member acknowledged may be lost: if in doubt, remove it from the "
+                        + "cluster and add it back as a new member.",
+                corrupt.getMessage(), String.valueOf(scan.writtenTo() - offset), found.get(segment).getFileName(),
+                String.valueOf(offset), dropped, String.valueOf(replay.lastIndex()), replay.hardState);
+        for (Path p : later.descendingMap().values()) {
+            Files.delete(p);
+        }
+        if (!later.isEmpty()) {
+            syncDirectory(dir);
+        }
+        return new TreeMap<>(found.headMap(segment, true));
     }
 
     public Recovered recovered() {
@@ -196,7 +275,7 @@ public final class Wal implements AutoCloseable {
         tail.sync();
         tail.close();
         long next = tail.sequence + 1;
-        tail = Segment.create(dir, next, Math.max(segmentBytes, needed));
+        tail = Segment.create(files, dir, next, Math.max(segmentBytes, needed));
         segments.put(next, tail.path);
         syncDirectory(dir);
     }
@@ -265,8 +344,8 @@ public final class Wal implements AutoCloseable {
                     }
                 }
             } catch (EncodingException e) {
-                throw new WalCorruptedException(path + ": record at offset " + r.offset() + " passed its checksum but "
-                        + "does not decode: " + e.getMessage());
+                throw new WalCorruptedException(path, r.offset(), "a record that passed its checksum but does not "
+                        + "decode: " + e.getMessage());
             }
         }
 
@@ -278,13 +357,17 @@ public final class Wal implements AutoCloseable {
                 long first = entries.get(0).index();
                 long last = entries.get(entries.size() - 1).index();
                 if (e.index() > last + 1) {
-                    throw new WalCorruptedException(path + ": entry " + e.index() + " at offset " + offset
-                            + " leaves a gap after " + last);
+                    throw new WalCorruptedException(path, offset, "entry " + e.index() + " leaves a gap after "
+                            + last);
                 }
                 // A new leader overwrote the uncommitted tail from here.
                 entries.subList((int) Math.max(0, e.index() - first), entries.size()).clear();
             }
             entries.add(e);
+        }
+
+        long lastIndex() {
+            return entries.isEmpty() ? snapshot.index() : entries.get(entries.size() - 1).index();
         }
 
         Recovered result() throws WalCorruptedException {

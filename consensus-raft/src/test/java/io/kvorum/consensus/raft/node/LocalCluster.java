@@ -1,5 +1,6 @@
 package io.kvorum.consensus.raft.node;
 
+import io.kvorum.consensus.raft.wal.SegmentFiles;
 import io.kvorum.spi.consensus.ClusterSpec;
 import io.kvorum.spi.consensus.ConsensusContext;
 import io.kvorum.spi.consensus.ConsensusException;
@@ -39,6 +40,8 @@ final class LocalCluster implements AutoCloseable {
     final Map<Long, RecordingStateMachine> machines = new LinkedHashMap<>();
     /** {@code --initial-election-tick-advance} for members started from now on. */
     boolean initialElectionTickAdvance = true;
+    /** Where each member's WAL files are opened: on disk unless a test puts a power-cut layer there. */
+    final Map<Long, SegmentFiles> walFiles = new LinkedHashMap<>();
 
     LocalCluster(Path root, int size, long snapshotCount, Map<String, String> options) {
         this.root = root;
@@ -81,7 +84,7 @@ final class LocalCluster implements AutoCloseable {
         Path memberDir = directory(self.id());
         ClusterSpec spec = new ClusterSpec(self, CLUSTER_ID, "token", existing, initialMembers);
         RaftNode node = new RaftNode(new ConsensusContext(spec, memberDir, sm, settings(self),
-                PluginOptions.of(options)), network.factory());
+                PluginOptions.of(options)), network.factory(), walFiles.getOrDefault(self.id(), SegmentFiles.onDisk()));
         node.start();
         specs.put(self.id(), self);
         nodes.put(node.status().memberId(), node);

@@ -148,6 +148,55 @@ class WalTest {
     }
 
     @Test
+    void aCompleteLastRecordWithAFlippedPayloadByteIsRefusedNamingItsFileAndOffset() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(1, 3, 1), new HardState(1, 1, 3), true);
+        }
+        Path segment = dir.resolve(Segment.fileName(0));
+        List<Segment.Record> records = Segment.scan(segment, true).records();
+        Segment.Record hardState = records.get(records.size() - 1);
+        // Synced, maybe acknowledged: losing it is not a crash but damaged storage.
+        flipByte(segment, hardState.offset() + Segment.HEADER + 2);
+        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
+        assertTrue(e.getMessage().contains(segment.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("byte offset " + hardState.offset()), e.getMessage());
+        assertTrue(e.getMessage().contains("CRC"), e.getMessage());
+    }
+
+    @Test
+    void aCompleteLastEntryWithAFlippedByteOrCrcIsRefused() throws IOException {
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(1, 3, 1), HardState.EMPTY, true);
+        }
+        Path segment = dir.resolve(Segment.fileName(0));
+        List<Segment.Record> records = Segment.scan(segment, true).records();
+        Segment.Record entry3 = records.get(records.size() - 1);
+        flipByte(segment, entry3.offset() + Segment.HEADER + 7);
+        WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
+        assertTrue(e.getMessage().contains("byte offset " + entry3.offset()), e.getMessage());
+        flipByte(segment, entry3.offset() + Segment.HEADER + 7);
+        flipByte(segment, entry3.offset() + 5); // the stored CRC
+        e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
+        assertTrue(e.getMessage().contains("byte offset " + entry3.offset()), e.getMessage());
+    }
+
+    @Test
+    void aTornWriteWithASectorTheDiskNeverWroteIsATornTail() throws IOException {
+        LogEntry big = new LogEntry(1, 3, EntryType.NORMAL, "x".repeat(1500).getBytes());
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(1, 2, 1), HardState.EMPTY, true);
+            wal.append(List.of(big), HardState.EMPTY, true);
+        }
+        Path segment = dir.resolve(Segment.fileName(0));
+        List<Segment.Record> records = Segment.scan(segment, true).records();
+        long start = records.get(records.size() - 1).offset();
+        long sector = (start / 512 + 1) * 512;
+        // Its first and last sectors reached the disk, the one between did not.
+        zero(segment, sector, sector + 512);
+        assertEquals(entries(1, 2, 1), reopen().entries());
+    }
+
+    @Test
     void aCorruptRecordFollowedByValidOnesIsRefused() throws IOException {
         try (Wal wal = Wal.open(dir, SEGMENT)) {
             wal.append(entries(1, 1, 1), HardState.EMPTY, true);
