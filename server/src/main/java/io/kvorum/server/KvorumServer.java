@@ -84,16 +84,21 @@ public final class KvorumServer implements AutoCloseable {
     /** Stops serving and closes the data. Idempotent. */
     @Override
     public synchronized void close() {
+        stopMember();
+        stopped.complete(null);
+    }
+
+    /** Stops, then reports why: whoever waits on {@link #stopped()} may reuse the data directory at once. */
+    private synchronized void halt(Throwable cause) {
+        stopMember();
+        stopped.completeExceptionally(cause);
+    }
+
+    private void stopMember() {
         ServerRuntime m = member;
         if (m != null) {
             m.close();
         }
-        stopped.complete(null);
-    }
-
-    private synchronized void halt(Throwable cause) {
-        stopped.completeExceptionally(cause);
-        close();
     }
 
     /** Builds a {@link KvorumServer}. */

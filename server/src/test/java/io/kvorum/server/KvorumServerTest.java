@@ -259,17 +259,28 @@ class KvorumServerTest {
     }
 
     @Test
-    void aFailedCommitFailsTheWriteAndEveryLaterOneAndMarksTheMemberUnhealthy() {
+    void aFailedCommitFailsTheWriteAndStopsTheMemberWithTheReason() throws Exception {
         kv.put(PutRequest.newBuilder().setKey(b("before")).setValue(b("1")).build());
         memory.backend.crashWhen(ops -> true);
         assertError(Status.Code.UNAVAILABLE, "etcdserver: server stopped",
                 () -> kv.put(PutRequest.newBuilder().setKey(b("lost")).setValue(b("1")).build()));
-        assertError(Status.Code.UNAVAILABLE, "etcdserver: server stopped",
+        java.util.concurrent.ExecutionException stopped = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> server.stopped().get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(stopped.getCause().getMessage().startsWith("cannot commit the applied batch ending at index "),
+                stopped.getCause().getMessage());
+        StatusRuntimeException after = assertThrows(StatusRuntimeException.class,
                 () -> kv.put(PutRequest.newBuilder().setKey(b("after")).setValue(b("1")).build()));
-        AggregatedHttpResponse health = WebClient.of(endpoint).get("/health").aggregate().join();
-        assertEquals(503, health.status().code());
-        assertEquals(b("1"), kv.range(RangeRequest.newBuilder().setKey(b("before")).setSerializable(true).build())
-                .getKvs(0).getValue(), "what was committed is still readable");
+        assertEquals(Status.Code.UNAVAILABLE, after.getStatus().getCode(), "a stopped member takes nothing more");
+        assertEquals(List.of(b("1")), memory.backend.restart().entries(io.kvorum.spi.backend.Bucket.KEY).values().stream()
+                .map(record -> parse(record).getValue()).toList(), "only what was committed before is stored");
+    }
+
+    private static io.kvorum.api.mvccpb.KeyValue parse(byte[] record) {
+        try {
+            return io.kvorum.api.mvccpb.KeyValue.parseFrom(record);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

@@ -65,7 +65,7 @@ public final class InMemoryBackend implements Backend {
     }
 
     /** The committed entries of a bucket, in key order. */
-    NavigableMap<byte[], byte[]> entries(Bucket bucket) {
+    public NavigableMap<byte[], byte[]> entries(Bucket bucket) {
         return state.getOrDefault(bucket, emptyBucket());
     }
 
