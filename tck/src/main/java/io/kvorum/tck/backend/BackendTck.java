@@ -7,33 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvorum.spi.backend.Backend;
-import io.kvorum.spi.backend.BackendContext;
 import io.kvorum.spi.backend.BackendProvider;
-import io.kvorum.spi.backend.Bucket;
 import io.kvorum.spi.backend.ReadView;
 import io.kvorum.spi.backend.WriteBatch;
-import io.kvorum.spi.plugin.PluginOptions;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every {@link Backend} owes the server, as tests. A backend plugin runs them against itself
