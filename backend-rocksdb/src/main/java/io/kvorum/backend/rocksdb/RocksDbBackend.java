@@ -3,6 +3,7 @@ package io.kvorum.backend.rocksdb;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.BackendSnapshot;
 import io.kvorum.spi.backend.BackendContext;
 import io.kvorum.spi.backend.Bucket;
 import io.kvorum.spi.backend.ReadView;
@@ -357,11 +358,32 @@ final class RocksDbBackend implements Backend {
     @Override
     public void snapshot(OutputStream out) throws IOException {
         Objects.requireNonNull(out, "out");
-        try (RocksDbReadView view = openView()) {
-            SnapshotFormat.Writer image = new SnapshotFormat.Writer(out);
-            view.copyTo(image);
-            image.finish();
+        try (BackendSnapshot image = openSnapshot()) {
+            image.writeTo(out);
         }
+    }
+
+    /**
+     * A RocksDB snapshot across all buckets, as a read view takes: opening costs no I/O. Until it
+     * is closed, compactions keep the versions it sees, so the files may grow meanwhile.
+     */
+    @Override
+    public BackendSnapshot openSnapshot() {
+        RocksDbReadView view = openView();
+        return new BackendSnapshot() {
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                Objects.requireNonNull(out, "out");
+                SnapshotFormat.Writer image = new SnapshotFormat.Writer(out);
+                view.copyTo(image);
+                image.finish();
+            }
+
+            @Override
+            public void close() {
+                view.close();
+            }
+        };
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.kvorum.backend.sqlite;
 
 import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.BackendSnapshot;
 import io.kvorum.spi.backend.BackendContext;
 import io.kvorum.spi.backend.Bucket;
 import io.kvorum.spi.backend.ReadView;
@@ -449,11 +450,33 @@ final class SqliteBackend implements Backend {
     @Override
     public void snapshot(OutputStream out) throws IOException {
         Objects.requireNonNull(out, "out");
-        try (SqliteReadView view = openView()) {
-            SnapshotFormat.Writer image = new SnapshotFormat.Writer(out);
-            view.copyTo(image);
-            image.finish();
+        try (BackendSnapshot image = openSnapshot()) {
+            image.writeTo(out);
         }
+    }
+
+    /**
+     * A read transaction held open on a reader connection of its own, as a read view holds: opening
+     * reads nothing but the WAL index. Until it is closed, checkpoints stop at the first commit it
+     * does not see, so the WAL grows with the commits made meanwhile.
+     */
+    @Override
+    public BackendSnapshot openSnapshot() {
+        SqliteReadView view = openView();
+        return new BackendSnapshot() {
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                Objects.requireNonNull(out, "out");
+                SnapshotFormat.Writer image = new SnapshotFormat.Writer(out);
+                view.copyTo(image);
+                image.finish();
+            }
+
+            @Override
+            public void close() {
+                view.close();
+            }
+        };
     }
 
     /**

@@ -24,7 +24,9 @@ import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.server.mvcc.WriteTxn;
 import io.kvorum.spi.consensus.Entry;
+import io.kvorum.spi.backend.BackendSnapshot;
 import io.kvorum.spi.consensus.StateMachine;
+import io.kvorum.spi.consensus.StateMachineSnapshot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -339,6 +341,21 @@ public final class Applier implements StateMachine {
     }
 
     /**
+     * The backend's image as of the last applied batch, opened now and written later from any
+     * thread while applying goes on. The index and term are those the batch committed into the
+     * image's meta bucket, so a member restoring it resumes exactly after that batch. Opening
+     * takes what the backend's {@link io.kvorum.spi.backend.Backend#openSnapshot()} takes: a
+     * storage snapshot for RocksDB and SQLite.
+     */
+    @Override
+    public StateMachineSnapshot openSnapshot() throws IOException {
+        MvccStore at = store;
+        long index = at.consistentIndex();
+        long term = at.consistentTerm();
+        return new AppliedSnapshot(index, term, at.openSnapshot());
+    }
+
+    /**
      * Becomes the state in the image: the store is reopened over the restored backend and the
      * applied index moves to the image's. Requests waiting for entries the image already covers
      * are answered by whoever applied them, on their own member.
@@ -356,6 +373,19 @@ public final class Applier implements StateMachine {
             hub.restored(store.currentRevision());
         }
         appliedIndex.advance(store.consistentIndex());
+    }
+
+    /** An opened backend image and the applied entry its meta bucket names. Any thread. */
+    private record AppliedSnapshot(long index, long term, BackendSnapshot image) implements StateMachineSnapshot {
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            image.writeTo(out);
+        }
+
+        @Override
+        public void close() {
+            image.close();
+        }
     }
 
     /** The result of applying a compaction: the response, and when the history is physically gone. */

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.kvorum.api.mvccpb.Event;
 import io.kvorum.api.mvccpb.KeyValue;
 import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.BackendSnapshot;
 import io.kvorum.spi.backend.Bucket;
 import io.kvorum.spi.backend.ReadView;
 import io.kvorum.spi.backend.WriteBatch;
@@ -579,6 +580,21 @@ public final class MvccStore implements AutoCloseable {
             throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
         }
         backend.snapshot(out);
+    }
+
+    /**
+     * Opens an image of the backend as of the last commit, meta bucket (consistent index and term
+     * of that commit) included, to be written later from any thread while commits go on; see
+     * {@link Backend#openSnapshot()}. Apply thread only, between commits. Compactor batches
+     * committed meanwhile are not in it: the image's meta bucket still schedules their work, and
+     * {@link #open} on the restored backend finishes it.
+     */
+    public BackendSnapshot openSnapshot() throws IOException {
+        requireWritable();
+        if (openTxn != null || !staged.isEmpty() || !bucketWrites.isEmpty() || !scheduledCompactions.isEmpty()) {
+            throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
+        }
+        return backend.openSnapshot();
     }
 
     /**

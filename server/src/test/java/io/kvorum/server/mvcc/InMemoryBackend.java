@@ -1,6 +1,7 @@
 package io.kvorum.server.mvcc;
 
 import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.BackendSnapshot;
 import io.kvorum.spi.backend.Bucket;
 import io.kvorum.spi.backend.ReadView;
 import io.kvorum.spi.backend.WriteBatch;
@@ -18,6 +19,9 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * A backend in memory for tests. Every commit publishes a new immutable state, so a read view is
@@ -33,6 +37,7 @@ public final class InMemoryBackend implements Backend {
     private volatile Map<Bucket, NavigableMap<byte[], byte[]>> state;
     private final AtomicBoolean committing = new AtomicBoolean();
     private final AtomicInteger openViews = new AtomicInteger();
+    private final AtomicInteger openSnapshots = new AtomicInteger();
     private volatile Predicate<List<Op>> failWhen = ops -> false;
     private volatile boolean failing;
     private volatile boolean readsFail;
@@ -213,11 +218,45 @@ public final class InMemoryBackend implements Backend {
     public void defragment() {
     }
 
-    /** Every bucket: its name, then its entries, each a length-prefixed key and value. */
     @Override
     public void snapshot(OutputStream out) throws IOException {
-        java.io.DataOutputStream data = new java.io.DataOutputStream(out);
-        Map<Bucket, NavigableMap<byte[], byte[]>> image = state;
+        write(state, out);
+    }
+
+    /** The state of now, which no commit changes: holding it is the whole snapshot. */
+    @Override
+    public BackendSnapshot openSnapshot() {
+        Map<Bucket, NavigableMap<byte[], byte[]>> opened = state;
+        openSnapshots.incrementAndGet();
+        return new BackendSnapshot() {
+            private final AtomicBoolean closed = new AtomicBoolean();
+
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                if (closed.get()) {
+                    throw new IllegalStateException("snapshot used after close");
+                }
+                write(opened, out);
+            }
+
+            @Override
+            public void close() {
+                if (closed.compareAndSet(false, true)) {
+                    openSnapshots.decrementAndGet();
+                }
+            }
+        };
+    }
+
+    /** Snapshots opened and not yet closed. */
+    public int openSnapshots() {
+        return openSnapshots.get();
+    }
+
+    /** Every bucket: its name, then its entries, each a length-prefixed key and value; then a CRC of it all. */
+    private static void write(Map<Bucket, NavigableMap<byte[], byte[]>> image, OutputStream out) throws IOException {
+        CRC32C crc = new CRC32C();
+        java.io.DataOutputStream data = new java.io.DataOutputStream(new CheckedOutputStream(out, crc));
         data.writeInt(image.size());
         for (Map.Entry<Bucket, NavigableMap<byte[], byte[]>> bucket : image.entrySet()) {
             data.writeUTF(bucket.getKey().name());
@@ -230,21 +269,40 @@ public final class InMemoryBackend implements Backend {
             }
         }
         data.flush();
+        new java.io.DataOutputStream(out).writeLong(crc.getValue());
     }
 
     @Override
     public void restore(InputStream in) throws IOException {
-        java.io.DataInputStream data = new java.io.DataInputStream(in);
+        CRC32C crc = new CRC32C();
+        java.io.DataInputStream data = new java.io.DataInputStream(new CheckedInputStream(in, crc));
         Map<Bucket, NavigableMap<byte[], byte[]>> image = new HashMap<>();
-        for (int buckets = data.readInt(); buckets > 0; buckets--) {
-            NavigableMap<byte[], byte[]> entries = emptyBucket();
-            image.put(new Bucket(data.readUTF()), entries);
-            for (int n = data.readInt(); n > 0; n--) {
-                byte[] key = data.readNBytes(data.readInt());
-                entries.put(key, data.readNBytes(data.readInt()));
+        try {
+            for (int buckets = data.readInt(); buckets > 0; buckets--) {
+                NavigableMap<byte[], byte[]> entries = emptyBucket();
+                image.put(new Bucket(data.readUTF()), entries);
+                for (int n = data.readInt(); n > 0; n--) {
+                    byte[] key = readBlock(data);
+                    entries.put(key, readBlock(data));
+                }
             }
+        } catch (IllegalArgumentException e) {
+            throw new IOException("not an image", e);
+        }
+        long expected = crc.getValue();
+        if (new java.io.DataInputStream(in).readLong() != expected) {
+            throw new IOException("image checksum mismatch");
         }
         state = image;
+    }
+
+    private static byte[] readBlock(java.io.DataInputStream data) throws IOException {
+        int length = data.readInt();
+        byte[] block = data.readNBytes(Math.max(0, length));
+        if (length < 0 || block.length < length) {
+            throw new java.io.EOFException("image cut short");
+        }
+        return block;
     }
 
     @Override

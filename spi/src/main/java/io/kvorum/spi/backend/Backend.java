@@ -3,6 +3,9 @@ package io.kvorum.spi.backend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * An ordered byte-key store with named buckets.
@@ -45,7 +48,50 @@ public interface Backend extends AutoCloseable {
      */
     void snapshot(OutputStream out) throws IOException;
 
-    /** Replaces the whole contents with an image written by {@link #snapshot(OutputStream)}. */
+    /**
+     * Opens a point-in-time image of the whole contents, to be written later from any thread while
+     * commits go on (see {@link BackendSnapshot}). Opening must be cheap: a storage snapshot, a read
+     * transaction, a reference to immutable state; the caller is usually the apply loop, which waits
+     * meanwhile. It may be called from any thread, at the same time as a commit.
+     *
+     * <p>The default, for backends that cannot do better, writes the whole image with
+     * {@link #snapshot(OutputStream)} into a temporary file at once, on the calling thread, and
+     * writes that file out later: it costs what {@code snapshot} costs (the caller waits as long
+     * as a full write takes) plus the image's size on the temporary file system until closed.
+     */
+    default BackendSnapshot openSnapshot() throws IOException {
+        Path file = Files.createTempFile("kvorum-backend-", ".snapshot");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            snapshot(out);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException deleting) {
+                e.addSuppressed(deleting);
+            }
+            throw e;
+        }
+        return new BackendSnapshot() {
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                Files.copy(file, out);
+            }
+
+            @Override
+            public void close() {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    /**
+     * Replaces the whole contents with an image written by {@link #snapshot(OutputStream)}.
+     * Snapshots opened before keep writing the old contents.
+     */
     void restore(InputStream in) throws IOException;
 
     @Override

@@ -7,33 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvorum.spi.backend.Backend;
-import io.kvorum.spi.backend.BackendContext;
 import io.kvorum.spi.backend.BackendProvider;
-import io.kvorum.spi.backend.Bucket;
 import io.kvorum.spi.backend.ReadView;
 import io.kvorum.spi.backend.WriteBatch;
-import io.kvorum.spi.plugin.PluginOptions;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every {@link Backend} owes the server, as tests. A backend plugin runs them against itself
@@ -54,47 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * also needs the provider to be found by {@link java.util.ServiceLoader} in a child JVM started
  * from this JVM's module and class path, as the launcher finds it.
  */
-public abstract class BackendTck {
-    protected static final Bucket KEY = Bucket.KEY;
-    protected static final Bucket META = Bucket.META;
-    /** Not named at open: created by its first write. */
-    protected static final Bucket LATE = new Bucket("tck-late");
-
-    @TempDir
-    protected Path directory;
-
-    /** The backend under test, open on {@link #store()}. */
-    protected Backend backend;
-
-    /** The plugin under test. */
-    protected abstract BackendProvider provider();
-
-    /** The plugin's options for every backend a test opens. */
-    protected Map<String, String> options() {
-        return Map.of();
-    }
-
-    /** Opens (creating if needed) the backend in {@code dir}, as the server would. */
-    protected Backend open(Path dir) throws IOException {
-        return provider().open(new BackendContext(dir, List.of(KEY, META), PluginOptions.of(options())));
-    }
-
-    /** Where {@link #backend} lives. */
-    protected Path store() {
-        return directory.resolve("store");
-    }
-
-    @BeforeEach
-    void openBackend() throws IOException {
-        backend = open(store());
-    }
-
-    @AfterEach
-    void closeBackend() throws IOException {
-        if (backend != null) {
-            backend.close();
-        }
-    }
+public abstract class BackendTck extends BackendSnapshotTck {
 
     // ---- key order -------------------------------------------------------------------------
 
@@ -576,239 +526,4 @@ public abstract class BackendTck {
         assertEquals(1000, keys(KEY).size());
     }
 
-    // ---- snapshot and restore --------------------------------------------------------------
-
-    @Test
-    void snapshotRestoresIntoAFreshBackend() throws IOException {
-        commit(false, batch -> {
-            batch.put(KEY, bytes(0x00), bytes(0xff));
-            batch.put(KEY, bytes(0xff, 0x80), bytes());
-            batch.put(META, utf8("m"), utf8("meta"));
-            batch.put(LATE, utf8("l"), utf8("late"));
-        });
-        byte[] image = snapshot(backend);
-
-        try (Backend fresh = open(directory.resolve("fresh"))) {
-            fresh.restore(new ByteArrayInputStream(image));
-            assertEquals(hex(everyKey(backend, KEY)), hex(everyKey(fresh, KEY)));
-            try (ReadView view = fresh.readView()) {
-                assertArrayEquals(bytes(0xff), view.get(KEY, bytes(0x00)).orElseThrow());
-                assertArrayEquals(bytes(), view.get(KEY, bytes(0xff, 0x80)).orElseThrow());
-                assertEquals("meta", text(view.get(META, utf8("m")).orElseThrow()));
-                assertEquals("late", text(view.get(LATE, utf8("l")).orElseThrow()));
-            }
-            assertArrayEquals(image, snapshot(fresh), "the restored contents snapshot to the same image");
-        }
-    }
-
-    @Test
-    void restoreReplacesTheContentsWholeAndSurvivesReopen() throws IOException {
-        fill(KEY, "a", "b");
-        byte[] image = snapshot(backend);
-        commit(false, batch -> {
-            batch.put(KEY, utf8("c"), utf8("after"));
-            batch.delete(KEY, utf8("a"));
-            batch.put(LATE, utf8("x"), utf8("after"));
-        });
-        backend.restore(new ByteArrayInputStream(image));
-        assertEquals(List.of("a", "b"), keys(KEY));
-        assertEquals(List.of(), keys(LATE), "a bucket the image does not hold is empty");
-        reopen();
-        assertEquals(List.of("a", "b"), keys(KEY));
-        assertEquals(List.of(), keys(LATE));
-        fill(KEY, "c");
-        assertEquals(List.of("a", "b", "c"), keys(KEY), "writes go on after a restore");
-    }
-
-    @Test
-    void damagedImageIsRefusedAndTheContentsStayAsTheyWere() throws IOException {
-        fill(KEY, "a", "b", "c");
-        byte[] image = snapshot(backend);
-        fill(KEY, "live");
-
-        byte[] flipped = image.clone();
-        flipped[flipped.length / 2] ^= 0x01;
-        byte[] cut = Arrays.copyOf(image, image.length - 3);
-        byte[] foreign = utf8("not an image of any backend, at least not this one");
-        for (byte[] damaged : List.of(flipped, cut, foreign, bytes())) {
-            assertThrows(IOException.class, () -> backend.restore(new ByteArrayInputStream(damaged)));
-            assertEquals(List.of("a", "b", "c", "live"), keys(KEY));
-        }
-        reopen();
-        assertEquals(List.of("a", "b", "c", "live"), keys(KEY));
-    }
-
-    @Test
-    void viewOpenedBeforeARestoreKeepsSeeingTheOldContents() throws IOException {
-        fill(KEY, "new");
-        byte[] image = snapshot(backend);
-        commit(false, batch -> {
-            batch.delete(KEY, utf8("new"));
-            batch.put(KEY, utf8("old"), utf8("old"));
-        });
-        try (ReadView old = backend.readView()) {
-            backend.restore(new ByteArrayInputStream(image));
-            assertEquals(List.of("old"), text(keys(old, KEY, "", null, false, 0)));
-        }
-        assertEquals(List.of("new"), keys(KEY));
-    }
-
-    @Test
-    void snapshotIsOnePointInTimeWhileCommitsGoOn() throws Exception {
-        writeRandom(1, 500, 100);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ExecutorService writer = Executors.newSingleThreadExecutor();
-        try (ReadView atStart = backend.readView()) {
-            Future<?> writes = writer.submit(() -> {
-                for (int i = 0; i < 50; i++) {
-                    int n = i;
-                    commit(false, batch -> batch.put(KEY, utf8(String.format("w%03d", n)), utf8("during")));
-                }
-                return null;
-            });
-            backend.snapshot(out);
-            writes.get(60, TimeUnit.SECONDS);
-
-            try (Backend restored = open(directory.resolve("restored"))) {
-                restored.restore(new ByteArrayInputStream(out.toByteArray()));
-                List<String> keys = keys(restored, KEY);
-                List<String> written = keys.stream().filter(k -> k.startsWith("w")).toList();
-                assertEquals(500 + written.size(), keys.size());
-                for (int i = 0; i < written.size(); i++) {
-                    assertEquals(String.format("w%03d", i), written.get(i), "commits are in the image in order");
-                }
-                assertEquals(500, keys(atStart, KEY, bytes(), null, false, 0).size());
-            }
-        } finally {
-            writer.shutdownNow();
-        }
-    }
-
-    // ---- helpers ---------------------------------------------------------------------------
-
-    /** Adds changes to a batch; may throw what a backend's commit throws. */
-    @FunctionalInterface
-    protected interface Changes {
-        void addTo(WriteBatch batch) throws IOException;
-    }
-
-    protected void commit(boolean durable, Changes changes) throws IOException {
-        try (WriteBatch batch = backend.newBatch()) {
-            changes.addTo(batch);
-            backend.commit(batch, durable);
-        }
-    }
-
-    /** Closes {@link #backend} and opens it again on the same files. */
-    protected void reopen() throws IOException {
-        backend.close();
-        backend = null;
-        backend = open(store());
-    }
-
-    /** Puts each key with itself as the value, in one batch. */
-    protected void fill(Bucket bucket, String... keys) throws IOException {
-        commit(false, batch -> {
-            for (String key : keys) {
-                batch.put(bucket, utf8(key), utf8(key));
-            }
-        });
-    }
-
-    /** {@code rounds} batches of {@code count} random values of {@code bytes} each, keys {@code rNN-NNNNN}. */
-    protected void writeRandom(int rounds, int count, int bytes) throws IOException {
-        Random random = new Random(rounds * 31L + count);
-        for (int round = 0; round < rounds; round++) {
-            int r = round;
-            commit(false, batch -> {
-                for (int i = 0; i < count; i++) {
-                    byte[] value = new byte[bytes];
-                    random.nextBytes(value);
-                    batch.put(KEY, utf8(String.format("r%02d-%05d", r, i)), value);
-                }
-            });
-        }
-    }
-
-    protected String read(Bucket bucket, String key) {
-        try (ReadView view = backend.readView()) {
-            return view.get(bucket, utf8(key)).map(BackendTck::text).orElse(null);
-        }
-    }
-
-    /** Every key of a bucket of {@link #backend}, as text. */
-    protected List<String> keys(Bucket bucket) {
-        return keys(backend, bucket);
-    }
-
-    protected static List<String> keys(Backend of, Bucket bucket) {
-        return text(everyKey(of, bucket));
-    }
-
-    protected static List<byte[]> everyKey(Backend of, Bucket bucket) {
-        try (ReadView view = of.readView()) {
-            return keys(view, bucket, bytes(), null, false, 0);
-        }
-    }
-
-    protected static List<byte[]> keys(ReadView view, Bucket bucket, String from, String to, boolean reverse,
-            long limit) {
-        return keys(view, bucket, utf8(from), to == null ? null : utf8(to), reverse, limit);
-    }
-
-    protected static List<byte[]> keys(ReadView view, Bucket bucket, byte[] from, byte[] to, boolean reverse,
-            long limit) {
-        List<byte[]> keys = new ArrayList<>();
-        view.scan(bucket, from, to, reverse, limit, (key, value) -> keys.add(key));
-        return keys;
-    }
-
-    protected static byte[] snapshot(Backend of) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        of.snapshot(out);
-        return out.toByteArray();
-    }
-
-    protected static byte[] bytes(int... values) {
-        byte[] result = new byte[values.length];
-        for (int i = 0; i < values.length; i++) {
-            result[i] = (byte) values[i];
-        }
-        return result;
-    }
-
-    protected static byte[] utf8(String text) {
-        return text.getBytes(UTF_8);
-    }
-
-    protected static String text(byte[] bytes) {
-        return new String(bytes, UTF_8);
-    }
-
-    protected static List<String> text(List<byte[]> arrays) {
-        return arrays.stream().map(BackendTck::text).toList();
-    }
-
-    private static String hex(byte[] bytes) {
-        return "0x" + HexFormat.of().formatHex(bytes);
-    }
-
-    private static List<String> hex(List<byte[]> arrays) {
-        return arrays.stream().map(BackendTck::hex).toList();
-    }
-
-    private static <T> List<T> reversed(List<T> list) {
-        List<T> copy = new ArrayList<>(list);
-        Collections.reverse(copy);
-        return copy;
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
 }

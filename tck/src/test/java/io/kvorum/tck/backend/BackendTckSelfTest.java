@@ -4,8 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.BackendContext;
 import io.kvorum.spi.backend.BackendProvider;
+import io.kvorum.spi.backend.ReadView;
+import io.kvorum.spi.backend.WriteBatch;
 import io.kvorum.tck.backend.InMemoryBackend.Defect;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -58,7 +65,21 @@ class BackendTckSelfTest {
                 "viewOpenedBeforeARestoreKeepsSeeingTheOldContents");
     }
 
-    private static void assertFailsAtLeast(Class<? extends BackendTck> suite, String... tests) {
+    @Test
+    void snapshotsThatFollowCommitsFailThePointInTimeSnapshotTests() {
+        assertFailsAtLeast(SnapshotsFollowCommits.class, "openedSnapshotLeavesOutWhatIsCommittedAfterItOpened",
+                "openedSnapshotRestoresToExactlyTheContentsAtOpeningEveryTimeItIsWritten",
+                "openedSnapshotIsWrittenOnAnotherThreadWhileCommitsGoOn",
+                "openedSnapshotKeepsWritingTheOldContentsAfterARestore");
+    }
+
+    @Test
+    void theSpiDefaultSnapshotOfABackendThatCannotDoBetterPassesTheSnapshotTests() {
+        Map<String, Throwable> failed = failures(DefaultSnapshot.class, 10);
+        assertEquals(Set.of(), failed.keySet(), () -> describe(failed));
+    }
+
+    private static void assertFailsAtLeast(Class<? extends BackendSnapshotTck> suite, String... tests) {
         Map<String, Throwable> failed = failures(suite);
         for (String test : tests) {
             assertTrue(failed.containsKey(test), test + " passed; failed were: " + failed.keySet());
@@ -66,7 +87,11 @@ class BackendTckSelfTest {
     }
 
     /** Runs a suite; the failed tests by method name, with what they failed with. */
-    private static Map<String, Throwable> failures(Class<? extends BackendTck> suite) {
+    private static Map<String, Throwable> failures(Class<? extends BackendSnapshotTck> suite) {
+        return failures(suite, 20);
+    }
+
+    private static Map<String, Throwable> failures(Class<? extends BackendSnapshotTck> suite, int atLeast) {
         Map<String, Throwable> failed = new TreeMap<>();
         Set<String> run = new TreeSet<>();
         LauncherFactory.create().execute(
@@ -82,7 +107,7 @@ class BackendTckSelfTest {
                         }
                     }
                 });
-        assertTrue(run.size() > 20, "the suite ran: " + run);
+        assertTrue(run.size() >= atLeast, "the suite ran: " + run);
         return failed;
     }
 
@@ -124,6 +149,79 @@ class BackendTckSelfTest {
         @Override
         protected BackendProvider provider() {
             return InMemoryBackend.provider(Defect.VIEWS_FOLLOW_COMMITS);
+        }
+    }
+
+    static class SnapshotsFollowCommits extends BackendTck {
+        @Override
+        protected BackendProvider provider() {
+            return InMemoryBackend.provider(Defect.SNAPSHOTS_FOLLOW_COMMITS);
+        }
+    }
+
+    /** A correct backend that leaves {@link Backend#openSnapshot()} to the SPI's default. */
+    static class DefaultSnapshot extends BackendSnapshotTck {
+        @Override
+        protected BackendProvider provider() {
+            BackendProvider correct = InMemoryBackend.provider(Defect.NONE);
+            return new BackendProvider() {
+                @Override
+                public String name() {
+                    return "in-memory-default-snapshot";
+                }
+
+                @Override
+                public Backend open(BackendContext context) throws IOException {
+                    return new WithoutOwnSnapshots(correct.open(context));
+                }
+            };
+        }
+    }
+
+    private record WithoutOwnSnapshots(Backend backend) implements Backend {
+        @Override
+        public WriteBatch newBatch() {
+            return backend.newBatch();
+        }
+
+        @Override
+        public void commit(WriteBatch batch, boolean durable) throws IOException {
+            backend.commit(batch, durable);
+        }
+
+        @Override
+        public ReadView readView() {
+            return backend.readView();
+        }
+
+        @Override
+        public long size() {
+            return backend.size();
+        }
+
+        @Override
+        public long sizeInUse() {
+            return backend.sizeInUse();
+        }
+
+        @Override
+        public void defragment() throws IOException {
+            backend.defragment();
+        }
+
+        @Override
+        public void snapshot(OutputStream out) throws IOException {
+            backend.snapshot(out);
+        }
+
+        @Override
+        public void restore(InputStream in) throws IOException {
+            backend.restore(in);
+        }
+
+        @Override
+        public void close() throws IOException {
+            backend.close();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.kvorum.tck.backend;
 
 import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.BackendSnapshot;
 import io.kvorum.spi.backend.BackendContext;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.backend.Bucket;
@@ -45,7 +46,9 @@ final class InMemoryBackend implements Backend {
         /** Publishes each change of a batch as it applies it: readers see half batches. */
         TORN_BATCHES,
         /** Views read the live state instead of the one they were opened on. */
-        VIEWS_FOLLOW_COMMITS
+        VIEWS_FOLLOW_COMMITS,
+        /** Opened snapshots write the state of the moment they are written, not of their opening. */
+        SNAPSHOTS_FOLLOW_COMMITS
     }
 
     /** A provider of in-memory backends with one defect. */
@@ -224,7 +227,31 @@ final class InMemoryBackend implements Backend {
 
     @Override
     public void snapshot(OutputStream out) throws IOException {
-        State at = current;
+        write(current, out);
+    }
+
+    @Override
+    public BackendSnapshot openSnapshot() {
+        State opened = current;
+        return new BackendSnapshot() {
+            private volatile boolean closed;
+
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                if (closed) {
+                    throw new IllegalStateException("snapshot is closed");
+                }
+                write(defect == Defect.SNAPSHOTS_FOLLOW_COMMITS ? current : opened, out);
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+            }
+        };
+    }
+
+    private static void write(State at, OutputStream out) throws IOException {
         CRC32 checksum = new CRC32();
         DataOutputStream image = new DataOutputStream(new CheckedOutputStream(out, checksum));
         image.writeInt(MAGIC);

@@ -1,6 +1,7 @@
 package org.example.kvorum.memory;
 
 import io.kvorum.spi.backend.Backend;
+import io.kvorum.spi.backend.BackendSnapshot;
 import io.kvorum.spi.backend.ReadView;
 import io.kvorum.spi.backend.WriteBatch;
 import java.io.BufferedInputStream;
@@ -191,6 +192,29 @@ final class MemoryBackend implements Backend {
     @Override
     public void snapshot(OutputStream out) throws IOException {
         LogFormat.writeImage(contents, out);
+    }
+
+    /** The contents of now: they are never changed, so holding them is the whole snapshot. */
+    @Override
+    public BackendSnapshot openSnapshot() {
+        Contents pinned = contents;
+        return new BackendSnapshot() {
+            private volatile boolean closed;
+
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                if (closed) {
+                    throw new IllegalStateException("the snapshot is closed");
+                }
+                LogFormat.writeImage(pinned, out);
+            }
+
+            /** Nothing pinned but memory, which the collector takes back once this is dropped. */
+            @Override
+            public void close() {
+                closed = true;
+            }
+        };
     }
 
     @Override
