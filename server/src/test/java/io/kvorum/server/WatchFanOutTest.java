@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WatchFanOutTest {
     private static final int STREAMS = 20;
+    private static final int STALLED_WATCHERS = 4;
     private static final int WATCHERS_PER_STREAM = 50;
     private static final int PUTS = 10_000;
 
@@ -148,8 +149,12 @@ class WatchFanOutTest {
             public void onCompleted() {
             }
         });
-        stalled.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
-                .setKey(prefix).setRangeEnd(prefixEnd).setPrevKv(true)).build());
+        // Several watchers on it, so that what it leaves unread (about 19 MB) is far beyond what its
+        // stream may queue (4 MiB) plus what the transport holds, however the puts are batched.
+        for (int i = 0; i < STALLED_WATCHERS; i++) {
+            stalled.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                    .setKey(prefix).setRangeEnd(prefixEnd).setPrevKv(true)).build());
+        }
         for (Reader r : readers) {
             assertTrue(r.created.await(30, TimeUnit.SECONDS), "watchers created");
         }
@@ -202,11 +207,12 @@ class WatchFanOutTest {
         WatchHub.Stats stats = hub.stats().get(10, TimeUnit.SECONDS);
         maxQueued = Math.max(maxQueued, stats.maxStreamQueuedBytes());
         assertEquals(STREAMS + 1, stats.streams());
-        assertEquals(STREAMS * WATCHERS_PER_STREAM + 1, stats.watchers());
+        assertEquals(STREAMS * WATCHERS_PER_STREAM + STALLED_WATCHERS, stats.watchers());
         // The stalled stream holds at most its bound (plus the one response that crossed it); its
         // watcher waits to catch up from history instead of buffering 10,000 events.
         assertTrue(maxQueued <= (4L << 20) + (1L << 20), "a stream's queue stays bounded: " + maxQueued);
-        assertEquals(1, stats.unsynced(), "the non-reader fell behind and reads history when it reads again");
+        assertTrue(stats.unsynced() >= 1 && stats.unsynced() <= STALLED_WATCHERS,
+                "the non-reader's watchers, and only they, fell behind and read history when it reads again: " + stats);
         assertTrue(maxPending <= 64L << 20, "events waiting for the hub stay bounded: " + maxPending);
         assertTrue(nonReaderReceived.get() <= 1, "the stalled client took only what it asked for");
 
