@@ -117,10 +117,14 @@ class WatchAcrossSnapshotTest {
             acked.values().stream().filter(a -> !a.equals(byRevision.get(a.revision()))).limit(10)
                     .forEach(a -> faults.add("acknowledged put " + a + " is not in the leader's history: "
                             + byRevision.get(a.revision())));
+            long deadline = System.nanoTime() + WAIT.toNanos();
             for (PrefixWatch w : watches) {
-                assertTrue(w.awaitCreated(WAIT), w + ": no created response\n" + cluster.logTails());
-                assertTrue(w.awaitRevision(revision, WAIT), w + " did not reach revision " + revision + "; it saw up to "
-                        + last(w.events()) + ", problems " + w.problems());
+                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                assertTrue(w.awaitCreated(left), w + ": no created response\n" + cluster.logTails());
+                if (!w.awaitRevision(revision, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                    faults.add(w + " did not reach revision " + revision + " within " + WAIT.toSeconds()
+                            + " s; it saw up to " + last(w.events()));
+                }
             }
             for (PrefixWatch w : watches) {
                 // a live watch starts after the revision its created response reports
