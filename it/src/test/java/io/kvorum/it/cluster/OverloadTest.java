@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,8 @@ class OverloadTest {
     private static final String PREFIX = "overload/";
     private static final Duration LOAD = Duration.ofSeconds(Long.getLong("kvorum.it.overload.seconds", 30));
     private static final long RSS_BOUND = 2L << 30;
-    private static final Duration SAMPLE = Duration.ofMillis(250);
+    /** Status and memory are sampled this often on each member: a leaderless moment lasts an election timeout. */
+    private static final Duration SAMPLE = Duration.ofMillis(100);
 
     @Test
     void fiveThousandWritersInFlightNeitherUnseatTheLeaderNorLoseAcknowledgedWrites() throws Exception {
@@ -50,7 +52,7 @@ class OverloadTest {
             ClusterMember leader = cluster.awaitLeader(Cluster.ELECTION_TIMEOUT.multipliedBy(30));
             Map<String, MemberClient> monitors = new TreeMap<>();
             for (ClusterMember m : cluster.members()) {
-                monitors.put(m.name(), new MemberClient(m.clientPort(), 5_000));
+                monitors.put(m.name(), new MemberClient(m.clientPort(), 1_000));
             }
             Map<String, String> before = new TreeMap<>();
             cluster.members().forEach(m -> before.put(m.name(), leaderAndTerm(m.status().orElseThrow())));
@@ -58,25 +60,41 @@ class OverloadTest {
                     + " the load: " + before);
 
             Map<String, Set<String>> seen = new TreeMap<>();
-            Map<String, Long> maxRss = new TreeMap<>();
+            Map<String, AtomicLong> maxRss = new TreeMap<>();
             AtomicLong unanswered = new AtomicLong();
             PutFlood.Result result;
-            try (PutFlood flood = PutFlood.start(PREFIX, cluster.members())) {
-                long end = System.nanoTime() + LOAD.toNanos();
-                while (System.nanoTime() < end) {
-                    for (ClusterMember m : cluster.members()) {
+            for (ClusterMember m : cluster.members()) {
+                seen.put(m.name(), ConcurrentHashMap.newKeySet());
+                maxRss.put(m.name(), new AtomicLong());
+            }
+            AtomicBoolean loading = new AtomicBoolean(true);
+            List<Thread> samplers = new ArrayList<>();
+            for (ClusterMember m : cluster.members()) {
+                // a thread per member, so that one slow answer does not hide another member's lapse
+                Thread t = new Thread(() -> {
+                    while (loading.get()) {
                         try {
-                            seen.computeIfAbsent(m.name(), n -> ConcurrentHashMap.newKeySet())
-                                    .add(leaderAndTerm(monitors.get(m.name()).status()));
+                            seen.get(m.name()).add(leaderAndTerm(monitors.get(m.name()).status()));
                         } catch (StatusRuntimeException e) {
                             unanswered.incrementAndGet(); // busy is not a leader change; counted below
                         }
-                        maxRss.merge(m.name(), rssBytes(m), Math::max);
+                        maxRss.get(m.name()).accumulateAndGet(rssBytes(m), Math::max);
+                        ManagedProcess.pause(SAMPLE.toMillis());
                     }
-                    ManagedProcess.pause(SAMPLE.toMillis());
+                }, "overload-sampler-" + m.name());
+                t.setDaemon(true);
+                samplers.add(t);
+            }
+            try (PutFlood flood = PutFlood.start(PREFIX, cluster.members())) {
+                samplers.forEach(Thread::start);
+                ManagedProcess.pause(LOAD.toMillis());
+                loading.set(false);
+                for (Thread t : samplers) {
+                    t.join(10_000);
                 }
                 result = flood.stop();
             } finally {
+                loading.set(false);
                 monitors.values().forEach(MemberClient::close);
             }
             cluster.members().forEach(m -> seen.computeIfAbsent(m.name(), n -> ConcurrentHashMap.newKeySet())
@@ -102,8 +120,10 @@ class OverloadTest {
                     + " s with " + PutFlood.IN_FLIGHT + " puts in flight: " + result.summary(LOAD)
                     + "\n  leader " + Long.toHexString(leader.id()) + "; leader/term seen by each member: " + seen
                     + "; status calls unanswered during the load: " + unanswered.get()
+                    + "\n  leader lines in the members' logs (kvorum 'sees leader', etcd 'elected/lost leader'): "
+                    + leaderLogLines(cluster)
                     + "\n  max RSS (MiB): " + maxRss.entrySet().stream()
-                            .map(e -> e.getKey() + "=" + (e.getValue() >> 20)).toList()
+                            .map(e -> e.getKey() + "=" + (e.getValue().get() >> 20)).toList()
                     + "\n  final revision " + revision + ", HashKV " + hashes;
             System.out.println(figures);
 
@@ -118,9 +138,19 @@ class OverloadTest {
                 fail(String.join("\n", lost) + "\n" + figures);
             }
             assertEquals(1, hashes.values().stream().distinct().count(), "the members diverge\n" + figures);
-            maxRss.forEach((name, rss) -> assertTrue(rss < RSS_BOUND, name + " grew to " + (rss >> 20)
+            maxRss.forEach((name, rss) -> assertTrue(rss.get() < RSS_BOUND, name + " grew to " + (rss.get() >> 20)
                     + " MiB resident\n" + figures));
         }
+    }
+
+    /** The lines in which each member logged a leader it saw (the first election included). */
+    private static Map<String, Long> leaderLogLines(Cluster cluster) {
+        Map<String, Long> lines = new TreeMap<>();
+        for (ClusterMember m : cluster.members()) {
+            lines.put(m.name(), m.allLogs().lines().filter(l -> l.contains(" sees leader ")
+                    || l.contains("elected leader") || l.contains("lost leader")).count());
+        }
+        return lines;
     }
 
     private static String leaderAndTerm(StatusResponse s) {
