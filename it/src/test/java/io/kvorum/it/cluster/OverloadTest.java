@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
  * {@link #RSS_BOUND}. The figures (throughput, refusals, errors, memory) are printed for the report.
  */
 @Tag("cluster")
+@Tag("overload")
 class OverloadTest {
     private static final String PREFIX = "overload/";
     private static final Duration LOAD = Duration.ofSeconds(Long.getLong("kvorum.it.overload.seconds", 30));
