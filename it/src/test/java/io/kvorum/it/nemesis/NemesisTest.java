@@ -46,7 +46,8 @@ import org.junit.jupiter.api.Test;
  * <pre>
  * mvn -B -pl it -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='Nemesis*' -DskipSqliteITs
  * ... -Dkvorum.it.target=etcd               against real etcd
- * ... -Dkvorum.nemesis.duration=20m         a long run (s, m or h, or ISO-8601 such as PT20M)
+ * ... -Dkvorum.nemesis.duration=20m         a long run (s, m or h, or ISO-8601 such as PT20M), with
+ *     -Djunit.jupiter.execution.timeout.default=30m   more than the suite's 3 minutes per test
  * ... -Dkvorum.nemesis.seed=1234            replay a run as closely as real processes allow
  * </pre>
  */
