@@ -15,11 +15,11 @@ import java.util.Map;
  * member just resumed from SIGSTOP points at the member's read path, not at the checker.
  */
 final class RevisionOrder {
-    private RevisionOrder() {
-    }
-
     /** How long before an operation a fault on its member is still worth naming. */
     private static final long FAULT_LOOKBACK_NANOS = 10_000_000_000L;
+
+    private RevisionOrder() {
+    }
 
     static List<String> problems(List<Operation> history, List<WatchLog.Event> events) {
         return problems(history, events, List.of());
@@ -78,7 +78,7 @@ final class RevisionOrder {
         return problems;
     }
 
-    /** The faults on {@code op}'s member that ended less than {@link #FAULT_LOOKBACK_NANOS} before it began or overlap it. */
+    /** The faults on {@code op}'s member that overlap it or ended less than {@link #FAULT_LOOKBACK_NANOS} before it. */
     static String faultsAround(Operation op, List<Nemesis.Window> windows) {
         List<String> faults = new ArrayList<>();
         for (Nemesis.Window w : windows) {
