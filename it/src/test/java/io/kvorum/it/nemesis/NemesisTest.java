@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -45,9 +46,17 @@ import org.junit.jupiter.api.Test;
  * <pre>
  * mvn -B -pl it -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='Nemesis*' -DskipSqliteITs
  * ... -Dkvorum.it.target=etcd               against real etcd
- * ... -Dkvorum.nemesis.duration=20m         a long run (s, m or h, or ISO-8601 such as PT20M)
+ * ... -Dkvorum.nemesis.duration=20m         a long run (s, m or h, or ISO-8601 such as PT20M), with
+ *     -Djunit.jupiter.execution.timeout.default=30m   more than the suite's 3 minutes per test
  * ... -Dkvorum.nemesis.seed=1234            replay a run as closely as real processes allow
  * </pre>
+ *
+ * <p>Against etcd 3.4 releases older than the fix of etcd issue 20418 (3.4.23 among them) a run
+ * can fail on a stale read answered by a member just resumed from SIGSTOP: etcd's read loop may
+ * take a read index that arrives together with the news of a leader change, and answer reads from
+ * before the change. That is etcd's bug, not this test's; the revision-order
+ * problem then names the pause on the member that answered, and {@code history.txt} gives the wall
+ * clock of the test's time 0 to find the moment in the members' logs.
  */
 @Tag("cluster")
 @Tag("nemesis")
@@ -96,6 +105,7 @@ class NemesisTest {
     private static void run(Cluster cluster, PeerNetwork network, List<MemberWatcher> watchers, List<String> keys,
             SplittableRandom nemesisRandom, List<SplittableRandom> clientRandoms, Duration duration, long seed) {
         long start = System.nanoTime();
+        Instant wallStart = Instant.now();
         List<Operation> history;
         long failedGets;
         Nemesis nemesis;
@@ -125,7 +135,7 @@ class NemesisTest {
         }
         problems.addAll(absentAckedWrites(cluster, history, revision));
         problems.addAll(answeredWhileCutOff(history, nemesis.windows()));
-        problems.addAll(RevisionOrder.problems(history, watchers.get(0).events()));
+        problems.addAll(RevisionOrder.problems(history, watchers.get(0).events(), nemesis.windows()));
         Optional<List<Operation>> violation = RegisterChecker.findViolation(history);
         violation.ifPresent(ops -> problems.add("not linearizable: key " + ops.get(0).key() + ", " + ops.size()
                 + " operations:\n  " + String.join("\n  ", ops.stream().map(Operation::toString).toList())));
@@ -145,7 +155,12 @@ class NemesisTest {
         if (!problems.isEmpty()) {
             Path dump = cluster.members().get(0).workDir().getParent().resolve("history.txt");
             try {
-                Files.write(dump, history.stream().map(Operation::toString).toList());
+                // the wall clock of the test's time 0, to find an operation's moment in the members' logs
+                List<String> lines = new ArrayList<>(List.of("# seed " + seed + "; test time 0 ms = " + wallStart
+                        + " (UTC); operations in the order they ended"));
+                nemesis.trace().lines().map(l -> "# " + l).forEach(lines::add);
+                history.stream().map(Operation::toString).forEach(lines::add);
+                Files.write(dump, lines);
                 context += "\nhistory in " + dump;
             } catch (IOException e) {
                 context += "\nhistory not written: " + e;

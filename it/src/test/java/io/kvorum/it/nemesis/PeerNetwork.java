@@ -2,6 +2,7 @@ package io.kvorum.it.nemesis;
 
 import io.kvorum.it.cluster.Cluster;
 import io.kvorum.it.cluster.ClusterMember;
+import io.kvorum.it.server.ManagedProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,7 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * (the port the others know it by). The nemesis isolates a member: every connection into it and
  * every connection out of it to another member is closed, and new ones are refused (accepted and
  * closed at once), until {@link #heal()}. A connection's origin is the member whose process opened
- * it ({@link LoopbackSockets}); one of unknown origin is refused only into an isolated member.
+ * it ({@link LoopbackSockets}); one of unknown origin may come from the isolated member, so while a
+ * member is isolated it is refused (and closed at the cut): a dialer that was not the isolated one
+ * only dials again, whereas one let through would leak the cut.
  *
  * <p>Threads: one acceptor per proxy and two pumps per connection, all daemons; the isolated set is
  * a volatile immutable set, replaced by the nemesis thread.
@@ -67,7 +70,7 @@ final class PeerNetwork implements AutoCloseable {
         if (cut.contains(target)) {
             return false;
         }
-        return origin.map(o -> !cut.contains(o)).orElse(true);
+        return origin.map(o -> !cut.contains(o)).orElse(cut.isEmpty());
     }
 
     private Optional<String> originOf(Socket accepted) {
@@ -85,6 +88,7 @@ final class PeerNetwork implements AutoCloseable {
             if (owner.isPresent()) {
                 return owner;
             }
+            ManagedProcess.pause(5);
         }
         unknownOrigins.incrementAndGet();
         return Optional.empty();

@@ -3,6 +3,7 @@ package io.kvorum.it.nemesis;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,12 @@ import java.util.stream.Collectors;
  *
  * <p>An operation of unknown outcome (a write that timed out or failed) may have taken effect at
  * any time after its invocation, or never: the search may linearize it where its effect is
- * needed, and leaves it out otherwise.
+ * needed, and leaves it out otherwise. "Needed" is literal: the search places an unknown write
+ * only where an operation that reads its value (a get of it, a CAS expecting it, a failed CAS
+ * that saw it) could go right after. That loses no linearization: in any, an unknown write is
+ * followed by a reader of its value or by a write, and in the latter case leaving it out is one
+ * too. Without that rule every unknown write invoked long before its value is read would be a
+ * candidate at every step in between, and each such pending write doubles the states to visit.
  */
 final class RegisterChecker {
     /** Search steps per key before giving up: a history that needs more is too big for the test. */
@@ -123,6 +129,8 @@ final class RegisterChecker {
         private final int[] rankByResponse;
         private final int[] byResponse;
         private final int known;
+        /** For each operation, the operations that read the value it writes (values are unique). */
+        private final int[][] readers;
         private final BitSet done = new BitSet();
         private final BitSet doneKnownRanks = new BitSet();
         private final Set<Visited> visited = new HashSet<>();
@@ -149,6 +157,24 @@ final class RegisterChecker {
                 rankByResponse[byResponse[r]] = r;
             }
             known = byResponse.length;
+            Map<Long, List<Integer>> byValueRead = new HashMap<>();
+            for (int i = 0; i < ops.length; i++) {
+                Operation op = ops[i];
+                long read = switch (op.kind()) {
+                    case GET -> op.value();
+                    case PUT -> Long.MIN_VALUE;
+                    case CAS -> op.outcome() == Operation.Outcome.CAS_FAILED ? op.read() : op.expected();
+                };
+                if (read != Long.MIN_VALUE) {
+                    byValueRead.computeIfAbsent(read, v -> new ArrayList<>()).add(i);
+                }
+            }
+            readers = new int[ops.length][];
+            for (int i = 0; i < ops.length; i++) {
+                readers[i] = ops[i].writes()
+                        ? byValueRead.getOrDefault(ops[i].value(), List.of()).stream().mapToInt(Integer::intValue).toArray()
+                        : new int[0];
+            }
         }
 
         boolean run() {
@@ -171,6 +197,9 @@ final class RegisterChecker {
             long bound = ops[byResponse[doneKnownRanks.nextClearBit(0)]].response();
             for (int i = done.nextClearBit(0); i < ops.length && ops[i].invoke() <= bound; i = done.nextClearBit(i + 1)) {
                 Operation op = ops[i];
+                if (rankByResponse[i] < 0 && !readableNext(i, bound)) {
+                    continue;
+                }
                 Long after = step(op, value);
                 if (after == null) {
                     continue;
@@ -185,6 +214,16 @@ final class RegisterChecker {
                 done.clear(i);
                 if (rankByResponse[i] >= 0) {
                     doneKnownRanks.clear(rankByResponse[i]);
+                }
+            }
+            return false;
+        }
+
+        /** Whether an operation that reads what unknown write {@code i} writes may go right after it. */
+        private boolean readableNext(int i, long bound) {
+            for (int j : readers[i]) {
+                if (j != i && !done.get(j) && ops[j].invoke() <= bound) {
+                    return true;
                 }
             }
             return false;

@@ -21,6 +21,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Clients reading, writing and compare-and-setting a few keys, each operation sent to a member the
@@ -44,6 +45,8 @@ final class RegisterClients implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private final List<MemberClient> channels = new ArrayList<>();
+    /** The first client that died of an unexpected exception: its operation in flight is not in the history. */
+    private final AtomicReference<Throwable> died = new AtomicReference<>();
 
     private RegisterClients(List<ClusterMember> members, List<String> keys, long start) {
         this.members = List.copyOf(members);
@@ -68,6 +71,7 @@ final class RegisterClients implements AutoCloseable {
             SplittableRandom random = randoms.get(c);
             Thread t = new Thread(() -> clients.run(client, random, own), "nemesis-client-" + c);
             t.setDaemon(true);
+            t.setUncaughtExceptionHandler((thread, e) -> clients.died.compareAndSet(null, e));
             clients.threads.add(t);
         }
         clients.threads.forEach(Thread::start);
@@ -181,6 +185,10 @@ final class RegisterClients implements AutoCloseable {
             if (t.isAlive()) {
                 throw new IllegalStateException(t.getName() + " still running 30 s after the stop");
             }
+        }
+        if (died.get() != null) {
+            // a write it had sent may have taken effect unrecorded: no history check could be trusted
+            throw new IllegalStateException("a client died; the history lacks its operation in flight", died.get());
         }
         return List.copyOf(history);
     }
