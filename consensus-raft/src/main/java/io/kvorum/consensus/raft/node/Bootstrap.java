@@ -32,12 +32,14 @@ final class Bootstrap {
     private final ClusterSpec cluster;
     private final ConsensusSettings settings;
     private final Transport transport;
+    private final Driving driving;
 
     /** Who this member is, and the members it was told of when it joined (empty otherwise). */
     record Start(Identity identity, List<Member> discovered) {
     }
 
-    Bootstrap(ClusterSpec cluster, ConsensusSettings settings, Transport transport) {
+    Bootstrap(ClusterSpec cluster, ConsensusSettings settings, Transport transport, Driving driving) {
+        this.driving = driving;
         this.cluster = cluster;
         this.settings = settings;
         this.transport = transport;
@@ -78,7 +80,7 @@ final class Bootstrap {
             throw new IOException("--initial-cluster names no other member to join (--initial-cluster-state existing)");
         }
         String lastProblem = "no answer";
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5000 + 2 * settings.electionTimeout().toMillis());
+        long deadline = driving.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5000 + 2 * settings.electionTimeout().toMillis());
         do {
             for (URI target : targets) {
                 try {
@@ -113,7 +115,7 @@ final class Bootstrap {
                 }
             }
             sleep(settings.heartbeatInterval().toMillis());
-        } while (System.nanoTime() - deadline < 0);
+        } while (driving.nanoTime() - deadline < 0);
         throw new IOException("cannot join the running cluster: " + lastProblem);
     }
 
@@ -139,9 +141,9 @@ final class Bootstrap {
         return Optional.empty();
     }
 
-    private static void sleep(long millis) throws IOException {
+    private void sleep(long millis) throws IOException {
         try {
-            Thread.sleep(millis);
+            driving.pause(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

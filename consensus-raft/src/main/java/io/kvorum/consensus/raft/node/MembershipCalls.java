@@ -8,12 +8,10 @@ import io.kvorum.spi.consensus.Member;
 import java.io.DataInputStream;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +43,7 @@ final class MembershipCalls {
     private static final double LEARNER_READY_PERCENT = 0.9;
 
     private final RaftNode node;
-    private long requestSequence = new SplittableRandom().nextLong() & Long.MAX_VALUE;
+    private long requestSequence;
     private long lastPublishTick = Long.MIN_VALUE / 2;
     /** The last tick this member led or heard from the leader it knows. */
     long lastLeaderContactTick;
@@ -53,6 +51,7 @@ final class MembershipCalls {
 
     MembershipCalls(RaftNode node) {
         this.node = node;
+        this.requestSequence = node.driving.random().nextLong() & Long.MAX_VALUE;
     }
 
     /** Runs a request on the leader (here, or through a call to it) and decodes its answer. Any thread. */
@@ -117,7 +116,7 @@ final class MembershipCalls {
                         Wire.readStrings(in);
                         return in.readBoolean();
                     });
-                    Member m = new Member(MemberIds.newMemberId(peerUrls, "", Instant.now().getEpochSecond()), "",
+                    Member m = new Member(MemberIds.newMemberId(peerUrls, "", node.driving.epochSecond()), "",
                             peerUrls, List.of(), asLearner);
                     Optional<ConsensusException> refusal = registry.refuseAdd(m);
                     if (refusal.isEmpty() && !asLearner && strict && !registry.readyToAddVoter()) {

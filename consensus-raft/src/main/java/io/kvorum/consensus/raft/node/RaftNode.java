@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 
@@ -77,6 +76,7 @@ final class RaftNode implements Consensus {
     private final Path directory;
     private final SegmentFiles walFiles;
     private final TransportFactory transports;
+    final Driving driving;
     private volatile Thread driver;
 
     final DriverQueue queue = new DriverQueue(() -> {
@@ -86,7 +86,7 @@ final class RaftNode implements Consensus {
         }
     });
     final PendingRequests pending = new PendingRequests(this);
-    final MembershipCalls membership = new MembershipCalls(this);
+    final MembershipCalls membership;
     final SnapshotShipping shipping = new SnapshotShipping(this);
     final Applier applier = new Applier(this);
 
@@ -121,6 +121,16 @@ final class RaftNode implements Consensus {
 
     /** A member whose WAL files are opened through {@code walFiles} (tests: a simulated power cut). */
     RaftNode(ConsensusContext context, TransportFactory transports, SegmentFiles walFiles) {
+        this(context, transports, walFiles, Driving.production());
+    }
+
+    /**
+     * A member whose driver runs as {@code driving} says: with {@link Driving#ownThread()} false
+     * (a simulation), nothing runs until the caller {@link #step}s it.
+     */
+    RaftNode(ConsensusContext context, TransportFactory transports, SegmentFiles walFiles, Driving driving) {
+        this.driving = driving;
+        this.membership = new MembershipCalls(this);
         this.walFiles = walFiles;
         this.cluster = context.cluster();
         this.stateMachine = context.stateMachine();
@@ -160,9 +170,12 @@ final class RaftNode implements Consensus {
             }
             throw e;
         }
-        driver = new Thread(this::drive, "kvorum-raft-" + hex(memberId));
-        driver.setDaemon(true);
-        driver.start();
+        nextTickNanos = driving.nanoTime() + options.tickNanos();
+        if (driving.ownThread()) {
+            driver = new Thread(this::drive, "kvorum-raft-" + hex(memberId));
+            driver.setDaemon(true);
+            driver.start();
+        }
     }
 
     /** Recovers or bootstraps, joins when asked to, and delivers what was committed before a crash. */
@@ -185,7 +198,7 @@ final class RaftNode implements Consensus {
         transport = transports.create(settings);
         transport.start(new PeerInbound(this));
 
-        Bootstrap bootstrap = new Bootstrap(cluster, settings, transport);
+        Bootstrap bootstrap = new Bootstrap(cluster, settings, transport, driving);
         Bootstrap.Start start = bootstrap.identify(directory, hasLog);
         memberId = start.identity().memberId();
         clusterId = start.identity().clusterId();
@@ -220,7 +233,7 @@ final class RaftNode implements Consensus {
         snapshotIndex = snapshot.index();
 
         raw = new RawNode(new RaftConfig(memberId, options.electionTick(), 1, storage, 0, MAX_SIZE_PER_MSG,
-                MAX_INFLIGHT_MSGS, true, settings.preVote(), new SplittableRandom()));
+                MAX_INFLIGHT_MSGS, true, settings.preVote(), driving.random()));
         if (!hasLog && !cluster.existing()) {
             raw.bootstrapWith(bootstrap.initialChanges());
         }
@@ -282,17 +295,16 @@ final class RaftNode implements Consensus {
 
     /** The driver thread: parks until the next tick or work, then {@link #step}s, until the member stops. */
     private void drive() {
-        nextTickNanos = System.nanoTime() + options.tickNanos();
         try {
             while (!queue.stopping()) {
-                long wait = nextTickNanos - System.nanoTime();
+                long wait = nextTickNanos - driving.nanoTime();
                 if (wait > 0 && queue.isEmpty()) {
                     LockSupport.parkNanos(this, wait); // the queue unparks
                     if (Thread.interrupted()) {
                         throw new InterruptedException("the Raft driver was interrupted");
                     }
                 }
-                step(System.nanoTime());
+                step(driving.nanoTime());
             }
         } catch (Throwable e) {
             LOG.log(Level.ERROR, "the Raft driver of member " + hex(memberId) + " failed; the member stops", e);
@@ -302,8 +314,10 @@ final class RaftNode implements Consensus {
     }
 
     /**
-     * One round of the driver at {@code now} (nanoseconds): the waiting tasks, a finished snapshot
-     * write, a tick when one is due, and every Ready.
+     * One round of the driver at {@code now} (nanoseconds, of {@link Driving#nanoTime}): the
+     * waiting tasks, a finished snapshot write, a tick when one is due, and every Ready. The
+     * driver thread calls it in a loop; a simulation calls it itself, on the thread that owns the
+     * member.
      */
     void step(long now) throws IOException {
         queue.runRound();

@@ -28,7 +28,8 @@ import java.util.concurrent.CompletableFuture;
  * index; the leader's progress for it jumps there.
  *
  * <p><b>Threads.</b> Owned by the driver thread, with one exception: the state machine's
- * {@code writeSnapshot} for a follower runs on a writer thread while the driver keeps ticking,
+ * {@code writeSnapshot} for a follower runs off the driver ({@link Driving#startSnapshotWrite}: a
+ * thread of its own in production, when a simulation chooses in tests) while the driver keeps ticking,
  * persisting and sending but holds back committed entries ({@link #hold}) and membership
  * requests ({@link #defer}) until the write is done, so the state machine is never called twice
  * at once and a large state does not cost the leadership. The writer hands its outcome back
@@ -38,7 +39,8 @@ final class SnapshotShipping {
     private static final System.Logger LOG = System.getLogger(SnapshotShipping.class.getName());
 
     private final RaftNode node;
-    private Thread snapshotWriter;
+    /** Completes when the write running for a follower has ended; null when none runs. */
+    private CompletableFuture<Void> snapshotWriter;
     /** Set (through a task) when the writer is done; the driver then finishes the send. */
     private WrittenSnapshot written;
     /** Committed entries that wait while the writer runs. */
@@ -151,18 +153,22 @@ final class SnapshotShipping {
             return;
         }
         Message message = request.toBuilder().snapshot(meta).build();
-        snapshotWriter = new Thread(() -> {
-            Throwable failure = null;
-            try (OutputStream out = Files.newOutputStream(file)) {
-                node.stateMachine.writeSnapshot(out);
-            } catch (IOException | RuntimeException e) {
-                failure = e;
+        CompletableFuture<Void> writing = new CompletableFuture<>();
+        snapshotWriter = writing;
+        node.driving.startSnapshotWrite("kvorum-raft-snapshot-" + RaftNode.hex(node.memberId), () -> {
+            try {
+                Throwable failure = null;
+                try (OutputStream out = Files.newOutputStream(file)) {
+                    node.stateMachine.writeSnapshot(out);
+                } catch (IOException | RuntimeException e) {
+                    failure = e;
+                }
+                Throwable outcome = failure;
+                node.queue.run(() -> written = new WrittenSnapshot(message, file, outcome));
+            } finally {
+                writing.complete(null);
             }
-            Throwable outcome = failure;
-            node.queue.run(() -> written = new WrittenSnapshot(message, file, outcome));
-        }, "kvorum-raft-snapshot-" + RaftNode.hex(node.memberId));
-        snapshotWriter.setDaemon(true);
-        snapshotWriter.start();
+        });
     }
 
     /** On the driver, once the state machine wrote a snapshot: catch up on applying, then ship it. */
@@ -204,15 +210,10 @@ final class SnapshotShipping {
 
     /** Waits for the writer to end: the state machine must be left alone once the member is closed. */
     void awaitWriter() {
-        Thread writer = snapshotWriter;
+        CompletableFuture<Void> writer = snapshotWriter;
         snapshotWriter = null;
-        if (writer == null) {
-            return;
-        }
-        try {
+        if (writer != null) {
             writer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
