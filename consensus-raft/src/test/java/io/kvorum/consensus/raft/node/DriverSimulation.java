@@ -58,13 +58,13 @@ final class DriverSimulation {
 
     /** What a passing run did, to show the simulation exercised something. */
     record Result(int writes, int reads, int unknown, int parkedWrites, int crashes, int crashesInSync,
-                  int partitions, int transfers, int joins, int promotions, int removals, int snapshotsInstalled,
+                  int partitions, int transfers, int joins, int promotions, int removals, int snapshotsRestored,
                   int leaders) {
         Result plus(Result o) {
             return new Result(writes + o.writes, reads + o.reads, unknown + o.unknown, parkedWrites + o.parkedWrites,
                     crashes + o.crashes, crashesInSync + o.crashesInSync, partitions + o.partitions,
                     transfers + o.transfers, joins + o.joins, promotions + o.promotions, removals + o.removals,
-                    snapshotsInstalled + o.snapshotsInstalled, leaders + o.leaders);
+                    snapshotsRestored + o.snapshotsRestored, leaders + o.leaders);
         }
     }
 
@@ -198,7 +198,7 @@ final class DriverSimulation {
                 throw failure(s.toString(), null);
             }
             return new Result(writes, reads, unknown, parkedWrites, crashes, crashesInSync, partitions, transfers, joins, promotions,
-                    removals, network.snapshotsDelivered, leaders);
+                    removals, members.values().stream().mapToInt(m -> m.sm.snapshotsRestored()).sum(), leaders);
         } catch (AssertionError e) {
             throw e;
         } catch (RuntimeException e) {

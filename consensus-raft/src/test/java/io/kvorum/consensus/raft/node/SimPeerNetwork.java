@@ -44,7 +44,6 @@ final class SimPeerNetwork {
     private final Set<Link> cut = new HashSet<>();
     private long seq;
     private long now;
-    int snapshotsDelivered;
 
     SimPeerNetwork(SplittableRandom random, double dropRate, double duplicateRate, int maxDelay, Path spool) {
         this.random = random;
@@ -175,7 +174,6 @@ final class SimPeerNetwork {
                 try {
                     Path file = Files.createTempFile(spool, "snapshot-", ".bin");
                     Files.write(file, bytes.toByteArray());
-                    snapshotsDelivered++;
                     ((PeerInbound) to.inbound).install(message, file).whenComplete((ok, error) -> {
                         try {
                             Files.deleteIfExists(file);
