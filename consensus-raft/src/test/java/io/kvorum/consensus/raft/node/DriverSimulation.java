@@ -5,7 +5,6 @@ import io.kvorum.consensus.raft.core.Status;
 import io.kvorum.consensus.raft.linearizability.LinearizabilityChecker;
 import io.kvorum.consensus.raft.linearizability.Operation;
 import io.kvorum.consensus.raft.wal.PowerLossFiles;
-import io.kvorum.consensus.raft.wal.SegmentFile;
 import io.kvorum.consensus.raft.wal.SegmentFiles;
 import io.kvorum.spi.consensus.ClusterSpec;
 import io.kvorum.spi.consensus.ConsensusContext;
@@ -15,15 +14,12 @@ import io.kvorum.spi.consensus.Member;
 import io.kvorum.spi.plugin.PluginOptions;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +96,7 @@ final class DriverSimulation {
             this.initial = initial;
             this.dir = Files.createDirectories(options.root().resolve("m" + Long.toHexString(spec.id())));
             this.disk = new PowerLossFiles(random.nextLong());
-            this.files = options.fault() == Fault.ACK_BEFORE_SYNC ? lying(disk) : disk;
+            this.files = options.fault() == Fault.ACK_BEFORE_SYNC ? new LyingSyncFiles(disk) : disk;
             this.driving = new SimDriving(() -> now * MS, random.split());
         }
 
@@ -146,10 +142,7 @@ final class DriverSimulation {
     private final TreeMap<Long, SimMember> members = new TreeMap<>();
     private final List<Pending> pending = new ArrayList<>();
     private final List<Operation> history = new ArrayList<>();
-    private final Map<Long, Long> leaderOfTerm = new HashMap<>();
-    private final Map<Long, Long> appliedTerm = new HashMap<>();
-    private final Map<Long, Integer> appliedData = new HashMap<>();
-    private final Map<String, Long> commitSeen = new HashMap<>();
+    private final DriverSafety safety = new DriverSafety();
     private final ArrayDeque<String> trace = new ArrayDeque<>();
     private boolean chaosOn = true;
     private long now;
@@ -329,29 +322,18 @@ final class DriverSimulation {
         RaftNode node = m.node;
         Status st = node.raw.status();
         if (st.softState().role() == StateRole.LEADER) {
-            Long before = leaderOfTerm.putIfAbsent(st.hardState().term(), m.spec.id());
-            if (before == null) {
+            boolean[] isNew = new boolean[1];
+            check(safety.leads(m.spec.id(), st.hardState().term(), isNew));
+            if (isNew[0]) {
                 leaders++;
                 event("leader " + m + " at term " + st.hardState().term());
-            } else if (before != m.spec.id()) {
-                throw failure("election safety: " + Long.toHexString(before) + " and " + m + " both lead term "
-                        + st.hardState().term(), null);
             }
         }
-        String incarnation = m.spec.id() + "/" + m.incarnation;
-        Long commit = commitSeen.put(incarnation, st.hardState().commit());
-        if (commit != null && commit > st.hardState().commit()) {
-            throw failure("commit index of " + m + " went back from " + commit + " to " + st.hardState().commit(), null);
-        }
+        check(safety.commits(Long.toHexString(m.spec.id()) + "/" + m.incarnation, st.hardState().commit()));
         long applied = m.sm.appliedIndex();
         for (long i = m.checkedApplied + 1; i <= applied; i++) {
             Entry e = m.sm.entry(i);
-            Long term = appliedTerm.putIfAbsent(i, e.term());
-            Integer data = appliedData.putIfAbsent(i, Arrays.hashCode(e.data()));
-            if (term != null && (term != e.term() || data != Arrays.hashCode(e.data()))) {
-                throw failure("state machine safety: " + m + " applied at " + i + " term " + e.term()
-                        + " but another member applied term " + term + " there", null);
-            }
+            check(safety.applies(m.spec.id(), i, e.term(), e.data()));
             acknowledge(m, e);
         }
         m.checkedApplied = applied;
@@ -367,6 +349,12 @@ final class DriverSimulation {
             event("removed " + m);
             stop(m);
             abandon(m);
+        }
+    }
+
+    private void check(Optional<String> violation) {
+        if (violation.isPresent()) {
+            throw failure(violation.get(), null);
         }
     }
 
@@ -624,57 +612,5 @@ final class DriverSimulation {
             timedOut(p);
         }
         pending.clear();
-    }
-
-    /**
-     * A disk that answers every other sync without doing it: what the WAL wrote since its last
-     * real sync, answered and acknowledged, is lost at the next power cut.
-     */
-    private static SegmentFiles lying(SegmentFiles real) {
-        return new SegmentFiles() {
-            @Override
-            public SegmentFile create(Path path) throws IOException {
-                return liar(real.create(path));
-            }
-
-            @Override
-            public SegmentFile open(Path path) throws IOException {
-                return liar(real.open(path));
-            }
-        };
-    }
-
-    private static SegmentFile liar(SegmentFile f) {
-        return new SegmentFile() {
-            private long syncs;
-
-            @Override
-            public long size() throws IOException {
-                return f.size();
-            }
-
-            @Override
-            public int read(ByteBuffer dst, long position) throws IOException {
-                return f.read(dst, position);
-            }
-
-            @Override
-            public int write(ByteBuffer src, long position) throws IOException {
-                return f.write(src, position);
-            }
-
-            @Override
-            public void force(boolean metadata) throws IOException {
-                if (metadata || ++syncs % 2 == 0) {
-                    f.force(metadata);
-                }
-                // else: acknowledged, not done
-            }
-
-            @Override
-            public void close() throws IOException {
-                f.close();
-            }
-        };
     }
 }
