@@ -92,7 +92,7 @@ final class InitialTickAdvance {
         }
         for (long peer : peers.get()) {
             if (!active.contains(peer) && probing.add(peer)) {
-                transport.call(peer, RaftNode.CALL_MEMBERS, new byte[0]).whenComplete((answer, failure) ->
+                transport.call(peer, MembershipCalls.CALL_MEMBERS, new byte[0]).whenComplete((answer, failure) ->
                         onDriver.accept(() -> {
                             probing.remove(peer);
                             if (failure == null) {

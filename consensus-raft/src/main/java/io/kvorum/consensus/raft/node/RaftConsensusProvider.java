@@ -11,9 +11,6 @@ import java.util.Map;
 
 /** Provides the {@code raft} consensus: a replicated, durable log shared by the members of a cluster. */
 public final class RaftConsensusProvider implements ConsensusProvider {
-    static final String SEGMENT_BYTES_OPTION = "wal-segment-bytes";
-    static final String WAL_REPAIR_OPTION = "wal-repair";
-
     private final TransportFactory transports;
 
     /** The production provider, found by {@link java.util.ServiceLoader}: peers talk gRPC. */
@@ -37,11 +34,11 @@ public final class RaftConsensusProvider implements ConsensusProvider {
 
     @Override
     public Map<String, String> options() {
-        return Map.of(SEGMENT_BYTES_OPTION, "size of each preallocated WAL segment file (default "
-                        + RaftNode.DEFAULT_SEGMENT_BYTES + ", as etcd's 64 MiB)",
-                RaftNode.CATCH_UP_ENTRIES_OPTION, "entries kept in memory after a snapshot so a slow follower "
-                        + "catches up without one (default " + RaftNode.DEFAULT_CATCH_UP_ENTRIES + ", as etcd)",
-                WAL_REPAIR_OPTION, "true: start on a WAL with a corrupt record by cutting the log at it, dropping "
+        return Map.of(RaftOptions.SEGMENT_BYTES_OPTION, "size of each preallocated WAL segment file (default "
+                        + RaftOptions.DEFAULT_SEGMENT_BYTES + ", as etcd's 64 MiB)",
+                RaftOptions.CATCH_UP_ENTRIES_OPTION, "entries kept in memory after a snapshot so a slow follower "
+                        + "catches up without one (default " + RaftOptions.DEFAULT_CATCH_UP_ENTRIES + ", as etcd)",
+                RaftOptions.WAL_REPAIR_OPTION, "true: start on a WAL with a corrupt record by cutting the log at it, dropping "
                         + "what follows (default false: refuse to start; a torn last write is always repaired)");
     }
 

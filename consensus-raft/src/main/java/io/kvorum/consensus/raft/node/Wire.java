@@ -24,6 +24,9 @@ final class Wire {
     /** A member's peer URLs change (etcd's ConfChangeUpdateNode, kept out of the Raft configuration). */
     static final byte UPDATE = 2;
 
+    /** No bytes: the data of the consensus' own entries as the state machine sees them, an empty answer. */
+    static final byte[] NO_DATA = new byte[0];
+
     private static final byte OK = 0;
     private static final byte FAILED = 1;
 

@@ -42,7 +42,7 @@ class AdmissionTest {
                 } while (probe.isDone());
                 accepted.add(probe);
 
-                for (int i = 0; i < RaftNode.MAX_QUEUED_PROPOSALS + 500; i++) {
+                for (int i = 0; i < DriverQueue.MAX_QUEUED_PROPOSALS + 500; i++) {
                     CompletableFuture<Void> f = node.propose(("p" + i).getBytes(StandardCharsets.UTF_8));
                     if (f.isCompletedExceptionally()) {
                         ConsensusException e = (ConsensusException) f.handle((ok, t) -> t).join();
@@ -57,7 +57,7 @@ class AdmissionTest {
                 held.countDown();
             }
             assertEquals(501, refused, "exactly what did not fit in the intake is refused, at once");
-            assertEquals(RaftNode.MAX_QUEUED_PROPOSALS, accepted.size());
+            assertEquals(DriverQueue.MAX_QUEUED_PROPOSALS, accepted.size());
             for (CompletableFuture<Void> f : accepted) {
                 try {
                     f.join();
@@ -65,7 +65,7 @@ class AdmissionTest {
                     throw new AssertionError("a queued proposal failed", e);
                 }
             }
-            await("every accepted proposal applied", () -> sm.payloads().containsAll(List.of("p0", "p" + (RaftNode.MAX_QUEUED_PROPOSALS - 2))));
+            await("every accepted proposal applied", () -> sm.payloads().containsAll(List.of("p0", "p" + (DriverQueue.MAX_QUEUED_PROPOSALS - 2))));
         }
     }
 }

@@ -40,8 +40,8 @@ class RaftConsensusProviderTest {
     void isNamedRaftAndListsItsOptions() {
         RaftConsensusProvider provider = new RaftConsensusProvider();
         assertEquals("raft", provider.name());
-        assertTrue(provider.options().containsKey(RaftConsensusProvider.SEGMENT_BYTES_OPTION));
-        assertTrue(provider.options().containsKey(RaftNode.CATCH_UP_ENTRIES_OPTION));
+        assertTrue(provider.options().containsKey(RaftOptions.SEGMENT_BYTES_OPTION));
+        assertTrue(provider.options().containsKey(RaftOptions.CATCH_UP_ENTRIES_OPTION));
     }
 
     @Test

@@ -163,6 +163,11 @@ final class RecordingStateMachine implements StateMachine {
                 .map(e -> new String(e.data(), StandardCharsets.UTF_8)).toList();
     }
 
+    /** The entry applied at {@code index} (1 up to {@link #appliedIndex()}): entries are kept from the first. */
+    synchronized Entry entry(long index) {
+        return entries.get((int) (index - 1));
+    }
+
     synchronized List<Entry> entries() {
         return List.copyOf(entries);
     }

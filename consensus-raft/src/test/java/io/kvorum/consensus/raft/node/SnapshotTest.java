@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SnapshotTest {
-    private static final Map<String, String> SMALL = Map.of(RaftNode.CATCH_UP_ENTRIES_OPTION, "5",
-            RaftConsensusProvider.SEGMENT_BYTES_OPTION, "4096");
+    private static final Map<String, String> SMALL = Map.of(RaftOptions.CATCH_UP_ENTRIES_OPTION, "5",
+            RaftOptions.SEGMENT_BYTES_OPTION, "4096");
 
     @TempDir
     Path dir;

@@ -1,0 +1,99 @@
+package io.kvorum.consensus.raft.node;
+
+import io.kvorum.consensus.raft.core.Message;
+import io.kvorum.consensus.raft.core.MessageType;
+import io.kvorum.consensus.raft.transport.Transport;
+import io.kvorum.spi.consensus.ConsensusException;
+import io.kvorum.spi.consensus.Member;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * What peers send a member, handed to its driver: Raft messages, snapshots (spooled to a file,
+ * then restored and stepped on the driver) and calls.
+ *
+ * <p><b>Threads.</b> Called on transport threads; everything but {@code raft.members} (answered
+ * from the published member list) runs on the driver through its queue.
+ */
+final class PeerInbound implements Transport.Inbound {
+    private static final System.Logger LOG = System.getLogger(PeerInbound.class.getName());
+
+    private final RaftNode node;
+
+    PeerInbound(RaftNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public void onMessage(Message message) {
+        if (message.type() == MessageType.SNAP) {
+            return; // snapshots come with their bytes through onSnapshot only
+        }
+        node.queue.run(() -> {
+            node.raw.step(message);
+            if (message.from() == node.leaderId && message.from() != 0) {
+                node.membership.lastLeaderContactTick = node.ticks;
+            }
+        });
+    }
+
+    @Override
+    public void onSnapshot(Message message, InputStream body) throws IOException {
+        Path file = node.snapshots.temporary("receive-");
+        try {
+            Files.copy(body, file, StandardCopyOption.REPLACE_EXISTING);
+            install(message, file).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while installing a snapshot", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            SnapshotShipping.deleteQuietly(file);
+        }
+    }
+
+    /** A snapshot spooled to {@code file}: restored and stepped on the driver; completes when done. */
+    CompletableFuture<Void> install(Message message, Path file) {
+        return node.queue.call(f -> {
+            try {
+                node.shipping.receiveSnapshot(message, file);
+                f.complete(null);
+            } catch (IOException e) {
+                f.completeExceptionally(e);
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<byte[]> onCall(String method, byte[] request) {
+        if (method.equals(MembershipCalls.CALL_MEMBERS)) {
+            List<Member> known = node.members;
+            long cluster = node.clusterId;
+            return CompletableFuture.completedFuture(Wire.answer(Wire.bytes(out -> {
+                out.writeLong(cluster);
+                Wire.writeMembers(out, known);
+            })));
+        }
+        CompletableFuture<byte[]> answer = node.queue.call(a -> node.membership.onCall(method, request, a));
+        return answer.exceptionally(e -> {
+            if (e instanceof ConsensusException c) {
+                return Wire.failure(c);
+            }
+            LOG.log(Level.WARNING, "the call " + method + " failed", e);
+            return Wire.failure(EtcdErrors.stopped());
+        });
+    }
+
+    @Override
+    public void onUnreachable(long peerId) {
+        node.queue.run(() -> node.raw.reportUnreachable(peerId));
+    }
+}

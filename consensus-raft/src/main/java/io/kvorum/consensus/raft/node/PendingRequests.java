@@ -1,0 +1,222 @@
+package io.kvorum.consensus.raft.node;
+
+import io.kvorum.consensus.raft.core.ReadState;
+import io.kvorum.consensus.raft.core.RequestDroppedException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Requests a member's driver holds until the log answers them, each with its deadline in ticks:
+ * proposals parked while no leader is known, reads waiting for their ReadState, membership
+ * requests waiting for their entry to be applied (waiters), and leadership transfers waiting for
+ * the new leader. As etcd's {@code wait} and its request timeout.
+ *
+ * <p><b>Threads.</b> Owned by the driver thread; every method runs on it.
+ */
+final class PendingRequests {
+    private static final int MAX_PARKED_PROPOSALS = 4096;
+
+    private final RaftNode node;
+    /**
+     * Proposals made while this member knows no leader. As in etcd they wait for one, until the
+     * request timeout, rather than fail at once: a client writing during an election sees a
+     * slower answer, not an error. Oldest first, so their deadlines are in order.
+     */
+    private final ArrayDeque<ParkedProposal> parked = new ArrayDeque<>();
+    private final Map<Long, PendingRead> reads = new HashMap<>();
+    private final Map<Long, Waiter> waiters = new HashMap<>();
+    private final List<Transfer> transfers = new ArrayList<>();
+    private long readSequence;
+
+    private record ParkedProposal(byte[] entry, CompletableFuture<Void> future, long deadline) {
+    }
+
+    private record PendingRead(CompletableFuture<Long> future, long issuedAt, long deadline) {
+    }
+
+    private record Waiter(CompletableFuture<byte[]> answer, long deadline) {
+    }
+
+    private record Transfer(long target, CompletableFuture<byte[]> answer, long deadline) {
+    }
+
+    PendingRequests(RaftNode node) {
+        this.node = node;
+    }
+
+    private long deadline() {
+        return node.ticks + node.options.requestTimeoutTicks();
+    }
+
+    // ---- proposals
+
+    /** A client proposal (an entry framed already): to the core now, or parked until a leader is known. */
+    void propose(byte[] entry, CompletableFuture<Void> future) {
+        proposeParked();
+        if (!parked.isEmpty()) {
+            park(entry, future);
+            return;
+        }
+        try {
+            node.raw.propose(entry);
+            future.complete(null);
+        } catch (RequestDroppedException e) {
+            park(entry, future);
+        }
+    }
+
+    /** A proposal waiting for a leader; fails with "no leader" when too many wait already or the member left. */
+    private void park(byte[] entry, CompletableFuture<Void> future) {
+        if (node.removed || node.leaderId != 0 || parked.size() >= MAX_PARKED_PROPOSALS) {
+            future.completeExceptionally(node.dropped());
+            return;
+        }
+        parked.add(new ParkedProposal(entry, future, deadline()));
+    }
+
+    /** Proposes what waited for a leader, once there is one; fails what waited past the request timeout. */
+    void proposeParked() {
+        while (!parked.isEmpty()) {
+            ParkedProposal p = parked.peek();
+            if (node.ticks >= p.deadline()) {
+                parked.poll();
+                p.future().completeExceptionally(EtcdErrors.timeout());
+                continue;
+            }
+            if (node.leaderId == 0) {
+                return;
+            }
+            try {
+                node.raw.propose(p.entry());
+            } catch (RequestDroppedException e) {
+                return;
+            }
+            parked.poll();
+            p.future().complete(null);
+        }
+    }
+
+    // ---- reads
+
+    /** Asks the core for a read index; the future completes with it from the ReadState. */
+    void read(CompletableFuture<Long> future) {
+        long id = ++readSequence;
+        try {
+            node.raw.readIndex(context(id));
+        } catch (RequestDroppedException e) {
+            if (node.removed || node.leaderId != 0) {
+                future.completeExceptionally(node.dropped());
+                return;
+            }
+            // no leader yet: asked again on the retry ticks until one answers or the deadline passes
+        }
+        reads.put(id, new PendingRead(future, node.ticks, deadline()));
+    }
+
+    /** Answers the reads of this member among a Ready's read states. */
+    void readStates(List<ReadState> states) {
+        for (ReadState rs : states) {
+            ByteBuffer context = ByteBuffer.wrap(rs.context());
+            if (rs.context().length == 16 && context.getLong() == node.memberId) {
+                PendingRead r = reads.remove(context.getLong());
+                if (r != null) {
+                    r.future().complete(rs.index());
+                }
+            }
+        }
+    }
+
+    /** A read's context: the leader queues reads of every member by it, so it names this member too. */
+    private byte[] context(long readId) {
+        return ByteBuffer.allocate(16).putLong(node.memberId).putLong(readId).array();
+    }
+
+    // ---- membership requests and transfers
+
+    /** {@code answer} waits for the entry of {@code requestId} to be applied. */
+    void await(long requestId, CompletableFuture<byte[]> answer) {
+        waiters.put(requestId, new Waiter(answer, deadline()));
+    }
+
+    /** The entry of {@code requestId} was applied (or refused) with this answer. */
+    void answer(long requestId, byte[] answer) {
+        Waiter w = waiters.remove(requestId);
+        if (w != null) {
+            w.answer().complete(answer);
+        }
+    }
+
+    /** {@code answer} waits until {@code target} leads. */
+    void awaitLeader(long target, CompletableFuture<byte[]> answer) {
+        transfers.add(new Transfer(target, answer, deadline()));
+    }
+
+    /** The leader is now {@code leader}: the transfers to it are done. */
+    void leaderIs(long leader) {
+        for (Iterator<Transfer> it = transfers.iterator(); it.hasNext(); ) {
+            Transfer t = it.next();
+            if (t.target() == leader) {
+                it.remove();
+                t.answer().complete(Wire.answer(Wire.NO_DATA));
+            }
+        }
+    }
+
+    // ---- deadlines
+
+    /** On every tick: reads asked again when unanswered, and whatever passed its deadline fails. */
+    void tick() {
+        long ticks = node.ticks;
+        for (Map.Entry<Long, PendingRead> e : reads.entrySet()) {
+            PendingRead r = e.getValue();
+            if (ticks - r.issuedAt() >= node.options.readRetryTicks()) {
+                // The request or its answer may have been lost (or the leader changed): ask again.
+                try {
+                    node.raw.readIndex(context(e.getKey()));
+                } catch (RequestDroppedException ignored) {
+                    // no leader now; the next retry or the deadline settles it
+                }
+                e.setValue(new PendingRead(r.future(), ticks, r.deadline()));
+            }
+        }
+        for (Iterator<PendingRead> it = reads.values().iterator(); it.hasNext(); ) {
+            PendingRead r = it.next();
+            if (ticks >= r.deadline()) {
+                it.remove();
+                r.future().completeExceptionally(EtcdErrors.timeout());
+            }
+        }
+        for (Iterator<Waiter> it = waiters.values().iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (ticks >= w.deadline()) {
+                it.remove();
+                w.answer().complete(Wire.failure(EtcdErrors.timeout()));
+            }
+        }
+        for (Iterator<Transfer> it = transfers.iterator(); it.hasNext(); ) {
+            Transfer t = it.next();
+            if (ticks >= t.deadline()) {
+                it.remove();
+                t.answer().complete(Wire.failure(EtcdErrors.transferTimeout()));
+            }
+        }
+    }
+
+    /** The member stops: everything waiting fails with "server stopped". */
+    void failAll() {
+        parked.forEach(p -> p.future().completeExceptionally(EtcdErrors.stopped()));
+        parked.clear();
+        reads.values().forEach(r -> r.future().completeExceptionally(EtcdErrors.stopped()));
+        reads.clear();
+        waiters.values().forEach(w -> w.answer().complete(Wire.failure(EtcdErrors.stopped())));
+        waiters.clear();
+        transfers.forEach(t -> t.answer().complete(Wire.failure(EtcdErrors.stopped())));
+        transfers.clear();
+    }
+}

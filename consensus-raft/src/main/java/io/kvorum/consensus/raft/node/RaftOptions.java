@@ -1,0 +1,66 @@
+package io.kvorum.consensus.raft.node;
+
+import io.kvorum.consensus.raft.wal.Wal;
+import io.kvorum.spi.consensus.ConsensusContext;
+import io.kvorum.spi.consensus.ConsensusSettings;
+import java.util.Set;
+
+/**
+ * The raft consensus' configuration, parsed once at construction from the {@code --consensus-opt}
+ * options and the member's settings, each problem named after its option or flag. Immutable; read
+ * by every part of a member.
+ *
+ * @param segmentBytes        {@value #SEGMENT_BYTES_OPTION}: size of each preallocated WAL segment
+ * @param catchUpEntries      {@value #CATCH_UP_ENTRIES_OPTION}: entries kept after a snapshot
+ * @param walRepair           {@value #WAL_REPAIR_OPTION}: cut the log at a damaged record
+ * @param tickNanos           one tick: {@code --heartbeat-interval}
+ * @param electionTick        ticks of {@code --election-timeout}
+ * @param requestTimeoutTicks etcd's request timeout (5 s + 2 × election timeout) in ticks
+ * @param readRetryTicks      how often an unanswered read is asked again (500 ms) in ticks
+ */
+record RaftOptions(long segmentBytes, long catchUpEntries, boolean walRepair, long tickNanos, int electionTick,
+                   long requestTimeoutTicks, long readRetryTicks) {
+
+    static final String SEGMENT_BYTES_OPTION = "wal-segment-bytes";
+    static final String WAL_REPAIR_OPTION = "wal-repair";
+    static final String CATCH_UP_ENTRIES_OPTION = "snapshot-catch-up-entries";
+    static final long DEFAULT_SEGMENT_BYTES = Wal.DEFAULT_SEGMENT_BYTES;
+    /** Entries kept in memory after a snapshot so a slow follower catches up from the log (etcd's 5000). */
+    static final long DEFAULT_CATCH_UP_ENTRIES = 5000;
+
+    private static final Set<String> KNOWN = Set.of(SEGMENT_BYTES_OPTION, CATCH_UP_ENTRIES_OPTION, WAL_REPAIR_OPTION);
+
+    /** Reads and checks the options; throws {@link IllegalArgumentException} naming the option at fault. */
+    static RaftOptions parse(ConsensusContext context) {
+        for (String option : context.options().asMap().keySet()) {
+            if (!KNOWN.contains(option)) {
+                throw new IllegalArgumentException("unknown option " + option + " of the raft consensus (known: "
+                        + SEGMENT_BYTES_OPTION + ", " + CATCH_UP_ENTRIES_OPTION + ", " + WAL_REPAIR_OPTION + ")");
+            }
+        }
+        boolean walRepair = context.options().getBoolean(WAL_REPAIR_OPTION, false);
+        long segmentBytes = context.options().getLong(SEGMENT_BYTES_OPTION, DEFAULT_SEGMENT_BYTES);
+        if (segmentBytes < 4096) {
+            throw new IllegalArgumentException("option " + SEGMENT_BYTES_OPTION + " must be at least 4096, got "
+                    + segmentBytes);
+        }
+        long catchUpEntries = context.options().getLong(CATCH_UP_ENTRIES_OPTION, DEFAULT_CATCH_UP_ENTRIES);
+        if (catchUpEntries < 1) {
+            throw new IllegalArgumentException("option " + CATCH_UP_ENTRIES_OPTION + " must be positive, got "
+                    + catchUpEntries);
+        }
+        ConsensusSettings settings = context.settings();
+        long heartbeatMs = settings.heartbeatInterval().toMillis();
+        long electionMs = settings.electionTimeout().toMillis();
+        if (heartbeatMs < 1) {
+            throw new IllegalArgumentException("--heartbeat-interval must be at least 1 ms, got " + heartbeatMs);
+        }
+        if (electionMs < 5 * heartbeatMs) {
+            throw new IllegalArgumentException("--election-timeout[" + electionMs
+                    + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeatMs + "ms]");
+        }
+        // etcd's request timeout: 5s + 2 * election timeout.
+        return new RaftOptions(segmentBytes, catchUpEntries, walRepair, settings.heartbeatInterval().toNanos(),
+                (int) (electionMs / heartbeatMs), (5000 + 2 * electionMs) / heartbeatMs, Math.max(1, 500 / heartbeatMs));
+    }
+}

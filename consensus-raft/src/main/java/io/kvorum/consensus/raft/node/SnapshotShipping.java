@@ -1,0 +1,265 @@
+package io.kvorum.consensus.raft.node;
+
+import io.kvorum.consensus.raft.core.CompactedException;
+import io.kvorum.consensus.raft.core.LogEntry;
+import io.kvorum.consensus.raft.core.Message;
+import io.kvorum.consensus.raft.core.Snapshot;
+import io.kvorum.consensus.raft.core.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Snapshots of a member: taking one every {@code --snapshot-count} applied entries (and releasing
+ * the log before it), installing one the leader sent, and writing and shipping one to a follower.
+ *
+ * <p><b>Sending.</b> The core asks for its stored snapshot to be sent, but the state machine can
+ * only write its state as of its applied index now, which is at or above the stored snapshot. So
+ * the message sent describes what is written: the index and term of the entry applied last, and
+ * the configuration and member registry as of that entry, which are the driver's current ones
+ * because the driver applies conf changes as it hands entries to the state machine. The receiver
+ * restores the state machine, then steps the message, and the core installs the snapshot at that
+ * index; the leader's progress for it jumps there.
+ *
+ * <p><b>Threads.</b> Owned by the driver thread, with one exception: the state machine's
+ * {@code writeSnapshot} for a follower runs off the driver ({@link Driving#startSnapshotWrite}: a
+ * thread of its own in production, when a simulation chooses in tests) while the driver keeps ticking,
+ * persisting and sending but holds back committed entries ({@link #hold}) and membership
+ * requests ({@link #defer}) until the write is done, so the state machine is never called twice
+ * at once and a large state does not cost the leadership. The writer hands its outcome back
+ * through the driver's queue.
+ */
+final class SnapshotShipping {
+    private static final System.Logger LOG = System.getLogger(SnapshotShipping.class.getName());
+
+    private final RaftNode node;
+    /** Completes when the write running for a follower has ended; null when none runs. */
+    private CompletableFuture<Void> snapshotWriter;
+    /** Set (through a task) when the writer is done; the driver then finishes the send. */
+    private WrittenSnapshot written;
+    /** Committed entries that wait while the writer runs. */
+    private final List<LogEntry> backlog = new ArrayList<>();
+    /** Membership requests that wait while the writer runs (a change must be applied before the next is proposed). */
+    private final List<Deferred> deferredRequests = new ArrayList<>();
+
+    private record WrittenSnapshot(Message message, Path file, Throwable failure) {
+    }
+
+    /** A membership request waiting for a snapshot write to end. */
+    private record Deferred(String method, byte[] request, CompletableFuture<byte[]> answer) {
+    }
+
+    SnapshotShipping(RaftNode node) {
+        this.node = node;
+    }
+
+    /** A snapshot is being written for a follower. */
+    boolean isWriting() {
+        return snapshotWriter != null;
+    }
+
+    /** Committed entries to apply once the write is done. */
+    void hold(List<LogEntry> committed) {
+        backlog.addAll(committed);
+    }
+
+    /** A membership request to serve once the write is done. */
+    void defer(String method, byte[] request, CompletableFuture<byte[]> answer) {
+        deferredRequests.add(new Deferred(method, request, answer));
+    }
+
+    /** On the driver, in each round: finishes a send whose write ended. */
+    void finishWritten() throws IOException {
+        if (written != null) {
+            WrittenSnapshot w = written;
+            written = null;
+            snapshotWritten(w);
+        }
+    }
+
+    // ---- this member's snapshots
+
+    void maybeSnapshot() throws IOException {
+        long applied = node.applied;
+        if (applied - node.snapshotIndex < node.settings.snapshotCount()) {
+            return;
+        }
+        if (node.stateMachine.appliedIndex() < applied) {
+            return; // cannot happen while the driver alone applies; never snapshot state that is not there
+        }
+        Snapshot s = node.storage.createSnapshot(applied, node.raw.confState(), node.registry.encode());
+        node.snapshots.save(s);
+        node.wal.saveSnapshot(s, node.storage.hardState());
+        node.snapshotIndex = s.index();
+        long compactTo = s.index() - node.options.catchUpEntries();
+        if (compactTo >= node.storage.firstIndex()) {
+            node.storage.compact(compactTo);
+        }
+        node.wal.releaseBeforeSnapshot();
+        node.snapshots.releaseBefore(s.index());
+        LOG.log(Level.DEBUG, "member {0} took a snapshot at {1}; log kept from {2}", RaftNode.hex(node.memberId),
+                s.index(), node.storage.firstIndex());
+    }
+
+    /** Records a snapshot the core installed from the leader (the state machine restored it already). */
+    void installSnapshot(Snapshot s) throws IOException {
+        if (node.stateMachine.appliedIndex() < s.index()) {
+            throw new IllegalStateException("the core installs a snapshot at " + s.index()
+                    + " but the state machine was restored only to " + node.stateMachine.appliedIndex());
+        }
+        node.snapshots.save(s);
+        node.wal.saveSnapshot(s, node.storage.hardState());
+        node.storage.applySnapshot(s);
+        node.registry = MemberRegistry.decode(s.data());
+        node.applied = s.index();
+        node.snapshotIndex = s.index();
+        node.wal.releaseBeforeSnapshot();
+        node.snapshots.releaseBefore(s.index());
+        node.membership.membersChanged();
+        LOG.log(Level.INFO, "member {0} installed a snapshot at {1} term {2}", RaftNode.hex(node.memberId), s.index(),
+                s.term());
+    }
+
+    // ---- sending
+
+    /**
+     * Sends a follower the state machine as applied now, described as the class comment says. The
+     * state machine writes it on a thread of its own while the driver goes on ticking, persisting
+     * and sending, so a large state does not cost the leadership; entries committed meanwhile are
+     * applied when the write is done.
+     */
+    void sendSnapshot(Message request) {
+        long to = request.to();
+        if (snapshotWriter != null || node.stateMachine.appliedIndex() != node.applied) {
+            // One write at a time; or still replaying after a restart. The core asks again later.
+            node.raw.reportSnapshot(to, false);
+            return;
+        }
+        Path file;
+        Snapshot meta;
+        try {
+            meta = new Snapshot(node.applied, node.storage.term(node.applied), node.raw.confState(),
+                    node.registry.encode());
+            file = node.snapshots.temporary("send-");
+        } catch (IOException | CompactedException e) {
+            LOG.log(Level.WARNING, "cannot prepare a snapshot for " + RaftNode.hex(to), e);
+            node.raw.reportSnapshot(to, false);
+            return;
+        }
+        Message message = request.toBuilder().snapshot(meta).build();
+        CompletableFuture<Void> writing = new CompletableFuture<>();
+        snapshotWriter = writing;
+        node.driving.startSnapshotWrite("kvorum-raft-snapshot-" + RaftNode.hex(node.memberId), () -> {
+            try {
+                Throwable failure = null;
+                try (OutputStream out = Files.newOutputStream(file)) {
+                    node.stateMachine.writeSnapshot(out);
+                } catch (IOException | RuntimeException e) {
+                    failure = e;
+                }
+                Throwable outcome = failure;
+                node.queue.run(() -> written = new WrittenSnapshot(message, file, outcome));
+            } finally {
+                writing.complete(null);
+            }
+        });
+    }
+
+    /** On the driver, once the state machine wrote a snapshot: catch up on applying, then ship it. */
+    private void snapshotWritten(WrittenSnapshot w) throws IOException {
+        Message message = w.message();
+        Path file = w.file();
+        Throwable failure = w.failure();
+        awaitWriter();
+        List<LogEntry> waiting = List.copyOf(backlog);
+        backlog.clear();
+        node.applier.apply(waiting);
+        maybeSnapshot();
+        List<Deferred> requests = List.copyOf(deferredRequests);
+        deferredRequests.clear();
+        for (Deferred d : requests) {
+            if (node.isLeader()) {
+                node.membership.serveAsLeader(d.method(), d.request(), d.answer());
+            } else {
+                d.answer().complete(Wire.failure(EtcdErrors.leaderChanged()));
+            }
+        }
+        long to = message.to();
+        if (failure != null) {
+            LOG.log(Level.WARNING, "cannot write a snapshot for " + RaftNode.hex(to), failure);
+            deleteQuietly(file);
+            node.raw.reportSnapshot(to, false);
+            return;
+        }
+        LOG.log(Level.INFO, "member {0} sends a snapshot at {1} to {2}", RaftNode.hex(node.memberId),
+                message.snapshot().index(), RaftNode.hex(to));
+        node.transport.sendSnapshot(message, out -> Files.copy(file, out)).whenComplete((ok, error) -> {
+            deleteQuietly(file);
+            if (error != null) {
+                LOG.log(Level.WARNING, "snapshot to " + RaftNode.hex(to) + " failed", error);
+            }
+            node.queue.run(() -> node.raw.reportSnapshot(to, error == null));
+        });
+    }
+
+    /** Waits for the writer to end: the state machine must be left alone once the member is closed. */
+    void awaitWriter() {
+        CompletableFuture<Void> writer = snapshotWriter;
+        snapshotWriter = null;
+        if (writer != null) {
+            writer.join();
+        }
+    }
+
+    /** The member stops: membership requests waiting for a write fail with "server stopped". */
+    void failDeferred() {
+        deferredRequests.forEach(d -> d.answer().complete(Wire.failure(EtcdErrors.stopped())));
+        deferredRequests.clear();
+    }
+
+    // ---- receiving
+
+    /** On the driver: restores the state machine from a leader's snapshot the core will install, then steps it. */
+    void receiveSnapshot(Message m, Path file) throws IOException {
+        if (snapshotWriter != null || !backlog.isEmpty()) {
+            throw new IOException("member " + RaftNode.hex(node.memberId)
+                    + " is writing a snapshot of its own; send it later");
+        }
+        Snapshot s = m.snapshot();
+        Status st = node.raw.status();
+        boolean installs = m.term() >= st.hardState().term() && s.index() > st.hardState().commit()
+                && s.confState().contains(node.memberId) && !hasEntry(s.index(), s.term());
+        if (installs && s.index() > node.stateMachine.appliedIndex()) {
+            try (InputStream in = Files.newInputStream(file)) {
+                node.stateMachine.restoreSnapshot(in);
+            }
+            if (node.stateMachine.appliedIndex() != s.index()) {
+                throw new IOException("the snapshot claims index " + s.index() + " but the state machine restored "
+                        + node.stateMachine.appliedIndex());
+            }
+        }
+        node.raw.step(m);
+    }
+
+    private boolean hasEntry(long index, long entryTerm) {
+        try {
+            return index <= node.storage.lastIndex() && node.storage.term(index) == entryTerm;
+        } catch (CompactedException e) {
+            return false;
+        }
+    }
+
+    static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot delete " + file, e);
+        }
+    }
+}
