@@ -101,10 +101,6 @@ final class MembershipCalls {
 
     /** On the driver of the leader: checks a request as etcd does and proposes it; answers once applied. */
     void serveAsLeader(String method, byte[] request, CompletableFuture<byte[]> answer) {
-        if (node.shipping.isWriting() && !method.equals(CALL_TRANSFER)) {
-            node.shipping.defer(method, request, answer);
-            return;
-        }
         MemberRegistry registry = node.registry;
         boolean strict = node.settings.strictReconfigCheck();
         try {

@@ -288,7 +288,6 @@ final class RaftNode implements Consensus {
 
     private void failPending() {
         pending.failAll();
-        shipping.failDeferred();
     }
 
     // ---- the driver
@@ -371,16 +370,10 @@ final class RaftNode implements Consensus {
                 transport.send(m);
             }
         }
-        if (shipping.isWriting()) {
-            shipping.hold(rd.committedEntries());
-        } else {
-            applier.apply(rd.committedEntries());
-        }
+        applier.apply(rd.committedEntries());
         pending.readStates(rd.readStates());
         raw.advance(rd);
-        if (!shipping.isWriting()) {
-            shipping.maybeSnapshot();
-        }
+        shipping.maybeSnapshot();
         for (Message m : snapshotsToSend) {
             shipping.sendSnapshot(m);
         }

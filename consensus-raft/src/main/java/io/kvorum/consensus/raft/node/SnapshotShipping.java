@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import io.kvorum.spi.consensus.StateMachineSnapshot;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -27,13 +28,12 @@ import java.util.concurrent.CompletableFuture;
  * restores the state machine, then steps the message, and the core installs the snapshot at that
  * index; the leader's progress for it jumps there.
  *
- * <p><b>Threads.</b> Owned by the driver thread, with one exception: the state machine's
- * {@code writeSnapshot} for a follower runs off the driver ({@link Driving#startSnapshotWrite}: a
- * thread of its own in production, when a simulation chooses in tests) while the driver keeps ticking,
- * persisting and sending but holds back committed entries ({@link #hold}) and membership
- * requests ({@link #defer}) until the write is done, so the state machine is never called twice
- * at once and a large state does not cost the leadership. The writer hands its outcome back
- * through the driver's queue.
+ * <p><b>Threads.</b> Owned by the driver thread, with one exception: the image for a follower is
+ * opened on the driver ({@link io.kvorum.spi.consensus.StateMachine#openSnapshot}: a point-in-time
+ * view, as of the entry applied last) and written off the driver ({@link Driving#startSnapshotWrite}:
+ * a thread of its own in production, when a simulation chooses in tests), while the driver goes on
+ * ticking, persisting, sending and applying: a large state neither stalls writes and reads on the
+ * leader nor costs it the leadership. The writer hands its outcome back through the driver's queue.
  */
 final class SnapshotShipping {
     private static final System.Logger LOG = System.getLogger(SnapshotShipping.class.getName());
@@ -43,16 +43,8 @@ final class SnapshotShipping {
     private CompletableFuture<Void> snapshotWriter;
     /** Set (through a task) when the writer is done; the driver then finishes the send. */
     private WrittenSnapshot written;
-    /** Committed entries that wait while the writer runs. */
-    private final List<LogEntry> backlog = new ArrayList<>();
-    /** Membership requests that wait while the writer runs (a change must be applied before the next is proposed). */
-    private final List<Deferred> deferredRequests = new ArrayList<>();
 
     private record WrittenSnapshot(Message message, Path file, Throwable failure) {
-    }
-
-    /** A membership request waiting for a snapshot write to end. */
-    private record Deferred(String method, byte[] request, CompletableFuture<byte[]> answer) {
     }
 
     SnapshotShipping(RaftNode node) {
@@ -62,16 +54,6 @@ final class SnapshotShipping {
     /** A snapshot is being written for a follower. */
     boolean isWriting() {
         return snapshotWriter != null;
-    }
-
-    /** Committed entries to apply once the write is done. */
-    void hold(List<LogEntry> committed) {
-        backlog.addAll(committed);
-    }
-
-    /** A membership request to serve once the write is done. */
-    void defer(String method, byte[] request, CompletableFuture<byte[]> answer) {
-        deferredRequests.add(new Deferred(method, request, answer));
     }
 
     /** On the driver, in each round: finishes a send whose write ended. */
@@ -129,10 +111,9 @@ final class SnapshotShipping {
     // ---- sending
 
     /**
-     * Sends a follower the state machine as applied now, described as the class comment says. The
-     * state machine writes it on a thread of its own while the driver goes on ticking, persisting
-     * and sending, so a large state does not cost the leadership; entries committed meanwhile are
-     * applied when the write is done.
+     * Sends a follower the state machine as applied now, described as the class comment says: the
+     * image is opened here, on the driver, and written on a thread of its own while the driver goes
+     * on applying.
      */
     void sendSnapshot(Message request) {
         long to = request.to();
@@ -143,14 +124,23 @@ final class SnapshotShipping {
         }
         Path file;
         Snapshot meta;
+        StateMachineSnapshot image;
         try {
             meta = new Snapshot(node.applied, node.storage.term(node.applied), node.raw.confState(),
                     node.registry.encode());
             file = node.snapshots.temporary("send-");
-        } catch (IOException | CompactedException e) {
+            image = node.stateMachine.openSnapshot();
+        } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "cannot prepare a snapshot for " + RaftNode.hex(to), e);
             node.raw.reportSnapshot(to, false);
             return;
+        }
+        if (image.index() != meta.index()) {
+            // the metadata must describe exactly the image: never ship one that says otherwise
+            image.close();
+            SnapshotShipping.deleteQuietly(file);
+            throw new IllegalStateException("the state machine opened a snapshot at " + image.index()
+                    + " while it reports " + meta.index() + " applied");
         }
         Message message = request.toBuilder().snapshot(meta).build();
         CompletableFuture<Void> writing = new CompletableFuture<>();
@@ -158,8 +148,8 @@ final class SnapshotShipping {
         node.driving.startSnapshotWrite("kvorum-raft-snapshot-" + RaftNode.hex(node.memberId), () -> {
             try {
                 Throwable failure = null;
-                try (OutputStream out = Files.newOutputStream(file)) {
-                    node.stateMachine.writeSnapshot(out);
+                try (image; OutputStream out = Files.newOutputStream(file)) {
+                    image.writeTo(out);
                 } catch (IOException | RuntimeException e) {
                     failure = e;
                 }
@@ -177,19 +167,6 @@ final class SnapshotShipping {
         Path file = w.file();
         Throwable failure = w.failure();
         awaitWriter();
-        List<LogEntry> waiting = List.copyOf(backlog);
-        backlog.clear();
-        node.applier.apply(waiting);
-        maybeSnapshot();
-        List<Deferred> requests = List.copyOf(deferredRequests);
-        deferredRequests.clear();
-        for (Deferred d : requests) {
-            if (node.isLeader()) {
-                node.membership.serveAsLeader(d.method(), d.request(), d.answer());
-            } else {
-                d.answer().complete(Wire.failure(EtcdErrors.leaderChanged()));
-            }
-        }
         long to = message.to();
         if (failure != null) {
             LOG.log(Level.WARNING, "cannot write a snapshot for " + RaftNode.hex(to), failure);
@@ -217,20 +194,11 @@ final class SnapshotShipping {
         }
     }
 
-    /** The member stops: membership requests waiting for a write fail with "server stopped". */
-    void failDeferred() {
-        deferredRequests.forEach(d -> d.answer().complete(Wire.failure(EtcdErrors.stopped())));
-        deferredRequests.clear();
-    }
-
     // ---- receiving
 
     /** On the driver: restores the state machine from a leader's snapshot the core will install, then steps it. */
     void receiveSnapshot(Message m, Path file) throws IOException {
-        if (snapshotWriter != null || !backlog.isEmpty()) {
-            throw new IOException("member " + RaftNode.hex(node.memberId)
-                    + " is writing a snapshot of its own; send it later");
-        }
+        // An image being written for a follower meanwhile keeps the state it was opened on.
         Snapshot s = m.snapshot();
         Status st = node.raw.status();
         boolean installs = m.term() >= st.hardState().term() && s.index() > st.hardState().commit()

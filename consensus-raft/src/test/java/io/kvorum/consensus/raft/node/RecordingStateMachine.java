@@ -2,6 +2,7 @@ package io.kvorum.consensus.raft.node;
 
 import io.kvorum.spi.consensus.Entry;
 import io.kvorum.spi.consensus.StateMachine;
+import io.kvorum.spi.consensus.StateMachineSnapshot;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -78,32 +79,73 @@ final class RecordingStateMachine implements StateMachine {
     public void writeSnapshot(OutputStream out) throws IOException {
         enter();
         try {
-            CountDownLatch gate = snapshotGate;
-            if (gate != null) {
-                writesHeld.incrementAndGet();
-                try {
-                    gate.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
-                }
-            }
+            awaitGate();
             List<Entry> copy;
             synchronized (this) {
                 copy = List.copyOf(entries);
             }
-            DataOutputStream data = new DataOutputStream(out);
-            data.writeInt(copy.size());
-            for (Entry e : copy) {
-                data.writeLong(e.index());
-                data.writeLong(e.term());
-                data.writeInt(e.data().length);
-                data.write(e.data());
-            }
-            data.flush();
+            write(copy, out);
         } finally {
             leave();
         }
+    }
+
+    /** The entries applied now, written later (held at {@link #holdSnapshotWrites}'s gate) while applying goes on. */
+    @Override
+    public StateMachineSnapshot openSnapshot() {
+        enter();
+        try {
+            List<Entry> copy;
+            synchronized (this) {
+                copy = List.copyOf(entries);
+            }
+            long index = copy.isEmpty() ? 0 : copy.get(copy.size() - 1).index();
+            long term = copy.isEmpty() ? 0 : copy.get(copy.size() - 1).term();
+            return new StateMachineSnapshot() {
+                public long index() {
+                    return index;
+                }
+
+                public long term() {
+                    return term;
+                }
+
+                public void writeTo(OutputStream out) throws IOException {
+                    awaitGate();
+                    write(copy, out);
+                }
+
+                public void close() {
+                }
+            };
+        } finally {
+            leave();
+        }
+    }
+
+    private void awaitGate() throws IOException {
+        CountDownLatch gate = snapshotGate;
+        if (gate != null) {
+            writesHeld.incrementAndGet();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+    }
+
+    private static void write(List<Entry> copy, OutputStream out) throws IOException {
+        DataOutputStream data = new DataOutputStream(out);
+        data.writeInt(copy.size());
+        for (Entry e : copy) {
+            data.writeLong(e.index());
+            data.writeLong(e.term());
+            data.writeInt(e.data().length);
+            data.write(e.data());
+        }
+        data.flush();
     }
 
     @Override
