@@ -83,6 +83,28 @@ final class ServerRuntime {
         Thread preload = new Thread(ClientApi::preload, "kvorum-preload");
         preload.setDaemon(true);
         preload.start();
+        // Listen at once, on a thread of its own while the backend opens: a client that connects
+        // while the member starts waits at the gate until it is ready (as etcd's clients do),
+        // instead of being refused and backing off.
+        StartGate gate = new StartGate();
+        CompletableFuture<Server> listening = new CompletableFuture<>();
+        Thread listener = new Thread(() -> {
+            try {
+                listening.complete(listen(config, gate));
+            } catch (RuntimeException | LinkageError e) {
+                listening.completeExceptionally(e);
+            }
+        }, "kvorum-listen");
+        listener.setDaemon(true);
+        listener.start();
+        AutoCloseable stopListening = () -> {
+            gate.close();
+            Server started = listening.exceptionally(e -> null).join();
+            if (started != null) {
+                started.stop().join();
+            }
+        };
+        toClose.add(stopListening);
         Path memberDir = config.dataDir().resolve("member");
         Path backendDir = Files.createDirectories(memberDir.resolve("db"));
         Path consensusDir = Files.createDirectories(memberDir.resolve("wal"));
@@ -114,15 +136,8 @@ final class ServerRuntime {
         ExecutorService blocking = Executors.newFixedThreadPool(2, daemonThreads("kvorum-maintenance"));
         toClose.add(() -> shutdown(blocking));
 
-        // Listen first, so that port 0 is resolved before this member's client URLs are published;
-        // requests wait at the gate until the member is ready.
-        StartGate gate = new StartGate();
-        Server server = listen(config, gate);
-        AutoCloseable stopListening = () -> {
-            gate.close();
-            server.stop().join();
-        };
-        toClose.add(stopListening);
+        // Port 0 is resolved before this member's client URLs are published.
+        Server server = joinUnwrapped(listening);
         clientUrls = boundUrls(config.listenClientUrls(), server);
         List<URI> advertised = advertisedUrls(config.advertiseClientUrls(), clientUrls);
 
@@ -263,6 +278,21 @@ final class ServerRuntime {
                     + ": cannot listen: " + rootMessage(e), e);
         }
         return server;
+    }
+
+    /** The listener's server, or the exception its start threw, as it threw it. */
+    private static Server joinUnwrapped(CompletableFuture<Server> listening) {
+        try {
+            return listening.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     private static String rootMessage(Throwable t) {

@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * election does not wait a whole election timeout for a leader that is not there.
  * <ul>
  *   <li>A cluster of one member advances {@code electionTicks - 1} ticks at once, whatever
- *       {@code --initial-election-tick-advance} says (as etcd: nobody else can lead).</li>
+ *       {@code --initial-election-tick-advance} says (as etcd: nobody else can lead), and then
+ *       campaigns at once rather than wait out the rest of its randomized timeout.</li>
  *   <li>With more members and the flag on, it advances {@code electionTicks - 2} ticks once more
  *       than one peer answers (etcd's "active peers", which it counts by connected streams; here
  *       a peer is active once it answers a members call, which its transport serves without its
@@ -59,6 +60,9 @@ final class InitialTickAdvance {
             LOG.log(Level.INFO, "member {0} started as single-node; fast-forwarding {1} ticks (election ticks {2})",
                     member, electionTicks - 1, electionTicks);
             advance(raw, electionTicks - 1);
+            // etcd then waits out the rest of its randomized timeout (up to a whole election
+            // timeout more); with nobody else to hear from, campaigning now changes nothing else.
+            raw.campaign();
         } else if (!enabled) {
             LOG.log(Level.INFO, "member {0} skipping initial election tick advance (election ticks {1})",
                     member, electionTicks);

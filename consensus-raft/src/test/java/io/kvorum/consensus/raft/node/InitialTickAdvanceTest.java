@@ -34,6 +34,17 @@ class InitialTickAdvanceTest {
     }
 
     @Test
+    void aSingleMemberLeadsAsItStartsWithoutWaitingOutTheRestOfItsElectionTimeout() throws Exception {
+        try (LocalCluster c = new LocalCluster(dir, 1, 10_000, Map.of())) {
+            long id = LocalCluster.member(1).id();
+            RaftNode node = c.start(id);
+
+            // no tick has passed yet (one is 25 ms): the campaign came with the start
+            assertEquals(id, node.status().leaderId());
+        }
+    }
+
+    @Test
     void aSingleMemberFastForwardsAgainAfterARestart() throws Exception {
         try (LocalCluster c = LocalCluster.started(dir, 1, 10_000, Map.of())) {
             long id = c.awaitLeader();
