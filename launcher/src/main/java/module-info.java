@@ -7,6 +7,12 @@ module io.kvorum.launcher {
     requires io.kvorum.server;
     requires io.kvorum.spi;
     requires org.slf4j;
+    // kvorum class-archive: its training run sends a member the common requests of each service.
+    requires io.kvorum.api;
+    requires io.grpc;
+    requires io.grpc.stub;
+    requires io.grpc.netty;
+    requires com.google.protobuf;
     // sun.misc.Signal: stop cleanly and exit 0 on SIGTERM/SIGINT.
     requires jdk.unsupported;
 

@@ -85,36 +85,11 @@ public final class Main {
         stopOnSignals(stop, log);
 
         ServerConfig config = command.config();
-        InstalledPlugin backend;
-        InstalledPlugin consensus;
+        KvorumServer server;
         try {
-            PluginCatalog catalog = PluginCatalog.load(pluginFolders(command.pluginDirs()));
-            // An unknown name fails here, listing what is installed and where each came from.
-            backend = catalog.find(PluginKind.BACKEND, config.backend());
-            consensus = catalog.find(PluginKind.CONSENSUS, config.consensus());
-        } catch (PluginLoadException | IllegalArgumentException e) {
-            log.debug("plugins", e);
+            server = start(command, log);
+        } catch (StartFailedException e) {
             System.err.println("kvorum: " + e.getMessage());
-            return EXIT_START_FAILED;
-        }
-        // PluginOptions.toString masks the values of keys that look secret.
-        log.info("starting kvorum {} as member {}: data dir {}, backend {} {} from {}, consensus {} {} from {}",
-                Version.projectVersion(), config.name(), config.dataDir(),
-                backend.name(), config.backendOptions(), backend.origin(),
-                consensus.name(), config.consensusOptions(), consensus.origin());
-        KvorumServer server = null;
-        try {
-            server = KvorumServer.builder().config(config)
-                    .backend((BackendProvider) backend.provider())
-                    .consensus((ConsensusProvider) consensus.provider())
-                    .build();
-            server.start();
-        } catch (Exception | LinkageError e) {
-            if (server != null) {
-                server.close();
-            }
-            log.debug("start failed", e);
-            System.err.println("kvorum: " + describe(e));
             return EXIT_START_FAILED;
         }
         // For the exits that do not go through the signal handlers: SIGHUP, System.exit in a library.
@@ -142,12 +117,58 @@ public final class Main {
         return EXIT_OK;
     }
 
+    /** Why a member did not start, in one line for the user (the cause is logged at debug level). */
+    static final class StartFailedException extends Exception {
+        StartFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Finds the plugins the configuration names and starts the member; what {@code kvorum} does
+     * before it serves, and what {@link ClassArchiveTraining} repeats.
+     */
+    static KvorumServer start(Command.Serve command, Logger log) throws StartFailedException {
+        ServerConfig config = command.config();
+        InstalledPlugin backend;
+        InstalledPlugin consensus;
+        try {
+            PluginCatalog catalog = PluginCatalog.load(pluginFolders(command.pluginDirs()));
+            // An unknown name fails here, listing what is installed and where each came from.
+            backend = catalog.find(PluginKind.BACKEND, config.backend());
+            consensus = catalog.find(PluginKind.CONSENSUS, config.consensus());
+        } catch (PluginLoadException | IllegalArgumentException e) {
+            log.debug("plugins", e);
+            throw new StartFailedException(e.getMessage(), e);
+        }
+        // PluginOptions.toString masks the values of keys that look secret.
+        log.info("starting kvorum {} as member {}: data dir {}, backend {} {} from {}, consensus {} {} from {}",
+                Version.projectVersion(), config.name(), config.dataDir(),
+                backend.name(), config.backendOptions(), backend.origin(),
+                consensus.name(), config.consensusOptions(), consensus.origin());
+        KvorumServer server = null;
+        try {
+            server = KvorumServer.builder().config(config)
+                    .backend((BackendProvider) backend.provider())
+                    .consensus((ConsensusProvider) consensus.provider())
+                    .build();
+            server.start();
+            return server;
+        } catch (Exception | LinkageError e) {
+            if (server != null) {
+                server.close();
+            }
+            log.debug("start failed", e);
+            throw new StartFailedException(describe(e), e);
+        }
+    }
+
     /**
      * Sets slf4j-simple's properties. It reads them once, when the first logger is created, so
      * this must run before anything asks for a logger. Properties given with -D (through
      * {@code KVORUM_JAVA_OPTS}) win, except the level, which is what {@code --log-level} is for.
      */
-    private static void configureLogging(LogLevel level) {
+    static void configureLogging(LogLevel level) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level.simpleLoggerLevel());
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
