@@ -19,7 +19,7 @@ class DriverQueueTest {
         queue.started();
         List<String> ran = new ArrayList<>();
         queue.run(() -> {
-            throw new OutOfMemoryError("a crafted allocation");
+            throw new InternalError("a crafted failure");
         });
         queue.run(() -> ran.add("next"));
 
