@@ -62,7 +62,7 @@ final class PeerAdmission {
             Optional<Long> to = PeerWire.id(headers, PeerWire.TO_ID);
             if (to.isEmpty() || to.get() != self.get().memberId()) {
                 return Optional.of(Status.FAILED_PRECONDITION.withDescription("member ID mismatch: local "
-                        + hex(self.get().memberId()) + ", addressed to " + headers.get(PeerWire.TO_ID)));
+                        + hex(self.get().memberId()) + ", addressed to " + to.map(PeerAdmission::hex).orElse("?")));
             }
         }
         long sender = from.get();

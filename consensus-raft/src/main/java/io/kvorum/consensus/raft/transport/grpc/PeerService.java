@@ -68,7 +68,7 @@ final class PeerService {
     /** Closes a call refused on its headers, before any of its frames is read. */
     private ServerCall.Listener<byte[]> refuse(ServerCall<byte[], byte[]> call, Metadata headers, Status status) {
         refusals.warn("refused a peer " + call.getMethodDescriptor().getBareMethodName() + " from member "
-                + headers.get(PeerWire.FROM_ID) + " of cluster " + headers.get(PeerWire.CLUSTER_ID) + " at "
+                + shown(headers, PeerWire.FROM_ID) + " of cluster " + shown(headers, PeerWire.CLUSTER_ID) + " at "
                 + call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR) + ": " + status.getCode() + " "
                 + status.getDescription());
         call.close(status, new Metadata());
@@ -79,8 +79,14 @@ final class PeerService {
     /** Closes an admitted call whose frame is malformed. */
     private void reject(ServerCall<byte[], byte[]> call, Metadata headers, String why) {
         refusals.warn("closed a peer " + call.getMethodDescriptor().getBareMethodName() + " from member "
-                + headers.get(PeerWire.FROM_ID) + ": " + why);
+                + shown(headers, PeerWire.FROM_ID) + ": " + why);
         call.close(Status.INVALID_ARGUMENT.withDescription(why), new Metadata());
+    }
+
+    /** An id header as a log line may show it: parsed, so that a stranger's header cannot shape the line. */
+    private static String shown(Metadata headers, Metadata.Key<String> key) {
+        return PeerWire.id(headers, key).map(Long::toHexString)
+                .orElse(headers.containsKey(key) ? "(malformed)" : "(none)");
     }
 
     /** Why a message that arrived on a stream or snapshot of {@code sender} does not belong there. */
@@ -127,7 +133,7 @@ final class PeerService {
                     }
                 } catch (EncodingException | IllegalArgumentException e) {
                     closed = true;
-                    reject(call, headers, "undecodable Raft message: " + e.getMessage());
+                    reject(call, headers, "bad Raft message: " + e.getMessage());
                     return;
                 }
                 messages.forEach(inbound::onMessage);
@@ -187,7 +193,7 @@ final class PeerService {
                 } catch (EncodingException | IllegalArgumentException e) {
                     closed = true;
                     snapshotSlots.release();
-                    reject(call, headers, "undecodable snapshot message: " + e.getMessage());
+                    reject(call, headers, "bad snapshot message: " + e.getMessage());
                     return;
                 }
                 body = new ChunkPipe(() -> call.request(1));
@@ -259,8 +265,9 @@ final class PeerService {
 
     private ServerCall.Listener<byte[]> openCall(ServerCall<byte[], byte[]> call, Metadata headers) {
         String method = headers.get(PeerWire.METHOD);
-        if (method == null) {
-            return refuse(call, headers, Status.INVALID_ARGUMENT.withDescription("call without a method header"));
+        if (method == null || method.length() > PeerWire.MAX_METHOD_BYTES) {
+            return refuse(call, headers, Status.INVALID_ARGUMENT.withDescription(method == null
+                    ? "call without a method header" : "call method header of " + method.length() + " characters"));
         }
         Callers callers;
         try {
