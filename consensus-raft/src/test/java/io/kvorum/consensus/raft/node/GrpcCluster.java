@@ -47,7 +47,8 @@ final class GrpcCluster implements AutoCloseable {
             for (Member self : initial) {
                 RecordingStateMachine sm = new RecordingStateMachine();
                 ConsensusSettings settings = new ConsensusSettings(List.of(URI.create(self.peerUrls().get(0))),
-                        Duration.ofMillis(25), Duration.ofMillis(500), 1000, true, true);
+                        // Elections of 1 to 2 s: a loaded machine delays heartbeats without deposing the leader.
+                        Duration.ofMillis(50), Duration.ofMillis(1000), 1000, true, true);
                 RaftNode node = new RaftNode(new ConsensusContext(new ClusterSpec(self, CLUSTER_ID, "token", false,
                         initial), root.resolve("m" + Long.toHexString(self.id())), sm, settings,
                         PluginOptions.of(Map.of())), s -> new GrpcTransport(s.listenPeerUrls()));

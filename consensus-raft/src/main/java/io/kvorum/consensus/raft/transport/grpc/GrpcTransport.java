@@ -54,6 +54,12 @@ public final class GrpcTransport implements Transport {
     public static final String THREAD_NAME_PREFIX = "kvorum-raft-transport";
     /** A call not answered in this time fails with {@code DEADLINE_EXCEEDED}. */
     static final long CALL_TIMEOUT_SECONDS = 30;
+    /** Threads that answer calls and complete call results; beyond them calls wait, up to {@link #MAX_QUEUED_CALLS}. */
+    static final int CALL_WORKERS = 4;
+    /** Calls waiting for a worker; beyond, a call is refused with {@code RESOURCE_EXHAUSTED}. */
+    static final int MAX_QUEUED_CALLS = 1024;
+    /** Threads for snapshots in both directions: each holds one for its whole transfer. */
+    static final int SNAPSHOT_WORKERS = 16;
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
     private static final System.Logger LOG = System.getLogger(GrpcTransport.class.getName());
 
@@ -62,12 +68,6 @@ public final class GrpcTransport implements Transport {
     private final EventLoopGroup eventLoops;
     /** Owns every outbound stream; also delivers {@link Inbound#onUnreachable}. */
     private final ScheduledThreadPoolExecutor sender;
-    /** Threads that answer calls and complete call results; beyond them calls wait, up to {@link #MAX_QUEUED_CALLS}. */
-    static final int CALL_WORKERS = 4;
-    static final int MAX_QUEUED_CALLS = 1024;
-    /** Threads for snapshots in both directions: each holds one for its whole transfer. */
-    static final int SNAPSHOT_WORKERS = 16;
-
     /** Calls answered and call results. */
     private final ThreadPoolExecutor workers;
     /** Snapshots sent and received. */
