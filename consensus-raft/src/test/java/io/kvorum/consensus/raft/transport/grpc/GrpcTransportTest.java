@@ -469,6 +469,46 @@ class GrpcTransportTest {
     }
 
     @Test
+    void callsWhoseHandlersBlockWaitForABoundedNumberOfWorkersAndAreAllAnswered() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger entered = new AtomicInteger();
+        GrpcTransport[] pair = identifiedPair(new RecordingInbound(), new RecordingInbound() {
+            @Override
+            public CompletableFuture<byte[]> onCall(String method, byte[] request) {
+                entered.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.onCall(method, request);
+            }
+        });
+        int calls = 64;
+        List<CompletableFuture<byte[]>> answers = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            answers.add(pair[0].call(2, "echo", bytes("call " + i)));
+        }
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PATIENCE_SECONDS);
+        while (entered.get() < GrpcTransport.CALL_WORKERS && System.nanoTime() - deadline < 0) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(500); // time for more handlers to start, were there threads for them
+        long workerThreads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith(GrpcTransport.THREAD_NAME_PREFIX + "-worker"))
+                .count();
+        assertEquals(GrpcTransport.CALL_WORKERS, entered.get());
+        assertTrue(workerThreads <= 2L * GrpcTransport.CALL_WORKERS, workerThreads + " worker threads");
+
+        release.countDown();
+        for (int i = 0; i < calls; i++) {
+            assertEquals("call " + i, new String(answers.get(i).get(PATIENCE_SECONDS, TimeUnit.SECONDS),
+                    StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void onlyHttpPeerUrlsAreAccepted() {
         assertThrows(IllegalArgumentException.class, () -> new GrpcTransport(List.of(URI.create("https://127.0.0.1:0"))));
         assertThrows(IllegalArgumentException.class, () -> new GrpcTransport(List.of(URI.create("http://127.0.0.1"))));
