@@ -1,6 +1,7 @@
 package io.kvorum.consensus.raft.node;
 
 import java.lang.System.Logger.Level;
+import io.kvorum.consensus.raft.transport.RateLimitedLog;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -21,6 +22,7 @@ import java.util.function.Consumer;
  */
 final class DriverQueue {
     private static final System.Logger LOG = System.getLogger(DriverQueue.class.getName());
+    private static final RateLimitedLog FAILURES = new RateLimitedLog(LOG);
 
     /**
      * Client proposals waiting for the driver. Beyond this, a proposal fails at once with etcd's
@@ -54,11 +56,16 @@ final class DriverQueue {
                     future.completeExceptionally(e);
                 }
                 LOG.log(Level.DEBUG, "dropped a request: {0}", e.getMessage());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // One task's failure (a peer's message the core refused, a malformed call, even an
+                // Error) fails that task alone: the driver goes on. Tasks check what they read
+                // before they change anything; applying committed entries is not a task, and its
+                // failure still stops the member.
                 if (future != null) {
                     future.completeExceptionally(e);
-                } else {
-                    LOG.log(Level.WARNING, "a peer's message could not be handled", e);
+                }
+                if (future == null || e instanceof Error) {
+                    FAILURES.warn("a task of the Raft driver failed: " + e, e);
                 }
             }
         }

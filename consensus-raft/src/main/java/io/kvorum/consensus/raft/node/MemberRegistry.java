@@ -193,6 +193,10 @@ final class MemberRegistry {
         return removed.contains(id);
     }
 
+    Set<Long> removedIds() {
+        return Set.copyOf(removed);
+    }
+
     void updatePeerUrls(long id, List<String> peerUrls) {
         Member m = members.get(id);
         members.put(id, new Member(id, m.name(), peerUrls, m.clientUrls(), m.learner()));

@@ -207,6 +207,7 @@ final class MembershipCalls {
 
     void membersChanged() {
         node.members = node.registry.list();
+        node.transport.updateRemoved(node.registry.removedIds());
         updatePeers(node.registry.peers(node.memberId));
     }
 

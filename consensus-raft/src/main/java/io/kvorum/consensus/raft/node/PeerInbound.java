@@ -3,6 +3,7 @@ package io.kvorum.consensus.raft.node;
 import io.kvorum.consensus.raft.core.Message;
 import io.kvorum.consensus.raft.core.MessageType;
 import io.kvorum.consensus.raft.transport.Transport;
+import io.kvorum.consensus.raft.transport.Transport.Callers;
 import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.Member;
 import java.io.IOException;
@@ -83,13 +84,31 @@ final class PeerInbound implements Transport.Inbound {
             })));
         }
         CompletableFuture<byte[]> answer = node.queue.call(a -> node.membership.onCall(method, request, a));
-        return answer.exceptionally(e -> {
+        return answer.exceptionallyCompose(e -> {
             if (e instanceof ConsensusException c) {
-                return Wire.failure(c);
+                return CompletableFuture.completedFuture(Wire.failure(c));
+            }
+            if (e instanceof Wire.MalformedRecordException) {
+                // the caller's fault, answered to it as such; the transport rate-limits what it logs
+                return CompletableFuture.failedFuture(e);
             }
             LOG.log(Level.WARNING, "the call " + method + " failed", e);
-            return Wire.failure(EtcdErrors.stopped());
+            return CompletableFuture.completedFuture(Wire.failure(EtcdErrors.stopped()));
         });
+    }
+
+    /**
+     * A joining member asks for the members before it knows its cluster id (etcd's
+     * {@code /members}); a removed member asks whether it was removed; every other call acts, and
+     * only a member may make it.
+     */
+    @Override
+    public Callers callers(String method) {
+        return switch (method) {
+            case MembershipCalls.CALL_MEMBERS -> Callers.ANYONE;
+            case MembershipCalls.CALL_WAS_REMOVED -> Callers.CLUSTER;
+            default -> Callers.MEMBERS;
+        };
     }
 
     @Override

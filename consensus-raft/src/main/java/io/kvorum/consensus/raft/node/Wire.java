@@ -27,6 +27,11 @@ final class Wire {
     /** No bytes: the data of the consensus' own entries as the state machine sees them, an empty answer. */
     static final byte[] NO_DATA = new byte[0];
 
+    /** A string as {@code writeUTF} writes it: a two-byte length, then the characters. */
+    private static final int MIN_STRING_BYTES = 2;
+    /** A member: id, name, two string lists and the learner flag. */
+    private static final int MIN_MEMBER_BYTES = Long.BYTES + MIN_STRING_BYTES + 2 * Integer.BYTES + 1;
+
     private static final byte OK = 0;
     private static final byte FAILED = 1;
 
@@ -55,12 +60,35 @@ final class Wire {
         return buffer.toByteArray();
     }
 
+    /** Bytes that do not hold the record asked for: truncated, or a count larger than what follows. */
+    static final class MalformedRecordException extends IllegalArgumentException {
+        MalformedRecordException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Reads a record; every count in it is checked against the bytes left before it sizes
+     * anything, so a malformed record (a peer's call, say) fails here and allocates nothing large.
+     */
     static <T> T read(byte[] bytes, Reader<T> reader) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             return reader.read(in);
         } catch (IOException e) {
-            throw new IllegalStateException("malformed consensus record of " + bytes.length + " bytes", e);
+            throw new MalformedRecordException("malformed consensus record of " + bytes.length + " bytes: "
+                    + e.getMessage(), e);
         }
+    }
+
+    /** A count of items read from {@code in}, each at least {@code minItemBytes} long: bounded by the bytes left. */
+    static int readCount(DataInputStream in, int minItemBytes) throws IOException {
+        int n = in.readInt();
+        int left = in.available();
+        if (n < 0 || (long) n * minItemBytes > left) {
+            throw new IOException("count " + n + " of items of at least " + minItemBytes + " bytes, " + left
+                    + " bytes left");
+        }
+        return n;
     }
 
     static void writeStrings(DataOutputStream out, List<String> values) throws IOException {
@@ -71,7 +99,7 @@ final class Wire {
     }
 
     static List<String> readStrings(DataInputStream in) throws IOException {
-        int n = in.readInt();
+        int n = readCount(in, MIN_STRING_BYTES);
         List<String> values = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             values.add(in.readUTF());
@@ -99,7 +127,7 @@ final class Wire {
     }
 
     static List<Member> readMembers(DataInputStream in) throws IOException {
-        int n = in.readInt();
+        int n = readCount(in, MIN_MEMBER_BYTES);
         List<Member> members = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             members.add(readMember(in));

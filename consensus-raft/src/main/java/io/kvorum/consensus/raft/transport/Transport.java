@@ -7,16 +7,20 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Carries Raft messages between the members of one cluster. One instance per member; the driver
  * thread of the member calls {@link #send}, which never blocks.
  *
- * <p>Every connection is stamped with the cluster id and the sender's member id; a peer of another
- * cluster is refused (its messages never reach {@link Inbound}). Until {@link #identify} has been
- * called only {@link #call(URI, String, byte[])} works (a member joining a running cluster learns
- * its ids that way).
+ * <p>Every stream, snapshot and call is stamped with the cluster id and the sender's member id,
+ * and the receiver checks both before anything reaches {@link Inbound}, as etcd's peer handlers
+ * check {@code X-Etcd-Cluster-ID} and the sender: a peer of another cluster, a removed member and
+ * a member this one does not know are refused (their messages and calls never reach
+ * {@link Inbound}); so is a call from a caller not yet identified, unless {@link Inbound#callers}
+ * lets anyone make it. Until {@link #identify} has been called only {@link #call(URI, String, byte[])}
+ * works (a member joining a running cluster learns its ids that way).
  */
 public interface Transport extends AutoCloseable {
 
@@ -26,8 +30,14 @@ public interface Transport extends AutoCloseable {
     /** This member's id and its cluster's id, stamped on every outgoing stream and checked on every inbound one. */
     void identify(long memberId, long clusterId);
 
-    /** The peers to reach, member id to peer URLs (this member excluded); replaces the previous set. */
+    /**
+     * The peers to reach, member id to peer URLs (this member excluded); replaces the previous set.
+     * They are also the members whose streams, snapshots and calls are accepted.
+     */
     void updatePeers(Map<Long, List<URI>> peers);
+
+    /** The members removed from this cluster (etcd's removed member ids): refused as "removed member". */
+    void updateRemoved(Set<Long> removed);
 
     /**
      * Queues a message for {@link Message#to()}. Never blocks: when that peer's queue is full, or the
@@ -72,10 +82,26 @@ public interface Transport extends AutoCloseable {
          */
         void onSnapshot(Message message, InputStream body) throws IOException;
 
-        /** A call from another member (possibly one not yet identified); the answer goes back to it. */
+        /**
+         * A call from a caller that {@link #callers} admits for {@code method}, checked by the
+         * transport; the answer goes back to it.
+         */
         CompletableFuture<byte[]> onCall(String method, byte[] request);
+
+        /** Who may make the call {@code method}; the transport refuses everyone else. */
+        Callers callers(String method);
 
         /** A message to this peer was dropped or its connection failed. */
         void onUnreachable(long peerId);
+    }
+
+    /** Who may make a call ({@link Inbound#callers}). */
+    enum Callers {
+        /** Known members of this cluster only: every call that acts. */
+        MEMBERS,
+        /** Members of this cluster, removed ones included: a removed member asking whether it was removed. */
+        CLUSTER,
+        /** Anyone, identified or not: a joining member's first contact, which knows no cluster id yet (etcd's /members). */
+        ANYONE
     }
 }

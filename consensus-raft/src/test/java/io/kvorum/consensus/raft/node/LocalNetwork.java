@@ -88,6 +88,11 @@ final class LocalNetwork implements AutoCloseable {
             peers = Map.copyOf(newPeers);
         }
 
+        @Override
+        public void updateRemoved(Set<Long> removed) {
+            // the in-memory network admits by cluster id only; the gRPC transport's checks have tests of their own
+        }
+
         private LocalTransport peer(long id) {
             if (closed || isolated.contains(id) || isolated.contains(memberId)) {
                 return null;

@@ -114,6 +114,11 @@ final class SimPeerNetwork {
         }
 
         @Override
+        public void updateRemoved(Set<Long> removed) {
+            // the in-memory network admits by cluster id only; the gRPC transport's checks have tests of their own
+        }
+
+        @Override
         public void updatePeers(Map<Long, List<URI>> newPeers) {
             peers = Map.copyOf(newPeers);
         }

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
@@ -53,6 +54,12 @@ public final class GrpcTransport implements Transport {
     public static final String THREAD_NAME_PREFIX = "kvorum-raft-transport";
     /** A call not answered in this time fails with {@code DEADLINE_EXCEEDED}. */
     static final long CALL_TIMEOUT_SECONDS = 30;
+    /** Threads that answer calls and complete call results; beyond them calls wait, up to {@link #MAX_QUEUED_CALLS}. */
+    static final int CALL_WORKERS = 4;
+    /** Calls waiting for a worker; beyond, a call is refused with {@code RESOURCE_EXHAUSTED}. */
+    static final int MAX_QUEUED_CALLS = 1024;
+    /** Threads for snapshots in both directions: each holds one for its whole transfer. */
+    static final int SNAPSHOT_WORKERS = 16;
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
     private static final System.Logger LOG = System.getLogger(GrpcTransport.class.getName());
 
@@ -61,12 +68,15 @@ public final class GrpcTransport implements Transport {
     private final EventLoopGroup eventLoops;
     /** Owns every outbound stream; also delivers {@link Inbound#onUnreachable}. */
     private final ScheduledThreadPoolExecutor sender;
-    /** Snapshots in both directions, calls answered and call results. */
+    /** Calls answered and call results. */
     private final ThreadPoolExecutor workers;
+    /** Snapshots sent and received. */
+    private final ThreadPoolExecutor snapshotWorkers;
     private final Map<Long, PeerStream> peers = new ConcurrentHashMap<>();
     private final Map<URI, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Set<Long> unreachablePending = ConcurrentHashMap.newKeySet();
     private volatile Optional<Identity> identity = Optional.empty();
+    private final PeerAdmission admission = new PeerAdmission(() -> identity);
     private final PeerStream.Owner owner = new PeerStream.Owner() {
         @Override
         public ManagedChannel channel(URI url) {
@@ -105,8 +115,11 @@ public final class GrpcTransport implements Transport {
         this.sender = new ScheduledThreadPoolExecutor(1, threads("sender"));
         this.sender.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.sender.setRemoveOnCancelPolicy(true);
-        this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                threads("worker"));
+        this.workers = new ThreadPoolExecutor(CALL_WORKERS, CALL_WORKERS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(MAX_QUEUED_CALLS), threads("worker"));
+        this.workers.allowCoreThreadTimeOut(true);
+        this.snapshotWorkers = new ThreadPoolExecutor(0, SNAPSHOT_WORKERS, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), threads("snapshot"));
     }
 
     @Override
@@ -117,7 +130,7 @@ public final class GrpcTransport implements Transport {
         if (this.inbound != null) {
             throw new IllegalStateException("transport already started");
         }
-        PeerService service = new PeerService(() -> identity, inbound, workers);
+        PeerService service = new PeerService(() -> identity, admission, inbound, workers, snapshotWorkers);
         List<Server> started = new ArrayList<>();
         List<URI> bound = new ArrayList<>();
         for (URI url : listenPeerUrls) {
@@ -189,6 +202,7 @@ public final class GrpcTransport implements Transport {
                 onSender(() -> existing.updateUrls(urls));
             }
         });
+        admission.members(checked.keySet());
         Set<URI> inUse = new HashSet<>();
         checked.values().forEach(inUse::addAll);
         dropped.removeAll(inUse);
@@ -202,6 +216,11 @@ public final class GrpcTransport implements Transport {
                 }
             }
         });
+    }
+
+    @Override
+    public void updateRemoved(Set<Long> removed) {
+        admission.removed(removed);
     }
 
     @Override
@@ -232,7 +251,7 @@ public final class GrpcTransport implements Transport {
             SnapshotUpload upload = new SnapshotUpload(channel(url),
                     PeerWire.streamHeaders(self.get().clusterId(), self.get().memberId(), message.to()),
                     message, body, peer + " at " + url);
-            workers.execute(upload);
+            snapshotWorkers.execute(upload);
             return upload.result();
         } catch (IllegalStateException | RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new PeerCallException("snapshot to " + peer + ": transport closed",
@@ -242,6 +261,10 @@ public final class GrpcTransport implements Transport {
 
     @Override
     public CompletableFuture<byte[]> call(URI peerUrl, String method, byte[] request) {
+        return call(peerUrl, Optional.empty(), method, request);
+    }
+
+    private CompletableFuture<byte[]> call(URI peerUrl, Optional<Long> to, String method, byte[] request) {
         URI url;
         ManagedChannel channel;
         try {
@@ -251,6 +274,13 @@ public final class GrpcTransport implements Transport {
             return CompletableFuture.failedFuture(e);
         }
         String what = "call " + method + " to " + url;
+        byte[] frame;
+        try {
+            frame = PeerWire.callRequest(method, request);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Optional<Identity> self = identity;
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         ClientCall<byte[], byte[]> call = channel.newCall(PeerWire.CALL, CallOptions.DEFAULT
                 .withExecutor(Runnable::run)
@@ -276,9 +306,9 @@ public final class GrpcTransport implements Transport {
                     }
                 });
             }
-        }, new Metadata());
+        }, PeerWire.callHeaders(method, self.map(Identity::clusterId), self.map(Identity::memberId), to));
         call.request(1);
-        call.sendMessage(PeerWire.callRequest(method, request));
+        call.sendMessage(frame);
         call.halfClose();
         return result;
     }
@@ -290,16 +320,17 @@ public final class GrpcTransport implements Transport {
             return CompletableFuture.failedFuture(new PeerCallException(
                     "call " + method + " to peer " + Long.toHexString(peerId) + ": unknown peer", true, null));
         }
-        return callInTurn(stream.urls(), 0, method, request);
+        return callInTurn(peerId, stream.urls(), 0, method, request);
     }
 
     /** Tries the URLs from {@code index} on, while the peer is unreachable at them. */
-    private CompletableFuture<byte[]> callInTurn(List<URI> urls, int index, String method, byte[] request) {
-        return call(urls.get(index), method, request).exceptionallyCompose(failure -> {
+    private CompletableFuture<byte[]> callInTurn(long peerId, List<URI> urls, int index, String method,
+                                                 byte[] request) {
+        return call(urls.get(index), Optional.of(peerId), method, request).exceptionallyCompose(failure -> {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
             if (cause instanceof PeerCallException e && e.unreachable() && index + 1 < urls.size()) {
-                return callInTurn(urls, index + 1, method, request);
+                return callInTurn(peerId, urls, index + 1, method, request);
             }
             return CompletableFuture.failedFuture(cause);
         });
@@ -349,6 +380,7 @@ public final class GrpcTransport implements Transport {
             }
         }
         workers.shutdownNow();
+        snapshotWorkers.shutdownNow();
         sender.shutdown();
         var terminated = eventLoops.shutdownGracefully(0, CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (mayWait) {
@@ -356,6 +388,7 @@ public final class GrpcTransport implements Transport {
             try {
                 sender.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
                 workers.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+                snapshotWorkers.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

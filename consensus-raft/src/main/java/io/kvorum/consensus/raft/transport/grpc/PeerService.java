@@ -1,5 +1,6 @@
 package io.kvorum.consensus.raft.transport.grpc;
 
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -8,31 +9,52 @@ import io.grpc.Status;
 import io.kvorum.consensus.raft.core.Encoding;
 import io.kvorum.consensus.raft.core.EncodingException;
 import io.kvorum.consensus.raft.core.Message;
+import io.kvorum.consensus.raft.core.MessageType;
+import io.kvorum.consensus.raft.transport.RateLimitedLog;
+import io.kvorum.consensus.raft.transport.Transport.Callers;
 import io.kvorum.consensus.raft.transport.Transport.Inbound;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
 /**
- * The receiving side of the peer service. Handlers start on a Netty event loop; Raft messages go
- * to {@link Inbound} from there, snapshots and calls are handed to the workers.
+ * The receiving side of the peer service. Every stream, snapshot and call is checked by
+ * {@link PeerAdmission} on its headers before a frame of it is read; a refused one is closed with
+ * its status and a (rate-limited) warning. An admitted one whose frame does not decode, or whose
+ * messages are not from its sender to this member, is closed with {@code INVALID_ARGUMENT} and
+ * delivers nothing of that frame. Handlers start on a Netty event loop; Raft messages go to
+ * {@link Inbound} from there, calls are handed to the workers, snapshots (at most
+ * {@value #MAX_INBOUND_SNAPSHOTS} at once) to the snapshot workers.
  */
 final class PeerService {
     private static final System.Logger LOG = System.getLogger(PeerService.class.getName());
 
+    /** Snapshots restored at once; more are refused, each holds a worker for its whole transfer. */
+    static final int MAX_INBOUND_SNAPSHOTS = 2;
+
     private final Supplier<Optional<Identity>> identity;
+    private final PeerAdmission admission;
     private final Inbound inbound;
     private final Executor workers;
+    private final Executor snapshotWorkers;
+    private final Semaphore snapshotSlots = new Semaphore(MAX_INBOUND_SNAPSHOTS);
+    private final RateLimitedLog refusals = new RateLimitedLog(LOG);
 
-    PeerService(Supplier<Optional<Identity>> identity, Inbound inbound, Executor workers) {
+    PeerService(Supplier<Optional<Identity>> identity, PeerAdmission admission, Inbound inbound, Executor workers,
+                Executor snapshotWorkers) {
         this.identity = identity;
+        this.admission = admission;
         this.inbound = inbound;
         this.workers = workers;
+        this.snapshotWorkers = snapshotWorkers;
     }
 
     ServerServiceDefinition definition() {
@@ -43,42 +65,50 @@ final class PeerService {
                 .build();
     }
 
-    /** Why a stream with these headers is refused, or empty when it belongs here. */
-    private Optional<Status> refusal(Metadata headers) {
-        Optional<Identity> self = identity.get();
-        if (self.isEmpty()) {
-            return Optional.of(Status.FAILED_PRECONDITION.withDescription("member not identified yet"));
-        }
-        Optional<Long> cluster = PeerWire.id(headers, PeerWire.CLUSTER_ID);
-        Optional<Long> from = PeerWire.id(headers, PeerWire.FROM_ID);
-        Optional<Long> to = PeerWire.id(headers, PeerWire.TO_ID);
-        if (cluster.isEmpty() || from.isEmpty() || to.isEmpty()) {
-            return Optional.of(Status.INVALID_ARGUMENT.withDescription("missing cluster or member ID headers"));
-        }
-        if (cluster.get() != self.get().clusterId()) {
-            return Optional.of(Status.FAILED_PRECONDITION.withDescription("cluster ID mismatch: local "
-                    + Long.toHexString(self.get().clusterId()) + ", remote " + Long.toHexString(cluster.get())));
-        }
-        if (to.get() != self.get().memberId()) {
-            return Optional.of(Status.FAILED_PRECONDITION.withDescription("member ID mismatch: local "
-                    + Long.toHexString(self.get().memberId()) + ", addressed to " + Long.toHexString(to.get())));
-        }
-        return Optional.empty();
-    }
-
+    /** Closes a call refused on its headers, before any of its frames is read. */
     private ServerCall.Listener<byte[]> refuse(ServerCall<byte[], byte[]> call, Metadata headers, Status status) {
-        LOG.log(Level.WARNING, "refused a peer stream from {0}: {1}", headers.get(PeerWire.FROM_ID),
-                status.getDescription());
+        refusals.warn("refused a peer " + call.getMethodDescriptor().getBareMethodName() + " from member "
+                + shown(headers, PeerWire.FROM_ID) + " of cluster " + shown(headers, PeerWire.CLUSTER_ID) + " at "
+                + call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR) + ": " + status.getCode() + " "
+                + status.getDescription());
         call.close(status, new Metadata());
         return new ServerCall.Listener<>() {
         };
     }
 
+    /** Closes an admitted call whose frame is malformed. */
+    private void reject(ServerCall<byte[], byte[]> call, Metadata headers, String why) {
+        refusals.warn("closed a peer " + call.getMethodDescriptor().getBareMethodName() + " from member "
+                + shown(headers, PeerWire.FROM_ID) + ": " + why);
+        call.close(Status.INVALID_ARGUMENT.withDescription(why), new Metadata());
+    }
+
+    /** An id header as a log line may show it: parsed, so that a stranger's header cannot shape the line. */
+    private static String shown(Metadata headers, Metadata.Key<String> key) {
+        return PeerWire.id(headers, key).map(Long::toHexString)
+                .orElse(headers.containsKey(key) ? "(malformed)" : "(none)");
+    }
+
+    /** Why a message that arrived on a stream or snapshot of {@code sender} does not belong there. */
+    private Optional<String> misaddressed(Message message, long sender) {
+        long self = identity.get().map(Identity::memberId).orElse(0L);
+        if (message.type().isLocal()) {
+            return Optional.of("local message type " + message.type() + " from a peer");
+        }
+        if (message.from() != sender || message.to() != self) {
+            return Optional.of("message from " + Long.toHexString(message.from()) + " to "
+                    + Long.toHexString(message.to()) + " on the stream of " + Long.toHexString(sender) + " to "
+                    + Long.toHexString(self));
+        }
+        return Optional.empty();
+    }
+
     private ServerCall.Listener<byte[]> openStream(ServerCall<byte[], byte[]> call, Metadata headers) {
-        Optional<Status> refusal = refusal(headers);
+        Optional<Status> refusal = admission.refusal(headers);
         if (refusal.isPresent()) {
             return refuse(call, headers, refusal.get());
         }
+        long sender = PeerWire.id(headers, PeerWire.FROM_ID).orElseThrow();
         // Early headers tell the sender it was accepted.
         call.sendHeaders(new Metadata());
         call.request(1);
@@ -90,16 +120,23 @@ final class PeerService {
                 if (closed) {
                     return;
                 }
+                // The whole frame is checked before any of it goes on: a bad frame delivers nothing.
+                List<Message> messages = new ArrayList<>();
                 try {
                     for (byte[] encoded : PeerWire.unbatch(frame)) {
-                        inbound.onMessage(Encoding.decodeMessage(encoded));
+                        Message message = Encoding.decodeMessage(encoded);
+                        Optional<String> wrong = misaddressed(message, sender);
+                        if (wrong.isPresent()) {
+                            throw new EncodingException(wrong.get());
+                        }
+                        messages.add(message);
                     }
-                } catch (EncodingException e) {
+                } catch (EncodingException | IllegalArgumentException e) {
                     closed = true;
-                    call.close(Status.INVALID_ARGUMENT.withDescription("undecodable Raft message: " + e.getMessage()),
-                            new Metadata());
+                    reject(call, headers, "bad Raft message: " + e.getMessage());
                     return;
                 }
+                messages.forEach(inbound::onMessage);
                 call.request(1);
             }
 
@@ -107,6 +144,7 @@ final class PeerService {
             public void onHalfClose() {
                 if (!closed) {
                     closed = true;
+                    call.sendMessage(new byte[0]); // a client-streaming call ends with one answer
                     call.close(Status.OK, new Metadata());
                 }
             }
@@ -114,9 +152,14 @@ final class PeerService {
     }
 
     private ServerCall.Listener<byte[]> openSnapshot(ServerCall<byte[], byte[]> call, Metadata headers) {
-        Optional<Status> refusal = refusal(headers);
+        Optional<Status> refusal = admission.refusal(headers);
         if (refusal.isPresent()) {
             return refuse(call, headers, refusal.get());
+        }
+        long sender = PeerWire.id(headers, PeerWire.FROM_ID).orElseThrow();
+        if (!snapshotSlots.tryAcquire()) {
+            return refuse(call, headers, Status.RESOURCE_EXHAUSTED.withDescription("already receiving "
+                    + MAX_INBOUND_SNAPSHOTS + " snapshots"));
         }
         call.request(1);
         return new ServerCall.Listener<>() {
@@ -127,6 +170,11 @@ final class PeerService {
             @Override
             public void onMessage(byte[] frame) {
                 if (body != null) {
+                    if (frame.length > SnapshotUpload.CHUNK_BYTES) {
+                        body.fail(new IOException("snapshot chunk of " + frame.length + " bytes, more than "
+                                + SnapshotUpload.CHUNK_BYTES));
+                        return;
+                    }
                     body.offer(frame);
                     return;
                 }
@@ -136,17 +184,30 @@ final class PeerService {
                 Message message;
                 try {
                     message = Encoding.decodeMessage(frame);
-                } catch (EncodingException e) {
+                    Optional<String> wrong = message.type() != MessageType.SNAP
+                            ? Optional.of("a " + message.type() + " message where a snapshot's belongs")
+                            : misaddressed(message, sender);
+                    if (wrong.isPresent()) {
+                        throw new EncodingException(wrong.get());
+                    }
+                } catch (EncodingException | IllegalArgumentException e) {
                     closed = true;
-                    call.close(Status.INVALID_ARGUMENT.withDescription("undecodable snapshot message: "
-                            + e.getMessage()), new Metadata());
+                    snapshotSlots.release();
+                    reject(call, headers, "bad snapshot message: " + e.getMessage());
                     return;
                 }
                 body = new ChunkPipe(() -> call.request(1));
                 try {
-                    workers.execute(() -> restore(call, message, body));
+                    snapshotWorkers.execute(() -> {
+                        try {
+                            restore(call, message, body);
+                        } finally {
+                            snapshotSlots.release();
+                        }
+                    });
                 } catch (RejectedExecutionException e) {
                     closed = true;
+                    snapshotSlots.release();
                     call.close(Status.UNAVAILABLE.withDescription("transport closing"), new Metadata());
                     return;
                 }
@@ -160,8 +221,8 @@ final class PeerService {
                     body.end();
                 } else if (!closed) {
                     closed = true;
-                    call.close(Status.INVALID_ARGUMENT.withDescription("snapshot stream without its message"),
-                            new Metadata());
+                    snapshotSlots.release();
+                    reject(call, headers, "snapshot stream without its message");
                 }
             }
 
@@ -169,6 +230,9 @@ final class PeerService {
             public void onCancel() {
                 if (body != null) {
                     body.fail(new IOException("the sender cancelled the snapshot stream"));
+                } else if (!closed) {
+                    closed = true;
+                    snapshotSlots.release();
                 }
             }
         };
@@ -183,7 +247,7 @@ final class PeerService {
             LOG.log(Level.WARNING, "restoring the snapshot from {0} failed: {1}", Long.toHexString(message.from()),
                     describe(e));
             status = Status.INTERNAL.withDescription("snapshot not restored: " + describe(e));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.log(Level.WARNING, "restoring the snapshot from " + Long.toHexString(message.from()) + " failed", e);
             status = Status.INTERNAL.withDescription("snapshot not restored: " + describe(e));
         }
@@ -200,32 +264,60 @@ final class PeerService {
     }
 
     private ServerCall.Listener<byte[]> openCall(ServerCall<byte[], byte[]> call, Metadata headers) {
+        String method = headers.get(PeerWire.METHOD);
+        if (method == null || method.length() > PeerWire.MAX_METHOD_BYTES) {
+            return refuse(call, headers, Status.INVALID_ARGUMENT.withDescription(method == null
+                    ? "call without a method header" : "call method header of " + method.length() + " characters"));
+        }
+        Callers callers;
+        try {
+            callers = inbound.callers(method);
+        } catch (RuntimeException e) {
+            return refuse(call, headers, Status.INTERNAL.withDescription("cannot tell who may call " + method));
+        }
+        Optional<Status> refusal = admission.refusal(headers, callers);
+        if (refusal.isPresent()) {
+            return refuse(call, headers, refusal.get());
+        }
         call.request(2);
         return new ServerCall.Listener<>() {
             private byte[] frame;
+            private boolean closed;
 
             @Override
             public void onMessage(byte[] message) {
+                if (frame != null && !closed) {
+                    closed = true;
+                    reject(call, headers, "a call carries one request");
+                }
                 frame = message;
             }
 
             @Override
             public void onHalfClose() {
+                if (closed) {
+                    return;
+                }
                 if (frame == null) {
-                    call.close(Status.INVALID_ARGUMENT.withDescription("call without a request"), new Metadata());
+                    reject(call, headers, "call without a request");
                     return;
                 }
                 PeerWire.CallRequest request;
                 try {
                     request = PeerWire.parseCallRequest(frame);
                 } catch (EncodingException e) {
-                    call.close(Status.INVALID_ARGUMENT.withDescription(e.getMessage()), new Metadata());
+                    reject(call, headers, e.getMessage());
+                    return;
+                }
+                if (!request.method().equals(method)) {
+                    reject(call, headers, "call to " + request.method() + " under the method header " + method);
                     return;
                 }
                 try {
                     workers.execute(() -> answer(call, request));
                 } catch (RejectedExecutionException e) {
-                    call.close(Status.UNAVAILABLE.withDescription("transport closing"), new Metadata());
+                    call.close(Status.RESOURCE_EXHAUSTED.withDescription("too many peer calls waiting"),
+                            new Metadata());
                 }
             }
         };
@@ -235,7 +327,7 @@ final class PeerService {
         CompletableFuture<byte[]> response;
         try {
             response = inbound.onCall(request.method(), request.request());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             response = CompletableFuture.failedFuture(e);
         }
         response.whenComplete((bytes, failure) -> {
@@ -246,8 +338,9 @@ final class PeerService {
             } else {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
-                call.close(Status.UNKNOWN.withDescription(cause == null ? "no response" : describe(cause)),
-                        new Metadata());
+                // a request the handler could not read is the caller's fault
+                Status status = cause instanceof IllegalArgumentException ? Status.INVALID_ARGUMENT : Status.UNKNOWN;
+                call.close(status.withDescription(cause == null ? "no response" : describe(cause)), new Metadata());
             }
         });
     }

@@ -25,6 +25,13 @@ final class PeerWire {
     static final Metadata.Key<String> CLUSTER_ID = Metadata.Key.of("kvorum-cluster-id", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> FROM_ID = Metadata.Key.of("kvorum-from-id", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> TO_ID = Metadata.Key.of("kvorum-to-id", Metadata.ASCII_STRING_MARSHALLER);
+    /** A call's method, in the headers too, so that who may make it is decided before its frame is read. */
+    static final Metadata.Key<String> METHOD = Metadata.Key.of("kvorum-method", Metadata.ASCII_STRING_MARSHALLER);
+
+    /** The longest method name a call may carry. */
+    static final int MAX_METHOD_BYTES = 128;
+    /** The largest request a call may carry: calls between members are small records. */
+    static final int MAX_CALL_REQUEST_BYTES = 1 << 20;
 
     private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
@@ -67,6 +74,16 @@ final class PeerWire {
         headers.put(CLUSTER_ID, Long.toHexString(clusterId));
         headers.put(FROM_ID, Long.toHexString(from));
         headers.put(TO_ID, Long.toHexString(to));
+        return headers;
+    }
+
+    /** The headers of a call to {@code method}, with the caller's and the callee's ids where they are known. */
+    static Metadata callHeaders(String method, Optional<Long> clusterId, Optional<Long> from, Optional<Long> to) {
+        Metadata headers = new Metadata();
+        headers.put(METHOD, method);
+        clusterId.ifPresent(id -> headers.put(CLUSTER_ID, Long.toHexString(id)));
+        from.ifPresent(id -> headers.put(FROM_ID, Long.toHexString(id)));
+        to.ifPresent(id -> headers.put(TO_ID, Long.toHexString(id)));
         return headers;
     }
 
@@ -118,6 +135,9 @@ final class PeerWire {
     /** A call's request frame: the method name (length-prefixed UTF-8), then the request bytes. */
     static byte[] callRequest(String method, byte[] request) {
         byte[] name = method.getBytes(StandardCharsets.UTF_8);
+        if (name.length > MAX_METHOD_BYTES || request.length > MAX_CALL_REQUEST_BYTES) {
+            throw new IllegalArgumentException("call " + method + " of " + request.length + " bytes is too large");
+        }
         return ByteBuffer.allocate(Integer.BYTES + name.length + request.length)
                 .putInt(name.length).put(name).put(request).array();
     }
@@ -129,8 +149,13 @@ final class PeerWire {
             throw new EncodingException("call request of " + frame.length + " bytes has no method name");
         }
         int length = in.getInt();
-        if (length < 0 || length > in.remaining()) {
-            throw new EncodingException("call method name of " + length + " bytes, " + in.remaining() + " left");
+        if (length < 0 || length > MAX_METHOD_BYTES || length > in.remaining()) {
+            throw new EncodingException("call method name of " + length + " bytes, " + in.remaining()
+                    + " left (at most " + MAX_METHOD_BYTES + ")");
+        }
+        if (in.remaining() - length > MAX_CALL_REQUEST_BYTES) {
+            throw new EncodingException("call request of " + (in.remaining() - length) + " bytes, more than "
+                    + MAX_CALL_REQUEST_BYTES);
         }
         String method = new String(frame, Integer.BYTES, length, StandardCharsets.UTF_8);
         byte[] request = new byte[in.remaining() - length];

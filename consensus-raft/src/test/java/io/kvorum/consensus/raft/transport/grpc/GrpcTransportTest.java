@@ -62,6 +62,16 @@ class GrpcTransportTest {
         for (int i = 0; i < 3; i++) {
             transport[i].updatePeers(peersOf(transport, ids, i));
         }
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                if (i != j) {
+                    connect(transport[i], ids[i], ids[j], inbound[j]);
+                }
+            }
+        }
+        for (RecordingInbound in : inbound) {
+            in.clearUnreachable(); // refusals before every member knew the others
+        }
 
         for (int n = 1; n <= perPeer; n++) {
             for (int i = 0; i < 3; i++) {
@@ -108,8 +118,8 @@ class GrpcTransportTest {
         sender.send(append(1, 2, 1));
 
         senderInbound.await("peer 2 reported unreachable", () -> senderInbound.wasUnreachable(2));
-        // The receiver is up and answers calls: the stream was refused, not lost.
-        byte[] answer = sender.call(2, "echo", bytes("up")).get(PATIENCE_SECONDS, TimeUnit.SECONDS);
+        // The receiver is up and answers calls open to anyone: the stream was refused, not lost.
+        byte[] answer = sender.call(2, "open-echo", bytes("up")).get(PATIENCE_SECONDS, TimeUnit.SECONDS);
         assertEquals("up", new String(answer, StandardCharsets.UTF_8));
         assertEquals(List.of(), receiverInbound.messages());
     }
@@ -250,15 +260,18 @@ class GrpcTransportTest {
     }
 
     @Test
-    void callsWorkBeforeIdentifyAndTryAPeersUrlsInTurn() throws Exception {
+    void callsOpenToAnyoneWorkBeforeIdentifyAndCallsTryAPeersUrlsInTurn() throws Exception {
         RecordingInbound callerInbound = new RecordingInbound();
         GrpcTransport caller = started(callerInbound);
         GrpcTransport callee = started(new RecordingInbound());
 
-        byte[] answer = caller.call(callee.boundPeerUrls().get(0), "echo", bytes("hello"))
+        byte[] answer = caller.call(callee.boundPeerUrls().get(0), "open-echo", bytes("hello"))
                 .get(PATIENCE_SECONDS, TimeUnit.SECONDS);
         assertEquals("hello", new String(answer, StandardCharsets.UTF_8));
 
+        caller.identify(1, CLUSTER);
+        callee.identify(2, CLUSTER);
+        callee.updatePeers(Map.of(1L, caller.boundPeerUrls()));
         caller.updatePeers(Map.of(2L, List.of(deadUrl(), callee.boundPeerUrls().get(0))));
         byte[] viaSecondUrl = caller.call(2, "echo", bytes("again")).get(PATIENCE_SECONDS, TimeUnit.SECONDS);
         assertEquals("again", new String(viaSecondUrl, StandardCharsets.UTF_8));
@@ -282,6 +295,7 @@ class GrpcTransportTest {
         GrpcTransport first = started(firstInbound);
         sender.identify(1, CLUSTER);
         first.identify(2, CLUSTER);
+        first.updatePeers(Map.of(1L, sender.boundPeerUrls()));
         URI url = first.boundPeerUrls().get(0);
         sender.updatePeers(Map.of(2L, List.of(url)));
         sender.send(append(1, 2, 1));
@@ -295,6 +309,7 @@ class GrpcTransportTest {
         GrpcTransport restarted = open(List.of(url));
         restarted.start(restartedInbound);
         restarted.identify(2, CLUSTER);
+        restarted.updatePeers(Map.of(1L, sender.boundPeerUrls()));
         sendUntil(sender, restartedInbound, index, () -> !restartedInbound.messages().isEmpty());
         List<Message> received = restartedInbound.messages();
         for (int i = 1; i < received.size(); i++) {
@@ -311,6 +326,7 @@ class GrpcTransportTest {
         RecordingInbound newInbound = new RecordingInbound();
         GrpcTransport moved = started(newInbound);
         moved.identify(2, CLUSTER);
+        moved.updatePeers(Map.of(1L, pair[0].boundPeerUrls()));
 
         pair[0].updatePeers(Map.of(2L, moved.boundPeerUrls()));
         AtomicLong index = new AtomicLong(1);
@@ -392,7 +408,8 @@ class GrpcTransportTest {
         for (URI url : bound) {
             assertEquals("http", url.getScheme());
             assertEquals("127.0.0.1", url.getHost());
-            byte[] answer = caller.call(url, "echo", bytes(url.toString())).get(PATIENCE_SECONDS, TimeUnit.SECONDS);
+            byte[] answer = caller.call(url, "open-echo", bytes(url.toString()))
+                    .get(PATIENCE_SECONDS, TimeUnit.SECONDS);
             assertEquals(url.toString(), new String(answer, StandardCharsets.UTF_8));
         }
     }
@@ -427,6 +444,9 @@ class GrpcTransportTest {
             @Override
             public void onMessage(Message message) {
                 super.onMessage(message);
+                if (messages().isEmpty()) {
+                    return; // a probe while the pair connects
+                }
                 receiver.get().close();
                 closedInCallback.countDown();
             }
@@ -449,6 +469,46 @@ class GrpcTransportTest {
     }
 
     @Test
+    void callsWhoseHandlersBlockWaitForABoundedNumberOfWorkersAndAreAllAnswered() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger entered = new AtomicInteger();
+        GrpcTransport[] pair = identifiedPair(new RecordingInbound(), new RecordingInbound() {
+            @Override
+            public CompletableFuture<byte[]> onCall(String method, byte[] request) {
+                entered.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.onCall(method, request);
+            }
+        });
+        int calls = 64;
+        List<CompletableFuture<byte[]>> answers = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            answers.add(pair[0].call(2, "echo", bytes("call " + i)));
+        }
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PATIENCE_SECONDS);
+        while (entered.get() < GrpcTransport.CALL_WORKERS && System.nanoTime() - deadline < 0) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(500); // time for more handlers to start, were there threads for them
+        long workerThreads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith(GrpcTransport.THREAD_NAME_PREFIX + "-worker"))
+                .count();
+        assertEquals(GrpcTransport.CALL_WORKERS, entered.get());
+        assertTrue(workerThreads <= 2L * GrpcTransport.CALL_WORKERS, workerThreads + " worker threads");
+
+        release.countDown();
+        for (int i = 0; i < calls; i++) {
+            assertEquals("call " + i, new String(answers.get(i).get(PATIENCE_SECONDS, TimeUnit.SECONDS),
+                    StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void onlyHttpPeerUrlsAreAccepted() {
         assertThrows(IllegalArgumentException.class, () -> new GrpcTransport(List.of(URI.create("https://127.0.0.1:0"))));
         assertThrows(IllegalArgumentException.class, () -> new GrpcTransport(List.of(URI.create("http://127.0.0.1"))));
@@ -468,14 +528,44 @@ class GrpcTransportTest {
     }
 
     /** Members 1 and 2 of one cluster, each knowing the other. */
-    private GrpcTransport[] identifiedPair(RecordingInbound one, RecordingInbound two) throws IOException {
+    private GrpcTransport[] identifiedPair(RecordingInbound one, RecordingInbound two)
+            throws IOException, InterruptedException {
         GrpcTransport first = started(one);
         GrpcTransport second = started(two);
         first.identify(1, CLUSTER);
         second.identify(2, CLUSTER);
         first.updatePeers(Map.of(2L, second.boundPeerUrls()));
         second.updatePeers(Map.of(1L, first.boundPeerUrls()));
+        connect(first, 1, 2, two);
+        connect(second, 2, 1, one);
+        one.clearUnreachable();
+        two.clearUnreachable();
         return new GrpcTransport[] {first, second};
+    }
+
+    /**
+     * Probes from {@code fromId} to {@code toId} until one arrives: a stream opened before the
+     * receiver knew the sender was refused, and messages sent while it backs off are dropped.
+     */
+    private static void connect(GrpcTransport from, long fromId, long toId, RecordingInbound atReceiver)
+            throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread pacer = new Thread(() -> {
+            try {
+                do {
+                    from.send(RecordingInbound.probe(fromId, toId));
+                } while (!stop.await(20, TimeUnit.MILLISECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "test-prober");
+        pacer.start();
+        try {
+            atReceiver.await("a probe from " + fromId + " at " + toId, () -> atReceiver.probedBy(fromId));
+        } finally {
+            stop.countDown();
+            pacer.join();
+        }
     }
 
     /** Sends numbered messages to peer 2, one every few milliseconds, until {@code done}. */

@@ -1,11 +1,15 @@
 package io.kvorum.consensus.raft.transport.grpc;
 
 import io.kvorum.consensus.raft.core.Message;
+import io.kvorum.consensus.raft.core.MessageType;
+import io.kvorum.consensus.raft.transport.Transport.Callers;
 import io.kvorum.consensus.raft.transport.Transport.Inbound;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -17,12 +21,32 @@ class RecordingInbound implements Inbound {
     static final Duration PATIENCE = Duration.ofSeconds(60);
 
     private final List<Message> messages = new ArrayList<>();
+    private static final byte[] PROBE = "probe".getBytes(StandardCharsets.UTF_8);
+
     private final Set<Long> unreachable = ConcurrentHashMap.newKeySet();
+    private final Set<Long> probedBy = ConcurrentHashMap.newKeySet();
 
     @Override
     public synchronized void onMessage(Message message) {
-        messages.add(message);
+        if (isProbe(message)) {
+            probedBy.add(message.from());
+        } else {
+            messages.add(message);
+        }
         notifyAll();
+    }
+
+    /** A heartbeat a test sends until a stream is open; recorded apart from the messages. */
+    static Message probe(long from, long to) {
+        return Message.builder(MessageType.HEARTBEAT).from(from).to(to).term(1).context(PROBE).build();
+    }
+
+    private static boolean isProbe(Message message) {
+        return message.type() == MessageType.HEARTBEAT && Arrays.equals(message.context(), PROBE);
+    }
+
+    synchronized boolean probedBy(long peerId) {
+        return probedBy.contains(peerId);
     }
 
     @Override
@@ -33,10 +57,16 @@ class RecordingInbound implements Inbound {
     /** Answers {@code echo} with the request, anything else with a failure naming the method. */
     @Override
     public CompletableFuture<byte[]> onCall(String method, byte[] request) {
-        if (method.equals("echo")) {
+        if (method.equals("echo") || method.equals("open-echo")) {
             return CompletableFuture.completedFuture(request);
         }
         return CompletableFuture.failedFuture(new IllegalArgumentException("unknown method " + method));
+    }
+
+    /** {@code echo} is for members only; {@code open-echo} (answered as {@code echo}) for anyone. */
+    @Override
+    public Callers callers(String method) {
+        return method.equals("open-echo") ? Callers.ANYONE : Callers.MEMBERS;
     }
 
     @Override
