@@ -60,6 +60,8 @@ final class ServerRuntime {
 
     /** What to stop, in the order to stop it: listeners first, the backend last. */
     private final java.util.Deque<AutoCloseable> toClose = new java.util.ArrayDeque<>();
+    /** Password checks and hashes that may wait for a bcrypt thread. */
+    private static final int MAX_QUEUED_HASHES = 1024;
     private List<URI> clientUrls = List.of();
     private WatchHub watchHub;
     private CompletableFuture<Void> removal = new CompletableFuture<>();
@@ -172,8 +174,10 @@ final class ServerRuntime {
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
         LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
-        // bcrypt takes tens of milliseconds a password on purpose: it gets threads of its own
-        ExecutorService hashing = Executors.newFixedThreadPool(2, daemonThreads("kvorum-bcrypt"));
+        // bcrypt takes tens of milliseconds a password on purpose: it gets threads of its own, and
+        // what cannot wait in its bounded queue is refused ("too many requests") rather than held
+        ExecutorService hashing = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_HASHES), daemonThreads("kvorum-bcrypt"));
         toClose.add(() -> shutdown(hashing));
         AuthServer auth = new AuthServer(kv, applier.auth(), hashing, bcryptCost(config.bcryptCost()));
         toClose.add(leases);

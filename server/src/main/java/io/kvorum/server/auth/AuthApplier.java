@@ -1,5 +1,6 @@
 package io.kvorum.server.auth;
 
+import com.google.protobuf.ByteString;
 import io.kvorum.api.authpb.Permission;
 import io.kvorum.api.authpb.Role;
 import io.kvorum.api.authpb.User;
@@ -178,7 +179,7 @@ public final class AuthApplier {
         if (p.getRangeEnd().isEmpty() || (p.getRangeEnd().size() == 1 && p.getRangeEnd().byteAt(0) == 0)) {
             return true;
         }
-        return com.google.protobuf.ByteString.unsignedLexicographicalComparator().compare(p.getKey(), p.getRangeEnd()) < 0;
+        return ByteString.unsignedLexicographicalComparator().compare(p.getKey(), p.getRangeEnd()) < 0;
     }
 
     /** The bcrypt hash the proposer put in {@code hashedPassword} (base64, checked before proposing). */

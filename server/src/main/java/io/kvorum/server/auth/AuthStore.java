@@ -9,6 +9,7 @@ import io.kvorum.api.authpb.UserAddOptions;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.mvcc.MvccStore;
+import io.kvorum.spi.auth.TokenGrant;
 import io.kvorum.spi.auth.Tokens;
 import io.kvorum.spi.backend.Bucket;
 import java.nio.ByteBuffer;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -198,7 +200,7 @@ public final class AuthStore {
         if (user == null || user.getOptions().getNoPassword()) {
             throw new EtcdException(EtcdError.AUTH_FAILED);
         }
-        return tokens.assign(new io.kvorum.spi.auth.TokenGrant(name, s.revision(), index, nonce));
+        return tokens.assign(new TokenGrant(name, s.revision(), index, nonce));
     }
 
     void addUser(MvccStore store, String name, byte[] hash, UserAddOptions options) {
@@ -410,7 +412,7 @@ public final class AuthStore {
     }
 
     private static <V> NavigableMap<String, V> copy(NavigableMap<String, V> map) {
-        NavigableMap<String, V> copy = new java.util.TreeMap<>(AuthState.BYTE_ORDER);
+        NavigableMap<String, V> copy = new TreeMap<>(AuthState.BYTE_ORDER);
         copy.putAll(map);
         return copy;
     }
