@@ -341,4 +341,18 @@ class ApplierAuthTest {
         assertInstanceOf(PutResponse.class, apply(put("app/after"), as("alice")));
         assertEquals(0L, member.auth().checkPassword("alice", "alicepw") - revision);
     }
+
+    @Test
+    void aSnapshotCarriesTheAuthStoreToAMemberThatHadNone() throws Exception {
+        enabledWithAlice();
+        java.io.ByteArrayOutputStream image = new java.io.ByteArrayOutputStream();
+        member.writeSnapshot(image);
+        Applier behind = applier(new InMemoryBackend());
+        assertFalse(behind.auth().state().enabled());
+        behind.restoreSnapshot(new java.io.ByteArrayInputStream(image.toByteArray()));
+        assertTrue(behind.auth().state().enabled());
+        assertEquals(member.auth().state().revision(), behind.auth().state().revision());
+        assertTrue(behind.auth().state().hasRole("alice", "app"));
+        assertTrue(behind.auth().state().hasRole("root", "root"));
+    }
 }
