@@ -191,7 +191,12 @@ final class CommandLine {
         // The launcher's default is raft; an embedded server without the raft module defaults to standalone.
         config.consensus(value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS));
         config.consensusOptions(options(Flag.CONSENSUS_OPT));
-        return config.build();
+        try {
+            return config.build();
+        } catch (IllegalArgumentException e) {
+            // the checks across flags (and of --auth-token's form), each message naming its flag
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private LogLevel logLevel() throws UsageException {
