@@ -150,6 +150,11 @@ public record ServerConfig(
         }
     }
 
+    /** The token provider {@link #authToken()} names ({@code simple}, {@code jwt}). */
+    public String authTokenProvider() {
+        return AuthTokenSpec.parse(authToken).provider();
+    }
+
     /** A config with etcd's defaults for a member called {@code name}, storing under {@code dataDir}. */
     public static Builder builder() {
         return new Builder();

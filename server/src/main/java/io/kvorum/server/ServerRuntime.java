@@ -71,10 +71,10 @@ final class ServerRuntime {
     }
 
     static ServerRuntime start(ServerConfig config, BackendProvider backendProvider,
-                               ConsensusProvider consensusProvider) throws IOException {
+                               ConsensusProvider consensusProvider, TokenProvider tokenProvider) throws IOException {
         ServerRuntime rt = new ServerRuntime();
         try {
-            rt.open(config, backendProvider, consensusProvider);
+            rt.open(config, backendProvider, consensusProvider, tokenProvider);
             return rt;
         } catch (IOException | RuntimeException e) {
             rt.close();
@@ -82,8 +82,8 @@ final class ServerRuntime {
         }
     }
 
-    private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider)
-            throws IOException {
+    private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
+                      TokenProvider tokenProvider) throws IOException {
         // One member per data directory, from before anything in it is opened until all is closed.
         toClose.add(DataDirLock.acquire(config.dataDir()));
         // Loading the gRPC services takes about a second: do it while the backend opens.
@@ -113,7 +113,6 @@ final class ServerRuntime {
                 daemonThreads("kvorum-worker"));
         toClose.add(() -> shutdown(workers));
         AuthTokenSpec tokenSpec = AuthTokenSpec.parse(config.authToken());
-        TokenProvider tokenProvider = Plugins.find(TokenProvider.class, "auth-token", tokenSpec.provider());
         Applier applier;
         try {
             applier = new Applier(store, workers, lessor, applied ->
