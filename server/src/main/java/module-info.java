@@ -16,12 +16,17 @@ module io.kvorum.server {
     requires io.grpc.services;
     requires com.google.protobuf;
     requires org.slf4j;
+    // bcrypt for passwords (auth.Passwords)
+    requires org.bouncycastle.provider;
 
     exports io.kvorum.server;
 
     uses io.kvorum.spi.backend.BackendProvider;
     uses io.kvorum.spi.consensus.ConsensusProvider;
+    uses io.kvorum.spi.auth.TokenProvider;
 
     provides io.kvorum.spi.consensus.ConsensusProvider
             with io.kvorum.server.standalone.StandaloneConsensusProvider;
+    provides io.kvorum.spi.auth.TokenProvider
+            with io.kvorum.server.auth.SimpleTokenProvider;
 }

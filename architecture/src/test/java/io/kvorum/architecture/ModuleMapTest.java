@@ -172,8 +172,8 @@ class ModuleMapTest {
 
     @Test
     void onlyApiPackagesAreExported() throws IOException {
-        assertEquals(Set.of("io.kvorum.spi.plugin", "io.kvorum.spi.backend", "io.kvorum.spi.consensus"),
-                exports("spi"));
+        assertEquals(Set.of("io.kvorum.spi.plugin", "io.kvorum.spi.backend", "io.kvorum.spi.consensus",
+                        "io.kvorum.spi.auth"), exports("spi"));
         assertEquals(Set.of("io.kvorum.server"), exports("server"));
         assertEquals(Set.of(), exports("backend-rocksdb"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("backend-sqlite"), "plugins are reached through ServiceLoader only");

@@ -182,12 +182,21 @@ final class CommandLine {
         value(Flag.EXPERIMENTAL_INITIAL_CORRUPT_CHECK, CommandLine::bool).ifPresent(config::initialCorruptCheck);
         value(Flag.EXPERIMENTAL_CORRUPT_CHECK_TIME, GoDuration::parse).ifPresent(config::corruptCheckTime);
 
+        value(Flag.AUTH_TOKEN, CommandLine::nonEmpty).ifPresent(config::authToken);
+        value(Flag.AUTH_TOKEN_TTL, v -> Duration.ofSeconds(positive(v, Integer.MAX_VALUE))).ifPresent(config::authTokenTtl);
+        value(Flag.BCRYPT_COST, v -> (int) positive(v, Integer.MAX_VALUE)).ifPresent(config::bcryptCost);
+
         value(Flag.BACKEND, CommandLine::nonEmpty).ifPresent(config::backend);
         config.backendOptions(options(Flag.BACKEND_OPT));
         // The launcher's default is raft; an embedded server without the raft module defaults to standalone.
         config.consensus(value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS));
         config.consensusOptions(options(Flag.CONSENSUS_OPT));
-        return config.build();
+        try {
+            return config.build();
+        } catch (IllegalArgumentException e) {
+            // the checks across flags (and of --auth-token's form), each message naming its flag
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private LogLevel logLevel() throws UsageException {

@@ -56,6 +56,13 @@ enum Flag {
     INITIAL_ELECTION_TICK_ADVANCE(Section.CLUSTERING, "initial-election-tick-advance", Kind.SWITCH, "true",
             "Whether to fast-forward initial election ticks on boot for faster election."),
 
+    AUTH_TOKEN(Section.AUTH, "auth-token", Kind.VALUE, quoted(ServerConfig.DEFAULT_AUTH_TOKEN),
+            "Specify auth token specific options, e.g. simple, or jwt,pub-key=<path>,priv-key=<path>,sign-method=<alg>,ttl=<duration>."),
+    AUTH_TOKEN_TTL(Section.AUTH, "auth-token-ttl", Kind.VALUE, String.valueOf(ServerConfig.DEFAULT_AUTH_TOKEN_TTL.toSeconds()),
+            "The lifetime in seconds of the auth token (simple tokens)."),
+    BCRYPT_COST(Section.AUTH, "bcrypt-cost", Kind.VALUE, String.valueOf(ServerConfig.DEFAULT_BCRYPT_COST),
+            "Specify bcrypt algorithm cost factor for auth password hashing (4 to 31)."),
+
     EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL(Section.EXPERIMENTAL, "experimental-watch-progress-notify-interval",
             Kind.VALUE, "'10m0s'",
             "Duration of periodic watch progress notifications (at least 100ms), e.g. 10m, 500ms."),
@@ -99,7 +106,7 @@ enum Flag {
 
     /** The groups of {@code --help}, in etcd's order. */
     enum Section {
-        MEMBER("Member"), CLUSTERING("Clustering"), EXPERIMENTAL("Experimental"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
+        MEMBER("Member"), CLUSTERING("Clustering"), AUTH("Auth"), EXPERIMENTAL("Experimental"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
 
         private final String title;
 

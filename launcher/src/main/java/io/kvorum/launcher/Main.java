@@ -7,6 +7,7 @@ import io.kvorum.launcher.plugin.PluginLoadException;
 import io.kvorum.server.KvorumServer;
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.backend.BackendProvider;
+import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import java.net.URI;
 import java.nio.file.Path;
@@ -132,11 +133,13 @@ public final class Main {
         ServerConfig config = command.config();
         InstalledPlugin backend;
         InstalledPlugin consensus;
+        InstalledPlugin tokens;
         try {
             PluginCatalog catalog = PluginCatalog.load(pluginFolders(command.pluginDirs()));
             // An unknown name fails here, listing what is installed and where each came from.
             backend = catalog.find(PluginKind.BACKEND, config.backend());
             consensus = catalog.find(PluginKind.CONSENSUS, config.consensus());
+            tokens = catalog.find(PluginKind.AUTH_TOKEN, config.authTokenProvider());
         } catch (PluginLoadException | IllegalArgumentException e) {
             log.debug("plugins", e);
             throw new StartFailedException(e.getMessage(), e);
@@ -151,6 +154,7 @@ public final class Main {
             server = KvorumServer.builder().config(config)
                     .backend((BackendProvider) backend.provider())
                     .consensus((ConsensusProvider) consensus.provider())
+                    .tokenProvider((TokenProvider) tokens.provider())
                     .build();
             server.start();
             return server;

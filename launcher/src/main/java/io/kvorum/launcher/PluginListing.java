@@ -28,7 +28,7 @@ final class PluginListing {
                 }
                 out.append("      from: ").append(plugin.origin()).append('\n');
                 plugin.provider().options().forEach((name, description) ->
-                        out.append("      ").append(kind.optionFlag()).append(' ').append(name).append("=...\n")
+                        out.append("      ").append(kind.optionUsage(plugin.name(), name)).append('\n')
                                 .append("          ").append(description).append('\n'));
             }
         }

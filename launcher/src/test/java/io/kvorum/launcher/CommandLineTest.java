@@ -66,8 +66,24 @@ class CommandLineTest {
             assertEquals(Map.of(), config.backendOptions().asMap());
             assertEquals("raft", config.consensus());
             assertEquals(Map.of(), config.consensusOptions().asMap());
+            assertEquals("simple", config.authToken());
+            assertEquals(java.time.Duration.ofSeconds(300), config.authTokenTtl());
+            assertEquals(10, config.bcryptCost());
             assertEquals(LogLevel.INFO, serve.logLevel());
             assertEquals(List.of(), serve.warnings());
+        }
+
+        @Test
+        void authFlagsAreRead() throws UsageException {
+            ServerConfig config = config("--auth-token", "jwt,pub-key=a.pub,priv-key=a.key,sign-method=RS256",
+                    "--auth-token-ttl", "60", "--bcrypt-cost=12");
+
+            assertEquals("jwt,pub-key=a.pub,priv-key=a.key,sign-method=RS256", config.authToken());
+            assertEquals(java.time.Duration.ofSeconds(60), config.authTokenTtl());
+            assertEquals(12, config.bcryptCost());
+            assertTrue(usageError("--auth-token-ttl", "0").contains("auth-token-ttl"));
+            assertEquals("--auth-token: invalid option \"bad\" in jwt,bad (expected key=value)",
+                    usageError("--auth-token", "jwt,bad"));
         }
 
         @Test

@@ -1,6 +1,7 @@
 package io.kvorum.server;
 
 import io.kvorum.spi.backend.BackendProvider;
+import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import java.io.IOException;
 import java.net.URI;
@@ -30,13 +31,16 @@ public final class KvorumServer implements AutoCloseable {
     private final ServerConfig config;
     private final BackendProvider backendProvider;
     private final ConsensusProvider consensusProvider;
+    private final TokenProvider tokenProvider;
     private volatile ServerRuntime member;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
-    private KvorumServer(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider) {
+    private KvorumServer(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
+                         TokenProvider tokenProvider) {
         this.config = config;
         this.backendProvider = backendProvider;
         this.consensusProvider = consensusProvider;
+        this.tokenProvider = tokenProvider;
     }
 
     public static Builder builder() {
@@ -52,7 +56,7 @@ public final class KvorumServer implements AutoCloseable {
         if (member != null) {
             throw new IllegalStateException("already started");
         }
-        member = ServerRuntime.start(config, backendProvider, consensusProvider);
+        member = ServerRuntime.start(config, backendProvider, consensusProvider, tokenProvider);
         // Removed from the cluster: stop, as etcd does (its process then exits 0).
         member.removal().thenRunAsync(this::close);
         // A committed entry it cannot apply: stop rather than diverge (etcd panics; its process exits non-zero).
@@ -106,6 +110,7 @@ public final class KvorumServer implements AutoCloseable {
         private ServerConfig config;
         private BackendProvider backend;
         private ConsensusProvider consensus;
+        private TokenProvider tokens;
 
         private Builder() {
         }
@@ -127,13 +132,21 @@ public final class KvorumServer implements AutoCloseable {
             return this;
         }
 
+        /** Uses this token provider instead of looking up the one {@link ServerConfig#authToken()} names. */
+        public Builder tokenProvider(TokenProvider tokens) {
+            this.tokens = Objects.requireNonNull(tokens);
+            return this;
+        }
+
         public KvorumServer build() {
             ServerConfig c = config != null ? config : ServerConfig.builder().build();
             BackendProvider b = Optional.ofNullable(backend)
                     .orElseGet(() -> Plugins.find(BackendProvider.class, "backend", c.backend()));
             ConsensusProvider s = Optional.ofNullable(consensus)
                     .orElseGet(() -> Plugins.find(ConsensusProvider.class, "consensus", c.consensus()));
-            return new KvorumServer(c, b, s);
+            TokenProvider t = Optional.ofNullable(tokens)
+                    .orElseGet(() -> Plugins.find(TokenProvider.class, "auth-token", c.authTokenProvider()));
+            return new KvorumServer(c, b, s, t);
         }
     }
 }

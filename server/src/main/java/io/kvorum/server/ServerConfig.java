@@ -2,6 +2,7 @@ package io.kvorum.server;
 
 import io.kvorum.spi.plugin.PluginOptions;
 import java.net.URI;
+import io.kvorum.server.auth.AuthTokenSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -40,6 +41,10 @@ import java.util.Objects;
  * @param backendOptions           options for the backend plugin
  * @param consensus                {@code --consensus}: the name of the consensus plugin
  * @param consensusOptions         options for the consensus plugin
+ * @param authToken                {@code --auth-token}: the token provider and its options,
+ *                                 {@code simple} or e.g. {@code jwt,pub-key=…,priv-key=…,sign-method=RS256}
+ * @param authTokenTtl             {@code --auth-token-ttl}: how long a simple token lives unused
+ * @param bcryptCost               {@code --bcrypt-cost}: the cost of the bcrypt hashes of passwords
  */
 public record ServerConfig(
         String name,
@@ -65,7 +70,10 @@ public record ServerConfig(
         String backend,
         PluginOptions backendOptions,
         String consensus,
-        PluginOptions consensusOptions) {
+        PluginOptions consensusOptions,
+        String authToken,
+        Duration authTokenTtl,
+        int bcryptCost) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -81,6 +89,10 @@ public record ServerConfig(
     public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
     public static final String DEFAULT_BACKEND = "rocksdb";
     public static final String DEFAULT_CONSENSUS = "standalone";
+    public static final String DEFAULT_AUTH_TOKEN = "simple";
+    public static final Duration DEFAULT_AUTH_TOKEN_TTL = Duration.ofSeconds(300);
+    /** Go's {@code bcrypt.DefaultCost}, etcd's default. */
+    public static final int DEFAULT_BCRYPT_COST = 10;
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -124,6 +136,11 @@ public record ServerConfig(
             throw new IllegalArgumentException("--election-timeout[" + electionTimeout.toMillis()
                     + "ms] should be at least as 5 times as --heartbeat-interval[" + heartbeatInterval.toMillis() + "ms]");
         }
+        AuthTokenSpec.parse(authToken); // fails naming --auth-token
+        Objects.requireNonNull(authTokenTtl, "authTokenTtl");
+        if (authTokenTtl.isNegative() || authTokenTtl.isZero()) {
+            throw new IllegalArgumentException("--auth-token-ttl must be positive, got " + authTokenTtl.toSeconds());
+        }
         if (snapshotCount < 1) {
             throw new IllegalArgumentException("--snapshot-count must be positive, got " + snapshotCount);
         }
@@ -131,6 +148,11 @@ public record ServerConfig(
             throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
                     + watchProgressNotifyInterval.toMillis() + "ms");
         }
+    }
+
+    /** The token provider {@link #authToken()} names ({@code simple}, {@code jwt}). */
+    public String authTokenProvider() {
+        return AuthTokenSpec.parse(authToken).provider();
     }
 
     /** A config with etcd's defaults for a member called {@code name}, storing under {@code dataDir}. */
@@ -164,6 +186,9 @@ public record ServerConfig(
         private PluginOptions backendOptions = PluginOptions.empty();
         private String consensus = DEFAULT_CONSENSUS;
         private PluginOptions consensusOptions = PluginOptions.empty();
+        private String authToken = DEFAULT_AUTH_TOKEN;
+        private Duration authTokenTtl = DEFAULT_AUTH_TOKEN_TTL;
+        private int bcryptCost = DEFAULT_BCRYPT_COST;
 
         private Builder() {
         }
@@ -193,6 +218,9 @@ public record ServerConfig(
         public Builder backendOptions(PluginOptions v) { backendOptions = v; return this; }
         public Builder consensus(String v) { consensus = v; return this; }
         public Builder consensusOptions(PluginOptions v) { consensusOptions = v; return this; }
+        public Builder authToken(String v) { authToken = v; return this; }
+        public Builder authTokenTtl(Duration v) { authTokenTtl = v; return this; }
+        public Builder bcryptCost(int v) { bcryptCost = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -206,7 +234,8 @@ public record ServerConfig(
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
-                    initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions);
+                    initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions,
+                    authToken, authTokenTtl, bcryptCost);
         }
     }
 }

@@ -8,6 +8,11 @@ import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import io.kvorum.server.apply.Applier;
+import io.kvorum.server.apply.AuthServer;
+import io.kvorum.server.auth.AuthTokenSpec;
+import io.kvorum.server.auth.Passwords;
+import io.kvorum.spi.auth.TokenContext;
+import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.apply.LeaderChanges;
@@ -55,6 +60,8 @@ final class ServerRuntime {
 
     /** What to stop, in the order to stop it: listeners first, the backend last. */
     private final java.util.Deque<AutoCloseable> toClose = new java.util.ArrayDeque<>();
+    /** Password checks and hashes that may wait for a bcrypt thread. */
+    private static final int MAX_QUEUED_HASHES = 1024;
     private List<URI> clientUrls = List.of();
     private WatchHub watchHub;
     private CompletableFuture<Void> removal = new CompletableFuture<>();
@@ -64,10 +71,10 @@ final class ServerRuntime {
     }
 
     static ServerRuntime start(ServerConfig config, BackendProvider backendProvider,
-                               ConsensusProvider consensusProvider) throws IOException {
+                               ConsensusProvider consensusProvider, TokenProvider tokenProvider) throws IOException {
         ServerRuntime rt = new ServerRuntime();
         try {
-            rt.open(config, backendProvider, consensusProvider);
+            rt.open(config, backendProvider, consensusProvider, tokenProvider);
             return rt;
         } catch (IOException | RuntimeException e) {
             rt.close();
@@ -75,8 +82,8 @@ final class ServerRuntime {
         }
     }
 
-    private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider)
-            throws IOException {
+    private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
+                      TokenProvider tokenProvider) throws IOException {
         // One member per data directory, from before anything in it is opened until all is closed.
         toClose.add(DataDirLock.acquire(config.dataDir()));
         // Loading the gRPC services takes about a second: do it while the backend opens.
@@ -127,7 +134,15 @@ final class ServerRuntime {
         ExecutorService workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 daemonThreads("kvorum-worker"));
         toClose.add(() -> shutdown(workers));
-        Applier applier = new Applier(store, workers, lessor);
+        AuthTokenSpec tokenSpec = AuthTokenSpec.parse(config.authToken());
+        Applier applier;
+        try {
+            applier = new Applier(store, workers, lessor, applied ->
+                    tokenProvider.create(new TokenContext(tokenSpec.options(), config.authTokenTtl(), applied)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--auth-token " + tokenProvider.name() + ": " + e.getMessage(), e);
+        }
+        toClose.add(() -> applier.auth().tokens().close());
         halted = applier.halted();
         // The store a snapshot restore put in place, if any, is the one to close.
         toClose.add(() -> applier.store().close());
@@ -173,6 +188,12 @@ final class ServerRuntime {
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
         LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
+        // bcrypt takes tens of milliseconds a password on purpose: it gets threads of its own, and
+        // what cannot wait in its bounded queue is refused ("too many requests") rather than held
+        ExecutorService hashing = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_HASHES), daemonThreads("kvorum-bcrypt"));
+        toClose.add(() -> shutdown(hashing));
+        AuthServer auth = new AuthServer(kv, applier.auth(), hashing, bcryptCost(config.bcryptCost()));
         toClose.add(leases);
         // stop listening before the lessor stops
         toClose.remove(stopListening);
@@ -180,7 +201,7 @@ final class ServerRuntime {
         CompletableFuture<ClientApi> building = new CompletableFuture<>();
         Thread builder = new Thread(() -> {
             try {
-                building.complete(new ClientApi(kv, leases, watchHub, consensus, backend, blocking, config.maxTxnOps(),
+                building.complete(new ClientApi(kv, leases, auth, watchHub, consensus, backend, blocking, config.maxTxnOps(),
                         config.maxRequestBytes(), config.electionTimeout()));
             } catch (RuntimeException | LinkageError e) {
                 building.completeExceptionally(e);
@@ -408,6 +429,16 @@ final class ServerRuntime {
         ConsensusStatus s = consensus.status();
         return ResponseHeader.newBuilder().setClusterId(s.clusterId()).setMemberId(s.memberId())
                 .setRaftTerm(s.term()).setRevision(revision).build();
+    }
+
+    /** As etcd: a cost bcrypt does not take is replaced by the default, with a warning. */
+    private static int bcryptCost(int cost) {
+        if (cost < Passwords.MIN_COST || cost > Passwords.MAX_COST) {
+            LOG.warn("--bcrypt-cost {} is not within [{}, {}]; using the default {}", cost, Passwords.MIN_COST,
+                    Passwords.MAX_COST, Passwords.DEFAULT_COST);
+            return Passwords.DEFAULT_COST;
+        }
+        return cost;
     }
 
     private static ThreadFactory daemonThreads(String name) {

@@ -34,7 +34,7 @@ class EtcdctlScenarioTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"get", "put", "delete", "txn", "compaction", "cluster",
-            "watch", "watch-history", "lease", "lease-expiry", "lock", "elect"})
+            "watch", "watch-history", "lease", "lease-expiry", "lock", "elect", "auth"})
     void etcdctlPrintsForTheServerWhatItPrintsForRealEtcd(String scenario) throws IOException {
         Etcdctl etcdctl = Etcdctl.require();
         Script script = Script.load(scenario);

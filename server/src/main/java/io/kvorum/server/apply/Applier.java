@@ -11,6 +11,16 @@ import io.kvorum.api.etcdserverpb.LeaseGrantResponse;
 import io.kvorum.api.etcdserverpb.LeaseRevokeResponse;
 import io.kvorum.api.mvccpb.Event;
 import io.kvorum.server.alarm.AlarmStore;
+import io.kvorum.server.auth.AuthApplier;
+import io.kvorum.server.auth.AuthInfo;
+import io.kvorum.server.auth.AuthState;
+import io.kvorum.server.auth.AuthStore;
+import io.kvorum.server.auth.Permissions;
+import io.kvorum.server.auth.SimpleTokens;
+import io.kvorum.spi.auth.Tokens;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 import io.kvorum.server.lease.Lease;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.watch.WatchHub;
@@ -53,11 +63,16 @@ public final class Applier implements StateMachine {
     private final Waiters waiters = new Waiters();
     /** Deepest message nesting accepted in a log entry: gRPC's limit of 100, plus the envelope. */
     private static final int MAX_NESTING = 101;
+    /** How far beyond the applied index a token's entry may be (a follower catching up). */
+    private static final long MAX_TOKEN_LEAD = 100_000;
 
     private final AppliedIndex appliedIndex;
     /** The raised alarms; changed only here, by alarm entries. */
     private final AlarmStore alarms;
     private final Lessor lessor;
+    /** Users, roles and permissions; changed only here, by auth entries. */
+    private final AuthStore auth;
+    private final AuthApplier authApplier;
     /** Gets each committed batch's events; set before consensus starts delivering entries. */
     private volatile WatchHub watchHub;
     private volatile long appliedTerm;
@@ -68,12 +83,23 @@ public final class Applier implements StateMachine {
      * @param replies where waiting requests are answered once their batch is durable
      */
     public Applier(MvccStore store, Executor replies, Lessor lessor) {
+        this(store, replies, lessor, applied -> SimpleTokens.create(SimpleTokens.DEFAULT_TTL, applied));
+    }
+
+    /**
+     * @param tokens builds the token issuer of the auth store from what says when this state
+     *               machine has applied a given index
+     */
+    public Applier(MvccStore store, Executor replies, Lessor lessor,
+                   Function<LongFunction<CompletionStage<Void>>, Tokens> tokens) {
         this.store = store;
         this.replies = replies;
         this.lessor = lessor;
         this.kv = new KvApplier(lessor::exists);
         this.appliedIndex = new AppliedIndex(store.consistentIndex());
         this.alarms = AlarmStore.recover(store);
+        this.auth = AuthStore.recover(store, tokens.apply(this::tokenIndexApplied));
+        this.authApplier = new AuthApplier(auth);
         this.appliedTerm = store.consistentTerm();
     }
 
@@ -107,7 +133,7 @@ public final class Applier implements StateMachine {
             try {
                 InternalRaftRequest request = parse(data);
                 ids[i] = request.getID();
-                results[i] = applyOne(request, events);
+                results[i] = applyOne(request, events, entry.index());
             } catch (IOException | RuntimeException | Error e) {
                 // Outside etcd's request contract: the other members applied this entry, so going
                 // on without it would make this member's state differ from theirs from here on.
@@ -152,7 +178,7 @@ public final class Applier implements StateMachine {
         return request;
     }
 
-    private Object applyOne(InternalRaftRequest r, List<Event> events) {
+    private Object applyOne(InternalRaftRequest r, List<Event> events, long index) {
         try {
             if (r.hasAlarm()) {
                 return alarm(r.getAlarm());
@@ -160,6 +186,13 @@ public final class Applier implements StateMachine {
             Optional<EtcdError> refused = alarms.refusal(r);
             if (refused.isPresent()) {
                 return new EtcdException(refused.get());
+            }
+            // Who asked, as the proposing member resolved their token; checked here, against the
+            // auth store as of this entry, as etcd's auth applier does.
+            AuthInfo who = new AuthInfo(r.getHeader().getUsername(), r.getHeader().getAuthRevision());
+            AuthState permissions = auth.state();
+            if (AuthApplier.isAuth(r)) {
+                return authApplier.apply(store, r, who, index);
             }
             if (r.hasLeaseGrant()) {
                 LeaseGrantRequest g = r.getLeaseGrant();
@@ -171,6 +204,7 @@ public final class Applier implements StateMachine {
                         .setID(lease.id()).setTTL(lease.ttl()).build();
             }
             if (r.hasLeaseRevoke()) {
+                Permissions.checkLeaseKeys(permissions, who, leaseKeys(r.getLeaseRevoke().getID()));
                 return revoke(r.getLeaseRevoke().getID(), events);
             }
             if (r.hasCompaction()) {
@@ -191,11 +225,14 @@ public final class Applier implements StateMachine {
                 MvccWriter txn = new MvccWriter(w);
                 Object response;
                 if (r.hasPut()) {
+                    Permissions.checkPut(permissions, who, r.getPut(), leaseKeys(r.getPut().getLease()));
                     kv.checkLease(r.getPut());
                     response = kv.put(txn, r.getPut());
                 } else if (r.hasDeleteRange()) {
+                    Permissions.checkDeleteRange(permissions, who, r.getDeleteRange());
                     response = kv.deleteRange(txn, r.getDeleteRange());
                 } else if (r.hasTxn()) {
+                    Permissions.checkTxn(permissions, who, r.getTxn());
                     response = kv.writeTxn(txn, r.getTxn());
                 } else {
                     LOG.error("skipping entry with no known request (id {})", r.getID());
@@ -241,6 +278,12 @@ public final class Applier implements StateMachine {
             }
         }
         return response.build();
+    }
+
+    /** The keys attached to lease {@code id}; none for no lease or an unknown one. */
+    private List<ByteString> leaseKeys(long id) {
+        Lease lease = id == 0 ? null : lessor.get(id);
+        return lease == null ? List.of() : lease.sortedKeys();
     }
 
     /** Deletes the lease's keys in one revision, in key order, and forgets the lease. */
@@ -320,6 +363,22 @@ public final class Applier implements StateMachine {
         return alarms;
     }
 
+    /**
+     * When a token's entry is applied here. An index far beyond this member's is no token's:
+     * refusing it at once keeps made-up tokens from piling up waiters.
+     */
+    private CompletionStage<Void> tokenIndexApplied(long index) {
+        if (index > appliedIndex.get() + MAX_TOKEN_LEAD) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("index " + index + " is far ahead"));
+        }
+        return appliedIndex.await(index);
+    }
+
+    /** Users, roles and permissions, as applied on this member. */
+    public AuthStore auth() {
+        return auth;
+    }
+
     KvApplier kv() {
         return kv;
     }
@@ -365,6 +424,7 @@ public final class Applier implements StateMachine {
         store = MvccStore.restore(store, in);
         lessor.recover(store);
         alarms.reload(store);
+        auth.reload(store);
         appliedTerm = store.consistentTerm();
         WatchHub hub = watchHub;
         if (hub != null) {

@@ -15,6 +15,9 @@ import io.kvorum.api.etcdserverpb.RangeResponse;
 import io.kvorum.api.etcdserverpb.RequestHeader;
 import io.kvorum.api.etcdserverpb.TxnRequest;
 import io.kvorum.api.etcdserverpb.TxnResponse;
+import io.kvorum.server.auth.AuthInfo;
+import io.kvorum.server.auth.AuthState;
+import io.kvorum.server.auth.Permissions;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.mvcc.MvccStore;
@@ -26,6 +29,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -55,30 +59,76 @@ public final class KvServer {
         this.ids = new RequestIds(memberId, System.currentTimeMillis());
     }
 
+    /** A Range by the server itself ({@link AuthInfo#SERVER}). */
     public CompletableFuture<RangeResponse> range(RangeRequest r) {
+        return range(r, AuthInfo.SERVER);
+    }
+
+    /** A Range by {@code who}, checked against the auth store before and after reading, as etcd's {@code doSerialize}. */
+    public CompletableFuture<RangeResponse> range(RangeRequest r, AuthInfo who) {
         return readBarrier(r.getSerializable())
-                .thenApplyAsync(v -> read(reader -> applier.kv().range(reader, r)), readExecutor);
+                .thenApplyAsync(v -> authorizedRead(who,
+                        auth -> auth.checkRead(who, KvApplier.bytes(r.getKey()), KvApplier.bytes(r.getRangeEnd())),
+                        reader -> applier.kv().range(reader, r)), readExecutor);
     }
 
     public CompletableFuture<PutResponse> put(PutRequest r) {
-        return propose(InternalRaftRequest.newBuilder().setPut(r)).thenApply(PutResponse.class::cast);
+        return put(r, AuthInfo.SERVER);
+    }
+
+    /** A Put by {@code who}; its permissions are checked where it is applied. */
+    public CompletableFuture<PutResponse> put(PutRequest r, AuthInfo who) {
+        return propose(InternalRaftRequest.newBuilder().setPut(r), who).thenApply(PutResponse.class::cast);
     }
 
     public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest r) {
-        return propose(InternalRaftRequest.newBuilder().setDeleteRange(r)).thenApply(DeleteRangeResponse.class::cast);
+        return deleteRange(r, AuthInfo.SERVER);
+    }
+
+    public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest r, AuthInfo who) {
+        return propose(InternalRaftRequest.newBuilder().setDeleteRange(r), who).thenApply(DeleteRangeResponse.class::cast);
     }
 
     public CompletableFuture<TxnResponse> txn(TxnRequest r) {
+        return txn(r, AuthInfo.SERVER);
+    }
+
+    /** A Txn by {@code who}: a read-only one is checked here, one that writes where it is applied. */
+    public CompletableFuture<TxnResponse> txn(TxnRequest r, AuthInfo who) {
         if (KvApplier.isReadOnly(r)) {
             return readBarrier(KvApplier.isSerializable(r))
-                    .thenApplyAsync(v -> read(reader -> applier.kv().readTxn(reader, r)), readExecutor);
+                    .thenApplyAsync(v -> authorizedRead(who, auth -> Permissions.checkTxn(auth, who, r),
+                            reader -> applier.kv().readTxn(reader, r)), readExecutor);
         }
-        return propose(InternalRaftRequest.newBuilder().setTxn(r)).thenApply(TxnResponse.class::cast);
+        return propose(InternalRaftRequest.newBuilder().setTxn(r), who).thenApply(TxnResponse.class::cast);
+    }
+
+    /** The auth store as of the last applied entry. */
+    public AuthState auth() {
+        return applier.auth().state();
+    }
+
+    /**
+     * Checks, reads, and fails the read if the auth store changed meanwhile, as etcd's
+     * {@code doSerialize}: the answer must not come from permissions the caller no longer has.
+     */
+    private <T> T authorizedRead(AuthInfo who, Consumer<AuthState> check, Function<KvReader, T> body) {
+        check.accept(auth());
+        T result = read(body);
+        if (who.revision() != 0 && who != AuthInfo.SERVER && who.revision() != auth().revision()) {
+            throw new EtcdException(EtcdError.AUTH_OLD_REVISION);
+        }
+        return result;
     }
 
     /** Completes when the compaction is applied, or with {@code physical}, when the history is gone too. */
     public CompletableFuture<CompactionResponse> compact(CompactionRequest r) {
-        return propose(InternalRaftRequest.newBuilder().setCompaction(r)).thenCompose(result -> {
+        return compact(r, AuthInfo.SERVER);
+    }
+
+    /** A compaction asked by {@code who}; etcd 3.4 checks no permission for it. */
+    public CompletableFuture<CompactionResponse> compact(CompactionRequest r, AuthInfo who) {
+        return propose(InternalRaftRequest.newBuilder().setCompaction(r), who).thenCompose(result -> {
             Applier.Compacted c = (Applier.Compacted) result;
             return r.getPhysical() ? c.physical().thenApply(v -> c.response()) : CompletableFuture.completedFuture(c.response());
         });
@@ -141,8 +191,14 @@ public final class KvServer {
     }
 
     CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {
+        return propose(request, AuthInfo.SERVER);
+    }
+
+    /** Proposes {@code request} on behalf of {@code who}, whose name and auth revision the entry's header carries. */
+    CompletableFuture<Object> propose(InternalRaftRequest.Builder request, AuthInfo who) {
         long id = ids.next();
-        byte[] data = request.setID(id).setHeader(RequestHeader.newBuilder().setID(id)).build().toByteArray();
+        byte[] data = request.setID(id).setHeader(RequestHeader.newBuilder().setID(id)
+                .setUsername(who.user()).setAuthRevision(who.revision())).build().toByteArray();
         if (data.length > maxRequestBytes) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.REQUEST_TOO_LARGE));
         }

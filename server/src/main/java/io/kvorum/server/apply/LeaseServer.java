@@ -10,6 +10,7 @@ import io.kvorum.api.etcdserverpb.LeaseStatus;
 import io.kvorum.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.kvorum.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
+import io.kvorum.server.auth.AuthInfo;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.lease.Lease;
@@ -86,6 +87,11 @@ public final class LeaseServer implements AutoCloseable {
     }
 
     public CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest r) {
+        return grant(r, AuthInfo.SERVER);
+    }
+
+    /** A grant by {@code who}; as etcd, granting a lease needs no permission. */
+    public CompletableFuture<LeaseGrantResponse> grant(LeaseGrantRequest r, AuthInfo who) {
         if (r.getTTL() > Lessor.MAX_TTL_SECONDS) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.LEASE_TTL_TOO_LARGE));
         }
@@ -97,11 +103,17 @@ public final class LeaseServer implements AutoCloseable {
             // etcd picks ids from its request id generator, kept positive
             request.setID(leaseIds.next() & Long.MAX_VALUE);
         }
-        return kv.propose(InternalRaftRequest.newBuilder().setLeaseGrant(request)).thenApply(LeaseGrantResponse.class::cast);
+        return kv.propose(InternalRaftRequest.newBuilder().setLeaseGrant(request), who).thenApply(LeaseGrantResponse.class::cast);
     }
 
+    /** A revoke by the server itself (expiry). */
     public CompletableFuture<LeaseRevokeResponse> revoke(LeaseRevokeRequest r) {
-        return kv.propose(InternalRaftRequest.newBuilder().setLeaseRevoke(r)).thenApply(LeaseRevokeResponse.class::cast);
+        return revoke(r, AuthInfo.SERVER);
+    }
+
+    /** A revoke by {@code who}, who needs write permission on every key of the lease (checked where it is applied). */
+    public CompletableFuture<LeaseRevokeResponse> revoke(LeaseRevokeRequest r, AuthInfo who) {
+        return kv.propose(InternalRaftRequest.newBuilder().setLeaseRevoke(r), who).thenApply(LeaseRevokeResponse.class::cast);
     }
 
     /**

@@ -4,7 +4,9 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import io.kvorum.api.etcdserverpb.AuthGrpc;
 import io.kvorum.api.etcdserverpb.ClusterGrpc;
+import io.kvorum.server.apply.AuthServer;
 import io.kvorum.api.etcdserverpb.KVGrpc;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
 import io.kvorum.api.etcdserverpb.RpcProto;
@@ -29,17 +31,19 @@ public final class ClientApi {
 
     private final GrpcService grpc;
 
-    public ClientApi(KvServer kv, LeaseServer leases, WatchHub watchHub, Consensus consensus, Backend backend,
-                     Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout) {
+    public ClientApi(KvServer kv, LeaseServer leases, AuthServer auth, WatchHub watchHub, Consensus consensus,
+                     Backend backend, Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout) {
         Headers headers = new Headers(consensus, kv);
+        Callers callers = new Callers(auth);
         this.grpc = GrpcService.builder()
-                .addService(new KvService(kv, new RequestChecks(maxTxnOps), headers))
-                .addService(new WatchService(watchHub))
-                .addService(new LeaseService(leases, headers))
-                .addService(new LockService(new LockServer(kv, leases, watchHub), headers))
-                .addService(new ElectionService(new ElectionServer(kv, leases, watchHub), headers))
-                .addService(new ClusterService(consensus, headers))
-                .addService(new MaintenanceService(consensus, kv, backend, headers, blocking))
+                .addService(new KvService(kv, new RequestChecks(maxTxnOps), headers, callers))
+                .addService(new WatchService(watchHub, callers, kv))
+                .addService(new LeaseService(leases, headers, callers))
+                .addService(new LockService(new LockServer(kv, leases, watchHub), headers, callers, kv))
+                .addService(new ElectionService(new ElectionServer(kv, leases, watchHub), headers, callers, kv))
+                .addService(new ClusterService(consensus, headers, callers))
+                .addService(new MaintenanceService(consensus, kv, backend, headers, blocking, callers))
+                .addService(new AuthService(auth, callers, headers))
                 .addService(new HealthService())
                 .intercept(new ClusterInterceptor(consensus, electionTimeout))
                 .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
@@ -63,6 +67,7 @@ public final class ClientApi {
         ElectionGrpc.getServiceDescriptor();
         ClusterGrpc.getServiceDescriptor();
         MaintenanceGrpc.getServiceDescriptor();
+        AuthGrpc.getServiceDescriptor();
         RpcProto.getDescriptor();
     }
 

@@ -27,9 +27,11 @@ import java.util.function.Supplier;
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final Consensus consensus;
     private final Headers headers;
+    private final Callers callers;
 
-    ClusterService(Consensus consensus, Headers headers) {
+    ClusterService(Consensus consensus, Headers headers, Callers callers) {
         this.consensus = consensus;
+        this.callers = callers;
         this.headers = headers;
     }
 
@@ -48,14 +50,15 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     public void memberAdd(MemberAddRequest r, StreamObserver<MemberAddResponse> out) {
         Replies.reply(() -> {
             checkUrls(r.getPeerURLsList());
-            return changeMembership(() -> consensus.addMember(r.getPeerURLsList(), r.getIsLearner()));
+            return callers.admin().thenCompose(who ->
+                    changeMembership(() -> consensus.addMember(r.getPeerURLsList(), r.getIsLearner())));
         }, added -> MemberAddResponse.newBuilder().setHeader(headers.membership())
                 .setMember(toProto(added)).addAllMembers(members()).build(), out);
     }
 
     @Override
     public void memberRemove(MemberRemoveRequest r, StreamObserver<MemberRemoveResponse> out) {
-        Replies.reply(() -> changeMembership(() -> consensus.removeMember(r.getID())), v -> MemberRemoveResponse.newBuilder()
+        Replies.reply(() -> callers.admin().thenCompose(who -> changeMembership(() -> consensus.removeMember(r.getID()))), v -> MemberRemoveResponse.newBuilder()
                 .setHeader(headers.membership()).addAllMembers(members()).build(), out);
     }
 
@@ -63,13 +66,14 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     public void memberUpdate(MemberUpdateRequest r, StreamObserver<MemberUpdateResponse> out) {
         Replies.reply(() -> {
             checkUrls(r.getPeerURLsList());
-            return changeMembership(() -> consensus.updateMember(r.getID(), r.getPeerURLsList()));
+            return callers.admin().thenCompose(who ->
+                    changeMembership(() -> consensus.updateMember(r.getID(), r.getPeerURLsList())));
         }, v -> MemberUpdateResponse.newBuilder().setHeader(headers.membership()).addAllMembers(members()).build(), out);
     }
 
     @Override
     public void memberPromote(MemberPromoteRequest r, StreamObserver<MemberPromoteResponse> out) {
-        Replies.reply(() -> changeMembership(() -> consensus.promoteMember(r.getID())), v -> MemberPromoteResponse.newBuilder()
+        Replies.reply(() -> callers.admin().thenCompose(who -> changeMembership(() -> consensus.promoteMember(r.getID()))), v -> MemberPromoteResponse.newBuilder()
                 .setHeader(headers.membership()).addAllMembers(members()).build(), out);
     }
 

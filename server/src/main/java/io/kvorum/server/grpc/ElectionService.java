@@ -14,39 +14,46 @@ import io.kvorum.api.v3electionpb.ResignResponse;
 import io.kvorum.server.concurrency.ElectionServer;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.auth.Permissions;
 
 /** {@code v3electionpb.Election}: Campaign waits, without a thread, until leader; Observe streams the leader. */
 final class ElectionService extends ElectionGrpc.ElectionImplBase {
     private final ElectionServer elections;
     private final Headers headers;
+    private final Callers callers;
+    private final KvServer kv;
 
-    ElectionService(ElectionServer elections, Headers headers) {
+    ElectionService(ElectionServer elections, Headers headers, Callers callers, KvServer kv) {
         this.elections = elections;
+        this.callers = callers;
+        this.kv = kv;
         this.headers = headers;
     }
 
     @Override
     public void campaign(CampaignRequest r, StreamObserver<CampaignResponse> out) {
         CompletableFuture<Void> canceled = LockService.canceledWith(out);
-        answer(elections.campaign(r, canceled), canceled,
+        answer(checked(r.getName(), true, () -> elections.campaign(r, canceled)), canceled,
                 resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
     @Override
     public void proclaim(ProclaimRequest r, StreamObserver<ProclaimResponse> out) {
-        answer(elections.proclaim(r), new CompletableFuture<>(),
+        answer(checked(r.getLeader().getKey(), false, () -> elections.proclaim(r)), new CompletableFuture<>(),
                 resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
     @Override
     public void leader(LeaderRequest r, StreamObserver<LeaderResponse> out) {
-        answer(elections.leader(r), new CompletableFuture<>(),
+        answer(checked(r.getName(), true, () -> elections.leader(r)), new CompletableFuture<>(),
                 resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
     @Override
     public void resign(ResignRequest r, StreamObserver<ResignResponse> out) {
-        answer(elections.resign(r), new CompletableFuture<>(),
+        answer(checked(r.getLeader().getKey(), false, () -> elections.resign(r)), new CompletableFuture<>(),
                 resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
@@ -56,6 +63,24 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
         CompletableFuture<Void> canceled = new CompletableFuture<>();
         out.setOnCancelHandler(() -> canceled.complete(null));
         Object lock = new Object();
+        String token = Callers.token();
+        CompletableFuture<Void> allowed = callers.caller(token).thenAccept(who ->
+                Permissions.checkRecipe(kv.auth(), who, r.getName()));
+        allowed.whenComplete((v, denied) -> {
+            if (denied != null) {
+                synchronized (lock) {
+                    if (canceled.complete(null)) {
+                        out.onError(Errors.recipeStatus(denied));
+                    }
+                }
+                return;
+            }
+            observe(r, out, canceled, lock);
+        });
+    }
+
+    private void observe(LeaderRequest r, ServerCallStreamObserver<LeaderResponse> out, CompletableFuture<Void> canceled,
+                         Object lock) {
         elections.observe(r, resp -> {
             synchronized (lock) {
                 if (!canceled.isDone()) {
@@ -73,6 +98,22 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
                 }
             }
         }, canceled);
+    }
+
+    /**
+     * Runs {@code call} once the caller is found allowed: under {@code name/} for a whole election,
+     * or on the one key ({@code prefix} false) a leader holds.
+     */
+    private <T> CompletableFuture<T> checked(com.google.protobuf.ByteString name, boolean prefix,
+                                             Supplier<CompletableFuture<T>> call) {
+        return callers.caller().thenCompose(who -> {
+            if (prefix) {
+                Permissions.checkRecipe(kv.auth(), who, name);
+            } else {
+                Permissions.checkRecipeKey(kv.auth(), who, name);
+            }
+            return call.get();
+        });
     }
 
     private static <T, R> void answer(CompletableFuture<T> result, CompletableFuture<Void> canceled,

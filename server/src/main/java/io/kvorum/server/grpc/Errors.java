@@ -11,6 +11,7 @@ import io.kvorum.spi.consensus.ConsensusException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,10 @@ final class Errors {
         }
         if (t instanceof RecipeException e) {
             return Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException();
+        }
+        if (t instanceof RejectedExecutionException) {
+            // a bounded queue of work (e.g. bcrypt's) is full
+            return EtcdError.TOO_MANY_REQUESTS.asException();
         }
         if (t instanceof TimeoutException) {
             return EtcdError.TIMEOUT.asException();

@@ -19,9 +19,11 @@ final class KvService extends KVGrpc.KVImplBase {
     private final KvServer kv;
     private final RequestChecks checks;
     private final Headers headers;
+    private final Callers callers;
 
-    KvService(KvServer kv, RequestChecks checks, Headers headers) {
+    KvService(KvServer kv, RequestChecks checks, Headers headers, Callers callers) {
         this.kv = kv;
+        this.callers = callers;
         this.checks = checks;
         this.headers = headers;
     }
@@ -30,7 +32,7 @@ final class KvService extends KVGrpc.KVImplBase {
     public void range(RangeRequest r, StreamObserver<RangeResponse> out) {
         Replies.reply(() -> {
             checks.range(r);
-            return kv.range(r);
+            return callers.caller().thenCompose(who -> kv.range(r, who));
         }, resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
@@ -38,7 +40,7 @@ final class KvService extends KVGrpc.KVImplBase {
     public void put(PutRequest r, StreamObserver<PutResponse> out) {
         Replies.reply(() -> {
             checks.put(r);
-            return kv.put(r);
+            return callers.caller().thenCompose(who -> kv.put(r, who));
         }, resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
@@ -46,7 +48,7 @@ final class KvService extends KVGrpc.KVImplBase {
     public void deleteRange(DeleteRangeRequest r, StreamObserver<DeleteRangeResponse> out) {
         Replies.reply(() -> {
             checks.deleteRange(r);
-            return kv.deleteRange(r);
+            return callers.caller().thenCompose(who -> kv.deleteRange(r, who));
         }, resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
@@ -54,13 +56,13 @@ final class KvService extends KVGrpc.KVImplBase {
     public void txn(TxnRequest r, StreamObserver<TxnResponse> out) {
         Replies.reply(() -> {
             checks.txn(r);
-            return kv.txn(r);
+            return callers.caller().thenCompose(who -> kv.txn(r, who));
         }, resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
     @Override
     public void compact(CompactionRequest r, StreamObserver<CompactionResponse> out) {
-        Replies.reply(() -> kv.compact(r),
+        Replies.reply(() -> callers.caller().thenCompose(who -> kv.compact(r, who)),
                 resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 }

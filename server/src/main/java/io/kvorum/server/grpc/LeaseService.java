@@ -20,21 +20,23 @@ import java.util.concurrent.CompletableFuture;
 final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final LeaseServer leases;
     private final Headers headers;
+    private final Callers callers;
 
-    LeaseService(LeaseServer leases, Headers headers) {
+    LeaseService(LeaseServer leases, Headers headers, Callers callers) {
         this.leases = leases;
+        this.callers = callers;
         this.headers = headers;
     }
 
     @Override
     public void leaseGrant(LeaseGrantRequest r, StreamObserver<LeaseGrantResponse> out) {
-        Replies.reply(() -> leases.grant(r),
+        Replies.reply(() -> callers.caller().thenCompose(who -> leases.grant(r, who)),
                 resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
     @Override
     public void leaseRevoke(LeaseRevokeRequest r, StreamObserver<LeaseRevokeResponse> out) {
-        Replies.reply(() -> leases.revoke(r),
+        Replies.reply(() -> callers.caller().thenCompose(who -> leases.revoke(r, who)),
                 resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 

@@ -8,22 +8,31 @@ import io.kvorum.api.v3lockpb.LockResponse;
 import io.kvorum.api.v3lockpb.UnlockRequest;
 import io.kvorum.api.v3lockpb.UnlockResponse;
 import io.kvorum.server.concurrency.LockServer;
+import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.auth.Permissions;
 import java.util.concurrent.CompletableFuture;
 
 /** {@code v3lockpb.Lock}: a Lock call waits, without a thread, until the lock is held or the caller goes. */
 final class LockService extends LockGrpc.LockImplBase {
     private final LockServer locks;
     private final Headers headers;
+    private final Callers callers;
+    private final KvServer kv;
 
-    LockService(LockServer locks, Headers headers) {
+    LockService(LockServer locks, Headers headers, Callers callers, KvServer kv) {
         this.locks = locks;
+        this.callers = callers;
+        this.kv = kv;
         this.headers = headers;
     }
 
     @Override
     public void lock(LockRequest r, StreamObserver<LockResponse> out) {
         CompletableFuture<Void> canceled = canceledWith(out);
-        locks.lock(r, canceled).whenComplete((resp, failure) -> {
+        callers.caller().thenCompose(who -> {
+            Permissions.checkRecipe(kv.auth(), who, r.getName());
+            return locks.lock(r, canceled);
+        }).whenComplete((resp, failure) -> {
             if (canceled.isDone()) {
                 return;
             }
@@ -38,7 +47,10 @@ final class LockService extends LockGrpc.LockImplBase {
 
     @Override
     public void unlock(UnlockRequest r, StreamObserver<UnlockResponse> out) {
-        locks.unlock(r).whenComplete((resp, failure) -> {
+        callers.caller().thenCompose(who -> {
+            Permissions.checkRecipeKey(kv.auth(), who, r.getKey());
+            return locks.unlock(r);
+        }).whenComplete((resp, failure) -> {
             if (failure != null) {
                 out.onError(Errors.recipeStatus(failure));
             } else {

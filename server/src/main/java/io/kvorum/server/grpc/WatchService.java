@@ -5,7 +5,16 @@ import io.grpc.stub.StreamObserver;
 import io.kvorum.api.etcdserverpb.WatchGrpc;
 import io.kvorum.api.etcdserverpb.WatchRequest;
 import io.kvorum.api.etcdserverpb.WatchResponse;
+import com.google.protobuf.ByteString;
+import io.kvorum.api.etcdserverpb.WatchCreateRequest;
+import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.auth.AuthInfo;
+import io.kvorum.server.error.EtcdError;
+import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.watch.WatchHub;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import io.kvorum.server.watch.WatchStream;
 
 /**
@@ -15,9 +24,13 @@ import io.kvorum.server.watch.WatchStream;
  */
 final class WatchService extends WatchGrpc.WatchImplBase {
     private final WatchHub hub;
+    private final Callers callers;
+    private final KvServer kv;
 
-    WatchService(WatchHub hub) {
+    WatchService(WatchHub hub, Callers callers, KvServer kv) {
         this.hub = hub;
+        this.callers = callers;
+        this.kv = kv;
     }
 
     @Override
@@ -42,18 +55,38 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         });
         out.setOnCancelHandler(stream::close);
         out.request(1);
+        String token = Callers.token();
         return new StreamObserver<>() {
+            /** The requests handled so far, in order: each create waits for its caller's token to resolve. */
+            private CompletableFuture<Void> handled = CompletableFuture.completedFuture(null);
+
             @Override
             public void onNext(WatchRequest r) {
+                handled = handled.thenCompose(v -> handle(r)).exceptionally(e -> null);
+                gate.next();
+            }
+
+            private CompletableFuture<Void> handle(WatchRequest r) {
                 switch (r.getRequestUnionCase()) {
-                    case CREATE_REQUEST -> stream.create(r.getCreateRequest());
+                    case CREATE_REQUEST -> {
+                        return callers.caller(token).handle((who, failure) -> {
+                            Optional<String> denied = failure != null ? Optional.of(reason(failure))
+                                    : permitted(who, r.getCreateRequest());
+                            if (denied.isPresent()) {
+                                stream.reject(denied.get());
+                            } else {
+                                stream.create(r.getCreateRequest());
+                            }
+                            return null;
+                        });
+                    }
                     case CANCEL_REQUEST -> stream.cancel(r.getCancelRequest().getWatchId());
                     case PROGRESS_REQUEST -> stream.requestProgress();
                     default -> {
                         // etcd ignores a request it does not know rather than end the stream
                     }
                 }
-                gate.next();
+                return CompletableFuture.completedFuture(null);
             }
 
             @Override
@@ -67,5 +100,45 @@ final class WatchService extends WatchGrpc.WatchImplBase {
                 stream.close(out::onCompleted);
             }
         };
+    }
+
+    /**
+     * etcd's {@code isWatchPermitted}, on the key and range end as its watch server normalizes them:
+     * no key is {@code \0}, and a range end of {@code \0} (from the key on) is checked as the key alone.
+     */
+    private Optional<String> permitted(AuthInfo who, WatchCreateRequest r) {
+        byte[] key = r.getKey().isEmpty() ? new byte[] {0} : r.getKey().toByteArray();
+        ByteString end = r.getRangeEnd();
+        byte[] rangeEnd = end.size() == 1 && end.byteAt(0) == 0 ? new byte[0] : end.toByteArray();
+        try {
+            kv.auth().checkRead(who, key, rangeEnd);
+            return Optional.empty();
+        } catch (EtcdException e) {
+            return Optional.of(reason(e));
+        }
+    }
+
+    /**
+     * The cancel reason etcd sends for a refused watch: any failure but the three it names is
+     * "permission denied", written as Go prints a gRPC status error
+     * ({@code rpc error: code = PermissionDenied desc = etcdserver: permission denied}).
+     */
+    private static String reason(Throwable failure) {
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        EtcdError error = EtcdError.PERMISSION_DENIED;
+        if (t instanceof EtcdException e && (e.error() == EtcdError.INVALID_AUTH_TOKEN
+                || e.error() == EtcdError.AUTH_OLD_REVISION || e.error() == EtcdError.USER_EMPTY)) {
+            error = e.error();
+        }
+        return "rpc error: code = " + goCodeName(error.code()) + " desc = " + error.message();
+    }
+
+    /** grpc-go's name of a status code: {@code PERMISSION_DENIED} is {@code PermissionDenied}. */
+    static String goCodeName(io.grpc.Status.Code code) {
+        StringBuilder name = new StringBuilder();
+        for (String word : code.name().split("_")) {
+            name.append(word.charAt(0)).append(word.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return name.toString();
     }
 }

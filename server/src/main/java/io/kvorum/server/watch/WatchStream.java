@@ -106,6 +106,11 @@ public final class WatchStream {
                 r.getFragment(), noPut, noDelete));
     }
 
+    /** Answers a create that may not be made (etcd: not permitted) with a created-and-canceled response. */
+    public void reject(String reason) {
+        hub.reject(this, reason);
+    }
+
     /** Cancels a watcher of this stream; an id not in use gets no answer, as in etcd. */
     public void cancel(long id) {
         synchronized (this) {
