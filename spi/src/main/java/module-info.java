@@ -3,4 +3,5 @@ module io.kvorum.spi {
     exports io.kvorum.spi.plugin;
     exports io.kvorum.spi.backend;
     exports io.kvorum.spi.consensus;
+    exports io.kvorum.spi.tls;
 }
