@@ -14,4 +14,5 @@ module io.kvorum.launcher {
     // to the server as instances.
     uses io.kvorum.spi.backend.BackendProvider;
     uses io.kvorum.spi.consensus.ConsensusProvider;
+    uses io.kvorum.spi.tls.TlsProvider;
 }

@@ -2,6 +2,7 @@ package io.kvorum.server;
 
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.tls.TlsProvider;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -30,13 +31,16 @@ public final class KvorumServer implements AutoCloseable {
     private final ServerConfig config;
     private final BackendProvider backendProvider;
     private final ConsensusProvider consensusProvider;
+    private final Optional<TlsProvider> tlsProvider;
     private volatile ServerRuntime member;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
-    private KvorumServer(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider) {
+    private KvorumServer(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
+                         Optional<TlsProvider> tlsProvider) {
         this.config = config;
         this.backendProvider = backendProvider;
         this.consensusProvider = consensusProvider;
+        this.tlsProvider = tlsProvider;
     }
 
     public static Builder builder() {
@@ -52,7 +56,7 @@ public final class KvorumServer implements AutoCloseable {
         if (member != null) {
             throw new IllegalStateException("already started");
         }
-        member = ServerRuntime.start(config, backendProvider, consensusProvider);
+        member = ServerRuntime.start(config, backendProvider, consensusProvider, tlsProvider);
         // Removed from the cluster: stop, as etcd does (its process then exits 0).
         member.removal().thenRunAsync(this::close);
         // A committed entry it cannot apply: stop rather than diverge (etcd panics; its process exits non-zero).
@@ -106,6 +110,7 @@ public final class KvorumServer implements AutoCloseable {
         private ServerConfig config;
         private BackendProvider backend;
         private ConsensusProvider consensus;
+        private TlsProvider tls;
 
         private Builder() {
         }
@@ -127,13 +132,22 @@ public final class KvorumServer implements AutoCloseable {
             return this;
         }
 
+        /** Uses this TLS provider instead of looking up {@link ServerConfig#tls()} when TLS is configured. */
+        public Builder tls(TlsProvider tls) {
+            this.tls = Objects.requireNonNull(tls);
+            return this;
+        }
+
         public KvorumServer build() {
             ServerConfig c = config != null ? config : ServerConfig.builder().build();
             BackendProvider b = Optional.ofNullable(backend)
                     .orElseGet(() -> Plugins.find(BackendProvider.class, "backend", c.backend()));
             ConsensusProvider s = Optional.ofNullable(consensus)
                     .orElseGet(() -> Plugins.find(ConsensusProvider.class, "consensus", c.consensus()));
-            return new KvorumServer(c, b, s);
+            // Looked up only when some URL asks for TLS: a member without TLS needs no TLS plugin.
+            Optional<TlsProvider> t = Optional.ofNullable(tls).or(() -> c.servesClientTls() || c.servesPeerTls()
+                    ? Optional.of(Plugins.find(TlsProvider.class, "tls", c.tls())) : Optional.empty());
+            return new KvorumServer(c, b, s, t);
         }
     }
 }

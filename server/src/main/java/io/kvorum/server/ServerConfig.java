@@ -1,6 +1,7 @@
 package io.kvorum.server;
 
 import io.kvorum.spi.plugin.PluginOptions;
+import io.kvorum.spi.tls.TlsSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,14 @@ import java.util.Objects;
  * @param backendOptions           options for the backend plugin
  * @param consensus                {@code --consensus}: the name of the consensus plugin
  * @param consensusOptions         options for the consensus plugin
+ * @param clientTls                the client port's TLS: {@code --cert-file}, {@code --key-file},
+ *                                 {@code --trusted-ca-file}, {@code --client-cert-auth}, {@code --client-crl-file},
+ *                                 {@code --client-cert-allowed-hostname}, {@code --auto-tls}, with
+ *                                 {@code --cipher-suites} and {@code --tls-min-version}/{@code --tls-max-version};
+ *                                 used by the {@code https://} client URLs
+ * @param peerTls                  the peer port's TLS ({@code --peer-*} flags)
+ * @param tls                      {@code --tls}: the name of the TLS plugin
+ * @param tlsOptions               options for the TLS plugin
  */
 public record ServerConfig(
         String name,
@@ -65,7 +74,11 @@ public record ServerConfig(
         String backend,
         PluginOptions backendOptions,
         String consensus,
-        PluginOptions consensusOptions) {
+        PluginOptions consensusOptions,
+        TlsSettings clientTls,
+        TlsSettings peerTls,
+        String tls,
+        PluginOptions tlsOptions) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -81,6 +94,7 @@ public record ServerConfig(
     public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
     public static final String DEFAULT_BACKEND = "rocksdb";
     public static final String DEFAULT_CONSENSUS = "standalone";
+    public static final String DEFAULT_TLS = "pem";
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -103,6 +117,17 @@ public record ServerConfig(
         Objects.requireNonNull(backendOptions, "backendOptions");
         Objects.requireNonNull(consensus, "consensus");
         Objects.requireNonNull(consensusOptions, "consensusOptions");
+        Objects.requireNonNull(clientTls, "clientTls");
+        Objects.requireNonNull(peerTls, "peerTls");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(tlsOptions, "tlsOptions");
+        for (URI url : listenClientUrls) {
+            if ("https".equals(url.getScheme()) && !clientTls.hasServerCertificate()) {
+                // etcd's words
+                throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for client url "
+                        + url + " with HTTPS scheme");
+            }
+        }
         if (maxRequestBytes <= 0) {
             throw new IllegalArgumentException("--max-request-bytes must be positive, got " + maxRequestBytes);
         }
@@ -131,6 +156,17 @@ public record ServerConfig(
             throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
                     + watchProgressNotifyInterval.toMillis() + "ms");
         }
+    }
+
+    /** Whether some client URL is served over TLS. */
+    public boolean servesClientTls() {
+        return listenClientUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));
+    }
+
+    /** Whether the peer URLs ask for TLS. */
+    public boolean servesPeerTls() {
+        return listenPeerUrls.stream().anyMatch(u -> "https".equals(u.getScheme()))
+                || initialAdvertisePeerUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));
     }
 
     /** A config with etcd's defaults for a member called {@code name}, storing under {@code dataDir}. */
@@ -164,6 +200,10 @@ public record ServerConfig(
         private PluginOptions backendOptions = PluginOptions.empty();
         private String consensus = DEFAULT_CONSENSUS;
         private PluginOptions consensusOptions = PluginOptions.empty();
+        private TlsSettings clientTls = TlsSettings.none();
+        private TlsSettings peerTls = TlsSettings.none();
+        private String tls = DEFAULT_TLS;
+        private PluginOptions tlsOptions = PluginOptions.empty();
 
         private Builder() {
         }
@@ -193,6 +233,10 @@ public record ServerConfig(
         public Builder backendOptions(PluginOptions v) { backendOptions = v; return this; }
         public Builder consensus(String v) { consensus = v; return this; }
         public Builder consensusOptions(PluginOptions v) { consensusOptions = v; return this; }
+        public Builder clientTls(TlsSettings v) { clientTls = v; return this; }
+        public Builder peerTls(TlsSettings v) { peerTls = v; return this; }
+        public Builder tls(String v) { tls = v; return this; }
+        public Builder tlsOptions(PluginOptions v) { tlsOptions = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -206,7 +250,8 @@ public record ServerConfig(
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
-                    initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions);
+                    initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions, clientTls, peerTls, tls,
+                    tlsOptions);
         }
     }
 }

@@ -28,6 +28,10 @@ import io.kvorum.spi.consensus.ConsensusContext;
 import io.kvorum.spi.consensus.ConsensusSettings;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import io.kvorum.spi.consensus.Member;
+import io.kvorum.spi.tls.TlsContext;
+import io.kvorum.spi.tls.TlsMaterial;
+import io.kvorum.spi.tls.TlsProvider;
+import io.kvorum.spi.tls.TlsSide;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -37,6 +41,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,10 +69,10 @@ final class ServerRuntime {
     }
 
     static ServerRuntime start(ServerConfig config, BackendProvider backendProvider,
-                               ConsensusProvider consensusProvider) throws IOException {
+                               ConsensusProvider consensusProvider, Optional<TlsProvider> tlsProvider) throws IOException {
         ServerRuntime rt = new ServerRuntime();
         try {
-            rt.open(config, backendProvider, consensusProvider);
+            rt.open(config, backendProvider, consensusProvider, tlsProvider);
             return rt;
         } catch (IOException | RuntimeException e) {
             rt.close();
@@ -75,10 +80,22 @@ final class ServerRuntime {
         }
     }
 
-    private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider)
-            throws IOException {
+    private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
+                      Optional<TlsProvider> tlsProvider) throws IOException {
+        if (config.servesPeerTls()) {
+            throw new IllegalArgumentException("--listen-peer-urls " + config.listenPeerUrls()
+                    + ", --initial-advertise-peer-urls " + config.initialAdvertisePeerUrls()
+                    + ": https peer URLs (peer TLS) are not supported yet; use http peer URLs");
+        }
         // One member per data directory, from before anything in it is opened until all is closed.
         toClose.add(DataDirLock.acquire(config.dataDir()));
+        // Certificates first: a file that cannot be used fails the start before any data is opened.
+        Optional<TlsMaterial> clientTls = Optional.empty();
+        if (config.servesClientTls()) {
+            clientTls = Optional.of(openTls(tlsProvider, TlsSide.CLIENT, config.clientTls()
+                    .withAutoTlsHosts(hosts(config.listenClientUrls())), config));
+            toClose.add(clientTls.get());
+        }
         // Loading the gRPC services takes about a second: do it while the backend opens.
         Thread preload = new Thread(ClientApi::preload, "kvorum-preload");
         preload.setDaemon(true);
@@ -117,7 +134,7 @@ final class ServerRuntime {
         // Listen first, so that port 0 is resolved before this member's client URLs are published;
         // requests wait at the gate until the member is ready.
         StartGate gate = new StartGate();
-        Server server = listen(config, gate);
+        Server server = listen(config, gate, clientTls);
         AutoCloseable stopListening = () -> {
             gate.close();
             server.stop().join();
@@ -198,7 +215,10 @@ final class ServerRuntime {
         }
         corruption.start(config.corruptCheckTime());
         leases.start();
+        Optional<TlsMaterial> tls = clientTls;
         server.reconfigure(sb -> {
+            // The virtual host is built anew: it needs its TLS again (the same managers).
+            tls.ifPresent(m -> ClientPortTls.configure(sb, m, config.clientTls()));
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);
             sb.service("/version", version);
@@ -236,15 +256,37 @@ final class ServerRuntime {
         }
     }
 
-    private static Server listen(ServerConfig config, StartGate gate) {
+    private static TlsMaterial openTls(Optional<TlsProvider> provider, TlsSide side,
+                                       io.kvorum.spi.tls.TlsSettings settings, ServerConfig config) throws IOException {
+        TlsProvider tls = provider.orElseThrow(() -> new IllegalStateException("--tls: no TLS plugin given"));
+        try {
+            return tls.open(new TlsContext(side, settings, config.dataDir().resolve("fixtures").resolve(side.word()),
+                    config.tlsOptions()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--tls " + tls.name() + " (--tls-opt): " + e.getMessage(), e);
+        }
+    }
+
+    /** The host part of each URL, each once: what an auto-TLS certificate must be valid for. */
+    private static List<String> hosts(List<URI> urls) {
+        return urls.stream().map(URI::getHost).distinct().toList();
+    }
+
+    private static Server listen(ServerConfig config, StartGate gate, Optional<TlsMaterial> tls) {
         var sb = Server.builder();
         for (URI url : config.listenClientUrls()) {
-            if (!"http".equals(url.getScheme())) {
-                throw new IllegalArgumentException("--listen-client-urls: unsupported scheme in " + url
-                        + " (TLS arrives with the TLS plugin)");
+            // Each listener its own scheme: an https port speaks TLS only, an http port plaintext only.
+            if ("https".equals(url.getScheme())) {
+                sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTPS);
+            } else {
+                if (config.clientTls().hasServerCertificate()) {
+                    LOG.warn("scheme is HTTP while key and cert files are present; ignoring key and cert files"
+                            + " for client URL {}", url);
+                }
+                sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTP);
             }
-            sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTP);
         }
+        tls.ifPresent(m -> ClientPortTls.configure(sb, m, config.clientTls()));
         // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
         sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
         // etcd's metrics come from the metrics exporter plugins, not from Armeria's own meters.

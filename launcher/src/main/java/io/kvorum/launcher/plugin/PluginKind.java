@@ -3,11 +3,13 @@ package io.kvorum.launcher.plugin;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import io.kvorum.spi.plugin.PluginProvider;
+import io.kvorum.spi.tls.TlsProvider;
 
 /** The kinds of plugin a member is started with, each chosen by its own flag. */
 public enum PluginKind {
     BACKEND("backend", BackendProvider.class),
-    CONSENSUS("consensus", ConsensusProvider.class);
+    CONSENSUS("consensus", ConsensusProvider.class),
+    TLS("tls", TlsProvider.class);
 
     private final String word;
     private final Class<? extends PluginProvider> type;
@@ -20,6 +22,11 @@ public enum PluginKind {
     /** The kind as users write it, e.g. {@code backend}. */
     public String word() {
         return word;
+    }
+
+    /** The kind as a heading, e.g. {@code Backend}, {@code TLS}. */
+    public String title() {
+        return this == TLS ? "TLS" : Character.toUpperCase(word.charAt(0)) + word.substring(1);
     }
 
     /** The flag that selects a plugin of this kind by name, e.g. {@code --backend}. */

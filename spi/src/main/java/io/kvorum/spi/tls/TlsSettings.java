@@ -68,6 +68,12 @@ public record TlsSettings(
                 DEFAULT_SELF_SIGNED_CERT_VALIDITY_YEARS, List.of(), List.of(), List.of(), List.of(), DEFAULT_PROTOCOLS);
     }
 
+    /** These settings, with {@code hosts} for an auto-TLS certificate. */
+    public TlsSettings withAutoTlsHosts(List<String> hosts) {
+        return new TlsSettings(certFile, keyFile, trustedCaFile, clientCertAuth, crlFile, autoTls,
+                selfSignedCertValidityYears, hosts, allowedCommonNames, allowedHostnames, cipherSuites, protocols);
+    }
+
     /** Whether there is a certificate to serve: files given, or auto-TLS on (etcd's {@code TLSInfo.Empty()} negated). */
     public boolean hasServerCertificate() {
         return (certFile.isPresent() && keyFile.isPresent()) || autoTls;
