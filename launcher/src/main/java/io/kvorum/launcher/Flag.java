@@ -119,7 +119,7 @@ enum Flag {
     CONSENSUS_OPT(Section.PLUGINS, "consensus-opt", Kind.REPEATABLE, "''",
             "Option for the consensus plugin, key=value; repeat the flag or separate with commas."),
     TLS(Section.PLUGINS, "tls", Kind.VALUE, quoted(ServerConfig.DEFAULT_TLS),
-            "TLS plugin, by name: reads the certificates and keys of https:// client URLs."),
+            "TLS plugin, by name: reads the certificates and keys of https:// client and peer URLs."),
     TLS_OPT(Section.PLUGINS, "tls-opt", Kind.REPEATABLE, "''",
             "Option for the TLS plugin, key=value; repeat the flag or separate with commas."),
     PLUGIN_DIR(Section.PLUGINS, "plugin-dir", Kind.REPEATABLE, "''",

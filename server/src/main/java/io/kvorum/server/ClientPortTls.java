@@ -21,7 +21,8 @@ final class ClientPortTls {
     private ClientPortTls() {
     }
 
-    static void configure(ServerBuilder sb, TlsMaterial material, TlsSettings settings) {
+    static void configure(ServerBuilder sb, TlsMaterial material) {
+        TlsSettings settings = material.settings();
         sb.tls(new FixedKeyManagerFactory(material.keyManager()));
         sb.tlsCustomizer(ssl -> {
             material.trustManager().ifPresent(ssl::trustManager);

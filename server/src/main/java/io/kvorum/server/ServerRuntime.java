@@ -82,11 +82,6 @@ final class ServerRuntime {
 
     private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
                       Optional<TlsProvider> tlsProvider) throws IOException {
-        if (config.servesPeerTls()) {
-            throw new IllegalArgumentException("--listen-peer-urls " + config.listenPeerUrls()
-                    + ", --initial-advertise-peer-urls " + config.initialAdvertisePeerUrls()
-                    + ": https peer URLs (peer TLS) are not supported yet; use http peer URLs");
-        }
         // One member per data directory, from before anything in it is opened until all is closed.
         toClose.add(DataDirLock.acquire(config.dataDir()));
         // Certificates first: a file that cannot be used fails the start before any data is opened.
@@ -95,6 +90,12 @@ final class ServerRuntime {
             clientTls = Optional.of(openTls(tlsProvider, TlsSide.CLIENT, config.clientTls()
                     .withAutoTlsHosts(hosts(config.listenClientUrls())), config));
             toClose.add(clientTls.get());
+        }
+        Optional<TlsMaterial> peerTls = Optional.empty();
+        if (config.servesPeerTls()) {
+            peerTls = Optional.of(openTls(tlsProvider, TlsSide.PEER, config.peerTls()
+                    .withAutoTlsHosts(hosts(config.listenPeerUrls())), config));
+            toClose.add(peerTls.get());
         }
         // Loading the gRPC services takes about a second: do it while the backend opens.
         Thread preload = new Thread(ClientApi::preload, "kvorum-preload");
@@ -148,7 +149,7 @@ final class ServerRuntime {
         try {
             consensus = consensusProvider.create(
                     new ConsensusContext(cluster, consensusDir, applier, consensusSettings(config),
-                            config.consensusOptions()));
+                            config.consensusOptions(), peerTls));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--consensus " + consensusProvider.name() + " (--consensus-opt, --initial-cluster): "
                     + e.getMessage(), e);
@@ -218,7 +219,7 @@ final class ServerRuntime {
         Optional<TlsMaterial> tls = clientTls;
         server.reconfigure(sb -> {
             // The virtual host is built anew: it needs its TLS again (the same managers).
-            tls.ifPresent(m -> ClientPortTls.configure(sb, m, config.clientTls()));
+            tls.ifPresent(m -> ClientPortTls.configure(sb, m));
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);
             sb.service("/version", version);
@@ -286,7 +287,7 @@ final class ServerRuntime {
                 sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTP);
             }
         }
-        tls.ifPresent(m -> ClientPortTls.configure(sb, m, config.clientTls()));
+        tls.ifPresent(m -> ClientPortTls.configure(sb, m));
         // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
         sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
         // etcd's metrics come from the metrics exporter plugins, not from Armeria's own meters.

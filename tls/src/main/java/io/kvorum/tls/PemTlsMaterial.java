@@ -24,14 +24,14 @@ final class PemTlsMaterial implements TlsMaterial {
 
     private final ReloadingKeyManager keyManager;
     private final ReloadingTrustManager trustManager;
-    private final boolean clientCertRequired;
+    private final TlsSettings settings;
     private final FileWatcher watcher;
 
-    private PemTlsMaterial(ReloadingKeyManager keyManager, ReloadingTrustManager trustManager,
-                           boolean clientCertRequired, FileWatcher watcher) {
+    private PemTlsMaterial(ReloadingKeyManager keyManager, ReloadingTrustManager trustManager, TlsSettings settings,
+                           FileWatcher watcher) {
         this.keyManager = keyManager;
         this.trustManager = trustManager;
-        this.clientCertRequired = clientCertRequired;
+        this.settings = settings;
         this.watcher = watcher;
     }
 
@@ -85,7 +85,7 @@ final class PemTlsMaterial implements TlsMaterial {
         LOG.log(Level.INFO, side.word() + " TLS: certificate " + keyManager.certificate().getSubjectX500Principal()
                 + (trustManager == null ? "" : ", CAs from " + settings.trustedCaFile().get())
                 + (settings.clientCertAuth() ? ", client certificates required" : ""));
-        return new PemTlsMaterial(keyManager, trustManager, settings.clientCertAuth(), watcher);
+        return new PemTlsMaterial(keyManager, trustManager, settings, watcher);
     }
 
     private static Credentials loadCredentials(TlsSide side, TlsSettings settings) throws TlsConfigException {
@@ -113,8 +113,13 @@ final class PemTlsMaterial implements TlsMaterial {
     }
 
     @Override
+    public TlsSettings settings() {
+        return settings;
+    }
+
+    @Override
     public boolean clientCertRequired() {
-        return clientCertRequired;
+        return settings.clientCertAuth();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.kvorum.tls;
 
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.security.cert.CertificateException;
@@ -23,6 +24,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>Thread-safe: handshakes read {@link #anchors} (volatile); the watcher thread alone updates it.
  */
 final class ReloadingTrustManager extends X509ExtendedTrustManager {
+    private static final System.Logger LOG = System.getLogger(ReloadingTrustManager.class.getName());
 
     private final List<String> allowedCommonNames;
     private final List<String> allowedHostnames;
@@ -41,48 +43,79 @@ final class ReloadingTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
         TrustAnchors a = anchors;
-        a.pkix().checkClientTrusted(chain, authType, socket);
-        checkRest(a, chain);
+        try {
+            a.pkix().checkClientTrusted(chain, authType, socket);
+            checkRest(a, chain);
+        } catch (CertificateException e) {
+            throw rejected(chain, e);
+        }
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
         TrustAnchors a = anchors;
-        a.pkix().checkClientTrusted(chain, authType, engine);
-        checkRest(a, chain);
+        try {
+            a.pkix().checkClientTrusted(chain, authType, engine);
+            checkRest(a, chain);
+        } catch (CertificateException e) {
+            throw rejected(chain, e);
+        }
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         TrustAnchors a = anchors;
-        a.pkix().checkClientTrusted(chain, authType);
-        checkRest(a, chain);
+        try {
+            a.pkix().checkClientTrusted(chain, authType);
+            checkRest(a, chain);
+        } catch (CertificateException e) {
+            throw rejected(chain, e);
+        }
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
         TrustAnchors a = anchors;
-        a.pkix().checkServerTrusted(chain, authType, socket);
-        checkRest(a, chain);
+        try {
+            a.pkix().checkServerTrusted(chain, authType, socket);
+            checkRest(a, chain);
+        } catch (CertificateException e) {
+            throw rejected(chain, e);
+        }
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
         TrustAnchors a = anchors;
-        a.pkix().checkServerTrusted(chain, authType, engine);
-        checkRest(a, chain);
+        try {
+            a.pkix().checkServerTrusted(chain, authType, engine);
+            checkRest(a, chain);
+        } catch (CertificateException e) {
+            throw rejected(chain, e);
+        }
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         TrustAnchors a = anchors;
-        a.pkix().checkServerTrusted(chain, authType);
-        checkRest(a, chain);
+        try {
+            a.pkix().checkServerTrusted(chain, authType);
+            checkRest(a, chain);
+        } catch (CertificateException e) {
+            throw rejected(chain, e);
+        }
     }
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
         return anchors.cas().toArray(X509Certificate[]::new);
+    }
+
+    /** etcd logs each rejected connection; so does this, with the certificate and the reason. */
+    private static CertificateException rejected(X509Certificate[] chain, CertificateException e) {
+        String subject = chain == null || chain.length == 0 ? "no certificate" : chain[0].getSubjectX500Principal().toString();
+        LOG.log(Level.WARNING, "rejected a TLS certificate (" + subject + "): " + e.getMessage());
+        return e;
     }
 
     private void checkRest(TrustAnchors a, X509Certificate[] chain) throws CertificateException {

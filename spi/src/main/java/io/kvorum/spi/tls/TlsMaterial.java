@@ -24,6 +24,9 @@ public interface TlsMaterial extends AutoCloseable {
      */
     Optional<X509ExtendedTrustManager> trustManager();
 
+    /** The settings it was opened with: the cipher suites and TLS versions to offer come from there. */
+    TlsSettings settings();
+
     /** Whether a connecting party must present a certificate ({@code --client-cert-auth}). */
     boolean clientCertRequired();
 
