@@ -17,6 +17,7 @@ import io.kvorum.server.watch.WatchHub;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.server.cluster.MemberIds;
 import io.kvorum.server.corruption.CorruptionCheck;
+import io.kvorum.server.forward.MemberChannels;
 import io.kvorum.server.grpc.ClientApi;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Backend;
@@ -175,7 +176,10 @@ final class ServerRuntime {
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
-        LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
+        // Forwarded lease calls and corruption checks reach other members' client URLs as a client would.
+        MemberChannels memberChannels = MemberChannels.of(clientTls);
+        LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id(),
+                memberChannels);
         toClose.add(leases);
         // stop listening before the lessor stops
         toClose.remove(stopListening);
@@ -209,7 +213,7 @@ final class ServerRuntime {
         }
         ClientApi api = building.join();
         leaderChanges.start(config.heartbeatInterval());
-        CorruptionCheck corruption = new CorruptionCheck(kv, consensus, KvServer.REQUEST_TIMEOUT);
+        CorruptionCheck corruption = new CorruptionCheck(kv, consensus, KvServer.REQUEST_TIMEOUT, memberChannels);
         toClose.add(corruption);
         if (config.initialCorruptCheck()) {
             corruption.checkInitial(); // before any client is served, as etcd

@@ -27,11 +27,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Three members with {@code https://} peer URLs and peer mutual TLS: the cluster forms and
- * replicates; a member whose certificate's CN is not in {@code --peer-cert-allowed-cn} is refused
- * by its peers and never catches up.
+ * replicates, also with client mutual TLS on every member (a follower then forwards lease
+ * keepalives to the leader's https client URL with its own certificate); a member whose
+ * certificate's CN is not in {@code --peer-cert-allowed-cn} is refused by its peers and never
+ * catches up.
  */
 class PeerTlsTest {
-    private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (http://\\S+)");
+    private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (https?://\\S+)");
 
     private static Etcdctl etcdctl;
 
@@ -42,19 +44,29 @@ class PeerTlsTest {
     }
 
     @Test
-    void threeMembersWithPeerMutualTlsFormAClusterAndReplicate() {
+    void threeMembersWithPeerAndClientMutualTlsFormAClusterReplicateAndForwardLeaseKeepalives() {
         Path dir = ServerSpec.fresh("peer-tls").workDir();
-        List<ManagedProcess> members = startCluster(dir, List.of("member", "member", "member"));
+        List<ManagedProcess> members = startCluster(dir, List.of("member", "member", "member"), true);
         try {
             List<URI> clients = members.stream().map(PeerTlsTest::clientUrl).toList();
-            assertOk(etcdctl.run(clients.get(0), List.of("put", "k", "over peer tls"), ""));
+            assertTrue(clients.stream().allMatch(u -> u.getScheme().equals("https")), clients.toString());
+            assertOk(run(dir, clients.get(0), "put", "k", "over peer tls"));
             for (URI client : clients) {
                 // Linearizable: each member reads through the leader, over the peer port.
-                assertEquals("k\nover peer tls\n", assertOk(etcdctl.run(client, List.of("get", "k"), "")).stdout());
+                assertEquals("k\nover peer tls\n", assertOk(run(dir, client, "get", "k")).stdout());
             }
-            String list = assertOk(etcdctl.run(clients.get(1), List.of("member", "list"), "")).stdout();
+            String list = assertOk(run(dir, clients.get(1), "member", "list")).stdout();
             assertEquals(3, list.lines().filter(l -> l.contains(", started, ") && l.contains("https://127.0.0.1:")).count(),
                     list);
+
+            // Two of the three are followers: their keepalives go to the leader's https client URL.
+            String granted = assertOk(run(dir, clients.get(0), "lease", "grant", "60")).stdout();
+            Matcher lease = Pattern.compile("lease ([0-9a-f]+) granted").matcher(granted);
+            assertTrue(lease.find(), granted);
+            for (URI client : clients) {
+                String kept = assertOk(run(dir, client, "lease", "keep-alive", "--once", lease.group(1))).stdout();
+                assertTrue(kept.contains("keepalived with TTL"), kept);
+            }
         } finally {
             members.forEach(ManagedProcess::close);
         }
@@ -63,7 +75,7 @@ class PeerTlsTest {
     @Test
     void aMemberWhoseCertificateCnIsNotAllowedCannotJoin() {
         Path dir = ServerSpec.fresh("peer-tls-cn").workDir();
-        List<ManagedProcess> members = startCluster(dir, List.of("member", "member", "intruder"));
+        List<ManagedProcess> members = startCluster(dir, List.of("member", "member", "intruder"), false);
         try {
             URI first = clientUrl(members.get(0));
             URI intruder = clientUrl(members.get(2));
@@ -82,28 +94,42 @@ class PeerTlsTest {
         }
     }
 
-    /** Starts one member per CN (all signed by one CA), with peer mTLS requiring the CN {@code member}. */
-    private static List<ManagedProcess> startCluster(Path dir, List<String> commonNames) {
+    /**
+     * Starts one member per CN (all signed by one CA), with peer mTLS requiring the CN
+     * {@code member}; with {@code clientTls}, the client port is https with client mTLS too, and
+     * {@code client.crt}/{@code client.key} are written for etcdctl.
+     */
+    private static List<ManagedProcess> startCluster(Path dir, List<String> commonNames, boolean clientTls) {
         Issued ca = TestPki.ca("kvorum-peer-ca");
         Path caFile = TestPki.write(dir.resolve("peer-ca.crt"), TestPki.certificatePem(ca.certificate()));
         List<Integer> ports = IntStream.range(0, commonNames.size()).mapToObj(i -> FreePorts.pick()).toList();
         String cluster = IntStream.range(0, ports.size())
                 .mapToObj(i -> "m" + i + "=https://127.0.0.1:" + ports.get(i)).collect(Collectors.joining(","));
+        Issued client = TestPki.leaf(ca, "etcdctl", TestPki.ec("secp256r1"));
+        TestPki.write(dir.resolve("client.crt"), TestPki.certificatePem(client.certificate()));
+        TestPki.write(dir.resolve("client.key"), TestPki.keyPem(client.key(), KeyFormat.PKCS8));
+        String clientScheme = clientTls ? "https" : "http";
         List<ManagedProcess> started = new ArrayList<>();
         for (int i = 0; i < commonNames.size(); i++) {
             Issued peer = TestPki.leaf(ca, commonNames.get(i), TestPki.ec("secp256r1"));
             Path cert = TestPki.write(dir.resolve("m" + i + ".crt"), TestPki.certificatePem(peer.certificate()));
             Path key = TestPki.write(dir.resolve("m" + i + ".key"), TestPki.keyPem(peer.key(), KeyFormat.TRADITIONAL));
             String peerUrl = "https://127.0.0.1:" + ports.get(i);
-            started.add(ManagedProcess.start("kvorum-m" + i, List.of(
+            List<String> command = new ArrayList<>(List.of(
                     KvorumProcess.home().resolve("bin/kvorum").toString(),
                     "--name", "m" + i, "--data-dir", dir.resolve("m" + i).toString(),
                     "--initial-cluster", cluster, "--initial-cluster-token", "peer-tls",
                     "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-                    "--listen-client-urls", "http://127.0.0.1:0", "--advertise-client-urls", "http://127.0.0.1:0",
+                    "--listen-client-urls", clientScheme + "://127.0.0.1:0",
+                    "--advertise-client-urls", clientScheme + "://127.0.0.1:0",
                     "--peer-cert-file", cert.toString(), "--peer-key-file", key.toString(),
                     "--peer-trusted-ca-file", caFile.toString(), "--peer-client-cert-auth",
-                    "--peer-cert-allowed-cn", "member"), dir.resolve("log-m" + i), Map.of()));
+                    "--peer-cert-allowed-cn", "member"));
+            if (clientTls) {
+                command.addAll(List.of("--cert-file", cert.toString(), "--key-file", key.toString(),
+                        "--trusted-ca-file", caFile.toString(), "--client-cert-auth"));
+            }
+            started.add(ManagedProcess.start("kvorum-m" + i, command, dir.resolve("log-m" + i), Map.of()));
         }
         return started;
     }
@@ -121,6 +147,14 @@ class PeerTlsTest {
             ManagedProcess.pause(50);
         }
         throw new IllegalStateException("kvorum did not serve within 90 s\n" + process.tail(40));
+    }
+
+    /** etcdctl with the CA and client certificate {@link #startCluster} wrote. */
+    private static Etcdctl.Result run(Path dir, URI url, String... command) {
+        List<String> args = new ArrayList<>(List.of("--cacert", dir.resolve("peer-ca.crt").toString(),
+                "--cert", dir.resolve("client.crt").toString(), "--key", dir.resolve("client.key").toString()));
+        args.addAll(List.of(command));
+        return etcdctl.run(url, args, "");
     }
 
     private static Etcdctl.Result assertOk(Etcdctl.Result result) {
