@@ -32,6 +32,7 @@ import io.kvorum.spi.consensus.Member;
 import io.kvorum.spi.tls.TlsContext;
 import io.kvorum.spi.tls.TlsMaterial;
 import io.kvorum.spi.tls.TlsProvider;
+import io.kvorum.spi.tls.TlsSettings;
 import io.kvorum.spi.tls.TlsSide;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -262,7 +263,7 @@ final class ServerRuntime {
     }
 
     private static TlsMaterial openTls(Optional<TlsProvider> provider, TlsSide side,
-                                       io.kvorum.spi.tls.TlsSettings settings, ServerConfig config) throws IOException {
+                                       TlsSettings settings, ServerConfig config) throws IOException {
         TlsProvider tls = provider.orElseThrow(() -> new IllegalStateException("--tls: no TLS plugin given"));
         try {
             return tls.open(new TlsContext(side, settings, config.dataDir().resolve("fixtures").resolve(side.word()),

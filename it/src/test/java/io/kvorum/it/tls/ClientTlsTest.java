@@ -63,9 +63,9 @@ class ClientTlsTest {
             assertEquals("greeting\nover tls\n", assertOk(run(https, trusting, "get", "greeting")).stdout());
             assertEquals("greeting\nover tls\n", assertOk(etcdctl.run(http, List.of("get", "greeting"), "")).stdout());
 
-            // The https port speaks TLS only; a client that does not trust its CA is refused.
+            // The https port speaks TLS only; a TLS client that does not trust its CA is refused.
             assertRefused(etcdctl.run(URI.create("http://127.0.0.1:" + https.getPort()), quick("get", "greeting"), ""));
-            assertRefused(etcdctl.run(https, quick("get", "greeting"), ""));
+            assertRefused(etcdctl.run(https, quick("--insecure-transport=false", "get", "greeting"), ""));
         }
     }
 
@@ -175,6 +175,63 @@ class ClientTlsTest {
         assertEquals(1, old.exitValue(), old.tail(20));
         assertTrue(old.stderrText().contains("kvorum: --cert-file " + expiredCert + ": the certificate CN=expired expired on"),
                 old.stderrText());
+    }
+
+    @Test
+    void autoTlsServesASelfSignedCertificateKeptInTheDataDirectory() {
+        Path dir = ServerSpec.fresh("client-auto-tls").workDir();
+        try (TlsMember member = TlsMember.start(dir, List.of("https://127.0.0.1:0"),
+                List.of("--auto-tls", "--self-signed-cert-validity", "2"))) {
+            URI url = member.url("https");
+            // etcdctl speaks TLS only when told to: --insecure-transport=false.
+            assertOk(etcdctl.run(url, List.of("--insecure-transport=false", "--insecure-skip-tls-verify", "put", "k", "v"), ""));
+            assertRefused(etcdctl.run(url, quick("--insecure-transport=false", "get", "k"), ""));
+            Path cert = dir.resolve("data/fixtures/client/cert.pem");
+            assertTrue(java.nio.file.Files.exists(cert), "no " + cert);
+            assertTrue(java.nio.file.Files.exists(dir.resolve("data/fixtures/client/key.pem")));
+            // Trusting the generated certificate as a CA works too: it names 127.0.0.1.
+            assertEquals("k\nv\n", assertOk(etcdctl.run(url, List.of("--cacert", cert.toString(), "get", "k"), ""))
+                    .stdout());
+        }
+    }
+
+    @Test
+    void tlsVersionsAndCipherSuitesAreThoseTheFlagsName() throws Exception {
+        Path dir = ServerSpec.fresh("client-tls-suites").workDir();
+        Issued ca = TestPki.ca("kvorum-test-ca");
+        Path caFile = TestPki.write(dir.resolve("ca.crt"), TestPki.certificatePem(ca.certificate()));
+        List<String> flags = new ArrayList<>(serverFiles(dir, "server", ca, KeyFormat.PKCS8));
+        flags.addAll(List.of("--tls-max-version", "TLS1.2", "--cipher-suites", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"));
+        try (TlsMember member = TlsMember.start(dir, List.of("https://127.0.0.1:0"), flags)) {
+            URI url = member.url("https");
+            assertOk(run(url, new ClientFiles(null, null, caFile), "put", "k", "v"));
+
+            assertEquals("TLSv1.2/TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                    handshake(url, ca, "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"));
+            assertEquals("refused", handshake(url, ca, "TLSv1.3", "TLS_AES_128_GCM_SHA256"));
+            assertEquals("refused", handshake(url, ca, "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+        }
+    }
+
+    /** The protocol and suite a JDK client negotiates offering only {@code protocol} and {@code suite}, or "refused". */
+    private static String handshake(URI url, Issued ca, String protocol, String suite) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", ca.certificate());
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                .createSocket(url.getHost(), url.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.setEnabledProtocols(new String[] {protocol});
+            socket.setEnabledCipherSuites(new String[] {suite});
+            socket.startHandshake();
+            return socket.getSession().getProtocol() + "/" + socket.getSession().getCipherSuite();
+        } catch (javax.net.ssl.SSLException e) {
+            return "refused";
+        }
     }
 
     @Test

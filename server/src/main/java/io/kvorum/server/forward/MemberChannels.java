@@ -44,10 +44,12 @@ public final class MemberChannels {
         } else if (material.settings().autoTls()) {
             builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
         }
+        // gRPC's defaults (ALPN, HTTP/2's suites) first, then the suites --cipher-suites names, if any.
+        GrpcSslContexts.configure(builder, SslProvider.JDK);
         if (!material.settings().cipherSuites().isEmpty()) {
             builder.ciphers(material.settings().cipherSuites());
         }
-        return new MemberChannels(Optional.of(GrpcSslContexts.configure(builder, SslProvider.JDK).build()));
+        return new MemberChannels(Optional.of(builder.build()));
     }
 
     /** A channel builder to {@code url}, with its transport security set; the caller adds the rest. */

@@ -32,11 +32,13 @@ record PeerTlsContexts(SslContext server, SslContext client) {
             // etcd's --peer-auto-tls: self-signed peers, whose certificates nothing can verify.
             client.trustManager(InsecureTrustManagerFactory.INSTANCE);
         }
+        // gRPC's defaults (ALPN, HTTP/2's suites) first, then the suites --cipher-suites names, if any.
+        GrpcSslContexts.configure(server, SslProvider.JDK);
+        GrpcSslContexts.configure(client, SslProvider.JDK);
         if (!settings.cipherSuites().isEmpty()) {
             server.ciphers(settings.cipherSuites());
             client.ciphers(settings.cipherSuites());
         }
-        return new PeerTlsContexts(GrpcSslContexts.configure(server, SslProvider.JDK).build(),
-                GrpcSslContexts.configure(client, SslProvider.JDK).build());
+        return new PeerTlsContexts(server.build(), client.build());
     }
 }
