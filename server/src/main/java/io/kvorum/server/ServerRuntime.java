@@ -285,9 +285,14 @@ final class ServerRuntime {
             if ("https".equals(url.getScheme())) {
                 sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTPS);
             } else {
+                // etcd's warnings
                 if (config.clientTls().hasServerCertificate()) {
                     LOG.warn("scheme is HTTP while key and cert files are present; ignoring key and cert files"
                             + " for client URL {}", url);
+                }
+                if (config.clientTls().clientCertAuth()) {
+                    LOG.warn("scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for"
+                            + " client URL {}", url);
                 }
                 sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTP);
             }
