@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The {@link Transport} of gRPC streams on the peer URLs (plain {@code http://} for now); the wire
+ * The {@link Transport} of gRPC streams on the peer URLs ({@code http://}, or {@code https://} with
+ * the server's peer TLS, see {@link PeerTlsContexts}); the wire
  * shape is described in this package's documentation. Threads and sockets belong to the instance
  * from construction to {@link #close()}; calls work as soon as it exists, the listeners once
  * {@link #start started}, streams and snapshots once {@link #identify identified}.
@@ -105,7 +106,7 @@ public final class GrpcTransport implements Transport {
 
     /**
      * A transport that serves and dials {@code https://} peer URLs with {@code tls} (the server's
-     * peer TLS material, which it owns) and {@code http://} ones in plaintext.
+     * peer TLS material; the server closes it) and {@code http://} ones in plaintext.
      *
      * @throws IllegalArgumentException when a URL is neither {@code http://} nor, with TLS,
      *                                  {@code https://}, or has no host and port
