@@ -55,9 +55,17 @@ class PeerTlsTest {
                 // Linearizable: each member reads through the leader, over the peer port.
                 assertEquals("k\nover peer tls\n", assertOk(run(dir, client, "get", "k")).stdout());
             }
-            String list = assertOk(run(dir, clients.get(1), "member", "list")).stdout();
-            assertEquals(3, list.lines().filter(l -> l.contains(", started, ") && l.contains("https://127.0.0.1:")).count(),
-                    list);
+            // Each member publishes its name and client URLs through the log once it serves: wait for all three.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            String list;
+            do {
+                list = assertOk(run(dir, clients.get(1), "member", "list")).stdout();
+                if (startedOverHttps(list) == 3) {
+                    break;
+                }
+                ManagedProcess.pause(200);
+            } while (System.nanoTime() < deadline);
+            assertEquals(3, startedOverHttps(list), list);
 
             // Two of the three are followers: their keepalives go to the leader's https client URL.
             String granted = assertOk(run(dir, clients.get(0), "lease", "grant", "60")).stdout();
@@ -147,6 +155,10 @@ class PeerTlsTest {
             ManagedProcess.pause(50);
         }
         throw new IllegalStateException("kvorum did not serve within 90 s\n" + process.tail(40));
+    }
+
+    private static long startedOverHttps(String memberList) {
+        return memberList.lines().filter(l -> l.contains(", started, ") && l.contains("https://127.0.0.1:")).count();
     }
 
     /** etcdctl with the CA and client certificate {@link #startCluster} wrote. */
