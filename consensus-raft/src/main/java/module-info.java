@@ -15,6 +15,8 @@ module io.kvorum.consensus.raft {
     requires io.netty.transport;
     requires io.netty.codec.http2;
     requires io.netty.handler.proxy;
+    // TLS on https:// peer URLs (SslContextBuilder)
+    requires io.netty.handler;
 
     provides io.kvorum.spi.consensus.ConsensusProvider with io.kvorum.consensus.raft.node.RaftConsensusProvider;
 }

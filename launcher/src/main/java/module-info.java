@@ -21,4 +21,5 @@ module io.kvorum.launcher {
     uses io.kvorum.spi.backend.BackendProvider;
     uses io.kvorum.spi.consensus.ConsensusProvider;
     uses io.kvorum.spi.auth.TokenProvider;
+    uses io.kvorum.spi.tls.TlsProvider;
 }

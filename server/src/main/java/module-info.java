@@ -13,6 +13,8 @@ module io.kvorum.server {
     requires io.grpc.netty;
     requires io.netty.common;
     requires io.netty.transport;
+    // TLS on the client port: Armeria is configured through Netty's SslContextBuilder
+    requires io.netty.handler;
     requires io.grpc.services;
     requires com.google.protobuf;
     requires org.slf4j;
@@ -24,6 +26,7 @@ module io.kvorum.server {
     uses io.kvorum.spi.backend.BackendProvider;
     uses io.kvorum.spi.consensus.ConsensusProvider;
     uses io.kvorum.spi.auth.TokenProvider;
+    uses io.kvorum.spi.tls.TlsProvider;
 
     provides io.kvorum.spi.consensus.ConsensusProvider
             with io.kvorum.server.standalone.StandaloneConsensusProvider;

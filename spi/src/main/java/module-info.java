@@ -4,4 +4,5 @@ module io.kvorum.spi {
     exports io.kvorum.spi.backend;
     exports io.kvorum.spi.consensus;
     exports io.kvorum.spi.auth;
+    exports io.kvorum.spi.tls;
 }

@@ -26,27 +26,29 @@ class ModuleMapTest {
     private static final Path ROOT = Path.of(System.getProperty("kvorum.root", ".."));
 
     /** Each module's directory, JPMS name and the one package prefix it owns. */
-    private static final Map<String, String[]> MODULES = Map.of(
-            "api", new String[] {"io.kvorum.api", "io.kvorum.api"},
-            "spi", new String[] {"io.kvorum.spi", "io.kvorum.spi"},
-            "server", new String[] {"io.kvorum.server", "io.kvorum.server"},
-            "consensus-raft", new String[] {"io.kvorum.consensus.raft", "io.kvorum.consensus.raft"},
-            "backend-rocksdb", new String[] {"io.kvorum.backend.rocksdb", "io.kvorum.backend.rocksdb"},
-            "backend-sqlite", new String[] {"io.kvorum.backend.sqlite", "io.kvorum.backend.sqlite"},
-            "tck", new String[] {"io.kvorum.tck", "io.kvorum.tck"},
-            "launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"},
-            "junit", new String[] {"io.kvorum.junit", "io.kvorum.junit"},
-            "examples/embedded", new String[] {"io.kvorum.examples.embedded", "io.kvorum.examples.embedded"});
+    private static final Map<String, String[]> MODULES = Map.ofEntries(
+            Map.entry("api", new String[] {"io.kvorum.api", "io.kvorum.api"}),
+            Map.entry("spi", new String[] {"io.kvorum.spi", "io.kvorum.spi"}),
+            Map.entry("server", new String[] {"io.kvorum.server", "io.kvorum.server"}),
+            Map.entry("consensus-raft", new String[] {"io.kvorum.consensus.raft", "io.kvorum.consensus.raft"}),
+            Map.entry("backend-rocksdb", new String[] {"io.kvorum.backend.rocksdb", "io.kvorum.backend.rocksdb"}),
+            Map.entry("backend-sqlite", new String[] {"io.kvorum.backend.sqlite", "io.kvorum.backend.sqlite"}),
+            Map.entry("tls", new String[] {"io.kvorum.tls", "io.kvorum.tls"}),
+            Map.entry("tck", new String[] {"io.kvorum.tck", "io.kvorum.tck"}),
+            Map.entry("launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"}),
+            Map.entry("junit", new String[] {"io.kvorum.junit", "io.kvorum.junit"}),
+            Map.entry("examples/embedded", new String[] {"io.kvorum.examples.embedded", "io.kvorum.examples.embedded"}));
 
     /** The example plugin's directory: an outside plugin's package and module, not in {@link #MODULES}. */
     private static final String EXAMPLE_PLUGIN = "plugins/example-backend";
 
     /** Each plugin's own package; a plugin may depend on no other. */
     private static final String[] PLUGIN_MODULES = {
-        "io.kvorum.backend.rocksdb..", "io.kvorum.backend.sqlite..", "io.kvorum.consensus.raft.."};
+        "io.kvorum.backend.rocksdb..", "io.kvorum.backend.sqlite..", "io.kvorum.consensus.raft..", "io.kvorum.tls.."};
 
     /** Plugin packages: they may use the SPI and their own libraries only. */
-    private static final String[] PLUGINS = {"io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins.."};
+    private static final String[] PLUGINS = {"io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..",
+        "io.kvorum.tls.."};
 
     private static JavaClasses all;
 
@@ -58,8 +60,9 @@ class ModuleMapTest {
 
     @Test
     void spiDependsOnTheJdkAlone() {
+        // javax.net.ssl: the TLS contract hands out the JDK's key and trust managers.
         classes().that().resideInAPackage("io.kvorum.spi..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.kvorum.spi..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "javax.net.ssl..", "io.kvorum.spi..")
                 .check(all);
     }
 
@@ -68,7 +71,7 @@ class ModuleMapTest {
         noClasses().that().resideInAPackage("io.kvorum.server..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.launcher..",
-                        "io.kvorum.tck..")
+                        "io.kvorum.tck..", "io.kvorum.tls..")
                 .check(all);
     }
 
@@ -76,7 +79,8 @@ class ModuleMapTest {
     void launcherSelectsPluginsByNameOnly() {
         noClasses().that().resideInAPackage("io.kvorum.launcher..")
                 .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.tck..")
+                        "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.tck..",
+                        "io.kvorum.tls..")
                 .check(all);
     }
 
@@ -127,14 +131,16 @@ class ModuleMapTest {
                     .collect(Collectors.toSet());
             assertTrue(requires.contains("io.kvorum.server"), module + " requires " + requires);
             assertTrue(requires.stream().noneMatch(r -> r.equals("io.kvorum.launcher") || r.startsWith("io.kvorum.backend")
-                    || r.startsWith("io.kvorum.consensus") || r.startsWith("io.kvorum.plugins")), module + " requires " + requires);
+                    || r.startsWith("io.kvorum.consensus") || r.startsWith("io.kvorum.plugins")
+                    || r.equals("io.kvorum.tls")), module + " requires " + requires);
         }
     }
 
     @Test
     void pluginsDoNotDependOnEachOther() {
         for (String plugin : PLUGIN_MODULES) {
-            Set<String> others = Stream.of("io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..")
+            Set<String> others = Stream.of("io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..",
+                            "io.kvorum.tls..")
                     .collect(Collectors.toSet());
             noClasses().that().resideInAPackage(plugin)
                     .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
@@ -173,7 +179,8 @@ class ModuleMapTest {
     @Test
     void onlyApiPackagesAreExported() throws IOException {
         assertEquals(Set.of("io.kvorum.spi.plugin", "io.kvorum.spi.backend", "io.kvorum.spi.consensus",
-                        "io.kvorum.spi.auth"), exports("spi"));
+                        "io.kvorum.spi.auth", "io.kvorum.spi.tls"), exports("spi"));
+        assertEquals(Set.of(), exports("tls"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of("io.kvorum.server"), exports("server"));
         assertEquals(Set.of(), exports("backend-rocksdb"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("backend-sqlite"), "plugins are reached through ServiceLoader only");

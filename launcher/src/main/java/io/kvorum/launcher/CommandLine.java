@@ -2,6 +2,7 @@ package io.kvorum.launcher;
 
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.plugin.PluginOptions;
+import io.kvorum.spi.tls.TlsSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -191,12 +192,51 @@ final class CommandLine {
         // The launcher's default is raft; an embedded server without the raft module defaults to standalone.
         config.consensus(value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS));
         config.consensusOptions(options(Flag.CONSENSUS_OPT));
+
+        int validity = value(Flag.SELF_SIGNED_CERT_VALIDITY, v -> (int) positive(v, 1000))
+                .orElse(TlsSettings.DEFAULT_SELF_SIGNED_CERT_VALIDITY_YEARS);
+        List<String> cipherSuites = value(Flag.CIPHER_SUITES, GoTlsNames::cipherSuites).orElse(List.of());
+        String minVersion = value(Flag.TLS_MIN_VERSION, GoTlsNames::version).orElse("TLSv1.2");
+        String maxVersion = value(Flag.TLS_MAX_VERSION, v -> v.isEmpty() ? "TLSv1.3" : GoTlsNames.version(v))
+                .orElse("TLSv1.3");
+        List<String> protocols;
+        try {
+            protocols = GoTlsNames.protocols(minVersion, maxVersion);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(Flag.TLS_MIN_VERSION.display() + ", " + Flag.TLS_MAX_VERSION.display() + ": "
+                    + e.getMessage());
+        }
+        // etcd 3.5: TLS 1.3's suites are fixed.
+        if (!cipherSuites.isEmpty() && protocols.equals(List.of("TLSv1.3"))) {
+            throw new UsageException(Flag.CIPHER_SUITES.display() + ": cipher suites cannot be configured when only"
+                    + " TLS1.3 is enabled");
+        }
+        config.clientTls(new TlsSettings(
+                file(Flag.CERT_FILE), file(Flag.KEY_FILE),
+                file(Flag.TRUSTED_CA_FILE), switchedOn(Flag.CLIENT_CERT_AUTH),
+                file(Flag.CLIENT_CRL_FILE), switchedOn(Flag.AUTO_TLS), validity, List.of(), List.of(),
+                value(Flag.CLIENT_CERT_ALLOWED_HOSTNAME, CommandLine::optionalList).orElse(List.of()),
+                cipherSuites, protocols));
+        config.peerTls(new TlsSettings(
+                file(Flag.PEER_CERT_FILE), file(Flag.PEER_KEY_FILE),
+                file(Flag.PEER_TRUSTED_CA_FILE), switchedOn(Flag.PEER_CLIENT_CERT_AUTH),
+                file(Flag.PEER_CRL_FILE), switchedOn(Flag.PEER_AUTO_TLS), validity, List.of(),
+                value(Flag.PEER_CERT_ALLOWED_CN, CommandLine::optionalList).orElse(List.of()),
+                value(Flag.PEER_CERT_ALLOWED_HOSTNAME, CommandLine::optionalList).orElse(List.of()),
+                cipherSuites, protocols));
+        value(Flag.TLS, CommandLine::nonEmpty).ifPresent(config::tls);
+        config.tlsOptions(options(Flag.TLS_OPT));
         try {
             return config.build();
         } catch (IllegalArgumentException e) {
             // the checks across flags (and of --auth-token's form), each message naming its flag
             throw new UsageException(e.getMessage());
         }
+    }
+
+    /** A file flag's path; an empty value (etcd's default) means none. */
+    private Optional<Path> file(Flag flag) throws UsageException {
+        return value(flag, Function.identity()).filter(v -> !v.isEmpty()).map(Path::of);
     }
 
     private LogLevel logLevel() throws UsageException {
@@ -257,6 +297,12 @@ final class CommandLine {
             throw new IllegalArgumentException("must not be empty");
         }
         return value;
+    }
+
+
+    /** One value, or none when empty (etcd's allowed CN and host name). */
+    private static List<String> optionalList(String value) {
+        return value.isEmpty() ? List.of() : List.of(value);
     }
 
     /** Go's strconv.ParseBool, which etcd's boolean flags use. */

@@ -1,6 +1,7 @@
 package io.kvorum.launcher;
 
 import io.kvorum.server.ServerConfig;
+import io.kvorum.spi.tls.TlsSettings;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -62,6 +63,47 @@ enum Flag {
             "The lifetime in seconds of the auth token (simple tokens)."),
     BCRYPT_COST(Section.AUTH, "bcrypt-cost", Kind.VALUE, String.valueOf(ServerConfig.DEFAULT_BCRYPT_COST),
             "Specify bcrypt algorithm cost factor for auth password hashing (4 to 31)."),
+    CERT_FILE(Section.SECURITY, "cert-file", Kind.VALUE, "''",
+            "Path to the client server TLS cert file (PEM; the chain, leaf first)."),
+    KEY_FILE(Section.SECURITY, "key-file", Kind.VALUE, "''",
+            "Path to the client server TLS key file (PEM: PKCS#1, PKCS#8 or SEC1)."),
+    CLIENT_CERT_AUTH(Section.SECURITY, "client-cert-auth", Kind.SWITCH, "false",
+            "Enable client cert authentication."),
+    CLIENT_CRL_FILE(Section.SECURITY, "client-crl-file", Kind.VALUE, "''",
+            "Path to the client certificate revocation list file."),
+    CLIENT_CERT_ALLOWED_HOSTNAME(Section.SECURITY, "client-cert-allowed-hostname", Kind.VALUE, "''",
+            "Allowed TLS hostname for client cert authentication."),
+    TRUSTED_CA_FILE(Section.SECURITY, "trusted-ca-file", Kind.VALUE, "''",
+            "Path to the client server TLS trusted CA cert file (one or more CAs)."),
+    AUTO_TLS(Section.SECURITY, "auto-tls", Kind.SWITCH, "false",
+            "Client TLS using generated certificates."),
+    PEER_CERT_FILE(Section.SECURITY, "peer-cert-file", Kind.VALUE, "''",
+            "Path to the peer server TLS cert file."),
+    PEER_KEY_FILE(Section.SECURITY, "peer-key-file", Kind.VALUE, "''",
+            "Path to the peer server TLS key file."),
+    PEER_CLIENT_CERT_AUTH(Section.SECURITY, "peer-client-cert-auth", Kind.SWITCH, "false",
+            "Enable peer client cert authentication."),
+    PEER_TRUSTED_CA_FILE(Section.SECURITY, "peer-trusted-ca-file", Kind.VALUE, "''",
+            "Path to the peer server TLS trusted CA file."),
+    PEER_CERT_ALLOWED_CN(Section.SECURITY, "peer-cert-allowed-cn", Kind.VALUE, "''",
+            "Required CN for client certs connecting to the peer endpoint."),
+    PEER_CERT_ALLOWED_HOSTNAME(Section.SECURITY, "peer-cert-allowed-hostname", Kind.VALUE, "''",
+            "Allowed TLS hostname for inter peer authentication."),
+    PEER_AUTO_TLS(Section.SECURITY, "peer-auto-tls", Kind.SWITCH, "false",
+            "Peer TLS using self-generated certificates if --peer-key-file and --peer-cert-file are not provided."),
+    PEER_CRL_FILE(Section.SECURITY, "peer-crl-file", Kind.VALUE, "''",
+            "Path to the peer certificate revocation list file."),
+    SELF_SIGNED_CERT_VALIDITY(Section.SECURITY, "self-signed-cert-validity", Kind.VALUE,
+            String.valueOf(TlsSettings.DEFAULT_SELF_SIGNED_CERT_VALIDITY_YEARS),
+            "The validity period, in years, of the client and peer certificates generated for --auto-tls and"
+                    + " --peer-auto-tls."),
+    CIPHER_SUITES(Section.SECURITY, "cipher-suites", Kind.VALUE, "''",
+            "Comma-separated list of supported TLS cipher suites (Go's names), between client/server and peers"
+                    + " (empty: the JDK's defaults)."),
+    TLS_MIN_VERSION(Section.SECURITY, "tls-min-version", Kind.VALUE, "'TLS1.2'",
+            "Minimum TLS version supported. Possible values: TLS1.2, TLS1.3."),
+    TLS_MAX_VERSION(Section.SECURITY, "tls-max-version", Kind.VALUE, "''",
+            "Maximum TLS version supported. Possible values: TLS1.2, TLS1.3 (empty: TLS1.3)."),
 
     EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL(Section.EXPERIMENTAL, "experimental-watch-progress-notify-interval",
             Kind.VALUE, "'10m0s'",
@@ -82,6 +124,10 @@ enum Flag {
             "Consensus plugin, by name."),
     CONSENSUS_OPT(Section.PLUGINS, "consensus-opt", Kind.REPEATABLE, "''",
             "Option for the consensus plugin, key=value; repeat the flag or separate with commas."),
+    TLS(Section.PLUGINS, "tls", Kind.VALUE, quoted(ServerConfig.DEFAULT_TLS),
+            "TLS plugin, by name: reads the certificates and keys of https:// client and peer URLs."),
+    TLS_OPT(Section.PLUGINS, "tls-opt", Kind.REPEATABLE, "''",
+            "Option for the TLS plugin, key=value; repeat the flag or separate with commas."),
     PLUGIN_DIR(Section.PLUGINS, "plugin-dir", Kind.REPEATABLE, "''",
             "Folder of drop-in plugins (jars, or folders of jars), loaded besides the distribution's"
                     + " plugins/; repeat the flag or separate with commas."),
@@ -106,7 +152,7 @@ enum Flag {
 
     /** The groups of {@code --help}, in etcd's order. */
     enum Section {
-        MEMBER("Member"), CLUSTERING("Clustering"), AUTH("Auth"), EXPERIMENTAL("Experimental"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
+        MEMBER("Member"), CLUSTERING("Clustering"), SECURITY("Security"), AUTH("Auth"), EXPERIMENTAL("Experimental"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
 
         private final String title;
 

@@ -9,11 +9,13 @@ import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.tls.TlsProvider;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,12 +136,16 @@ public final class Main {
         InstalledPlugin backend;
         InstalledPlugin consensus;
         InstalledPlugin tokens;
+        Optional<InstalledPlugin> tls;
         try {
             PluginCatalog catalog = PluginCatalog.load(pluginFolders(command.pluginDirs()));
             // An unknown name fails here, listing what is installed and where each came from.
             backend = catalog.find(PluginKind.BACKEND, config.backend());
             consensus = catalog.find(PluginKind.CONSENSUS, config.consensus());
             tokens = catalog.find(PluginKind.AUTH_TOKEN, config.authTokenProvider());
+            // A member without https URLs needs no TLS plugin.
+            tls = config.servesClientTls() || config.servesPeerTls()
+                    ? Optional.of(catalog.find(PluginKind.TLS, config.tls())) : Optional.empty();
         } catch (PluginLoadException | IllegalArgumentException e) {
             log.debug("plugins", e);
             throw new StartFailedException(e.getMessage(), e);
@@ -151,11 +157,12 @@ public final class Main {
                 consensus.name(), config.consensusOptions(), consensus.origin());
         KvorumServer server = null;
         try {
-            server = KvorumServer.builder().config(config)
+            KvorumServer.Builder builder = KvorumServer.builder().config(config)
                     .backend((BackendProvider) backend.provider())
                     .consensus((ConsensusProvider) consensus.provider())
-                    .tokenProvider((TokenProvider) tokens.provider())
-                    .build();
+                    .tokenProvider((TokenProvider) tokens.provider());
+            tls.ifPresent(t -> builder.tls((TlsProvider) t.provider()));
+            server = builder.build();
             server.start();
             return server;
         } catch (Exception | LinkageError e) {

@@ -16,7 +16,7 @@ final class PluginListing {
     static String text(PluginCatalog catalog) {
         StringBuilder out = new StringBuilder();
         for (PluginKind kind : PluginKind.values()) {
-            out.append('\n').append(capitalized(kind.word())).append(" plugins (").append(kind.flag())
+            out.append('\n').append(kind.title()).append(" plugins (").append(kind.flag())
                     .append(" <name>):\n");
             if (catalog.of(kind).isEmpty()) {
                 out.append("\n  none\n");
@@ -33,9 +33,5 @@ final class PluginListing {
             }
         }
         return out.toString();
-    }
-
-    private static String capitalized(String word) {
-        return Character.toUpperCase(word.charAt(0)) + word.substring(1);
     }
 }

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvorum.server.ServerConfig;
+import io.kvorum.spi.tls.TlsSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -250,7 +252,7 @@ class CommandLineTest {
         void listsAreCommaSeparatedAndKeepTheirOrder() throws UsageException {
             ServerConfig config = config(
                     "--listen-client-urls", "http://127.0.0.1:2379, https://10.0.0.1:0",
-                    "--advertise-client-urls", "http://10.0.0.1:2379");
+                    "--advertise-client-urls", "http://10.0.0.1:2379", "--auto-tls");
 
             assertEquals(urls("http://127.0.0.1:2379", "https://10.0.0.1:0"), config.listenClientUrls());
             assertEquals(urls("http://10.0.0.1:2379"), config.advertiseClientUrls());
@@ -539,6 +541,82 @@ class CommandLineTest {
             assertEquals("debug", LogLevel.DEBUG.simpleLoggerLevel());
             assertEquals("error", LogLevel.PANIC.simpleLoggerLevel());
             assertEquals("error", LogLevel.FATAL.simpleLoggerLevel());
+        }
+    }
+
+    @Nested
+    class Tls {
+
+        @Test
+        void clientFlagsAreEtcdsAndComeFromTheEnvironmentToo() throws UsageException {
+            ServerConfig config = serve(Map.of("ETCD_TRUSTED_CA_FILE", "ca.crt", "ETCD_CLIENT_CERT_AUTH", "true"),
+                    "--listen-client-urls", "https://127.0.0.1:0", "--advertise-client-urls", "https://127.0.0.1:0",
+                    "--cert-file", "server.crt", "--key-file=server.key", "--client-crl-file", "revoked.crl",
+                    "--client-cert-allowed-hostname", "client.example.com").config();
+
+            TlsSettings tls = config.clientTls();
+            assertEquals(Optional.of(Path.of("server.crt")), tls.certFile());
+            assertEquals(Optional.of(Path.of("server.key")), tls.keyFile());
+            assertEquals(Optional.of(Path.of("ca.crt")), tls.trustedCaFile());
+            assertTrue(tls.clientCertAuth());
+            assertEquals(Optional.of(Path.of("revoked.crl")), tls.crlFile());
+            assertEquals(List.of("client.example.com"), tls.allowedHostnames());
+            assertEquals(List.of("TLSv1.2", "TLSv1.3"), tls.protocols());
+            assertTrue(config.servesClientTls());
+            assertFalse(config.peerTls().hasServerCertificate());
+        }
+
+        @Test
+        void peerFlagsGoToThePeerSide() throws UsageException {
+            TlsSettings peer = config("--peer-cert-file", "p.crt", "--peer-key-file", "p.key", "--peer-trusted-ca-file",
+                    "pca.crt", "--peer-client-cert-auth", "--peer-crl-file", "p.crl", "--peer-cert-allowed-cn", "member",
+                    "--peer-cert-allowed-hostname", "m.example.com", "--peer-auto-tls").peerTls();
+            assertEquals(Optional.of(Path.of("p.crt")), peer.certFile());
+            assertEquals(Optional.of(Path.of("p.key")), peer.keyFile());
+            assertEquals(Optional.of(Path.of("pca.crt")), peer.trustedCaFile());
+            assertTrue(peer.clientCertAuth());
+            assertTrue(peer.autoTls());
+            assertEquals(Optional.of(Path.of("p.crl")), peer.crlFile());
+            assertEquals(List.of("member"), peer.allowedCommonNames());
+            assertEquals(List.of("m.example.com"), peer.allowedHostnames());
+        }
+
+        @Test
+        void anHttpsClientUrlWithoutCertificateIsRefusedInEtcdsWords() {
+            assertEquals("TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:2379"
+                            + " with HTTPS scheme",
+                    usageError("--listen-client-urls", "https://127.0.0.1:2379", "--advertise-client-urls",
+                            "https://127.0.0.1:2379"));
+        }
+
+        @Test
+        void goCipherSuiteNamesBecomeTheJdksIncludingEtcdsShortChaChaNames() throws UsageException {
+            TlsSettings tls = config("--cipher-suites",
+                    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305").clientTls();
+            assertEquals(List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
+                    tls.cipherSuites());
+            assertEquals("invalid value \"TLS_NOPE\" for flag --cipher-suites: unexpected TLS cipher suite \"TLS_NOPE\"",
+                    usageError("--cipher-suites", "TLS_NOPE"));
+        }
+
+        @Test
+        void tlsVersionsAreSpelledAsEtcd35Spells() throws UsageException {
+            assertEquals(List.of("TLSv1.3"), config("--tls-min-version", "TLS1.3").clientTls().protocols());
+            assertEquals(List.of("TLSv1.2"), config("--tls-max-version", "TLS1.2").clientTls().protocols());
+            assertEquals("invalid value \"TLS1.1\" for flag --tls-min-version: unexpected TLS version \"TLS1.1\""
+                    + " (must be one of: TLS1.2, TLS1.3)", usageError("--tls-min-version", "TLS1.1"));
+            assertEquals("--tls-min-version, --tls-max-version: min version (TLSv1.3) is greater than max version"
+                    + " (TLSv1.2)", usageError("--tls-min-version", "TLS1.3", "--tls-max-version", "TLS1.2"));
+            assertEquals("--cipher-suites: cipher suites cannot be configured when only TLS1.3 is enabled",
+                    usageError("--tls-min-version", "TLS1.3", "--cipher-suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+        }
+
+        @Test
+        void theTlsPluginIsChosenByName() throws UsageException {
+            ServerConfig config = config("--tls", "custom", "--tls-opt", "reload-interval-ms=50");
+            assertEquals("custom", config.tls());
+            assertEquals(Optional.of("50"), config.tlsOptions().get("reload-interval-ms"));
+            assertEquals("pem", config().tls());
         }
     }
 }

@@ -3,6 +3,7 @@ package io.kvorum.server;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.tls.TlsProvider;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -32,15 +33,17 @@ public final class KvorumServer implements AutoCloseable {
     private final BackendProvider backendProvider;
     private final ConsensusProvider consensusProvider;
     private final TokenProvider tokenProvider;
+    private final Optional<TlsProvider> tlsProvider;
     private volatile ServerRuntime member;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     private KvorumServer(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
-                         TokenProvider tokenProvider) {
+                         TokenProvider tokenProvider, Optional<TlsProvider> tlsProvider) {
         this.config = config;
         this.backendProvider = backendProvider;
         this.consensusProvider = consensusProvider;
         this.tokenProvider = tokenProvider;
+        this.tlsProvider = tlsProvider;
     }
 
     public static Builder builder() {
@@ -56,7 +59,7 @@ public final class KvorumServer implements AutoCloseable {
         if (member != null) {
             throw new IllegalStateException("already started");
         }
-        member = ServerRuntime.start(config, backendProvider, consensusProvider, tokenProvider);
+        member = ServerRuntime.start(config, backendProvider, consensusProvider, tokenProvider, tlsProvider);
         // Removed from the cluster: stop, as etcd does (its process then exits 0).
         member.removal().thenRunAsync(this::close);
         // A committed entry it cannot apply: stop rather than diverge (etcd panics; its process exits non-zero).
@@ -111,6 +114,7 @@ public final class KvorumServer implements AutoCloseable {
         private BackendProvider backend;
         private ConsensusProvider consensus;
         private TokenProvider tokens;
+        private TlsProvider tls;
 
         private Builder() {
         }
@@ -138,6 +142,12 @@ public final class KvorumServer implements AutoCloseable {
             return this;
         }
 
+        /** Uses this TLS provider instead of looking up {@link ServerConfig#tls()} when TLS is configured. */
+        public Builder tls(TlsProvider tls) {
+            this.tls = Objects.requireNonNull(tls);
+            return this;
+        }
+
         public KvorumServer build() {
             ServerConfig c = config != null ? config : ServerConfig.builder().build();
             BackendProvider b = Optional.ofNullable(backend)
@@ -146,7 +156,10 @@ public final class KvorumServer implements AutoCloseable {
                     .orElseGet(() -> Plugins.find(ConsensusProvider.class, "consensus", c.consensus()));
             TokenProvider t = Optional.ofNullable(tokens)
                     .orElseGet(() -> Plugins.find(TokenProvider.class, "auth-token", c.authTokenProvider()));
-            return new KvorumServer(c, b, s, t);
+            // Looked up only when some URL asks for TLS: a member without TLS needs no TLS plugin.
+            Optional<TlsProvider> tlsp = Optional.ofNullable(tls).or(() -> c.servesClientTls() || c.servesPeerTls()
+                    ? Optional.of(Plugins.find(TlsProvider.class, "tls", c.tls())) : Optional.empty());
+            return new KvorumServer(c, b, s, t, tlsp);
         }
     }
 }

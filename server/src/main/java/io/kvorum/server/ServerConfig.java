@@ -1,6 +1,7 @@
 package io.kvorum.server;
 
 import io.kvorum.spi.plugin.PluginOptions;
+import io.kvorum.spi.tls.TlsSettings;
 import java.net.URI;
 import io.kvorum.server.auth.AuthTokenSpec;
 import java.nio.file.Path;
@@ -45,6 +46,14 @@ import java.util.Objects;
  *                                 {@code simple} or e.g. {@code jwt,pub-key=…,priv-key=…,sign-method=RS256}
  * @param authTokenTtl             {@code --auth-token-ttl}: how long a simple token lives unused
  * @param bcryptCost               {@code --bcrypt-cost}: the cost of the bcrypt hashes of passwords
+ * @param clientTls                the client port's TLS: {@code --cert-file}, {@code --key-file},
+ *                                 {@code --trusted-ca-file}, {@code --client-cert-auth}, {@code --client-crl-file},
+ *                                 {@code --client-cert-allowed-hostname}, {@code --auto-tls}, with
+ *                                 {@code --cipher-suites} and {@code --tls-min-version}/{@code --tls-max-version};
+ *                                 used by the {@code https://} client URLs
+ * @param peerTls                  the peer port's TLS ({@code --peer-*} flags)
+ * @param tls                      {@code --tls}: the name of the TLS plugin
+ * @param tlsOptions               options for the TLS plugin
  */
 public record ServerConfig(
         String name,
@@ -73,7 +82,11 @@ public record ServerConfig(
         PluginOptions consensusOptions,
         String authToken,
         Duration authTokenTtl,
-        int bcryptCost) {
+        int bcryptCost,
+        TlsSettings clientTls,
+        TlsSettings peerTls,
+        String tls,
+        PluginOptions tlsOptions) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -93,6 +106,7 @@ public record ServerConfig(
     public static final Duration DEFAULT_AUTH_TOKEN_TTL = Duration.ofSeconds(300);
     /** Go's {@code bcrypt.DefaultCost}, etcd's default. */
     public static final int DEFAULT_BCRYPT_COST = 10;
+    public static final String DEFAULT_TLS = "pem";
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -115,6 +129,17 @@ public record ServerConfig(
         Objects.requireNonNull(backendOptions, "backendOptions");
         Objects.requireNonNull(consensus, "consensus");
         Objects.requireNonNull(consensusOptions, "consensusOptions");
+        Objects.requireNonNull(clientTls, "clientTls");
+        Objects.requireNonNull(peerTls, "peerTls");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(tlsOptions, "tlsOptions");
+        for (URI url : listenClientUrls) {
+            if ("https".equals(url.getScheme()) && !clientTls.hasServerCertificate()) {
+                // etcd's words
+                throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for client url "
+                        + url + " with HTTPS scheme");
+            }
+        }
         if (maxRequestBytes <= 0) {
             throw new IllegalArgumentException("--max-request-bytes must be positive, got " + maxRequestBytes);
         }
@@ -155,6 +180,17 @@ public record ServerConfig(
         return AuthTokenSpec.parse(authToken).provider();
     }
 
+    /** Whether some client URL is served over TLS. */
+    public boolean servesClientTls() {
+        return listenClientUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));
+    }
+
+    /** Whether the peer URLs ask for TLS. */
+    public boolean servesPeerTls() {
+        return listenPeerUrls.stream().anyMatch(u -> "https".equals(u.getScheme()))
+                || initialAdvertisePeerUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));
+    }
+
     /** A config with etcd's defaults for a member called {@code name}, storing under {@code dataDir}. */
     public static Builder builder() {
         return new Builder();
@@ -189,6 +225,10 @@ public record ServerConfig(
         private String authToken = DEFAULT_AUTH_TOKEN;
         private Duration authTokenTtl = DEFAULT_AUTH_TOKEN_TTL;
         private int bcryptCost = DEFAULT_BCRYPT_COST;
+        private TlsSettings clientTls = TlsSettings.none();
+        private TlsSettings peerTls = TlsSettings.none();
+        private String tls = DEFAULT_TLS;
+        private PluginOptions tlsOptions = PluginOptions.empty();
 
         private Builder() {
         }
@@ -221,6 +261,10 @@ public record ServerConfig(
         public Builder authToken(String v) { authToken = v; return this; }
         public Builder authTokenTtl(Duration v) { authTokenTtl = v; return this; }
         public Builder bcryptCost(int v) { bcryptCost = v; return this; }
+        public Builder clientTls(TlsSettings v) { clientTls = v; return this; }
+        public Builder peerTls(TlsSettings v) { peerTls = v; return this; }
+        public Builder tls(String v) { tls = v; return this; }
+        public Builder tlsOptions(PluginOptions v) { tlsOptions = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -235,7 +279,7 @@ public record ServerConfig(
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
                     initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions,
-                    authToken, authTokenTtl, bcryptCost);
+                    authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions);
         }
     }
 }

@@ -22,6 +22,7 @@ import io.kvorum.server.watch.WatchHub;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.server.cluster.MemberIds;
 import io.kvorum.server.corruption.CorruptionCheck;
+import io.kvorum.server.forward.MemberChannels;
 import io.kvorum.server.grpc.ClientApi;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Backend;
@@ -33,6 +34,11 @@ import io.kvorum.spi.consensus.ConsensusContext;
 import io.kvorum.spi.consensus.ConsensusSettings;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import io.kvorum.spi.consensus.Member;
+import io.kvorum.spi.tls.TlsContext;
+import io.kvorum.spi.tls.TlsMaterial;
+import io.kvorum.spi.tls.TlsProvider;
+import io.kvorum.spi.tls.TlsSettings;
+import io.kvorum.spi.tls.TlsSide;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -42,6 +48,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,10 +78,11 @@ final class ServerRuntime {
     }
 
     static ServerRuntime start(ServerConfig config, BackendProvider backendProvider,
-                               ConsensusProvider consensusProvider, TokenProvider tokenProvider) throws IOException {
+                               ConsensusProvider consensusProvider, TokenProvider tokenProvider,
+                               Optional<TlsProvider> tlsProvider) throws IOException {
         ServerRuntime rt = new ServerRuntime();
         try {
-            rt.open(config, backendProvider, consensusProvider, tokenProvider);
+            rt.open(config, backendProvider, consensusProvider, tokenProvider, tlsProvider);
             return rt;
         } catch (IOException | RuntimeException e) {
             rt.close();
@@ -83,9 +91,22 @@ final class ServerRuntime {
     }
 
     private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
-                      TokenProvider tokenProvider) throws IOException {
+                      TokenProvider tokenProvider, Optional<TlsProvider> tlsProvider) throws IOException {
         // One member per data directory, from before anything in it is opened until all is closed.
         toClose.add(DataDirLock.acquire(config.dataDir()));
+        // Certificates first: a file that cannot be used fails the start before any data is opened.
+        Optional<TlsMaterial> clientTls = Optional.empty();
+        if (config.servesClientTls()) {
+            clientTls = Optional.of(openTls(tlsProvider, TlsSide.CLIENT, config.clientTls()
+                    .withAutoTlsHosts(hosts(config.listenClientUrls())), config));
+            toClose.add(clientTls.get());
+        }
+        Optional<TlsMaterial> peerTls = Optional.empty();
+        if (config.servesPeerTls()) {
+            peerTls = Optional.of(openTls(tlsProvider, TlsSide.PEER, config.peerTls()
+                    .withAutoTlsHosts(hosts(config.listenPeerUrls())), config));
+            toClose.add(peerTls.get());
+        }
         // Loading the gRPC services takes about a second: do it while the backend opens.
         Thread preload = new Thread(ClientApi::preload, "kvorum-preload");
         preload.setDaemon(true);
@@ -95,9 +116,10 @@ final class ServerRuntime {
         // instead of being refused and backing off.
         StartGate gate = new StartGate();
         CompletableFuture<Server> listening = new CompletableFuture<>();
+        Optional<TlsMaterial> listenerTls = clientTls;
         Thread listener = new Thread(() -> {
             try {
-                listening.complete(listen(config, gate));
+                listening.complete(listen(config, gate, listenerTls));
             } catch (RuntimeException | LinkageError e) {
                 listening.completeExceptionally(e);
             }
@@ -161,7 +183,7 @@ final class ServerRuntime {
         try {
             consensus = consensusProvider.create(
                     new ConsensusContext(cluster, consensusDir, applier, consensusSettings(config),
-                            config.consensusOptions()));
+                            config.consensusOptions(), peerTls));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--consensus " + consensusProvider.name() + " (--consensus-opt, --initial-cluster): "
                     + e.getMessage(), e);
@@ -187,7 +209,10 @@ final class ServerRuntime {
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
-        LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
+        // Forwarded lease calls and corruption checks reach other members' client URLs as a client would.
+        MemberChannels memberChannels = MemberChannels.of(clientTls);
+        LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id(),
+                memberChannels);
         // bcrypt takes tens of milliseconds a password on purpose: it gets threads of its own, and
         // what cannot wait in its bounded queue is refused ("too many requests") rather than held
         ExecutorService hashing = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
@@ -227,14 +252,17 @@ final class ServerRuntime {
         }
         ClientApi api = building.join();
         leaderChanges.start(config.heartbeatInterval());
-        CorruptionCheck corruption = new CorruptionCheck(kv, consensus, KvServer.REQUEST_TIMEOUT);
+        CorruptionCheck corruption = new CorruptionCheck(kv, consensus, KvServer.REQUEST_TIMEOUT, memberChannels);
         toClose.add(corruption);
         if (config.initialCorruptCheck()) {
             corruption.checkInitial(); // before any client is served, as etcd
         }
         corruption.start(config.corruptCheckTime());
         leases.start();
+        Optional<TlsMaterial> tls = clientTls;
         server.reconfigure(sb -> {
+            // The virtual host is built anew: it needs its TLS again (the same managers).
+            tls.ifPresent(m -> ClientPortTls.configure(sb, m));
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);
             sb.service("/version", version);
@@ -272,15 +300,42 @@ final class ServerRuntime {
         }
     }
 
-    private static Server listen(ServerConfig config, StartGate gate) {
+    private static TlsMaterial openTls(Optional<TlsProvider> provider, TlsSide side,
+                                       TlsSettings settings, ServerConfig config) throws IOException {
+        TlsProvider tls = provider.orElseThrow(() -> new IllegalStateException("--tls: no TLS plugin given"));
+        try {
+            return tls.open(new TlsContext(side, settings, config.dataDir().resolve("fixtures").resolve(side.word()),
+                    config.tlsOptions()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--tls " + tls.name() + " (--tls-opt): " + e.getMessage(), e);
+        }
+    }
+
+    /** The host part of each URL, each once: what an auto-TLS certificate must be valid for. */
+    private static List<String> hosts(List<URI> urls) {
+        return urls.stream().map(URI::getHost).distinct().toList();
+    }
+
+    private static Server listen(ServerConfig config, StartGate gate, Optional<TlsMaterial> tls) {
         var sb = Server.builder();
         for (URI url : config.listenClientUrls()) {
-            if (!"http".equals(url.getScheme())) {
-                throw new IllegalArgumentException("--listen-client-urls: unsupported scheme in " + url
-                        + " (TLS arrives with the TLS plugin)");
+            // Each listener its own scheme: an https port speaks TLS only, an http port plaintext only.
+            if ("https".equals(url.getScheme())) {
+                sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTPS);
+            } else {
+                // etcd's warnings
+                if (config.clientTls().hasServerCertificate()) {
+                    LOG.warn("scheme is HTTP while key and cert files are present; ignoring key and cert files"
+                            + " for client URL {}", url);
+                }
+                if (config.clientTls().clientCertAuth()) {
+                    LOG.warn("scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for"
+                            + " client URL {}", url);
+                }
+                sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTP);
             }
-            sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTP);
         }
+        tls.ifPresent(m -> ClientPortTls.configure(sb, m));
         // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
         sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
         // etcd's metrics come from the metrics exporter plugins, not from Armeria's own meters.

@@ -4,13 +4,15 @@ import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import io.kvorum.spi.plugin.PluginProvider;
+import io.kvorum.spi.tls.TlsProvider;
 
 /** The kinds of plugin a member is started with, each chosen by its own flag. */
 public enum PluginKind {
     BACKEND("backend", BackendProvider.class, false),
     CONSENSUS("consensus", ConsensusProvider.class, false),
     /** etcd's {@code --auth-token}, whose value carries the options after the name: {@code jwt,pub-key=…}. */
-    AUTH_TOKEN("auth-token", TokenProvider.class, true);
+    AUTH_TOKEN("auth-token", TokenProvider.class, true),
+    TLS("tls", TlsProvider.class, false);
 
     private final String word;
     private final Class<? extends PluginProvider> type;
@@ -25,6 +27,11 @@ public enum PluginKind {
     /** The kind as users write it, e.g. {@code backend}. */
     public String word() {
         return word;
+    }
+
+    /** The kind as a heading, e.g. {@code Backend}, {@code TLS}. */
+    public String title() {
+        return this == TLS ? "TLS" : Character.toUpperCase(word.charAt(0)) + word.substring(1);
     }
 
     /** The flag that selects a plugin of this kind by name, e.g. {@code --backend}. */

@@ -16,6 +16,7 @@ import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.lease.Lease;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.forward.LeaderClient;
+import io.kvorum.server.forward.MemberChannels;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
@@ -60,13 +61,14 @@ public final class LeaseServer implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final LeaderClient leader;
 
-    public LeaseServer(KvServer kv, Lessor lessor, Consensus consensus, long electionTimeoutMillis, long memberId) {
+    public LeaseServer(KvServer kv, Lessor lessor, Consensus consensus, long electionTimeoutMillis, long memberId,
+                       MemberChannels channels) {
         this.kv = kv;
         this.lessor = lessor;
         this.consensus = consensus;
         this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(electionTimeoutMillis);
         this.leaseIds = new RequestIds(memberId, System.currentTimeMillis());
-        this.leader = new LeaderClient(consensus, KvServer.REQUEST_TIMEOUT.toMillis());
+        this.leader = new LeaderClient(consensus, KvServer.REQUEST_TIMEOUT.toMillis(), channels);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvorum-lessor");
             t.setDaemon(true);

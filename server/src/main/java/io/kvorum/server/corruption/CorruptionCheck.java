@@ -2,7 +2,6 @@ package io.kvorum.server.corruption;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import io.kvorum.api.etcdserverpb.AlarmRequest;
 import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.api.etcdserverpb.HashKVRequest;
@@ -10,6 +9,7 @@ import io.kvorum.api.etcdserverpb.HashKVResponse;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.error.EtcdError;
+import io.kvorum.server.forward.MemberChannels;
 import io.kvorum.server.mvcc.KeyValueHash;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusStatus;
@@ -19,7 +19,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +43,7 @@ public final class CorruptionCheck implements AutoCloseable {
     private final KvServer kv;
     private final Consensus consensus;
     private final Duration timeout;
+    private final MemberChannels channels;
     /** The peers' connections, opened for one pass and closed after it; checks are seconds apart at the least. */
     private final EventLoopGroup eventLoop = new MultiThreadIoEventLoopGroup(1,
             new DefaultThreadFactory("kvorum-corrupt-check-io", true), NioIoHandler.newFactory());
@@ -58,12 +58,14 @@ public final class CorruptionCheck implements AutoCloseable {
     }
 
     /**
-     * @param timeout how long to wait for each peer's answer (etcd: its request timeout)
+     * @param timeout  how long to wait for each peer's answer (etcd: its request timeout)
+     * @param channels how to reach the peers' client URLs (plaintext or TLS)
      */
-    public CorruptionCheck(KvServer kv, Consensus consensus, Duration timeout) {
+    public CorruptionCheck(KvServer kv, Consensus consensus, Duration timeout, MemberChannels channels) {
         this.kv = kv;
         this.consensus = consensus;
         this.timeout = timeout;
+        this.channels = channels;
     }
 
     /**
@@ -210,15 +212,10 @@ public final class CorruptionCheck implements AutoCloseable {
     }
 
     private ManagedChannel channel(URI url) {
-        NettyChannelBuilder channel = NettyChannelBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+        return channels.to(url)
                 .eventLoopGroup(eventLoop)
-                .channelType(NioSocketChannel.class);
-        if ("https".equals(url.getScheme())) {
-            channel.useTransportSecurity();
-        } else {
-            channel.usePlaintext();
-        }
-        return channel.build();
+                .channelType(NioSocketChannel.class)
+                .build();
     }
 
     private static String hex(long id) {

@@ -19,7 +19,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +41,7 @@ import java.util.concurrent.TimeoutException;
 public final class LeaderClient implements AutoCloseable {
     private final Consensus consensus;
     private final long callTimeoutMillis;
+    private final MemberChannels channels;
     private final EventLoopGroup eventLoop = new MultiThreadIoEventLoopGroup(1,
             new DefaultThreadFactory("kvorum-leader-client", true), NioIoHandler.newFactory());
     /** The connection to the leader; guarded by this. */
@@ -50,10 +50,12 @@ public final class LeaderClient implements AutoCloseable {
 
     /**
      * @param callTimeoutMillis the deadline of one forwarded unary call
+     * @param channels          how to reach the leader's client URL (plaintext or TLS)
      */
-    public LeaderClient(Consensus consensus, long callTimeoutMillis) {
+    public LeaderClient(Consensus consensus, long callTimeoutMillis, MemberChannels channels) {
         this.consensus = consensus;
         this.callTimeoutMillis = callTimeoutMillis;
+        this.channels = channels;
     }
 
     /** Renews a lease on the leader: the lease's TTL, or 0 when the leader knows no such lease. */
@@ -119,7 +121,7 @@ public final class LeaderClient implements AutoCloseable {
                 .map(urls -> urls.get(0))
                 .findFirst()
                 .orElseThrow(() -> new ConsensusException(Reason.NO_LEADER, "the leader has published no client URL"));
-        link = new Link(leader, URI.create(url), eventLoop);
+        link = new Link(leader, URI.create(url), eventLoop, channels);
         return link;
     }
 
@@ -146,20 +148,15 @@ public final class LeaderClient implements AutoCloseable {
         private KeepAlives keepAlives;
         private boolean closed;
 
-        Link(long leaderId, URI url, EventLoopGroup eventLoop) {
+        Link(long leaderId, URI url, EventLoopGroup eventLoop, MemberChannels channels) {
             this.leaderId = leaderId;
-            NettyChannelBuilder channel = NettyChannelBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+            NettyChannelBuilder channel = channels.to(url)
                     .eventLoopGroup(eventLoop)
                     .channelType(NioSocketChannel.class)
                     // a time-to-live answer lists the lease's keys: etcd's clients take any size
                     .maxInboundMessageSize(Integer.MAX_VALUE)
                     // keepalives are matched to answers here; a retried stream would resend them
                     .disableRetry();
-            if ("https".equals(url.getScheme())) {
-                channel.useTransportSecurity();
-            } else {
-                channel.usePlaintext();
-            }
             this.channel = channel.build();
             // Keepalive streams live as long as the leader does: no deadline on them.
             this.stub = LeaseGrpc.newStub(this.channel);

@@ -1,7 +1,10 @@
 package io.kvorum.spi.consensus;
 
 import io.kvorum.spi.plugin.PluginOptions;
+import io.kvorum.spi.tls.TlsMaterial;
 import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a consensus instance is built with.
@@ -11,7 +14,19 @@ import java.nio.file.Path;
  * @param stateMachine the server's state machine that committed entries are delivered to
  * @param settings     etcd's member-wide consensus flags (peer listeners, timing, snapshots)
  * @param options      this plugin's own options
+ * @param peerTls      the peer side's TLS material ({@code --peer-*} flags), for {@code https://}
+ *                     peer URLs: serve them with it and dial them with it; the server owns and closes it
  */
 public record ConsensusContext(ClusterSpec cluster, Path directory, StateMachine stateMachine,
-                               ConsensusSettings settings, PluginOptions options) {
+                               ConsensusSettings settings, PluginOptions options, Optional<TlsMaterial> peerTls) {
+
+    public ConsensusContext {
+        Objects.requireNonNull(peerTls, "peerTls");
+    }
+
+    /** Without peer TLS: every peer URL is {@code http://}. */
+    public ConsensusContext(ClusterSpec cluster, Path directory, StateMachine stateMachine,
+                            ConsensusSettings settings, PluginOptions options) {
+        this(cluster, directory, stateMachine, settings, options, Optional.empty());
+    }
 }

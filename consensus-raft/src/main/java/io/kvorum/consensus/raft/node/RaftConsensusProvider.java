@@ -1,25 +1,25 @@
 package io.kvorum.consensus.raft.node;
 
-import io.kvorum.consensus.raft.transport.Transport;
 import io.kvorum.consensus.raft.transport.grpc.GrpcTransport;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusContext;
 import io.kvorum.spi.consensus.ConsensusProvider;
-import io.kvorum.spi.consensus.ConsensusSettings;
 import java.io.IOException;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Provides the {@code raft} consensus: a replicated, durable log shared by the members of a cluster. */
 public final class RaftConsensusProvider implements ConsensusProvider {
-    private final TransportFactory transports;
+    /** The transport factory for a member built from a context (its peer TLS). */
+    private final Function<ConsensusContext, TransportFactory> transports;
 
     /** The production provider, found by {@link java.util.ServiceLoader}: peers talk gRPC. */
     public RaftConsensusProvider() {
-        this(RaftConsensusProvider::grpcTransport);
+        this.transports = RaftConsensusProvider::grpcTransports;
     }
 
     RaftConsensusProvider(TransportFactory transports) {
-        this.transports = transports;
+        this.transports = context -> transports;
     }
 
     @Override
@@ -44,11 +44,11 @@ public final class RaftConsensusProvider implements ConsensusProvider {
 
     @Override
     public Consensus create(ConsensusContext context) throws IOException {
-        return new RaftNode(context, transports);
+        return new RaftNode(context, transports.apply(context));
     }
 
-    /** The gRPC transport, listening on {@code --listen-peer-urls}. */
-    private static Transport grpcTransport(ConsensusSettings settings) {
-        return new GrpcTransport(settings.listenPeerUrls());
+    /** The gRPC transport, listening on {@code --listen-peer-urls}, with the server's peer TLS for https URLs. */
+    private static TransportFactory grpcTransports(ConsensusContext context) {
+        return settings -> new GrpcTransport(settings.listenPeerUrls(), context.peerTls());
     }
 }

@@ -8,6 +8,8 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.kvorum.spi.tls.TlsMaterial;
+import javax.net.ssl.SSLException;
 import io.kvorum.consensus.raft.core.Message;
 import io.kvorum.consensus.raft.transport.Transport;
 import io.netty.channel.EventLoopGroup;
@@ -44,7 +46,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The {@link Transport} of gRPC streams on the peer URLs (plain {@code http://} for now); the wire
+ * The {@link Transport} of gRPC streams on the peer URLs ({@code http://}, or {@code https://} with
+ * the server's peer TLS, see {@link PeerTlsContexts}); the wire
  * shape is described in this package's documentation. Threads and sockets belong to the instance
  * from construction to {@link #close()}; calls work as soon as it exists, the listeners once
  * {@link #start started}, streams and snapshots once {@link #identify identified}.
@@ -94,6 +97,8 @@ public final class GrpcTransport implements Transport {
             GrpcTransport.this.reportUnreachable(peerId);
         }
     };
+    /** The peer TLS contexts, when https peer URLs are served or dialed. */
+    private final Optional<PeerTlsContexts> tls;
     private volatile Inbound inbound;
     /** Guarded by this. */
     private List<Server> servers = List.of();
@@ -106,10 +111,26 @@ public final class GrpcTransport implements Transport {
      * @throws IllegalArgumentException when a URL is not {@code http://} with a host and a port
      */
     public GrpcTransport(List<URI> listenPeerUrls) {
+        this(listenPeerUrls, Optional.empty());
+    }
+
+    /**
+     * A transport that serves and dials {@code https://} peer URLs with {@code tls} (the server's
+     * peer TLS material; the server closes it) and {@code http://} ones in plaintext.
+     *
+     * @throws IllegalArgumentException when a URL is neither {@code http://} nor, with TLS,
+     *                                  {@code https://}, or has no host and port
+     */
+    public GrpcTransport(List<URI> listenPeerUrls, Optional<TlsMaterial> tls) {
         if (listenPeerUrls.isEmpty()) {
             throw new IllegalArgumentException("no listen peer URL");
         }
-        this.listenPeerUrls = listenPeerUrls.stream().map(GrpcTransport::checkedUrl).toList();
+        try {
+            this.tls = tls.isPresent() ? Optional.of(PeerTlsContexts.of(tls.get())) : Optional.empty();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("peer TLS: " + e.getMessage(), e);
+        }
+        this.listenPeerUrls = listenPeerUrls.stream().map(u -> checkedUrl(u, this.tls.isPresent())).toList();
         this.eventLoops = new MultiThreadIoEventLoopGroup(2,
                 new DefaultThreadFactory(THREAD_NAME_PREFIX + "-io", true), NioIoHandler.newFactory());
         this.sender = new ScheduledThreadPoolExecutor(1, threads("sender"));
@@ -134,7 +155,11 @@ public final class GrpcTransport implements Transport {
         List<Server> started = new ArrayList<>();
         List<URI> bound = new ArrayList<>();
         for (URI url : listenPeerUrls) {
-            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()));
+            if (isHttps(url)) {
+                builder.sslContext(tls.orElseThrow().server());
+            }
+            Server server = builder
                     .bossEventLoopGroup(eventLoops)
                     .workerEventLoopGroup(eventLoops)
                     .channelType(NioServerSocketChannel.class)
@@ -182,7 +207,7 @@ public final class GrpcTransport implements Transport {
             if (urls.isEmpty()) {
                 throw new IllegalArgumentException("peer " + Long.toHexString(id) + " has no URL");
             }
-            checked.put(id, urls.stream().map(GrpcTransport::checkedUrl).toList());
+            checked.put(id, urls.stream().map(u -> checkedUrl(u, tls.isPresent())).toList());
         });
         List<PeerStream> removed = new ArrayList<>();
         Set<URI> dropped = new HashSet<>();
@@ -268,7 +293,7 @@ public final class GrpcTransport implements Transport {
         URI url;
         ManagedChannel channel;
         try {
-            url = checkedUrl(peerUrl);
+            url = checkedUrl(peerUrl, tls.isPresent());
             channel = channel(url);
         } catch (IllegalArgumentException | IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
@@ -413,10 +438,18 @@ public final class GrpcTransport implements Transport {
     }
 
     private ManagedChannel newChannel(URI url) {
-        return NettyChannelBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()))
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(new InetSocketAddress(url.getHost(), url.getPort()));
+        if (isHttps(url)) {
+            // A peer's https URL is dialed only with peer TLS configured, else the handshake would fail anyway.
+            builder.sslContext(tls.orElseThrow(() -> new IllegalStateException("peer URL " + url
+                    + " is https://, but this member has no peer TLS (--peer-cert-file, --peer-key-file)")).client())
+                    .useTransportSecurity();
+        } else {
+            builder.usePlaintext();
+        }
+        return builder
                 .eventLoopGroup(eventLoops)
                 .channelType(NioSocketChannel.class)
-                .usePlaintext()
                 // Listeners of the peer streams run on the sender thread, which owns those streams.
                 .executor(sender)
                 .maxInboundMessageSize(PeerWire.MAX_FRAME_BYTES)
@@ -472,10 +505,18 @@ public final class GrpcTransport implements Transport {
         };
     }
 
-    /** The URL reduced to {@code http://host:port}; rejects what the transport cannot serve. */
-    private static URI checkedUrl(URI url) {
-        if (!"http".equalsIgnoreCase(url.getScheme())) {
-            throw new IllegalArgumentException("peer URL " + url + ": only http:// is supported");
+    private static boolean isHttps(URI url) {
+        return "https".equalsIgnoreCase(url.getScheme());
+    }
+
+    /** The URL reduced to {@code scheme://host:port}; rejects what the transport cannot serve. */
+    private static URI checkedUrl(URI url, boolean tls) {
+        if (isHttps(url) && !tls) {
+            throw new IllegalArgumentException("peer URL " + url + ": https:// needs peer TLS"
+                    + " (--peer-cert-file and --peer-key-file, or --peer-auto-tls)");
+        }
+        if (!"http".equalsIgnoreCase(url.getScheme()) && !isHttps(url)) {
+            throw new IllegalArgumentException("peer URL " + url + ": only http:// and https:// are supported");
         }
         if (url.getHost() == null || url.getPort() < 0) {
             throw new IllegalArgumentException("peer URL " + url + ": needs a host and a port");
@@ -485,7 +526,7 @@ public final class GrpcTransport implements Transport {
 
     private static URI withPort(URI url, int port) {
         try {
-            return new URI("http", null, url.getHost(), port, null, null, null);
+            return new URI(url.getScheme().toLowerCase(java.util.Locale.ROOT), null, url.getHost(), port, null, null, null);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("peer URL " + url + ": " + e.getMessage(), e);
         }
