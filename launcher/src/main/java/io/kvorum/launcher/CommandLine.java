@@ -175,6 +175,7 @@ final class CommandLine {
                 .ifPresent(config::electionTimeout);
         value(Flag.SNAPSHOT_COUNT, v -> positive(v, Long.MAX_VALUE)).ifPresent(config::snapshotCount);
         value(Flag.STRICT_RECONFIG_CHECK, CommandLine::bool).ifPresent(config::strictReconfigCheck);
+        value(Flag.ENABLE_GRPC_GATEWAY, CommandLine::bool).ifPresent(config::enableGrpcGateway);
         value(Flag.PRE_VOTE, CommandLine::bool).ifPresent(config::preVote);
         value(Flag.INITIAL_ELECTION_TICK_ADVANCE, CommandLine::bool).ifPresent(config::initialElectionTickAdvance);
         value(Flag.EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL, GoDuration::parse)

@@ -35,6 +35,8 @@ enum Flag {
             "Time (in milliseconds) for an election to timeout; with the heartbeat it sets the minimum lease TTL."),
     SNAPSHOT_COUNT(Section.MEMBER, "snapshot-count", Kind.VALUE, String.valueOf(ServerConfig.DEFAULT_SNAPSHOT_COUNT),
             "Number of committed transactions to trigger a snapshot to disk."),
+    ENABLE_GRPC_GATEWAY(Section.MEMBER, "enable-grpc-gateway", Kind.SWITCH, "true",
+            "Enable GRPC gateway."),
 
     ADVERTISE_CLIENT_URLS(Section.CLUSTERING, "advertise-client-urls", Kind.VALUE,
             quoted(ServerConfig.DEFAULT_CLIENT_URL),

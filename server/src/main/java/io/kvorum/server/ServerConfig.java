@@ -36,6 +36,8 @@ import java.util.Objects;
  * @param preVote                  {@code --pre-vote}
  * @param strictReconfigCheck      {@code --strict-reconfig-check}
  * @param initialElectionTickAdvance {@code --initial-election-tick-advance}
+ * @param enableGrpcGateway        {@code --enable-grpc-gateway}: serve etcd's gRPC-JSON gateway ({@code /v3/...})
+ *                                 on the client port
  * @param backend                  {@code --backend}: the name of the backend plugin
  * @param backendOptions           options for the backend plugin
  * @param consensus                {@code --consensus}: the name of the consensus plugin
@@ -62,6 +64,7 @@ public record ServerConfig(
         boolean preVote,
         boolean strictReconfigCheck,
         boolean initialElectionTickAdvance,
+        boolean enableGrpcGateway,
         String backend,
         PluginOptions backendOptions,
         String consensus,
@@ -160,6 +163,7 @@ public record ServerConfig(
         private boolean preVote = true;
         private boolean strictReconfigCheck = true;
         private boolean initialElectionTickAdvance = true;
+        private boolean enableGrpcGateway = true;
         private String backend = DEFAULT_BACKEND;
         private PluginOptions backendOptions = PluginOptions.empty();
         private String consensus = DEFAULT_CONSENSUS;
@@ -189,6 +193,7 @@ public record ServerConfig(
         public Builder preVote(boolean v) { preVote = v; return this; }
         public Builder strictReconfigCheck(boolean v) { strictReconfigCheck = v; return this; }
         public Builder initialElectionTickAdvance(boolean v) { initialElectionTickAdvance = v; return this; }
+        public Builder enableGrpcGateway(boolean v) { enableGrpcGateway = v; return this; }
         public Builder backend(String v) { backend = v; return this; }
         public Builder backendOptions(PluginOptions v) { backendOptions = v; return this; }
         public Builder consensus(String v) { consensus = v; return this; }
@@ -206,7 +211,7 @@ public record ServerConfig(
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
-                    initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions);
+                    initialElectionTickAdvance, enableGrpcGateway, backend, backendOptions, consensus, consensusOptions);
         }
     }
 }

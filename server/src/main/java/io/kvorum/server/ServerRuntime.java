@@ -35,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -213,13 +214,16 @@ final class ServerRuntime {
         }
         corruption.start(config.corruptCheckTime());
         leases.start();
+        Map<String, HttpService> http = new HashMap<>(Map.of("/version", version, "/health", health));
+        if (config.enableGrpcGateway()) {
+            api.gateway().paths().forEach(path -> http.put(path, api.gateway()));
+        }
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);
-            sb.service("/version", version);
-            sb.service("/health", health);
+            http.forEach(sb::service);
         });
-        gate.open(new StartGate.Routes(Map.of("/version", version, "/health", health), api.service()));
+        gate.open(new StartGate.Routes(Map.copyOf(http), api.service()));
         LOG.info("serving client requests on {}", clientUrls);
     }
 
