@@ -215,6 +215,7 @@ final class ServerRuntime {
         corruption.start(config.corruptCheckTime());
         leases.start();
         Map<String, HttpService> http = new HashMap<>(Map.of("/version", version, "/health", health));
+        http.putAll(new Probes(kv, applier, consensus).routes());
         if (config.enableGrpcGateway()) {
             api.gateway().paths().forEach(path -> http.put(path, api.gateway()));
         }
