@@ -81,6 +81,13 @@ class CommandLineTest {
         }
 
         @Test
+        void theGrpcGatewayIsOnUnlessTurnedOff() throws UsageException {
+            assertTrue(config().enableGrpcGateway());
+            assertFalse(config("--enable-grpc-gateway=false").enableGrpcGateway());
+            assertFalse(serve(Map.of("ETCD_ENABLE_GRPC_GATEWAY", "false")).config().enableGrpcGateway());
+        }
+
+        @Test
         void initialElectionTickAdvanceIsOnUnlessTurnedOffAsEtcdSpellsIt() throws UsageException {
             assertTrue(config("--initial-election-tick-advance").initialElectionTickAdvance());
             assertTrue(config("--initial-election-tick-advance=true").initialElectionTickAdvance());

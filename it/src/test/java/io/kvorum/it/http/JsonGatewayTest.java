@@ -156,7 +156,7 @@ class JsonGatewayTest {
         assertSameAnswer("/v3/maintenance/hash", "{}");
         assertSameAnswer("/v3/maintenance/defragment", "{}");
         // etcd 3.4 leaves the alarm answer's header empty, 3.5 (kvorum's contract) fills it
-        assertSameAnswer("/v3/maintenance/alarm", "{\"action\":\"GET\"}", "header");
+        assertSameAnswer("/v3/maintenance/alarm", "{\"action\":\"GET\"}", "-header");
     }
 
     @Test
@@ -181,6 +181,10 @@ class JsonGatewayTest {
     private record Answer(int status, String body) {
     }
 
+    /**
+     * @param alsoVarying names of further fields whose values differ between the two; a name
+     *                    written {@code -name} is a field left out of both before comparing
+     */
     private static void assertSameAnswer(String path, String body, String... alsoVarying) {
         Answer real = post(etcd, path, body);
         Answer kvorum = post(server.server(), path, body);
@@ -266,6 +270,9 @@ class JsonGatewayTest {
             throw new AssertionError("not JSON: " + body, e);
         }
         Set<String> varying = Stream.concat(VARYING.stream(), Stream.of(alsoVarying)).collect(Collectors.toSet());
+        if (tree instanceof ObjectNode object) {
+            Stream.of(alsoVarying).filter(name -> name.startsWith("-")).forEach(name -> object.remove(name.substring(1)));
+        }
         return shape(tree, false, varying).toString();
     }
 
