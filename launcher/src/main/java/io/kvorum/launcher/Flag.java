@@ -37,6 +37,8 @@ enum Flag {
             "Number of committed transactions to trigger a snapshot to disk."),
     ENABLE_GRPC_GATEWAY(Section.MEMBER, "enable-grpc-gateway", Kind.SWITCH, "true",
             "Enable GRPC gateway."),
+    CORS(Section.MEMBER, "cors", Kind.VALUE, "'*'",
+            "Comma-separated whitelist of origins for CORS, or cross-origin resource sharing, (empty or * means allow all)."),
 
     ADVERTISE_CLIENT_URLS(Section.CLUSTERING, "advertise-client-urls", Kind.VALUE,
             quoted(ServerConfig.DEFAULT_CLIENT_URL),

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +79,15 @@ class CommandLineTest {
             assertFalse(config.preVote());
             assertFalse(config.strictReconfigCheck());
             assertTrue(usageError("--snapshot-count", "0").contains("snapshot-count"));
+        }
+
+        @Test
+        void corsAllowsEveryOriginUnlessGivenOrigins() throws UsageException {
+            assertEquals(Set.of("*"), config().cors());
+            assertEquals(Set.of("http://a.example:8080", "https://b.example:443"),
+                    config("--cors", "http://a.example:8080,https://b.example:443").cors());
+            assertEquals(Set.of(), config("--cors", "").cors());
+            assertTrue(usageError("--cors", "a.example").contains("cors"));
         }
 
         @Test

@@ -219,6 +219,8 @@ final class ServerRuntime {
         if (config.enableGrpcGateway()) {
             api.gateway().paths().forEach(path -> http.put(path, api.gateway()));
         }
+        Cors cors = new Cors(config.cors());
+        http.replaceAll((path, service) -> cors.wrap(service));
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);

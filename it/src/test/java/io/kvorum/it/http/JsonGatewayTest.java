@@ -176,6 +176,29 @@ class JsonGatewayTest {
                 2, null);
     }
 
+    @Test
+    @Order(8)
+    void corsHeadersAreEtcds() throws Exception {
+        for (String path : List.of("/v3/kv/range", "/health", "/version")) {
+            HttpRequest post = HttpRequest.newBuilder(etcd.clientUrl().resolve(path)).timeout(Duration.ofSeconds(20))
+                    .method(path.startsWith("/v3/") ? "POST" : "GET", HttpRequest.BodyPublishers.ofString("{\"key\":\"Zm9v\"}"))
+                    .build();
+            HttpResponse<String> real = HTTP.send(post, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> kvorum = HTTP.send(HttpRequest.newBuilder(post, (name, value) -> true)
+                    .uri(server.server().clientUrl().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+            for (String header : List.of("access-control-allow-origin", "access-control-allow-methods",
+                    "access-control-allow-headers")) {
+                assertEquals(real.headers().allValues(header), kvorum.headers().allValues(header), path + " " + header);
+            }
+        }
+        HttpRequest options = HttpRequest.newBuilder(etcd.clientUrl().resolve("/v3/kv/put"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build();
+        assertEquals(HTTP.send(options, HttpResponse.BodyHandlers.ofString()).statusCode(),
+                HTTP.send(HttpRequest.newBuilder(options, (name, value) -> true)
+                        .uri(server.server().clientUrl().resolve("/v3/kv/put")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
     // ---- comparing
 
     private record Answer(int status, String body) {
