@@ -17,6 +17,11 @@ module io.kvorum.server {
     requires io.netty.handler;
     requires io.grpc.services;
     requires com.google.protobuf;
+    // the gRPC-JSON gateway: messages as JSON, and the JSON of its bodies and errors
+    requires com.google.protobuf.util;
+    requires com.fasterxml.jackson.core;
+    requires com.fasterxml.jackson.databind;
+    requires proto.google.common.protos;
     requires org.slf4j;
     // bcrypt for passwords (auth.Passwords)
     requires org.bouncycastle.provider;

@@ -10,9 +10,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -176,6 +178,8 @@ final class CommandLine {
                 .ifPresent(config::electionTimeout);
         value(Flag.SNAPSHOT_COUNT, v -> positive(v, Long.MAX_VALUE)).ifPresent(config::snapshotCount);
         value(Flag.STRICT_RECONFIG_CHECK, CommandLine::bool).ifPresent(config::strictReconfigCheck);
+        value(Flag.ENABLE_GRPC_GATEWAY, CommandLine::bool).ifPresent(config::enableGrpcGateway);
+        value(Flag.CORS, CommandLine::origins).ifPresent(config::cors);
         value(Flag.PRE_VOTE, CommandLine::bool).ifPresent(config::preVote);
         value(Flag.INITIAL_ELECTION_TICK_ADVANCE, CommandLine::bool).ifPresent(config::initialElectionTickAdvance);
         value(Flag.EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL, GoDuration::parse)
@@ -333,6 +337,22 @@ final class CommandLine {
             case "existing" -> true;
             default -> throw new IllegalArgumentException("must be \"new\" or \"existing\"");
         };
+    }
+
+    /** {@code --cors}: {@code *}, or origins given as etcd takes them, URLs with a port (empty: any origin). */
+    private static Set<String> origins(String value) {
+        Set<String> origins = new LinkedHashSet<>();
+        for (String part : value.split(",", -1)) {
+            String origin = part.trim();
+            if (origin.isEmpty()) {
+                continue;
+            }
+            if (!origin.equals("*")) {
+                url(origin);
+            }
+            origins.add(origin);
+        }
+        return origins;
     }
 
     /** A comma-separated list of URLs. */

@@ -36,6 +36,10 @@ enum Flag {
             "Time (in milliseconds) for an election to timeout; with the heartbeat it sets the minimum lease TTL."),
     SNAPSHOT_COUNT(Section.MEMBER, "snapshot-count", Kind.VALUE, String.valueOf(ServerConfig.DEFAULT_SNAPSHOT_COUNT),
             "Number of committed transactions to trigger a snapshot to disk."),
+    ENABLE_GRPC_GATEWAY(Section.MEMBER, "enable-grpc-gateway", Kind.SWITCH, "true",
+            "Enable GRPC gateway."),
+    CORS(Section.MEMBER, "cors", Kind.VALUE, "'*'",
+            "Comma-separated whitelist of origins for CORS, or cross-origin resource sharing, (empty or * means allow all)."),
 
     ADVERTISE_CLIENT_URLS(Section.CLUSTERING, "advertise-client-urls", Kind.VALUE,
             quoted(ServerConfig.DEFAULT_CLIENT_URL),

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +97,22 @@ class CommandLineTest {
             assertFalse(config.preVote());
             assertFalse(config.strictReconfigCheck());
             assertTrue(usageError("--snapshot-count", "0").contains("snapshot-count"));
+        }
+
+        @Test
+        void corsAllowsEveryOriginUnlessGivenOrigins() throws UsageException {
+            assertEquals(Set.of("*"), config().cors());
+            assertEquals(Set.of("http://a.example:8080", "https://b.example:443"),
+                    config("--cors", "http://a.example:8080,https://b.example:443").cors());
+            assertEquals(Set.of(), config("--cors", "").cors());
+            assertTrue(usageError("--cors", "a.example").contains("cors"));
+        }
+
+        @Test
+        void theGrpcGatewayIsOnUnlessTurnedOff() throws UsageException {
+            assertTrue(config().enableGrpcGateway());
+            assertFalse(config("--enable-grpc-gateway=false").enableGrpcGateway());
+            assertFalse(serve(Map.of("ETCD_ENABLE_GRPC_GATEWAY", "false")).config().enableGrpcGateway());
         }
 
         @Test

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Everything a member is started with, in etcd's terms. Built once (by the launcher from flags,
@@ -38,6 +39,10 @@ import java.util.Objects;
  * @param preVote                  {@code --pre-vote}
  * @param strictReconfigCheck      {@code --strict-reconfig-check}
  * @param initialElectionTickAdvance {@code --initial-election-tick-advance}
+ * @param enableGrpcGateway        {@code --enable-grpc-gateway}: serve etcd's gRPC-JSON gateway ({@code /v3/...})
+ *                                 on the client port
+ * @param cors                     {@code --cors}: the origins whose browsers may read the client port's HTTP answers
+ *                                 ({@code *}, the default, or an empty set: any)
  * @param backend                  {@code --backend}: the name of the backend plugin
  * @param backendOptions           options for the backend plugin
  * @param consensus                {@code --consensus}: the name of the consensus plugin
@@ -76,6 +81,8 @@ public record ServerConfig(
         boolean preVote,
         boolean strictReconfigCheck,
         boolean initialElectionTickAdvance,
+        boolean enableGrpcGateway,
+        Set<String> cors,
         String backend,
         PluginOptions backendOptions,
         String consensus,
@@ -218,6 +225,8 @@ public record ServerConfig(
         private boolean preVote = true;
         private boolean strictReconfigCheck = true;
         private boolean initialElectionTickAdvance = true;
+        private boolean enableGrpcGateway = true;
+        private Set<String> cors = Set.of("*");
         private String backend = DEFAULT_BACKEND;
         private PluginOptions backendOptions = PluginOptions.empty();
         private String consensus = DEFAULT_CONSENSUS;
@@ -254,6 +263,8 @@ public record ServerConfig(
         public Builder preVote(boolean v) { preVote = v; return this; }
         public Builder strictReconfigCheck(boolean v) { strictReconfigCheck = v; return this; }
         public Builder initialElectionTickAdvance(boolean v) { initialElectionTickAdvance = v; return this; }
+        public Builder enableGrpcGateway(boolean v) { enableGrpcGateway = v; return this; }
+        public Builder cors(Set<String> v) { cors = Set.copyOf(v); return this; }
         public Builder backend(String v) { backend = v; return this; }
         public Builder backendOptions(PluginOptions v) { backendOptions = v; return this; }
         public Builder consensus(String v) { consensus = v; return this; }
@@ -278,7 +289,7 @@ public record ServerConfig(
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
-                    initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions,
+                    initialElectionTickAdvance, enableGrpcGateway, cors, backend, backendOptions, consensus, consensusOptions,
                     authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions);
         }
     }

@@ -46,6 +46,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -260,15 +261,21 @@ final class ServerRuntime {
         corruption.start(config.corruptCheckTime());
         leases.start();
         Optional<TlsMaterial> tls = clientTls;
+        Map<String, HttpService> http = new HashMap<>(Map.of("/version", version, "/health", health));
+        http.putAll(new Probes(kv, applier, consensus).routes());
+        if (config.enableGrpcGateway()) {
+            api.gateway().paths().forEach(path -> http.put(path, api.gateway()));
+        }
+        Cors cors = new Cors(config.cors());
+        http.replaceAll((path, service) -> cors.wrap(service));
         server.reconfigure(sb -> {
             // The virtual host is built anew: it needs its TLS again (the same managers).
             tls.ifPresent(m -> ClientPortTls.configure(sb, m));
             sb.meterRegistry(NoopMeterRegistry.get());
             api.bindTo(sb);
-            sb.service("/version", version);
-            sb.service("/health", health);
+            http.forEach(sb::service);
         });
-        gate.open(new StartGate.Routes(Map.of("/version", version, "/health", health), api.service()));
+        gate.open(new StartGate.Routes(Map.copyOf(http), api.service()));
         LOG.info("serving client requests on {}", clientUrls);
     }
 

@@ -5,6 +5,12 @@ import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import io.kvorum.api.etcdserverpb.AuthGrpc;
+import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.kvorum.server.gateway.JsonGateway;
+import java.util.List;
 import io.kvorum.api.etcdserverpb.ClusterGrpc;
 import io.kvorum.server.apply.AuthServer;
 import io.kvorum.api.etcdserverpb.KVGrpc;
@@ -24,28 +30,33 @@ import io.kvorum.spi.consensus.Consensus;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 
-/** The client port's gRPC services, ready to be bound to a listener. */
+/** The client port's gRPC services, and etcd's JSON gateway over them, ready to be bound to a listener. */
 public final class ClientApi {
     /** etcd lets gRPC accept this much more than --max-request-bytes before the request-size check. */
     private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
     private final GrpcService grpc;
+    private final JsonGateway gateway;
 
     public ClientApi(KvServer kv, LeaseServer leases, AuthServer auth, WatchHub watchHub, Consensus consensus,
                      Backend backend, Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout) {
         Headers headers = new Headers(consensus, kv);
         Callers callers = new Callers(auth);
-        this.grpc = GrpcService.builder()
-                .addService(new KvService(kv, new RequestChecks(maxTxnOps), headers, callers))
-                .addService(new WatchService(watchHub, callers, kv))
-                .addService(new LeaseService(leases, headers, callers))
-                .addService(new LockService(new LockServer(kv, leases, watchHub), headers, callers, kv))
-                .addService(new ElectionService(new ElectionServer(kv, leases, watchHub), headers, callers, kv))
-                .addService(new ClusterService(consensus, headers, callers))
-                .addService(new MaintenanceService(consensus, kv, backend, headers, blocking, callers))
-                .addService(new AuthService(auth, callers, headers))
-                .addService(new HealthService())
-                .intercept(new ClusterInterceptor(consensus, electionTimeout))
+        List<BindableService> services = List.of(
+                new KvService(kv, new RequestChecks(maxTxnOps), headers, callers),
+                new WatchService(watchHub, callers, kv),
+                new LeaseService(leases, headers, callers),
+                new LockService(new LockServer(kv, leases, watchHub), headers, callers, kv),
+                new ElectionService(new ElectionServer(kv, leases, watchHub), headers, callers, kv),
+                new ClusterService(consensus, headers, callers),
+                new MaintenanceService(consensus, kv, backend, headers, blocking, callers),
+                new AuthService(auth, callers, headers),
+                new HealthService());
+        ServerInterceptor cluster = new ClusterInterceptor(consensus, electionTimeout);
+        GrpcServiceBuilder builder = GrpcService.builder();
+        services.forEach(builder::addService);
+        this.grpc = builder
+                .intercept(cluster)
                 .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 // Handlers never block: writes wait on the apply loop, reads run on the read executor.
@@ -53,6 +64,10 @@ public final class ClientApi {
                 // etcd clients speak gRPC's protobuf format only (the JSON gateway is separate).
                 .supportedSerializationFormats(GrpcSerializationFormats.PROTO)
                 .build();
+        // The gateway calls the same services through the same interceptors.
+        this.gateway = new JsonGateway(services.stream()
+                .map(s -> ServerInterceptors.intercept(s, cluster))
+                .toList(), maxRequestBytes);
     }
 
     /**
@@ -73,6 +88,11 @@ public final class ClientApi {
 
     public void bindTo(ServerBuilder sb) {
         sb.service(grpc);
+    }
+
+    /** etcd's gRPC-JSON gateway over the same services, to be bound at its {@link JsonGateway#paths()}. */
+    public JsonGateway gateway() {
+        return gateway;
     }
 
     /** The services as one, for a request already routed elsewhere (one held while the member started). */

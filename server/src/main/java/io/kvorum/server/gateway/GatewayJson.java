@@ -1,0 +1,156 @@
+package io.kvorum.server.gateway;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import io.grpc.Status;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JSON etcd's gateway (grpc-gateway v1 with {@code OrigName}) reads and writes: proto field
+ * names, 64-bit integers as strings, bytes as base64, enums by name, fields at their default value
+ * left out, unknown request fields ignored; its error bodies, and the HTTP status it gives each
+ * gRPC code.
+ */
+final class GatewayJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory FACTORY = MAPPER.getFactory();
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
+            .preservingProtoFieldNames().omittingInsignificantWhitespace();
+    private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
+
+    private GatewayJson() {
+    }
+
+    /**
+     * The request messages in a body: none for an empty body, one per JSON object otherwise (a
+     * stream's body may hold several, one after the other).
+     */
+    static <Q extends Message> List<Q> parse(byte[] body, Q prototype) throws InvalidProtocolBufferException {
+        List<Q> messages = new ArrayList<>();
+        try (MappingIterator<JsonNode> values = MAPPER.readerFor(JsonNode.class).readValues(body)) {
+            while (values.hasNextValue()) {
+                JsonNode value = values.nextValue();
+                if (!value.isObject()) {
+                    throw new InvalidProtocolBufferException("expected a JSON object, got " + value.getNodeType());
+                }
+                Message.Builder builder = prototype.newBuilderForType();
+                PARSER.merge(value.toString(), builder);
+                @SuppressWarnings("unchecked")
+                Q message = (Q) builder.build();
+                messages.add(message);
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw e;
+        } catch (JsonProcessingException e) {
+            // the parser's own words, without the location text Jackson appends
+            throw new InvalidProtocolBufferException(e.getOriginalMessage());
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidProtocolBufferException(String.valueOf(e.getMessage()));
+        }
+        return messages;
+    }
+
+    /** A unary answer: the response message alone. */
+    static HttpResponse unary(Message response) {
+        return HttpResponse.of(HttpStatus.OK, MediaType.JSON, print(response));
+    }
+
+    /** One message of a stream, a line of its own: {@code {"result":{...}}}. */
+    static HttpData streamResult(Message response) {
+        return HttpData.ofUtf8(write(g -> {
+            g.writeStartObject();
+            g.writeFieldName("result");
+            g.writeRawValue(print(response));
+            g.writeEndObject();
+        }) + "\n");
+    }
+
+    /** A stream's failure, in the body: {@code {"error":{"grpc_code":..,"http_code":..,"message":..,"http_status":..}}}. */
+    static HttpData streamError(Status status) {
+        HttpStatus http = httpStatus(status.getCode());
+        return HttpData.ofUtf8(write(g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("error");
+            g.writeNumberField("grpc_code", status.getCode().value());
+            g.writeNumberField("http_code", http.code());
+            g.writeStringField("message", message(status));
+            g.writeStringField("http_status", http.reasonPhrase());
+            g.writeEndObject();
+            g.writeEndObject();
+        }) + "\n");
+    }
+
+    /** A call's failure as the whole answer: {@code {"error":msg,"message":msg,"code":n}} with the HTTP status of its code. */
+    static HttpResponse error(Status status) {
+        String body = write(g -> {
+            g.writeStartObject();
+            g.writeStringField("error", message(status));
+            g.writeStringField("message", message(status));
+            g.writeNumberField("code", status.getCode().value());
+            g.writeEndObject();
+        });
+        return HttpResponse.of(httpStatus(status.getCode()), MediaType.JSON, body);
+    }
+
+    /** grpc-gateway v1's {@code HTTPStatusFromCode}. */
+    static HttpStatus httpStatus(Status.Code code) {
+        return switch (code) {
+            case OK -> HttpStatus.OK;
+            case CANCELLED -> HttpStatus.REQUEST_TIMEOUT;
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> HttpStatus.BAD_REQUEST;
+            case DEADLINE_EXCEEDED -> HttpStatus.GATEWAY_TIMEOUT;
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case ALREADY_EXISTS, ABORTED -> HttpStatus.CONFLICT;
+            case PERMISSION_DENIED -> HttpStatus.FORBIDDEN;
+            case UNAUTHENTICATED -> HttpStatus.UNAUTHORIZED;
+            case RESOURCE_EXHAUSTED -> HttpStatus.TOO_MANY_REQUESTS;
+            case FAILED_PRECONDITION -> HttpStatus.PRECONDITION_FAILED;
+            case UNIMPLEMENTED -> HttpStatus.NOT_IMPLEMENTED;
+            case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
+            default -> HttpStatus.INTERNAL_SERVER_ERROR;
+        };
+    }
+
+    private static String message(Status status) {
+        return status.getDescription() == null ? "" : status.getDescription();
+    }
+
+    private static String print(Message message) {
+        try {
+            return PRINTER.print(message);
+        } catch (InvalidProtocolBufferException e) {
+            // only Any fields with unknown types fail, and etcd's messages have none
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private interface Body {
+        void writeTo(JsonGenerator g) throws IOException;
+    }
+
+    private static String write(Body body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            body.writeTo(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
