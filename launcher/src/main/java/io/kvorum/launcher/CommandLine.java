@@ -181,13 +181,21 @@ final class CommandLine {
                 .ifPresent(config::watchProgressNotifyInterval);
         value(Flag.EXPERIMENTAL_INITIAL_CORRUPT_CHECK, CommandLine::bool).ifPresent(config::initialCorruptCheck);
         value(Flag.EXPERIMENTAL_CORRUPT_CHECK_TIME, GoDuration::parse).ifPresent(config::corruptCheckTime);
+        value(Flag.QUOTA_BACKEND_BYTES, CommandLine::integer).ifPresent(config::quotaBackendBytes);
+        value(Flag.AUTO_COMPACTION_MODE, Function.identity()).ifPresent(config::autoCompactionMode);
+        value(Flag.AUTO_COMPACTION_RETENTION, Function.identity()).ifPresent(config::autoCompactionRetention);
 
         value(Flag.BACKEND, CommandLine::nonEmpty).ifPresent(config::backend);
         config.backendOptions(options(Flag.BACKEND_OPT));
         // The launcher's default is raft; an embedded server without the raft module defaults to standalone.
         config.consensus(value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS));
         config.consensusOptions(options(Flag.CONSENSUS_OPT));
-        return config.build();
+        try {
+            return config.build();
+        } catch (IllegalArgumentException e) {
+            // a value the flag's parser took but the configuration as a whole refuses; the message names the flag
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private LogLevel logLevel() throws UsageException {
@@ -257,6 +265,15 @@ final class CommandLine {
             case "0", "f", "F", "false", "FALSE", "False" -> false;
             default -> throw new IllegalArgumentException("must be true or false");
         };
+    }
+
+    /** Any 64-bit integer, as Go's Int64Var reads it. */
+    private static long integer(String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not an integer", e);
+        }
     }
 
     private static long positive(String value, long max) {

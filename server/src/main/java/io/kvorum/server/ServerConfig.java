@@ -1,5 +1,6 @@
 package io.kvorum.server;
 
+import io.kvorum.server.compaction.AutoCompaction;
 import io.kvorum.spi.plugin.PluginOptions;
 import java.net.URI;
 import java.nio.file.Path;
@@ -40,6 +41,12 @@ import java.util.Objects;
  * @param backendOptions           options for the backend plugin
  * @param consensus                {@code --consensus}: the name of the consensus plugin
  * @param consensusOptions         options for the consensus plugin
+ * @param quotaBackendBytes        {@code --quota-backend-bytes}: the backend size at which NOSPACE is raised;
+ *                                 0 means the default (2 GiB), a negative value no quota
+ * @param autoCompactionMode       {@code --auto-compaction-mode}: {@code periodic} or {@code revision}
+ * @param autoCompactionRetention  {@code --auto-compaction-retention}, as etcd reads it: for {@code periodic}
+ *                                 whole hours ({@code 1}) or a Go duration ({@code 30m}), for {@code revision}
+ *                                 the number of revisions to keep; {@code 0} turns auto-compaction off
  */
 public record ServerConfig(
         String name,
@@ -65,7 +72,10 @@ public record ServerConfig(
         String backend,
         PluginOptions backendOptions,
         String consensus,
-        PluginOptions consensusOptions) {
+        PluginOptions consensusOptions,
+        long quotaBackendBytes,
+        String autoCompactionMode,
+        String autoCompactionRetention) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -81,6 +91,8 @@ public record ServerConfig(
     public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
     public static final String DEFAULT_BACKEND = "rocksdb";
     public static final String DEFAULT_CONSENSUS = "standalone";
+    public static final String DEFAULT_AUTO_COMPACTION_MODE = "periodic";
+    public static final String DEFAULT_AUTO_COMPACTION_RETENTION = "0";
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -127,6 +139,9 @@ public record ServerConfig(
         if (snapshotCount < 1) {
             throw new IllegalArgumentException("--snapshot-count must be positive, got " + snapshotCount);
         }
+        Objects.requireNonNull(autoCompactionMode, "autoCompactionMode");
+        Objects.requireNonNull(autoCompactionRetention, "autoCompactionRetention");
+        AutoCompaction.parse(autoCompactionMode, autoCompactionRetention); // names the flag when it throws
         if (watchProgressNotifyInterval.compareTo(MIN_WATCH_PROGRESS_NOTIFY_INTERVAL) < 0) {
             throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
                     + watchProgressNotifyInterval.toMillis() + "ms");
@@ -164,6 +179,9 @@ public record ServerConfig(
         private PluginOptions backendOptions = PluginOptions.empty();
         private String consensus = DEFAULT_CONSENSUS;
         private PluginOptions consensusOptions = PluginOptions.empty();
+        private long quotaBackendBytes;
+        private String autoCompactionMode = DEFAULT_AUTO_COMPACTION_MODE;
+        private String autoCompactionRetention = DEFAULT_AUTO_COMPACTION_RETENTION;
 
         private Builder() {
         }
@@ -193,6 +211,9 @@ public record ServerConfig(
         public Builder backendOptions(PluginOptions v) { backendOptions = v; return this; }
         public Builder consensus(String v) { consensus = v; return this; }
         public Builder consensusOptions(PluginOptions v) { consensusOptions = v; return this; }
+        public Builder quotaBackendBytes(long v) { quotaBackendBytes = v; return this; }
+        public Builder autoCompactionMode(String v) { autoCompactionMode = v; return this; }
+        public Builder autoCompactionRetention(String v) { autoCompactionRetention = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -206,7 +227,8 @@ public record ServerConfig(
                     initialAdvertisePeerUrls, cluster, initialClusterToken, initialClusterExisting,
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
-                    initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions);
+                    initialElectionTickAdvance, backend, backendOptions, consensus, consensusOptions,
+                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention);
         }
     }
 }

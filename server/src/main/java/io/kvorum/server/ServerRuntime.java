@@ -17,6 +17,11 @@ import io.kvorum.server.watch.WatchHub;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.server.cluster.MemberIds;
 import io.kvorum.server.corruption.CorruptionCheck;
+import io.kvorum.server.alarm.BackendQuota;
+import io.kvorum.server.compaction.AutoCompaction;
+import io.kvorum.server.compaction.AutoCompactor;
+import io.kvorum.server.compaction.CompactionLoop;
+import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.server.grpc.ClientApi;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Backend;
@@ -172,6 +177,7 @@ final class ServerRuntime {
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
+        kv.enforce(BackendQuota.of(config.quotaBackendBytes(), backend::size));
         LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
         toClose.add(leases);
         // stop listening before the lessor stops
@@ -212,6 +218,18 @@ final class ServerRuntime {
             corruption.checkInitial(); // before any client is served, as etcd
         }
         corruption.start(config.corruptCheckTime());
+        AutoCompaction autoCompaction = AutoCompaction.parse(config.autoCompactionMode(), config.autoCompactionRetention());
+        if (autoCompaction.enabled()) {
+            AutoCompactor compactor = AutoCompactor.of(autoCompaction, kv::currentRevision,
+                    revision -> kv.compact(CompactionRequest.newBuilder().setRevision(revision).build()), System::nanoTime);
+            CompactionLoop compaction = new CompactionLoop(compactor, () -> {
+                ConsensusStatus status = consensus.status();
+                return status.leaderId() != 0 && status.leaderId() == status.memberId();
+            });
+            toClose.add(compaction);
+            compaction.start(config.heartbeatInterval());
+            LOG.info("auto compaction {} with retention {}", autoCompaction.mode().flagValue(), config.autoCompactionRetention());
+        }
         leases.start();
         server.reconfigure(sb -> {
             sb.meterRegistry(NoopMeterRegistry.get());

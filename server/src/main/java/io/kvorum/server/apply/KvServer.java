@@ -3,6 +3,7 @@ package io.kvorum.server.apply;
 import io.kvorum.api.etcdserverpb.AlarmMember;
 import io.kvorum.api.etcdserverpb.AlarmRequest;
 import io.kvorum.api.etcdserverpb.AlarmResponse;
+import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.api.etcdserverpb.CompactionResponse;
 import io.kvorum.api.etcdserverpb.DeleteRangeRequest;
@@ -15,6 +16,7 @@ import io.kvorum.api.etcdserverpb.RangeResponse;
 import io.kvorum.api.etcdserverpb.RequestHeader;
 import io.kvorum.api.etcdserverpb.TxnRequest;
 import io.kvorum.api.etcdserverpb.TxnResponse;
+import io.kvorum.server.alarm.BackendQuota;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.mvcc.MvccStore;
@@ -44,6 +46,9 @@ public final class KvServer {
     private final Executor readExecutor;
     private final long maxRequestBytes;
     private final RequestIds ids;
+    private final long memberId;
+    /** The space quota checked before proposing; set once at start, before clients are served. */
+    private volatile BackendQuota quota = BackendQuota.disabled();
 
     public KvServer(Applier applier, Consensus consensus, LeaderChanges leaderChanges, Executor readExecutor,
                     long maxRequestBytes, long memberId) {
@@ -53,6 +58,16 @@ public final class KvServer {
         this.readExecutor = readExecutor;
         this.maxRequestBytes = maxRequestBytes;
         this.ids = new RequestIds(memberId, System.currentTimeMillis());
+        this.memberId = memberId;
+    }
+
+    /**
+     * Holds puts, txns that put and lease grants to {@code quota}, before proposing (here) and
+     * while applying (in the {@link Applier}); call before consensus starts.
+     */
+    public void enforce(BackendQuota quota) {
+        this.quota = quota;
+        applier.enforce(quota, this::raiseNoSpace);
     }
 
     public CompletableFuture<RangeResponse> range(RangeRequest r) {
@@ -61,7 +76,7 @@ public final class KvServer {
     }
 
     public CompletableFuture<PutResponse> put(PutRequest r) {
-        return propose(InternalRaftRequest.newBuilder().setPut(r)).thenApply(PutResponse.class::cast);
+        return proposeWithinQuota(InternalRaftRequest.newBuilder().setPut(r)).thenApply(PutResponse.class::cast);
     }
 
     public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest r) {
@@ -73,7 +88,7 @@ public final class KvServer {
             return readBarrier(KvApplier.isSerializable(r))
                     .thenApplyAsync(v -> read(reader -> applier.kv().readTxn(reader, r)), readExecutor);
         }
-        return propose(InternalRaftRequest.newBuilder().setTxn(r)).thenApply(TxnResponse.class::cast);
+        return proposeWithinQuota(InternalRaftRequest.newBuilder().setTxn(r)).thenApply(TxnResponse.class::cast);
     }
 
     /** Completes when the compaction is applied, or with {@code physical}, when the history is gone too. */
@@ -138,6 +153,25 @@ public final class KvServer {
                 }
             }
         }
+    }
+
+    /**
+     * etcd's quota check before proposing: a request that does not fit raises this member's
+     * NOSPACE alarm through the log, waits for it, and fails with "database space exceeded"
+     * whatever became of the alarm.
+     */
+    CompletableFuture<Object> proposeWithinQuota(InternalRaftRequest.Builder request) {
+        if (quota.available(request.buildPartial())) {
+            return propose(request);
+        }
+        return raiseNoSpace().handle((ok, failure) -> null)
+                .thenCompose(v -> CompletableFuture.failedFuture(new EtcdException(EtcdError.NO_SPACE)));
+    }
+
+    /** Raises this member's NOSPACE alarm through the log; completes when it is applied. */
+    private CompletableFuture<?> raiseNoSpace() {
+        return alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
+                .setMemberID(memberId).setAlarm(AlarmType.NOSPACE).build());
     }
 
     CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {

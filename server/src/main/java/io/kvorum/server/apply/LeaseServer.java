@@ -97,7 +97,7 @@ public final class LeaseServer implements AutoCloseable {
             // etcd picks ids from its request id generator, kept positive
             request.setID(leaseIds.next() & Long.MAX_VALUE);
         }
-        return kv.propose(InternalRaftRequest.newBuilder().setLeaseGrant(request)).thenApply(LeaseGrantResponse.class::cast);
+        return kv.proposeWithinQuota(InternalRaftRequest.newBuilder().setLeaseGrant(request)).thenApply(LeaseGrantResponse.class::cast);
     }
 
     public CompletableFuture<LeaseRevokeResponse> revoke(LeaseRevokeRequest r) {
