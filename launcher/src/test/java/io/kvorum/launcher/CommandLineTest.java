@@ -381,9 +381,9 @@ class CommandLineTest {
         @Test
         void unknownEtcdVariablesAreOnlyWarnedAbout() throws UsageException {
             Command.Serve serve = serve(Map.of(
-                    "ETCD_AUTO_COMPACTION_RETENTION", "1h", "ETCD_FOO", "", "ETCDCTL_API", "3", "PATH", "/bin"));
+                    "ETCD_ENABLE_V2", "true", "ETCD_FOO", "", "ETCDCTL_API", "3", "PATH", "/bin"));
 
-            assertEquals(List.of("unrecognized environment variable ETCD_AUTO_COMPACTION_RETENTION",
+            assertEquals(List.of("unrecognized environment variable ETCD_ENABLE_V2",
                     "unrecognized environment variable ETCD_FOO"), serve.warnings());
         }
 

@@ -8,8 +8,10 @@ import io.kvorum.it.server.ServerSpec;
 import io.kvorum.it.server.Target;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Auto-compaction on schedule, seen as a client sees it: a read at a revision older than the
@@ -39,6 +41,7 @@ class AutoCompactionTest {
     /** etcd's revision compactor wakes every five minutes: opt in with -Dkvorum.it.excluded.groups=. */
     @Test
     @Tag("auto-compaction-revision")
+    @Timeout(value = 7, unit = TimeUnit.MINUTES)
     void revisionModeCompactsEveryFiveMinutesKeepingTheRetention() throws InterruptedException {
         ServerSpec spec = ServerSpec.fresh("auto-compaction-revision",
                 "--auto-compaction-mode=revision", "--auto-compaction-retention=2");
