@@ -18,6 +18,7 @@ import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.server.cluster.MemberIds;
 import io.kvorum.server.corruption.CorruptionCheck;
 import io.kvorum.server.alarm.BackendQuota;
+import io.kvorum.server.alarm.SampledSize;
 import io.kvorum.server.compaction.AutoCompaction;
 import io.kvorum.server.compaction.AutoCompactor;
 import io.kvorum.server.compaction.CompactionLoop;
@@ -177,7 +178,8 @@ final class ServerRuntime {
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
-        kv.enforce(BackendQuota.of(config.quotaBackendBytes(), backend::size));
+        kv.enforce(BackendQuota.of(config.quotaBackendBytes(),
+                new SampledSize(backend::size, SampledSize.INTERVAL, System::nanoTime)));
         LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id());
         toClose.add(leases);
         // stop listening before the lessor stops
