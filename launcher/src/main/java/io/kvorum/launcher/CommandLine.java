@@ -186,6 +186,9 @@ final class CommandLine {
                 .ifPresent(config::watchProgressNotifyInterval);
         value(Flag.EXPERIMENTAL_INITIAL_CORRUPT_CHECK, CommandLine::bool).ifPresent(config::initialCorruptCheck);
         value(Flag.EXPERIMENTAL_CORRUPT_CHECK_TIME, GoDuration::parse).ifPresent(config::corruptCheckTime);
+        value(Flag.QUOTA_BACKEND_BYTES, CommandLine::integer).ifPresent(config::quotaBackendBytes);
+        value(Flag.AUTO_COMPACTION_MODE, Function.identity()).ifPresent(config::autoCompactionMode);
+        value(Flag.AUTO_COMPACTION_RETENTION, Function.identity()).ifPresent(config::autoCompactionRetention);
 
         value(Flag.AUTH_TOKEN, CommandLine::nonEmpty).ifPresent(config::authToken);
         value(Flag.AUTH_TOKEN_TTL, v -> Duration.ofSeconds(positive(v, Integer.MAX_VALUE))).ifPresent(config::authTokenTtl);
@@ -233,7 +236,8 @@ final class CommandLine {
         try {
             return config.build();
         } catch (IllegalArgumentException e) {
-            // the checks across flags (and of --auth-token's form), each message naming its flag
+            // a value the flag's parser took but the configuration as a whole refuses (and the checks across
+            // flags, and of --auth-token's form); the message names the flag
             throw new UsageException(e.getMessage());
         }
     }
@@ -316,6 +320,15 @@ final class CommandLine {
             case "0", "f", "F", "false", "FALSE", "False" -> false;
             default -> throw new IllegalArgumentException("must be true or false");
         };
+    }
+
+    /** Any 64-bit integer, as Go's Int64Var reads it. */
+    private static long integer(String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not an integer", e);
+        }
     }
 
     private static long positive(String value, long max) {

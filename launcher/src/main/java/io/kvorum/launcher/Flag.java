@@ -40,6 +40,9 @@ enum Flag {
             "Enable GRPC gateway."),
     CORS(Section.MEMBER, "cors", Kind.VALUE, "'*'",
             "Comma-separated whitelist of origins for CORS, or cross-origin resource sharing, (empty or * means allow all)."),
+    QUOTA_BACKEND_BYTES(Section.MEMBER, "quota-backend-bytes", Kind.VALUE, "'0'",
+            "Raise alarms when backend size exceeds the given quota (0 defaults to low space quota: 2 GiB;"
+                    + " a negative value disables it)."),
 
     ADVERTISE_CLIENT_URLS(Section.CLUSTERING, "advertise-client-urls", Kind.VALUE,
             quoted(ServerConfig.DEFAULT_CLIENT_URL),
@@ -60,6 +63,14 @@ enum Flag {
             "Enable to run an additional Raft election phase."),
     INITIAL_ELECTION_TICK_ADVANCE(Section.CLUSTERING, "initial-election-tick-advance", Kind.SWITCH, "true",
             "Whether to fast-forward initial election ticks on boot for faster election."),
+    AUTO_COMPACTION_RETENTION(Section.CLUSTERING, "auto-compaction-retention", Kind.VALUE,
+            quoted(ServerConfig.DEFAULT_AUTO_COMPACTION_RETENTION),
+            "Auto compaction retention length. 0 means disable auto compaction."),
+    AUTO_COMPACTION_MODE(Section.CLUSTERING, "auto-compaction-mode", Kind.VALUE,
+            quoted(ServerConfig.DEFAULT_AUTO_COMPACTION_MODE),
+            "Interpret 'auto-compaction-retention' one of: periodic|revision. 'periodic' for duration based retention,"
+                    + " defaulting to hours if no time unit is provided (e.g. '5m'). 'revision' for revision number"
+                    + " based retention."),
 
     AUTH_TOKEN(Section.AUTH, "auth-token", Kind.VALUE, quoted(ServerConfig.DEFAULT_AUTH_TOKEN),
             "Specify auth token specific options, e.g. simple, or jwt,pub-key=<path>,priv-key=<path>,sign-method=<alg>,ttl=<duration>."),

@@ -416,9 +416,9 @@ class CommandLineTest {
         @Test
         void unknownEtcdVariablesAreOnlyWarnedAbout() throws UsageException {
             Command.Serve serve = serve(Map.of(
-                    "ETCD_AUTO_COMPACTION_RETENTION", "1h", "ETCD_FOO", "", "ETCDCTL_API", "3", "PATH", "/bin"));
+                    "ETCD_ENABLE_V2", "true", "ETCD_FOO", "", "ETCDCTL_API", "3", "PATH", "/bin"));
 
-            assertEquals(List.of("unrecognized environment variable ETCD_AUTO_COMPACTION_RETENTION",
+            assertEquals(List.of("unrecognized environment variable ETCD_ENABLE_V2",
                     "unrecognized environment variable ETCD_FOO"), serve.warnings());
         }
 
@@ -634,6 +634,42 @@ class CommandLineTest {
             assertEquals("custom", config.tls());
             assertEquals(Optional.of("50"), config.tlsOptions().get("reload-interval-ms"));
             assertEquals("pem", config().tls());
+        }
+    }
+
+    @Nested
+    class QuotaAndAutoCompaction {
+
+        @Test
+        void theDefaultsAreEtcds() throws UsageException {
+            ServerConfig config = config();
+
+            assertEquals(0, config.quotaBackendBytes());
+            assertEquals("periodic", config.autoCompactionMode());
+            assertEquals("0", config.autoCompactionRetention());
+        }
+
+        @Test
+        void flagsAndVariablesAreRead() throws UsageException {
+            ServerConfig config = config("--quota-backend-bytes", "1048576",
+                    "--auto-compaction-mode", "revision", "--auto-compaction-retention=1000");
+            ServerConfig fromVariables = serve(Map.of("ETCD_QUOTA_BACKEND_BYTES", "-1",
+                    "ETCD_AUTO_COMPACTION_RETENTION", "30m")).config();
+
+            assertEquals(1_048_576, config.quotaBackendBytes());
+            assertEquals("revision", config.autoCompactionMode());
+            assertEquals("1000", config.autoCompactionRetention());
+            assertEquals(-1, fromVariables.quotaBackendBytes());
+            assertEquals("30m", fromVariables.autoCompactionRetention());
+        }
+
+        @Test
+        void badValuesGetEtcdsMessagesNamingTheFlag() {
+            assertTrue(usageError("--quota-backend-bytes", "2GB").contains("--quota-backend-bytes"));
+            assertEquals("--auto-compaction-mode: unknown auto-compaction-mode \"daily\"",
+                    usageError("--auto-compaction-mode", "daily"));
+            assertEquals("--auto-compaction-retention: error parsing CompactionRetention: time: invalid duration \"1d\"",
+                    usageError("--auto-compaction-retention", "1d"));
         }
     }
 }

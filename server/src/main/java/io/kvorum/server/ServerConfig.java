@@ -1,5 +1,6 @@
 package io.kvorum.server;
 
+import io.kvorum.server.compaction.AutoCompaction;
 import io.kvorum.spi.plugin.PluginOptions;
 import io.kvorum.spi.tls.TlsSettings;
 import java.net.URI;
@@ -59,6 +60,12 @@ import java.util.Set;
  * @param peerTls                  the peer port's TLS ({@code --peer-*} flags)
  * @param tls                      {@code --tls}: the name of the TLS plugin
  * @param tlsOptions               options for the TLS plugin
+ * @param quotaBackendBytes        {@code --quota-backend-bytes}: the backend size at which NOSPACE is raised;
+ *                                 0 means the default (2 GiB), a negative value no quota
+ * @param autoCompactionMode       {@code --auto-compaction-mode}: {@code periodic} or {@code revision}
+ * @param autoCompactionRetention  {@code --auto-compaction-retention}, as etcd reads it: for {@code periodic}
+ *                                 whole hours ({@code 1}) or a Go duration ({@code 30m}), for {@code revision}
+ *                                 the number of revisions to keep; {@code 0} turns auto-compaction off
  */
 public record ServerConfig(
         String name,
@@ -93,7 +100,10 @@ public record ServerConfig(
         TlsSettings clientTls,
         TlsSettings peerTls,
         String tls,
-        PluginOptions tlsOptions) {
+        PluginOptions tlsOptions,
+        long quotaBackendBytes,
+        String autoCompactionMode,
+        String autoCompactionRetention) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -114,6 +124,8 @@ public record ServerConfig(
     /** Go's {@code bcrypt.DefaultCost}, etcd's default. */
     public static final int DEFAULT_BCRYPT_COST = 10;
     public static final String DEFAULT_TLS = "pem";
+    public static final String DEFAULT_AUTO_COMPACTION_MODE = "periodic";
+    public static final String DEFAULT_AUTO_COMPACTION_RETENTION = "0";
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -176,6 +188,9 @@ public record ServerConfig(
         if (snapshotCount < 1) {
             throw new IllegalArgumentException("--snapshot-count must be positive, got " + snapshotCount);
         }
+        Objects.requireNonNull(autoCompactionMode, "autoCompactionMode");
+        Objects.requireNonNull(autoCompactionRetention, "autoCompactionRetention");
+        AutoCompaction.parse(autoCompactionMode, autoCompactionRetention); // names the flag when it throws
         if (watchProgressNotifyInterval.compareTo(MIN_WATCH_PROGRESS_NOTIFY_INTERVAL) < 0) {
             throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
                     + watchProgressNotifyInterval.toMillis() + "ms");
@@ -238,6 +253,9 @@ public record ServerConfig(
         private TlsSettings peerTls = TlsSettings.none();
         private String tls = DEFAULT_TLS;
         private PluginOptions tlsOptions = PluginOptions.empty();
+        private long quotaBackendBytes;
+        private String autoCompactionMode = DEFAULT_AUTO_COMPACTION_MODE;
+        private String autoCompactionRetention = DEFAULT_AUTO_COMPACTION_RETENTION;
 
         private Builder() {
         }
@@ -276,6 +294,9 @@ public record ServerConfig(
         public Builder peerTls(TlsSettings v) { peerTls = v; return this; }
         public Builder tls(String v) { tls = v; return this; }
         public Builder tlsOptions(PluginOptions v) { tlsOptions = v; return this; }
+        public Builder quotaBackendBytes(long v) { quotaBackendBytes = v; return this; }
+        public Builder autoCompactionMode(String v) { autoCompactionMode = v; return this; }
+        public Builder autoCompactionRetention(String v) { autoCompactionRetention = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -290,7 +311,8 @@ public record ServerConfig(
                     maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
                     initialElectionTickAdvance, enableGrpcGateway, cors, backend, backendOptions, consensus, consensusOptions,
-                    authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions);
+                    authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions,
+                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention);
         }
     }
 }

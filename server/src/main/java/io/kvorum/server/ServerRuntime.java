@@ -23,6 +23,12 @@ import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.server.cluster.MemberIds;
 import io.kvorum.server.corruption.CorruptionCheck;
 import io.kvorum.server.forward.MemberChannels;
+import io.kvorum.server.alarm.BackendQuota;
+import io.kvorum.server.alarm.SampledSize;
+import io.kvorum.server.compaction.AutoCompaction;
+import io.kvorum.server.compaction.AutoCompactor;
+import io.kvorum.server.compaction.CompactionLoop;
+import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.server.grpc.ClientApi;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Backend;
@@ -210,6 +216,8 @@ final class ServerRuntime {
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
+        kv.enforce(BackendQuota.of(config.quotaBackendBytes(),
+                new SampledSize(backend::size, SampledSize.INTERVAL, System::nanoTime)));
         // Forwarded lease calls and corruption checks reach other members' client URLs as a client would.
         MemberChannels memberChannels = MemberChannels.of(clientTls);
         LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id(),
@@ -259,6 +267,18 @@ final class ServerRuntime {
             corruption.checkInitial(); // before any client is served, as etcd
         }
         corruption.start(config.corruptCheckTime());
+        AutoCompaction autoCompaction = AutoCompaction.parse(config.autoCompactionMode(), config.autoCompactionRetention());
+        if (autoCompaction.enabled()) {
+            AutoCompactor compactor = AutoCompactor.of(autoCompaction, kv::currentRevision,
+                    revision -> kv.compact(CompactionRequest.newBuilder().setRevision(revision).build()), System::nanoTime);
+            CompactionLoop compaction = new CompactionLoop(compactor, () -> {
+                ConsensusStatus status = consensus.status();
+                return status.leaderId() != 0 && status.leaderId() == status.memberId();
+            });
+            toClose.add(compaction);
+            compaction.start(config.heartbeatInterval());
+            LOG.info("auto compaction {} with retention {}", autoCompaction.mode().flagValue(), config.autoCompactionRetention());
+        }
         leases.start();
         Optional<TlsMaterial> tls = clientTls;
         Map<String, HttpService> http = new HashMap<>(Map.of("/version", version, "/health", health));

@@ -40,4 +40,22 @@ class ServerConfigTest {
                 () -> ServerConfig.builder().listenClientUrls(List.of()).build());
         assertTrue(e.getMessage().startsWith("--listen-client-urls"), e.getMessage());
     }
+
+    @Test
+    void autoCompactionIsOffAndTheQuotaEtcdsDefaultUnlessConfigured() {
+        ServerConfig config = ServerConfig.builder().build();
+        assertEquals(0, config.quotaBackendBytes());
+        assertEquals("periodic", config.autoCompactionMode());
+        assertEquals("0", config.autoCompactionRetention());
+    }
+
+    @Test
+    void aBadAutoCompactionIsRefusedNamingTheFlag() {
+        IllegalArgumentException mode = assertThrows(IllegalArgumentException.class,
+                () -> ServerConfig.builder().autoCompactionMode("hourly").build());
+        IllegalArgumentException retention = assertThrows(IllegalArgumentException.class,
+                () -> ServerConfig.builder().autoCompactionRetention("soon").build());
+        assertTrue(mode.getMessage().startsWith("--auto-compaction-mode"), mode.getMessage());
+        assertTrue(retention.getMessage().startsWith("--auto-compaction-retention"), retention.getMessage());
+    }
 }

@@ -36,20 +36,28 @@ class EtcdctlScenarioTest {
     @ValueSource(strings = {"get", "put", "delete", "txn", "compaction", "cluster",
             "watch", "watch-history", "lease", "lease-expiry", "lock", "elect", "auth"})
     void etcdctlPrintsForTheServerWhatItPrintsForRealEtcd(String scenario) throws IOException {
+        compare(scenario, Script.load(scenario));
+    }
+
+    /**
+     * Runs {@code script} against a fresh server of the current target started with
+     * {@code serverFlags}, and against real etcd started with the same flags (or its golden
+     * transcript {@code <scenario>.golden}), and compares them step by step.
+     */
+    static void compare(String scenario, Script script, String... serverFlags) throws IOException {
         Etcdctl etcdctl = Etcdctl.require();
-        Script script = Script.load(scenario);
         boolean record = Boolean.getBoolean("kvorum.it.record");
 
         // the oracle runs on its own server in parallel with the server under test
         CompletableFuture<Transcript> liveOracle = record || Binaries.etcd().isPresent()
-                ? CompletableFuture.supplyAsync(() -> runOnRealEtcd(etcdctl, script))
+                ? CompletableFuture.supplyAsync(() -> runOnRealEtcd(etcdctl, script, serverFlags))
                 : null;
         if (record && liveOracle == null) {
             fail("recording golden transcripts needs the etcd binary");
         }
 
         Target target = Target.current();
-        ServerSpec spec = ServerSpec.fresh("etcdctl-" + scenario + "-" + target.name().toLowerCase());
+        ServerSpec spec = ServerSpec.fresh("etcdctl-" + scenario + "-" + target.name().toLowerCase(), serverFlags);
         Transcript actual;
         String tail;
         String serverName;
@@ -89,8 +97,8 @@ class EtcdctlScenarioTest {
         }
     }
 
-    private static Transcript runOnRealEtcd(Etcdctl etcdctl, Script script) {
-        ServerSpec spec = ServerSpec.fresh("etcdctl-" + script.name() + "-oracle");
+    private static Transcript runOnRealEtcd(Etcdctl etcdctl, Script script, String... serverFlags) {
+        ServerSpec spec = ServerSpec.fresh("etcdctl-" + script.name() + "-oracle", serverFlags);
         try (ServerProcess etcd = EtcdProcess.start(spec)) {
             return ScenarioRun.run(etcdctl, script, etcd);
         } finally {

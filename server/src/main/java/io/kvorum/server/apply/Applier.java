@@ -10,6 +10,7 @@ import io.kvorum.api.etcdserverpb.LeaseGrantRequest;
 import io.kvorum.api.etcdserverpb.LeaseGrantResponse;
 import io.kvorum.api.etcdserverpb.LeaseRevokeResponse;
 import io.kvorum.api.mvccpb.Event;
+import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.server.alarm.AlarmStore;
 import io.kvorum.server.auth.AuthApplier;
 import io.kvorum.server.auth.AuthInfo;
@@ -21,6 +22,7 @@ import io.kvorum.spi.auth.Tokens;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.LongFunction;
+import io.kvorum.server.alarm.BackendQuota;
 import io.kvorum.server.lease.Lease;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.watch.WatchHub;
@@ -44,6 +46,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +77,10 @@ public final class Applier implements StateMachine {
     /** Users, roles and permissions; changed only here, by auth entries. */
     private final AuthStore auth;
     private final AuthApplier authApplier;
+    /** The space quota applied entries are held to; set before consensus starts delivering entries. */
+    private volatile BackendQuota quota = BackendQuota.disabled();
+    /** Proposes this member's NOSPACE alarm; completes when it is applied (or failed). */
+    private volatile Supplier<CompletableFuture<?>> raiseNoSpace = () -> CompletableFuture.completedFuture(null);
     /** Gets each committed batch's events; set before consensus starts delivering entries. */
     private volatile WatchHub watchHub;
     private volatile long appliedTerm;
@@ -123,7 +131,22 @@ public final class Applier implements StateMachine {
         }
         long[] ids = new long[entries.size()];
         Object[] results = new Object[entries.size()];
+        boolean[] overQuota = new boolean[entries.size()];
+        boolean raise = false;
         List<Event> events = new ArrayList<>();
+        BackendQuota quota = this.quota;
+        // As etcd's bbolt size, the backend's size as of the last commit: read once per batch.
+        LongSupplier size = new LongSupplier() {
+            private long bytes = -1;
+
+            @Override
+            public long getAsLong() {
+                if (bytes < 0) {
+                    bytes = quota.backendSize();
+                }
+                return bytes;
+            }
+        };
         for (int i = 0; i < entries.size(); i++) {
             byte[] data = entries.get(i).data();
             if (data.length == 0) {
@@ -133,7 +156,15 @@ public final class Applier implements StateMachine {
             try {
                 InternalRaftRequest request = parse(data);
                 ids[i] = request.getID();
+                // etcd's quota applier: a request that no longer fits is applied all the same
+                // (every member applies it alike), but answered with the NOSPACE error
+                boolean fits = quota.available(request, size);
                 results[i] = applyOne(request, events, entry.index());
+                if (!fits && !(results[i] instanceof Throwable)) {
+                    results[i] = new EtcdException(EtcdError.NO_SPACE);
+                    overQuota[i] = true;
+                    raise |= alarms.get(AlarmType.NOSPACE).isEmpty();
+                }
             } catch (IOException | RuntimeException | Error e) {
                 // Outside etcd's request contract: the other members applied this entry, so going
                 // on without it would make this member's state differ from theirs from here on.
@@ -157,11 +188,24 @@ public final class Applier implements StateMachine {
         }
         // Answering runs client code (headers, serialization); keep it off the apply thread,
         // with one hand-over per batch.
+        boolean raiseAlarm = raise;
         replies.execute(() -> {
             for (int i = 0; i < ids.length; i++) {
-                if (ids[i] != 0) {
+                if (ids[i] != 0 && !(raiseAlarm && overQuota[i])) {
                     waiters.complete(ids[i], results[i]);
                 }
+            }
+            if (raiseAlarm) {
+                // As etcd: the member raises its NOSPACE alarm through the log, and answers the
+                // requests that went over the quota once that is done.
+                LOG.warn("message exceeded backend quota; raising alarm (quota-size-bytes {})", quota.bytes());
+                raiseNoSpace.get().whenComplete((ok, failure) -> {
+                    for (int i = 0; i < ids.length; i++) {
+                        if (ids[i] != 0 && overQuota[i]) {
+                            waiters.complete(ids[i], results[i]);
+                        }
+                    }
+                });
             }
         });
     }
@@ -304,6 +348,16 @@ public final class Applier implements StateMachine {
         }
         lessor.remove(store, lease);
         return LeaseRevokeResponse.newBuilder().setHeader(ResponseHeader.newBuilder().setRevision(revision)).build();
+    }
+
+    /**
+     * Holds applied puts, txns that put and lease grants to {@code quota}; one that goes over it
+     * is answered with the NOSPACE error after {@code raiseNoSpace} raised the alarm (unless it is
+     * raised already). Call before consensus delivers entries.
+     */
+    public void enforce(BackendQuota quota, Supplier<CompletableFuture<?>> raiseNoSpace) {
+        this.quota = quota;
+        this.raiseNoSpace = raiseNoSpace;
     }
 
     /** Where committed events go from now on; call before consensus delivers entries. */

@@ -3,6 +3,7 @@ package io.kvorum.server.apply;
 import io.kvorum.api.etcdserverpb.AlarmMember;
 import io.kvorum.api.etcdserverpb.AlarmRequest;
 import io.kvorum.api.etcdserverpb.AlarmResponse;
+import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.api.etcdserverpb.CompactionResponse;
 import io.kvorum.api.etcdserverpb.DeleteRangeRequest;
@@ -18,6 +19,7 @@ import io.kvorum.api.etcdserverpb.TxnResponse;
 import io.kvorum.server.auth.AuthInfo;
 import io.kvorum.server.auth.AuthState;
 import io.kvorum.server.auth.Permissions;
+import io.kvorum.server.alarm.BackendQuota;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.mvcc.MvccStore;
@@ -48,6 +50,9 @@ public final class KvServer {
     private final Executor readExecutor;
     private final long maxRequestBytes;
     private final RequestIds ids;
+    private final long memberId;
+    /** The space quota checked before proposing; set once at start, before clients are served. */
+    private volatile BackendQuota quota = BackendQuota.disabled();
 
     public KvServer(Applier applier, Consensus consensus, LeaderChanges leaderChanges, Executor readExecutor,
                     long maxRequestBytes, long memberId) {
@@ -57,6 +62,16 @@ public final class KvServer {
         this.readExecutor = readExecutor;
         this.maxRequestBytes = maxRequestBytes;
         this.ids = new RequestIds(memberId, System.currentTimeMillis());
+        this.memberId = memberId;
+    }
+
+    /**
+     * Holds puts, txns that put and lease grants to {@code quota}, before proposing (here) and
+     * while applying (in the {@link Applier}); call before consensus starts.
+     */
+    public void enforce(BackendQuota quota) {
+        this.quota = quota;
+        applier.enforce(quota, this::raiseNoSpace);
     }
 
     /** A Range by the server itself ({@link AuthInfo#SERVER}). */
@@ -78,7 +93,7 @@ public final class KvServer {
 
     /** A Put by {@code who}; its permissions are checked where it is applied. */
     public CompletableFuture<PutResponse> put(PutRequest r, AuthInfo who) {
-        return propose(InternalRaftRequest.newBuilder().setPut(r), who).thenApply(PutResponse.class::cast);
+        return proposeWithinQuota(InternalRaftRequest.newBuilder().setPut(r), who).thenApply(PutResponse.class::cast);
     }
 
     public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest r) {
@@ -100,7 +115,7 @@ public final class KvServer {
                     .thenApplyAsync(v -> authorizedRead(who, auth -> Permissions.checkTxn(auth, who, r),
                             reader -> applier.kv().readTxn(reader, r)), readExecutor);
         }
-        return propose(InternalRaftRequest.newBuilder().setTxn(r), who).thenApply(TxnResponse.class::cast);
+        return proposeWithinQuota(InternalRaftRequest.newBuilder().setTxn(r), who).thenApply(TxnResponse.class::cast);
     }
 
     /** The auth store as of the last applied entry. */
@@ -188,6 +203,25 @@ public final class KvServer {
                 }
             }
         }
+    }
+
+    /**
+     * etcd's quota check before proposing: a request that does not fit raises this member's
+     * NOSPACE alarm through the log, waits for it, and fails with "database space exceeded"
+     * whatever became of the alarm.
+     */
+    CompletableFuture<Object> proposeWithinQuota(InternalRaftRequest.Builder request, AuthInfo who) {
+        if (quota.available(request.buildPartial())) {
+            return propose(request, who);
+        }
+        return raiseNoSpace().handle((ok, failure) -> null)
+                .thenCompose(v -> CompletableFuture.failedFuture(new EtcdException(EtcdError.NO_SPACE)));
+    }
+
+    /** Raises this member's NOSPACE alarm through the log; completes when it is applied. */
+    private CompletableFuture<?> raiseNoSpace() {
+        return alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.ACTIVATE)
+                .setMemberID(memberId).setAlarm(AlarmType.NOSPACE).build());
     }
 
     CompletableFuture<Object> propose(InternalRaftRequest.Builder request) {

@@ -105,7 +105,7 @@ public final class LeaseServer implements AutoCloseable {
             // etcd picks ids from its request id generator, kept positive
             request.setID(leaseIds.next() & Long.MAX_VALUE);
         }
-        return kv.propose(InternalRaftRequest.newBuilder().setLeaseGrant(request), who).thenApply(LeaseGrantResponse.class::cast);
+        return kv.proposeWithinQuota(InternalRaftRequest.newBuilder().setLeaseGrant(request), who).thenApply(LeaseGrantResponse.class::cast);
     }
 
     /** A revoke by the server itself (expiry). */
