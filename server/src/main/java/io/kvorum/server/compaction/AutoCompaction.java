@@ -1,11 +1,7 @@
 package io.kvorum.server.compaction;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
+import io.kvorum.server.GoDuration;
 import java.time.Duration;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What {@code --auto-compaction-mode} and {@code --auto-compaction-retention} ask for, read as
@@ -67,7 +63,7 @@ public record AutoCompaction(Mode mode, long retention) {
         }
         long nanos;
         try {
-            nanos = goDurationNanos(r);
+            nanos = GoDuration.parseNanos(r);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--auto-compaction-retention: error parsing CompactionRetention: "
                     + e.getMessage(), e);
@@ -77,45 +73,5 @@ public record AutoCompaction(Mode mode, long retention) {
             throw new IllegalArgumentException("--auto-compaction-retention: must not be negative, got \"" + r + "\"");
         }
         return new AutoCompaction(m, nanos);
-    }
-
-    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
-    private static final Pattern NUMBER = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)");
-    private static final Map<String, Long> NANOS = Map.of("ns", 1L, "us", 1_000L, "µs", 1_000L, "μs", 1_000L,
-            "ms", 1_000_000L, "s", 1_000_000_000L, "m", 60_000_000_000L, "h", 3_600_000_000_000L);
-
-    /** Go's {@code time.ParseDuration}, with its error messages. */
-    static long goDurationNanos(String text) {
-        String s = text;
-        boolean negative = false;
-        if (s.startsWith("-") || s.startsWith("+")) {
-            negative = s.startsWith("-");
-            s = s.substring(1);
-        }
-        if (s.equals("0")) {
-            return 0;
-        }
-        if (s.isEmpty()) {
-            throw new IllegalArgumentException("time: invalid duration \"" + text + "\"");
-        }
-        Matcher part = PART.matcher(s);
-        BigDecimal nanos = BigDecimal.ZERO;
-        int at = 0;
-        while (at < s.length()) {
-            if (!part.find(at) || part.start() != at) {
-                Matcher number = NUMBER.matcher(s);
-                boolean unitMissing = number.find(at) && number.start() == at && number.end() == s.length();
-                throw new IllegalArgumentException("time: " + (unitMissing ? "missing unit in" : "invalid")
-                        + " duration \"" + text + "\"");
-            }
-            nanos = nanos.add(new BigDecimal(part.group(1)).multiply(BigDecimal.valueOf(NANOS.get(part.group(2)))));
-            at = part.end();
-        }
-        try {
-            long n = nanos.setScale(0, RoundingMode.DOWN).longValueExact();
-            return negative ? -n : n;
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("time: invalid duration \"" + text + "\"");
-        }
     }
 }

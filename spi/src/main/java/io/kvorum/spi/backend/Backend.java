@@ -1,11 +1,9 @@
 package io.kvorum.spi.backend;
 
+import io.kvorum.spi.internal.SpooledImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * An ordered byte-key store with named buckets.
@@ -60,30 +58,16 @@ public interface Backend extends AutoCloseable {
      * as a full write takes) plus the image's size on the temporary file system until closed.
      */
     default BackendSnapshot openSnapshot() throws IOException {
-        Path file = Files.createTempFile("kvorum-backend-", ".snapshot");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            snapshot(out);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException deleting) {
-                e.addSuppressed(deleting);
-            }
-            throw e;
-        }
+        SpooledImage image = SpooledImage.write("kvorum-backend-", this::snapshot);
         return new BackendSnapshot() {
             @Override
             public void writeTo(OutputStream out) throws IOException {
-                Files.copy(file, out);
+                image.writeTo(out);
             }
 
             @Override
             public void close() {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                image.delete();
             }
         };
     }

@@ -1,11 +1,9 @@
 package io.kvorum.spi.consensus;
 
+import io.kvorum.spi.internal.SpooledImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -55,17 +53,7 @@ public interface StateMachine {
     default StateMachineSnapshot openSnapshot() throws IOException {
         long index = appliedIndex();
         long term = appliedTerm();
-        Path file = Files.createTempFile("kvorum-state-", ".snapshot");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            writeSnapshot(out);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException deleting) {
-                e.addSuppressed(deleting);
-            }
-            throw e;
-        }
+        SpooledImage image = SpooledImage.write("kvorum-state-", this::writeSnapshot);
         return new StateMachineSnapshot() {
             @Override
             public long index() {
@@ -79,16 +67,12 @@ public interface StateMachine {
 
             @Override
             public void writeTo(OutputStream out) throws IOException {
-                Files.copy(file, out);
+                image.writeTo(out);
             }
 
             @Override
             public void close() {
-                try {
-                    Files.deleteIfExists(file);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                image.delete();
             }
         };
     }
