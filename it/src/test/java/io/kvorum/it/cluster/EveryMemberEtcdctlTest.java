@@ -33,6 +33,8 @@ class EveryMemberEtcdctlTest {
      */
     private static final Pattern LEASE_ID = Pattern.compile("\\b[0-9a-f]{16}\\b|(?<=/)[0-9a-f]{1,16}\\b");
     private static final Pattern REMAINING = Pattern.compile("remaining\\((\\d+)s\\)");
+    /** etcd lists a lease's keys in Go's map order, which changes from call to call: compared sorted. */
+    private static final Pattern ATTACHED_KEYS = Pattern.compile("attached keys\\(\\[([^\\]]*)\\]\\)");
 
     record Step(String command, int exitCode, String stdout, String stderr) {
         String render() {
@@ -194,7 +196,8 @@ class EveryMemberEtcdctlTest {
                 remaining.appendReplacement(out, seconds >= 55 && seconds <= 62 ? "remaining(<about 60>s)" : "$0");
             }
             remaining.appendTail(out);
-            return out.toString();
+            return ATTACHED_KEYS.matcher(out).replaceAll(m -> Matcher.quoteReplacement("attached keys(["
+                    + String.join(" ", Arrays.stream(m.group(1).split(" ")).sorted().toList()) + "])"));
         }
     }
 }
