@@ -50,6 +50,11 @@ public final class BidiStream<Q, R> implements AutoCloseable {
         requests.onNext(request);
     }
 
+    /** Half-closes the stream: the client sends no more requests but still reads. */
+    public void halfClose() {
+        requests.onCompleted();
+    }
+
     /** The next response; fails the test if none comes within 10 s. */
     public R next() {
         try {

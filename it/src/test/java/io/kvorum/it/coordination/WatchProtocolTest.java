@@ -142,6 +142,19 @@ class WatchProtocolTest {
     }
 
     @Test
+    void aWatchKeepsDeliveringAfterTheClientHalfClosesItsStream() {
+        stream.send(create(watchKey("k")));
+        long id = stream.next().getWatchId();
+        stream.halfClose();
+        // etcd stops reading requests at the half-close but keeps the stream and its watchers
+        long revision = put("k", "after half-close");
+        WatchResponse event = stream.next();
+        assertEquals(id, event.getWatchId());
+        assertEquals(revision, event.getEvents(0).getKv().getModRevision());
+        assertEquals(Optional.empty(), stream.ended());
+    }
+
+    @Test
     void cancellingAWatchIsAnsweredAndEndsItsEvents() {
         stream.send(create(watchKey("k")));
         long id = stream.next().getWatchId();

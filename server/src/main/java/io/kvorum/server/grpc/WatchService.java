@@ -96,8 +96,8 @@ final class WatchService extends WatchGrpc.WatchImplBase {
 
             @Override
             public void onCompleted() {
-                // as etcd: the client's half-close ends the call; what was not sent yet is dropped
-                stream.close(out::onCompleted);
+                // as etcd: the client's half-close only ends its requests; the watchers keep sending
+                // until the client cancels the call or its connection goes (the cancel handler closes the stream)
             }
         };
     }
