@@ -32,6 +32,7 @@ module io.kvorum.server {
     uses io.kvorum.spi.consensus.ConsensusProvider;
     uses io.kvorum.spi.auth.TokenProvider;
     uses io.kvorum.spi.tls.TlsProvider;
+    uses io.kvorum.spi.metrics.MetricsExporterProvider;
 
     provides io.kvorum.spi.consensus.ConsensusProvider
             with io.kvorum.server.standalone.StandaloneConsensusProvider;
