@@ -45,6 +45,10 @@ final class PeerStream {
         Metadata headers(long peerId);
 
         void reportUnreachable(long peerId);
+
+        /** Counts {@code bytes} sent to the peer. */
+        default void sent(long peerId, int bytes) {
+        }
     }
 
     private final long peerId;
@@ -153,7 +157,9 @@ final class PeerStream {
             encoded.add(e);
             bytes += Integer.BYTES + e.length;
         }
-        return PeerWire.batch(encoded);
+        byte[] batch = PeerWire.batch(encoded);
+        owner.sent(peerId, batch.length);
+        return batch;
     }
 
     private void connect() {
