@@ -80,11 +80,10 @@ class DashboardQueriesTest {
     }
 
     private static void put(ClusterMember member, int count) {
-        try (MemberClient client = member.probe()) {
-            for (int i = 0; i < count; i++) {
-                client.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("dashboard/" + i))
-                        .setValue(ByteString.copyFromUtf8("v" + i)).build());
-            }
+        MemberClient client = member.probe(); // the harness's: not closed here
+        for (int i = 0; i < count; i++) {
+            client.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("dashboard/" + i))
+                    .setValue(ByteString.copyFromUtf8("v" + i)).build());
         }
     }
 

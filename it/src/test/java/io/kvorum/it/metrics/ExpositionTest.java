@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.kvorum.api.etcdserverpb.PutRequest;
 import io.kvorum.it.cluster.Cluster;
 import io.kvorum.it.cluster.ClusterMember;
-import io.kvorum.it.cluster.MemberClient;
 import io.kvorum.it.server.FreePorts;
 import io.kvorum.it.server.Target;
 import com.google.protobuf.ByteString;
@@ -53,10 +52,9 @@ class ExpositionTest {
 
     private static Exposition scrapeAfterAPut(Cluster cluster) {
         ClusterMember member = cluster.members().get(0);
-        try (MemberClient client = member.probe()) {
-            client.kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
-                    .setValue(ByteString.copyFromUtf8("v")).build());
-        }
+        // the harness's client: not closed here
+        member.probe().kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
+                .setValue(ByteString.copyFromUtf8("v")).build());
         return Exposition.scrape(member.clientUrl().resolve("/metrics"));
     }
 
