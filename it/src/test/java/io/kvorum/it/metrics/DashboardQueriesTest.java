@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A real Prometheus scrapes every member of a 3-member cluster; the queries of etcd's Grafana
  * dashboard and of etcd-mixin's alerts answer with series, and the values move as a client puts,
- * watches and the leader stops. Run with {@code -Dkvorum.it.target=etcd}, the same test passes
+ * watches and the leader stops
+ * (peer send failures, which neither etcd nor kvorum exposes before the first, appear then). Run with {@code -Dkvorum.it.target=etcd}, the same test passes
  * against real etcd. Skipped when Prometheus is not installed, except in CI ({@code CI} set), where it fails.
  */
 class DashboardQueriesTest {
@@ -50,7 +51,6 @@ class DashboardQueriesTest {
             "histogram_quantile(0.99, sum(rate(grpc_server_handling_seconds_bucket{job=~\".*etcd.*\", "
                     + "grpc_method!=\"Defragment\", grpc_type=\"unary\"}[5m])) without(grpc_type))",
             "histogram_quantile(0.99, rate(etcd_network_peer_round_trip_time_seconds_bucket" + JOB + "[5m]))",
-            "sum(rate(etcd_network_peer_sent_failures_total" + JOB + "[2m])) without (instance)",
             "histogram_quantile(0.99, rate(etcd_disk_wal_fsync_duration_seconds_bucket" + JOB + "[5m]))",
             "histogram_quantile(0.99, rate(etcd_disk_backend_commit_duration_seconds_bucket" + JOB + "[5m]))",
             "(etcd_mvcc_db_total_size_in_bytes" + JOB + " / etcd_server_quota_backend_bytes" + JOB + ") * 100",
@@ -148,6 +148,9 @@ class DashboardQueriesTest {
                         r -> r.get(0).value() > changes, PATIENCE);
                 prom.await("sum(etcd_server_has_leader" + othersSelector + ")", r -> r.get(0).value() == 2, PATIENCE);
                 prom.await("up{job=~\".*etcd.*\", instance=\"" + instance(leader) + "\"} == 0", r -> r.size() == 1, PATIENCE);
+                // messages to the stopped member fail: the series of etcd-mixin's peer alert appears
+                prom.await("sum(rate(etcd_network_peer_sent_failures_total" + JOB + "[2m])) without (instance)",
+                        r -> !r.isEmpty(), PATIENCE);
                 assertTrue(prom.value("sum(increase(etcd_server_leader_changes_seen_total" + JOB + "[1h]))") > 0);
             }
         }

@@ -96,7 +96,7 @@ public final class GrpcTransport implements Transport {
 
         @Override
         public void reportUnreachable(long peerId) {
-            metrics.peer(peerId).sentFailures.inc();
+            metrics.peer(peerId).sendFailed();
             GrpcTransport.this.reportUnreachable(peerId);
         }
 

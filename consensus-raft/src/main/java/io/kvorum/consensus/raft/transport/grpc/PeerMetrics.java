@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * probe it sends every few seconds; here the round trip is a heartbeat's, from the leader sending
  * it to the follower's answer arriving, so it is recorded on the leader.
  *
- * <p>Children are resolved when a peer becomes known (or its stream opens), never per message.
+ * <p>Children are resolved when a peer becomes known (or its stream opens), never per message;
+ * failure series when the first failure happens, as etcd's appear.
  */
 final class PeerMetrics {
     private final Family<Counter> sentBytes;
@@ -28,15 +29,23 @@ final class PeerMetrics {
     /** One peer's children, and when the last heartbeat to it went out. */
     static final class Peer {
         final Counter sentBytes;
-        final Counter sentFailures;
         final Histogram roundTrip;
+        /** Resolved at the first failure: as etcd, a peer never failed has no failure series. */
+        private final Family<Counter> sentFailures;
+        private final String to;
         /** {@link System#nanoTime()} of the heartbeat awaiting its answer; 0 when none. */
         volatile long heartbeatSent;
 
-        private Peer(Counter sentBytes, Counter sentFailures, Histogram roundTrip) {
+        private Peer(Counter sentBytes, Histogram roundTrip, Family<Counter> sentFailures, String to) {
             this.sentBytes = sentBytes;
-            this.sentFailures = sentFailures;
             this.roundTrip = roundTrip;
+            this.sentFailures = sentFailures;
+            this.to = to;
+        }
+
+        /** A message to the peer was dropped. */
+        void sendFailed() {
+            sentFailures.labels(to).inc();
         }
     }
 
@@ -57,7 +66,7 @@ final class PeerMetrics {
     Peer peer(long peerId) {
         return peers.computeIfAbsent(peerId, id -> {
             String to = Long.toHexString(id);
-            return new Peer(sentBytes.labels(to), sentFailures.labels(to), roundTrip.labels(to));
+            return new Peer(sentBytes.labels(to), roundTrip.labels(to), sentFailures, to);
         });
     }
 
