@@ -23,6 +23,8 @@ module io.kvorum.server {
     requires com.fasterxml.jackson.databind;
     requires proto.google.common.protos;
     requires org.slf4j;
+    // the file descriptor gauges (os_fd_used, os_fd_limit)
+    requires jdk.management;
     // bcrypt for passwords (auth.Passwords)
     requires org.bouncycastle.provider;
 

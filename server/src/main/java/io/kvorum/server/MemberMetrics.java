@@ -62,6 +62,13 @@ final class MemberMetrics {
         r.gauge("etcd_debugging_auth_revision", "The current revision of auth store.",
                 () -> applier.auth().state().revision());
 
+        // etcd's own file descriptor gauges (pkg/runtime): open descriptors and the soft limit
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            r.gauge("os_fd_used", "The number of used file descriptors.", os::getOpenFileDescriptorCount);
+            r.gauge("os_fd_limit", "The file descriptor limit.", os::getMaxFileDescriptorCount);
+        }
+
         WatchCounts watches = new WatchCounts(watchHub);
         r.gauge("etcd_debugging_mvcc_watch_stream_total", "Total number of watch streams.",
                 () -> watches.read(WatchHub.Stats::streams));

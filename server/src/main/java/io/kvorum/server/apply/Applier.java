@@ -266,7 +266,14 @@ public final class Applier implements StateMachine {
             if (r.hasCompaction()) {
                 CompletableFuture<Void> physical;
                 try {
+                    long started = System.nanoTime();
                     physical = store.compact(r.getCompaction().getRevision());
+                    ServerMetrics recorded = metrics;
+                    physical.whenComplete((done, failure) -> {
+                        if (failure == null) {
+                            recorded.compactionTotal.observe((System.nanoTime() - started) / 1e6);
+                        }
+                    });
                 } catch (CompactedException e) {
                     return new EtcdException(EtcdError.COMPACTED);
                 } catch (FutureRevisionException e) {
@@ -501,6 +508,15 @@ public final class Applier implements StateMachine {
      */
     @Override
     public void restoreSnapshot(InputStream in) throws IOException {
+        metrics.snapshotApplyInProgress.set(1);
+        try {
+            restore(in);
+        } finally {
+            metrics.snapshotApplyInProgress.set(0);
+        }
+    }
+
+    private void restore(InputStream in) throws IOException {
         store = MvccStore.restore(store, in);
         lessor.recover(store);
         alarms.reload(store);

@@ -195,7 +195,17 @@ public final class KvServer {
         // failing a future the consensus may share between readers.
         CompletableFuture<Long> index = leaderChanges.failOnNewLeader(
                 WaitForLeader.call(() -> consensus.readIndex().copy(), REQUEST_TIMEOUT, EtcdError.TIMEOUT));
+        ServerMetrics metrics = applier.metrics();
         return index.orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        // etcd counts a read index that fails, and one that times out as slow too
+                        metrics.readIndexesFailed.inc();
+                        if (failure instanceof TimeoutException) {
+                            metrics.slowReadIndexes.inc();
+                        }
+                    }
+                })
                 .thenCompose(applier::awaitApplied);
     }
 

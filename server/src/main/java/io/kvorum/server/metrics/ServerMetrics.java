@@ -32,8 +32,6 @@ public final class ServerMetrics {
     public final Counter slowApply;
     public final Counter slowReadIndexes;
     public final Counter readIndexesFailed;
-    public final Counter heartbeatSendFailures;
-    public final Counter learnerPromoteSuccesses;
     public final Gauge snapshotApplyInProgress;
     public final Counter healthSuccess;
     public final Counter healthFailures;
@@ -49,14 +47,13 @@ public final class ServerMetrics {
     private final Counter txn;
     private final Counter txnDebug;
     private final Gauge totalPutSize;
-    public final Counter eventsTotal;
+    public final Histogram compactionTotal;
     public final Histogram hashDuration;
     public final Histogram hashRevDuration;
 
     // etcd_disk_* (backend side)
     public final Histogram backendCommit;
     public final Histogram backendDefrag;
-    public final Histogram backendSnapshot;
     public final Gauge defragInflight;
 
     // lease
@@ -74,8 +71,6 @@ public final class ServerMetrics {
         slowApply = registry.counter("etcd_server_slow_apply_total", "The total number of slow apply requests (likely overloaded from slow disk).");
         slowReadIndexes = registry.counter("etcd_server_slow_read_indexes_total", "The total number of pending read indexes not in sync with leader's or timed out read index requests.");
         readIndexesFailed = registry.counter("etcd_server_read_indexes_failed_total", "The total number of failed read indexes seen.");
-        heartbeatSendFailures = registry.counter("etcd_server_heartbeat_send_failures_total", "The total number of leader heartbeat send failures (likely overloaded from slow disk).");
-        learnerPromoteSuccesses = registry.counter("etcd_server_learner_promote_successes", "The total number of successful learner promotions while this member is leader.");
         snapshotApplyInProgress = registry.gauge("etcd_server_snapshot_apply_in_progress_total", "1 if the server is applying the incoming snapshot. 0 if none.");
         healthSuccess = registry.counter("etcd_server_health_success", "The total number of successful health checks");
         healthFailures = registry.counter("etcd_server_health_failures", "The total number of failed health checks");
@@ -90,7 +85,8 @@ public final class ServerMetrics {
         txn = registry.counter("etcd_mvcc_txn_total", "Total number of txns seen by this member.");
         txnDebug = registry.counter("etcd_debugging_mvcc_txn_total", "Total number of txns seen by this member.");
         totalPutSize = registry.gauge("etcd_debugging_mvcc_total_put_size_in_bytes", "The total size of put kv pairs seen by this member.");
-        eventsTotal = registry.counter("etcd_debugging_mvcc_events_total", "Total number of events sent by this member.");
+        compactionTotal = registry.histogram("etcd_debugging_mvcc_db_compaction_total_duration_milliseconds",
+                "Bucketed histogram of db compaction total duration.", Buckets.exponential(100, 2, 14));
         hashDuration = registry.histogram("etcd_mvcc_hash_duration_seconds", "The latency distribution of storage hash operation.",
                 Buckets.exponential(.01, 2, 15));
         hashRevDuration = registry.histogram("etcd_mvcc_hash_rev_duration_seconds", "The latency distribution of storage hash by revision operation.",
@@ -100,8 +96,6 @@ public final class ServerMetrics {
                 DISK_SECONDS);
         backendDefrag = registry.histogram("etcd_disk_backend_defrag_duration_seconds", "The latency distribution of backend defragmentation.",
                 Buckets.exponential(.1, 2, 13));
-        backendSnapshot = registry.histogram("etcd_disk_backend_snapshot_duration_seconds", "The latency distribution of backend snapshots.",
-                Buckets.exponential(.01, 2, 17));
         defragInflight = registry.gauge("etcd_disk_defrag_inflight", "Whether or not defrag is active on the member. 1 means active, 0 means not.");
 
         leaseGranted = registry.counter("etcd_debugging_lease_granted_total", "The total number of granted leases.");

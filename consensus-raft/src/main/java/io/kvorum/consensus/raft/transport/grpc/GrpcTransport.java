@@ -300,14 +300,20 @@ public final class GrpcTransport implements Transport {
             return;
         }
         PeerStream stream = peers.get(message.to());
+        boolean heartbeat = message.type() == MessageType.HEARTBEAT;
         if (stream == null || identity.isEmpty()) {
+            if (heartbeat) {
+                metrics.heartbeatSendFailures.inc();
+            }
             reportUnreachable(message.to());
             return;
         }
-        if (message.type() == MessageType.HEARTBEAT) {
+        if (heartbeat) {
             metrics.peer(message.to()).heartbeatSent = System.nanoTime();
         }
-        stream.send(message);
+        if (!stream.send(message) && heartbeat) {
+            metrics.heartbeatSendFailures.inc();
+        }
     }
 
     @Override

@@ -25,6 +25,8 @@ final class PeerMetrics {
     private final Family<Counter> receivedFailures;
     private final Family<Histogram> roundTrip;
     private final Map<Long, Peer> peers = new ConcurrentHashMap<>();
+    /** etcd's {@code etcd_server_heartbeat_send_failures_total}: a heartbeat the leader could not send. */
+    final Counter heartbeatSendFailures;
 
     /** One peer's children, and when the last heartbeat to it went out. */
     static final class Peer {
@@ -58,6 +60,8 @@ final class PeerMetrics {
                 List.of("To"));
         receivedFailures = registry.counter("etcd_network_peer_received_failures_total",
                 "The total number of receive failures from peers.", List.of("From"));
+        heartbeatSendFailures = registry.counter("etcd_server_heartbeat_send_failures_total",
+                "The total number of leader heartbeat send failures (likely overloaded from slow disk).");
         roundTrip = registry.histogram("etcd_network_peer_round_trip_time_seconds", "Round-Trip-Time histogram between peers",
                 Buckets.exponential(0.0001, 2, 16), List.of("To"));
     }

@@ -72,14 +72,19 @@ final class PeerStream {
         this.sender = sender;
     }
 
-    /** Queues a message (any thread, never blocks); drops it and reports the peer when it cannot. */
-    void send(Message message) {
+    /**
+     * Queues a message (any thread, never blocks); drops it and reports the peer when it cannot.
+     *
+     * @return whether it was queued
+     */
+    boolean send(Message message) {
         State now = state;
         if (now == State.BACKING_OFF || now == State.CLOSED || !queue.offer(message)) {
             owner.reportUnreachable(peerId);
-            return;
+            return false;
         }
         scheduleDrain();
+        return true;
     }
 
     /** The URL this peer is reached at now. */
