@@ -43,10 +43,8 @@ final class MemberMetrics {
         String cluster = EtcdVersion.CLUSTER.substring(0, EtcdVersion.CLUSTER.lastIndexOf('.'));
         metrics.info("etcd_cluster_version", "Which version is running. 1 for 'cluster_version' label with current cluster version",
                 "cluster_version", cluster);
-        // etcd sets the gauge only when a quota is in force (0 is its default of 2 GiB)
-        if (quotaBackendBytes >= 0) {
-            metrics.quotaBackendBytes.set(quotaBackendBytes == 0 ? BackendQuota.DEFAULT_BYTES : quotaBackendBytes);
-        }
+        // as etcd: the flag's value, 0 meaning the default of 2 GiB (a negative one, no quota, shows as it is)
+        metrics.quotaBackendBytes.set(quotaBackendBytes == 0 ? BackendQuota.DEFAULT_BYTES : quotaBackendBytes);
 
         r.gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.",
                 backend::size);
