@@ -17,7 +17,7 @@ import java.util.List;
  * {@code etcd_debugging_mvcc_*}; so does kvorum, so that dashboards of either era work.
  *
  * <p>What is read from elsewhere (consensus status, the backend's size, the index's key count)
- * is registered as callback gauges where those parts are built: see {@code ServerRuntime}.
+ * is registered as callback gauges once those parts are built: see {@code MemberMetrics}.
  */
 public final class ServerMetrics {
     /** etcd's {@code prometheus.ExponentialBuckets(0.001, 2, 14)}: 1 ms … 8.192 s, for disk latencies. */
