@@ -22,4 +22,5 @@ module io.kvorum.launcher {
     uses io.kvorum.spi.consensus.ConsensusProvider;
     uses io.kvorum.spi.auth.TokenProvider;
     uses io.kvorum.spi.tls.TlsProvider;
+    uses io.kvorum.spi.metrics.MetricsExporterProvider;
 }

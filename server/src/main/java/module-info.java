@@ -23,6 +23,8 @@ module io.kvorum.server {
     requires com.fasterxml.jackson.databind;
     requires proto.google.common.protos;
     requires org.slf4j;
+    // the file descriptor gauges (os_fd_used, os_fd_limit)
+    requires jdk.management;
     // bcrypt for passwords (auth.Passwords)
     requires org.bouncycastle.provider;
 
@@ -32,6 +34,7 @@ module io.kvorum.server {
     uses io.kvorum.spi.consensus.ConsensusProvider;
     uses io.kvorum.spi.auth.TokenProvider;
     uses io.kvorum.spi.tls.TlsProvider;
+    uses io.kvorum.spi.metrics.MetricsExporterProvider;
 
     provides io.kvorum.spi.consensus.ConsensusProvider
             with io.kvorum.server.standalone.StandaloneConsensusProvider;

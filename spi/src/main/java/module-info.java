@@ -5,4 +5,5 @@ module io.kvorum.spi {
     exports io.kvorum.spi.consensus;
     exports io.kvorum.spi.auth;
     exports io.kvorum.spi.tls;
+    exports io.kvorum.spi.metrics;
 }

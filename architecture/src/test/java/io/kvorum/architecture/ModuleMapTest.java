@@ -34,6 +34,8 @@ class ModuleMapTest {
             Map.entry("backend-rocksdb", new String[] {"io.kvorum.backend.rocksdb", "io.kvorum.backend.rocksdb"}),
             Map.entry("backend-sqlite", new String[] {"io.kvorum.backend.sqlite", "io.kvorum.backend.sqlite"}),
             Map.entry("tls", new String[] {"io.kvorum.tls", "io.kvorum.tls"}),
+            Map.entry("plugins/metrics-prometheus", new String[] {"io.kvorum.metrics.prometheus", "io.kvorum.metrics.prometheus"}),
+            Map.entry("plugins/metrics-log", new String[] {"io.kvorum.metrics.log", "io.kvorum.metrics.log"}),
             Map.entry("tck", new String[] {"io.kvorum.tck", "io.kvorum.tck"}),
             Map.entry("launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"}),
             Map.entry("junit", new String[] {"io.kvorum.junit", "io.kvorum.junit"}),
@@ -44,11 +46,12 @@ class ModuleMapTest {
 
     /** Each plugin's own package; a plugin may depend on no other. */
     private static final String[] PLUGIN_MODULES = {
-        "io.kvorum.backend.rocksdb..", "io.kvorum.backend.sqlite..", "io.kvorum.consensus.raft..", "io.kvorum.tls.."};
+        "io.kvorum.backend.rocksdb..", "io.kvorum.backend.sqlite..", "io.kvorum.consensus.raft..", "io.kvorum.tls..",
+        "io.kvorum.metrics.prometheus..", "io.kvorum.metrics.log.."};
 
     /** Plugin packages: they may use the SPI and their own libraries only. */
     private static final String[] PLUGINS = {"io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..",
-        "io.kvorum.tls.."};
+        "io.kvorum.tls..", "io.kvorum.metrics.."};
 
     private static JavaClasses all;
 
@@ -71,7 +74,7 @@ class ModuleMapTest {
         noClasses().that().resideInAPackage("io.kvorum.server..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.launcher..",
-                        "io.kvorum.tck..", "io.kvorum.tls..")
+                        "io.kvorum.tck..", "io.kvorum.tls..", "io.kvorum.metrics..")
                 .check(all);
     }
 
@@ -80,7 +83,7 @@ class ModuleMapTest {
         noClasses().that().resideInAPackage("io.kvorum.launcher..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.tck..",
-                        "io.kvorum.tls..")
+                        "io.kvorum.tls..", "io.kvorum.metrics..")
                 .check(all);
     }
 
@@ -89,6 +92,14 @@ class ModuleMapTest {
         noClasses().that().resideInAnyPackage(PLUGINS)
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.kvorum.server..", "io.kvorum.launcher..", "io.kvorum.api..", "io.kvorum.tck..")
+                .check(all);
+    }
+
+    @Test
+    void onlyTheMetricsExportersNameAMetricsLibrary() {
+        noClasses().that().resideOutsideOfPackage("io.kvorum.metrics..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.prometheus..", "io.micrometer..",
+                        "io.opentelemetry..", "io.dropwizard.metrics..", "com.codahale.metrics..")
                 .check(all);
     }
 
@@ -132,7 +143,7 @@ class ModuleMapTest {
             assertTrue(requires.contains("io.kvorum.server"), module + " requires " + requires);
             assertTrue(requires.stream().noneMatch(r -> r.equals("io.kvorum.launcher") || r.startsWith("io.kvorum.backend")
                     || r.startsWith("io.kvorum.consensus") || r.startsWith("io.kvorum.plugins")
-                    || r.equals("io.kvorum.tls")), module + " requires " + requires);
+                    || r.equals("io.kvorum.tls") || r.startsWith("io.kvorum.metrics")), module + " requires " + requires);
         }
     }
 
@@ -140,7 +151,7 @@ class ModuleMapTest {
     void pluginsDoNotDependOnEachOther() {
         for (String plugin : PLUGIN_MODULES) {
             Set<String> others = Stream.of("io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..",
-                            "io.kvorum.tls..")
+                            "io.kvorum.tls..", "io.kvorum.metrics..")
                     .collect(Collectors.toSet());
             noClasses().that().resideInAPackage(plugin)
                     .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
@@ -179,7 +190,9 @@ class ModuleMapTest {
     @Test
     void onlyApiPackagesAreExported() throws IOException {
         assertEquals(Set.of("io.kvorum.spi.plugin", "io.kvorum.spi.backend", "io.kvorum.spi.consensus",
-                        "io.kvorum.spi.auth", "io.kvorum.spi.tls"), exports("spi"));
+                        "io.kvorum.spi.auth", "io.kvorum.spi.tls", "io.kvorum.spi.metrics"), exports("spi"));
+        assertEquals(Set.of(), exports("plugins/metrics-prometheus"), "plugins are reached through ServiceLoader only");
+        assertEquals(Set.of(), exports("plugins/metrics-log"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("tls"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of("io.kvorum.server"), exports("server"));
         assertEquals(Set.of(), exports("backend-rocksdb"), "plugins are reached through ServiceLoader only");

@@ -2,6 +2,8 @@ package io.kvorum.launcher;
 
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.plugin.PluginOptions;
+import io.kvorum.server.MetricsSettings;
+import io.kvorum.spi.metrics.MetricsLevel;
 import io.kvorum.spi.tls.TlsSettings;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -233,6 +235,11 @@ final class CommandLine {
                 cipherSuites, protocols));
         value(Flag.TLS, CommandLine::nonEmpty).ifPresent(config::tls);
         config.tlsOptions(options(Flag.TLS_OPT));
+        config.metrics(new MetricsSettings(
+                value(Flag.METRICS_EXPORTER, CommandLine::exporters).orElse(List.of(Flag.DEFAULT_METRICS_EXPORTER)),
+                options(Flag.METRICS_EXPORTER_OPT),
+                value(Flag.METRICS, MetricsLevel::parse).orElse(MetricsLevel.BASIC),
+                value(Flag.LISTEN_METRICS_URLS, v -> v.isEmpty() ? List.<URI>of() : urls(v)).orElse(List.of())));
         try {
             return config.build();
         } catch (IllegalArgumentException e) {
@@ -366,6 +373,22 @@ final class CommandLine {
             origins.add(origin);
         }
         return origins;
+    }
+
+    /** {@code --metrics-exporter}: names, comma-separated, each once; empty: none. */
+    private static List<String> exporters(String value) {
+        List<String> names = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            String name = part.trim();
+            if (name.isEmpty() && value.isBlank()) {
+                continue;
+            }
+            if (name.isEmpty() || names.contains(name)) {
+                throw new IllegalArgumentException(name.isEmpty() ? "empty exporter name" : "\"" + name + "\" given twice");
+            }
+            names.add(name);
+        }
+        return names;
     }
 
     /** A comma-separated list of URLs. */

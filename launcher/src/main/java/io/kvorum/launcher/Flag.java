@@ -128,6 +128,15 @@ enum Flag {
     EXPERIMENTAL_CORRUPT_CHECK_TIME(Section.EXPERIMENTAL, "experimental-corrupt-check-time", Kind.VALUE, "'0s'",
             "Duration of time between cluster corruption check passes (0s: never), e.g. 10s, 5m."),
 
+    LISTEN_METRICS_URLS(Section.MONITORING, "listen-metrics-urls", Kind.VALUE, "''",
+            "List of URLs to listen on for the /metrics and /health endpoints; port 0 picks a free port."),
+    METRICS(Section.MONITORING, "metrics", Kind.VALUE, "'basic'",
+            "Set level of detail for exported metrics, specify 'extensive' to include server side grpc histogram metrics."),
+    METRICS_EXPORTER(Section.MONITORING, "metrics-exporter", Kind.VALUE, "'prometheus'",
+            "Metrics exporter plugins, by name, comma-separated; the first that serves scrapes answers /metrics."),
+    METRICS_EXPORTER_OPT(Section.MONITORING, "metrics-exporter-opt", Kind.REPEATABLE, "''",
+            "Option for the metrics exporters, key=value; repeat the flag or separate with commas."),
+
     LOG_LEVEL(Section.LOGGING, "log-level", Kind.VALUE, quoted(LogLevel.INFO.flagValue()),
             "Log level: " + LogLevel.names() + ". Logs go to standard error."),
 
@@ -154,6 +163,8 @@ enum Flag {
 
     /** The consensus a launched member uses unless {@code --consensus} says otherwise. */
     static final String DEFAULT_CONSENSUS = "raft";
+    /** The metrics exporter a launched member uses unless {@code --metrics-exporter} says otherwise. */
+    static final String DEFAULT_METRICS_EXPORTER = "prometheus";
 
     /** How a flag takes its value. */
     enum Kind {
@@ -167,7 +178,7 @@ enum Flag {
 
     /** The groups of {@code --help}, in etcd's order. */
     enum Section {
-        MEMBER("Member"), CLUSTERING("Clustering"), SECURITY("Security"), AUTH("Auth"), EXPERIMENTAL("Experimental"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
+        MEMBER("Member"), CLUSTERING("Clustering"), SECURITY("Security"), AUTH("Auth"), EXPERIMENTAL("Experimental"), MONITORING("Profiling and Monitoring"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
 
         private final String title;
 

@@ -9,6 +9,7 @@ import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.metrics.MetricsExporterProvider;
 import io.kvorum.spi.tls.TlsProvider;
 import java.net.URI;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import sun.misc.Signal;
  *
  * <p>For each client URL served, one line {@code kvorum: serving client requests on <url>} goes
  * to standard output, whatever the log level, with the port actually bound: scripts and tests
- * wait for it. Logs go to standard error.
+ * wait for it. So does {@code kvorum: serving metrics on <url>} for each {@code --listen-metrics-urls}. Logs go to standard error.
  *
  * <p>Plugins are those on the module path ({@code lib/}) and the drop-in ones of the
  * distribution's {@code plugins/} folder and of each {@code --plugin-dir}; see {@link PluginCatalog}.
@@ -101,6 +102,9 @@ public final class Main {
         for (URI url : server.clientUrls()) {
             System.out.println("kvorum: serving client requests on " + url);
         }
+        for (URI url : server.metricsUrls()) {
+            System.out.println("kvorum: serving metrics on " + url);
+        }
         System.out.flush();
 
         // Removed from the cluster: exit 0, as etcd. Halted on an entry it cannot apply: exit non-zero.
@@ -137,6 +141,7 @@ public final class Main {
         InstalledPlugin consensus;
         InstalledPlugin tokens;
         Optional<InstalledPlugin> tls;
+        List<InstalledPlugin> exporters = new ArrayList<>();
         try {
             PluginCatalog catalog = PluginCatalog.load(pluginFolders(command.pluginDirs()));
             // An unknown name fails here, listing what is installed and where each came from.
@@ -146,6 +151,9 @@ public final class Main {
             // A member without https URLs needs no TLS plugin.
             tls = config.servesClientTls() || config.servesPeerTls()
                     ? Optional.of(catalog.find(PluginKind.TLS, config.tls())) : Optional.empty();
+            for (String name : config.metrics().exporters()) {
+                exporters.add(catalog.find(PluginKind.METRICS_EXPORTER, name));
+            }
         } catch (PluginLoadException | IllegalArgumentException e) {
             log.debug("plugins", e);
             throw new StartFailedException(e.getMessage(), e);
@@ -162,6 +170,7 @@ public final class Main {
                     .consensus((ConsensusProvider) consensus.provider())
                     .tokenProvider((TokenProvider) tokens.provider());
             tls.ifPresent(t -> builder.tls((TlsProvider) t.provider()));
+            builder.metricsExporters(exporters.stream().map(e -> (MetricsExporterProvider) e.provider()).toList());
             server = builder.build();
             server.start();
             return server;

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kvorum.server.MetricsSettings;
 import io.kvorum.server.ServerConfig;
+import io.kvorum.spi.metrics.MetricsLevel;
 import io.kvorum.spi.tls.TlsSettings;
 import java.net.URI;
 import java.nio.file.Path;
@@ -113,6 +115,31 @@ class CommandLineTest {
             assertTrue(config().enableGrpcGateway());
             assertFalse(config("--enable-grpc-gateway=false").enableGrpcGateway());
             assertFalse(serve(Map.of("ETCD_ENABLE_GRPC_GATEWAY", "false")).config().enableGrpcGateway());
+        }
+
+        @Test
+        void metricsFlagsAreRead() throws UsageException {
+            MetricsSettings defaults = config().metrics();
+            assertEquals(List.of("prometheus"), defaults.exporters());
+            assertEquals(MetricsLevel.BASIC, defaults.level());
+            assertEquals(List.of(), defaults.listenMetricsUrls());
+            MetricsSettings given = config("--metrics", "extensive", "--metrics-exporter", "prometheus,log",
+                    "--metrics-exporter-opt", "log-interval-seconds=5",
+                    "--listen-metrics-urls", "http://127.0.0.1:0,https://127.0.0.1:9000", "--auto-tls").metrics();
+            assertEquals(MetricsLevel.EXTENSIVE, given.level());
+            assertEquals(List.of("prometheus", "log"), given.exporters());
+            assertEquals(Optional.of("5"), given.exporterOptions().get("log-interval-seconds"));
+            assertEquals(List.of(URI.create("http://127.0.0.1:0"), URI.create("https://127.0.0.1:9000")),
+                    given.listenMetricsUrls());
+            assertEquals(List.of(), config("--metrics-exporter", "").metrics().exporters());
+            assertEquals(MetricsLevel.EXTENSIVE, serve(Map.of("ETCD_METRICS", "extensive")).config().metrics().level());
+        }
+
+        @Test
+        void badMetricsFlagsAreUsageErrors() {
+            assertTrue(usageError("--metrics", "all").contains("--metrics"), usageError("--metrics", "all"));
+            assertTrue(usageError("--metrics-exporter", "log,log").contains("given twice"));
+            assertTrue(usageError("--listen-metrics-urls", "unix://x:1").contains("--listen-metrics-urls"));
         }
 
         @Test

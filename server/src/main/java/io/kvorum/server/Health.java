@@ -14,6 +14,7 @@ import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.server.apply.Applier;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.server.metrics.ServerMetrics;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -30,8 +31,10 @@ final class Health implements HttpService {
     private final KvServer kv;
     private final Applier applier;
     private final Consensus consensus;
+    private final ServerMetrics metrics;
 
-    Health(KvServer kv, Applier applier, Consensus consensus) {
+    Health(KvServer kv, Applier applier, Consensus consensus, ServerMetrics metrics) {
+        this.metrics = metrics;
         this.kv = kv;
         this.applier = applier;
         this.consensus = consensus;
@@ -60,11 +63,17 @@ final class Health implements HttpService {
         return HttpResponse.of(kv.range(PROBE.toBuilder().setSerializable(serializable).build())
                 .orTimeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .handle((ok, failure) -> failure == null
-                        ? HttpResponse.of(HttpStatus.OK, MediaType.JSON, "{\"health\":\"true\",\"reason\":\"\"}")
+                        ? healthy()
                         : unhealthy("RANGE ERROR:" + String.valueOf(rootCause(failure).getMessage()).replace("\"", "'"))));
     }
 
-    private static HttpResponse unhealthy(String reason) {
+    private HttpResponse healthy() {
+        metrics.healthSuccess.inc();
+        return HttpResponse.of(HttpStatus.OK, MediaType.JSON, "{\"health\":\"true\",\"reason\":\"\"}");
+    }
+
+    private HttpResponse unhealthy(String reason) {
+        metrics.healthFailures.inc();
         return HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
                 "{\"health\":\"false\",\"reason\":\"" + reason + "\"}\n");
     }

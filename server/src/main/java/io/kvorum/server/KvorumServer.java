@@ -3,6 +3,7 @@ package io.kvorum.server;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.metrics.MetricsExporterProvider;
 import io.kvorum.spi.tls.TlsProvider;
 import java.io.IOException;
 import java.net.URI;
@@ -34,11 +35,14 @@ public final class KvorumServer implements AutoCloseable {
     private final ConsensusProvider consensusProvider;
     private final TokenProvider tokenProvider;
     private final Optional<TlsProvider> tlsProvider;
+    private final List<MetricsExporterProvider> metricsExporters;
     private volatile ServerRuntime member;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     private KvorumServer(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
-                         TokenProvider tokenProvider, Optional<TlsProvider> tlsProvider) {
+                         TokenProvider tokenProvider, Optional<TlsProvider> tlsProvider,
+                         List<MetricsExporterProvider> metricsExporters) {
+        this.metricsExporters = List.copyOf(metricsExporters);
         this.config = config;
         this.backendProvider = backendProvider;
         this.consensusProvider = consensusProvider;
@@ -59,7 +63,7 @@ public final class KvorumServer implements AutoCloseable {
         if (member != null) {
             throw new IllegalStateException("already started");
         }
-        member = ServerRuntime.start(config, backendProvider, consensusProvider, tokenProvider, tlsProvider);
+        member = ServerRuntime.start(config, backendProvider, consensusProvider, tokenProvider, tlsProvider, metricsExporters);
         // Removed from the cluster: stop, as etcd does (its process then exits 0).
         member.removal().thenRunAsync(this::close);
         // A committed entry it cannot apply: stop rather than diverge (etcd panics; its process exits non-zero).
@@ -80,6 +84,12 @@ public final class KvorumServer implements AutoCloseable {
     public List<URI> clientUrls() {
         ServerRuntime m = member;
         return m == null ? List.of() : m.clientUrls();
+    }
+
+    /** The {@code --listen-metrics-urls} being served, with the ports actually bound. Empty before {@link #start()}. */
+    public List<URI> metricsUrls() {
+        ServerRuntime m = member;
+        return m == null ? List.of() : m.metricsUrls();
     }
 
     /** The running member's watch hub, for tests of this package. */
@@ -115,6 +125,7 @@ public final class KvorumServer implements AutoCloseable {
         private ConsensusProvider consensus;
         private TokenProvider tokens;
         private TlsProvider tls;
+        private List<MetricsExporterProvider> metricsExporters;
 
         private Builder() {
         }
@@ -148,6 +159,12 @@ public final class KvorumServer implements AutoCloseable {
             return this;
         }
 
+        /** Uses these metrics exporters instead of looking up those {@link MetricsSettings#exporters()} names. */
+        public Builder metricsExporters(List<MetricsExporterProvider> exporters) {
+            this.metricsExporters = List.copyOf(exporters);
+            return this;
+        }
+
         public KvorumServer build() {
             ServerConfig c = config != null ? config : ServerConfig.builder().build();
             BackendProvider b = Optional.ofNullable(backend)
@@ -159,7 +176,10 @@ public final class KvorumServer implements AutoCloseable {
             // Looked up only when some URL asks for TLS: a member without TLS needs no TLS plugin.
             Optional<TlsProvider> tlsp = Optional.ofNullable(tls).or(() -> c.servesClientTls() || c.servesPeerTls()
                     ? Optional.of(Plugins.find(TlsProvider.class, "tls", c.tls())) : Optional.empty());
-            return new KvorumServer(c, b, s, t, tlsp);
+            List<MetricsExporterProvider> m = metricsExporters != null ? metricsExporters
+                    : c.metrics().exporters().stream()
+                    .map(name -> Plugins.find(MetricsExporterProvider.class, "metrics-exporter", name)).toList();
+            return new KvorumServer(c, b, s, t, tlsp, m);
         }
     }
 }

@@ -66,6 +66,7 @@ import java.util.Set;
  * @param autoCompactionRetention  {@code --auto-compaction-retention}, as etcd reads it: for {@code periodic}
  *                                 whole hours ({@code 1}) or a Go duration ({@code 30m}), for {@code revision}
  *                                 the number of revisions to keep; {@code 0} turns auto-compaction off
+ * @param metrics                  {@code --metrics-exporter}, {@code --metrics}, {@code --listen-metrics-urls}
  */
 public record ServerConfig(
         String name,
@@ -103,7 +104,8 @@ public record ServerConfig(
         PluginOptions tlsOptions,
         long quotaBackendBytes,
         String autoCompactionMode,
-        String autoCompactionRetention) {
+        String autoCompactionRetention,
+        MetricsSettings metrics) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -152,6 +154,7 @@ public record ServerConfig(
         Objects.requireNonNull(peerTls, "peerTls");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(tlsOptions, "tlsOptions");
+        Objects.requireNonNull(metrics, "metrics");
         for (URI url : listenClientUrls) {
             if ("https".equals(url.getScheme()) && !clientTls.hasServerCertificate()) {
                 // etcd's words
@@ -256,6 +259,7 @@ public record ServerConfig(
         private long quotaBackendBytes;
         private String autoCompactionMode = DEFAULT_AUTO_COMPACTION_MODE;
         private String autoCompactionRetention = DEFAULT_AUTO_COMPACTION_RETENTION;
+        private MetricsSettings metrics = MetricsSettings.none();
 
         private Builder() {
         }
@@ -297,6 +301,7 @@ public record ServerConfig(
         public Builder quotaBackendBytes(long v) { quotaBackendBytes = v; return this; }
         public Builder autoCompactionMode(String v) { autoCompactionMode = v; return this; }
         public Builder autoCompactionRetention(String v) { autoCompactionRetention = v; return this; }
+        public Builder metrics(MetricsSettings v) { metrics = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -312,7 +317,7 @@ public record ServerConfig(
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
                     initialElectionTickAdvance, enableGrpcGateway, cors, backend, backendOptions, consensus, consensusOptions,
                     authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions,
-                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention);
+                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention, metrics);
         }
     }
 }

@@ -30,6 +30,9 @@ import io.kvorum.server.compaction.AutoCompactor;
 import io.kvorum.server.compaction.CompactionLoop;
 import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.server.grpc.ClientApi;
+import io.kvorum.server.metrics.Registry;
+import io.kvorum.server.metrics.ServerMetrics;
+import io.kvorum.spi.metrics.MetricsExporterProvider;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.backend.BackendContext;
@@ -77,6 +80,7 @@ final class ServerRuntime {
     /** Password checks and hashes that may wait for a bcrypt thread. */
     private static final int MAX_QUEUED_HASHES = 1024;
     private List<URI> clientUrls = List.of();
+    private List<URI> metricsUrls = List.of();
     private WatchHub watchHub;
     private CompletableFuture<Void> removal = new CompletableFuture<>();
     private CompletableFuture<? extends Throwable> halted = new CompletableFuture<>();
@@ -86,10 +90,11 @@ final class ServerRuntime {
 
     static ServerRuntime start(ServerConfig config, BackendProvider backendProvider,
                                ConsensusProvider consensusProvider, TokenProvider tokenProvider,
-                               Optional<TlsProvider> tlsProvider) throws IOException {
+                               Optional<TlsProvider> tlsProvider, List<MetricsExporterProvider> exporters)
+            throws IOException {
         ServerRuntime rt = new ServerRuntime();
         try {
-            rt.open(config, backendProvider, consensusProvider, tokenProvider, tlsProvider);
+            rt.open(config, backendProvider, consensusProvider, tokenProvider, tlsProvider, exporters);
             return rt;
         } catch (IOException | RuntimeException e) {
             rt.close();
@@ -98,7 +103,11 @@ final class ServerRuntime {
     }
 
     private void open(ServerConfig config, BackendProvider backendProvider, ConsensusProvider consensusProvider,
-                      TokenProvider tokenProvider, Optional<TlsProvider> tlsProvider) throws IOException {
+                      TokenProvider tokenProvider, Optional<TlsProvider> tlsProvider,
+                      List<MetricsExporterProvider> exporters) throws IOException {
+        // Everything records into it from the start; exporters open once all is registered.
+        Registry registry = new Registry();
+        ServerMetrics metrics = new ServerMetrics(registry);
         // One member per data directory, from before anything in it is opened until all is closed.
         toClose.add(DataDirLock.acquire(config.dataDir()));
         // Certificates first: a file that cannot be used fails the start before any data is opened.
@@ -157,6 +166,7 @@ final class ServerRuntime {
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(config.heartbeatInterval().toMillis(),
                 config.electionTimeout().toMillis()), System::nanoTime);
         lessor.recover(store);
+        lessor.recordInto(metrics);
         LOG.info("recovered store at revision {} (compacted {}, applied index {}) with {} leases",
                 store.currentRevision(), store.compactedRevision(), store.consistentIndex(), lessor.leases().size());
         // Reads and replies run here, never on the apply thread.
@@ -172,6 +182,7 @@ final class ServerRuntime {
             throw new IllegalArgumentException("--auth-token " + tokenProvider.name() + ": " + e.getMessage(), e);
         }
         toClose.add(() -> applier.auth().tokens().close());
+        applier.recordInto(metrics);
         halted = applier.halted();
         // The store a snapshot restore put in place, if any, is the one to close.
         toClose.add(() -> applier.store().close());
@@ -190,7 +201,7 @@ final class ServerRuntime {
         try {
             consensus = consensusProvider.create(
                     new ConsensusContext(cluster, consensusDir, applier, consensusSettings(config),
-                            config.consensusOptions(), peerTls));
+                            config.consensusOptions(), peerTls, registry));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--consensus " + consensusProvider.name() + " (--consensus-opt, --initial-cluster): "
                     + e.getMessage(), e);
@@ -212,7 +223,7 @@ final class ServerRuntime {
         toClose.add(stopListening);
         // Building the gRPC services is the slow part of a start (class loading): it runs on a thread
         // of its own while consensus starts and elects; its parts only keep references until then.
-        LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout());
+        LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout(), metrics.leaderChanges);
         toClose.add(leaderChanges);
         KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
@@ -236,14 +247,14 @@ final class ServerRuntime {
         Thread builder = new Thread(() -> {
             try {
                 building.complete(new ClientApi(kv, leases, auth, watchHub, consensus, backend, blocking, config.maxTxnOps(),
-                        config.maxRequestBytes(), config.electionTimeout()));
+                        config.maxRequestBytes(), config.electionTimeout(), registry, config.metrics().level()));
             } catch (RuntimeException | LinkageError e) {
                 building.completeExceptionally(e);
             }
         }, "kvorum-client-api");
         builder.setDaemon(true);
         builder.start();
-        Health health = new Health(kv, applier, consensus);
+        Health health = new Health(kv, applier, consensus, metrics);
         HttpService version = (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
                 "{\"etcdserver\":\"" + EtcdVersion.SERVER + "\",\"etcdcluster\":\"" + EtcdVersion.CLUSTER + "\"}");
 
@@ -260,6 +271,9 @@ final class ServerRuntime {
             awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
         }
         ClientApi api = building.join();
+        MemberMetrics.register(metrics, consensus, applier, backend, watchHub, config.quotaBackendBytes());
+        MetricsEndpoints metricsEndpoints = MetricsEndpoints.open(exporters, registry, config.name(), config.metrics());
+        toClose.add(metricsEndpoints);
         leaderChanges.start(config.heartbeatInterval());
         CorruptionCheck corruption = new CorruptionCheck(kv, consensus, KvServer.REQUEST_TIMEOUT, memberChannels);
         toClose.add(corruption);
@@ -282,6 +296,10 @@ final class ServerRuntime {
         leases.start();
         Optional<TlsMaterial> tls = clientTls;
         Map<String, HttpService> http = new HashMap<>(Map.of("/version", version, "/health", health));
+        metricsEndpoints.service().ifPresent(service -> http.put("/metrics", service));
+        Map<String, HttpService> metricsRoutes = new HashMap<>(Map.of("/health", health));
+        metricsEndpoints.service().ifPresent(service -> metricsRoutes.put("/metrics", service));
+        metricsUrls = metricsEndpoints.listen(config.metrics().listenMetricsUrls(), metricsRoutes, clientTls);
         http.putAll(new Probes(kv, applier, consensus).routes());
         if (config.enableGrpcGateway()) {
             api.gateway().paths().forEach(path -> http.put(path, api.gateway()));
@@ -301,6 +319,10 @@ final class ServerRuntime {
 
     List<URI> clientUrls() {
         return clientUrls;
+    }
+
+    List<URI> metricsUrls() {
+        return metricsUrls;
     }
 
     WatchHub watchHub() {

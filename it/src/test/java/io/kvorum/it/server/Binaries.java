@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Finds the real etcd tools (Debian's etcd-server and etcd-client) on the PATH. */
+/** Finds the real etcd tools (Debian's etcd-server and etcd-client) and Prometheus on the PATH. */
 public final class Binaries {
     private Binaries() {
     }
@@ -18,6 +18,11 @@ public final class Binaries {
     /** The {@code etcdctl} binary, or empty when it is not installed. */
     public static Optional<Path> etcdctl() {
         return find("etcdctl", "kvorum.it.etcdctl");
+    }
+
+    /** The {@code prometheus} server binary (Debian's prometheus), or empty when it is not installed. */
+    public static Optional<Path> prometheus() {
+        return find("prometheus", "kvorum.it.prometheus");
     }
 
     /** True on a CI machine, where missing tools must fail the build instead of skipping tests. */

@@ -3,6 +3,7 @@ package io.kvorum.launcher.plugin;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.metrics.MetricsExporterProvider;
 import io.kvorum.spi.plugin.PluginProvider;
 import io.kvorum.spi.tls.TlsProvider;
 
@@ -12,7 +13,9 @@ public enum PluginKind {
     CONSENSUS("consensus", ConsensusProvider.class, false),
     /** etcd's {@code --auth-token}, whose value carries the options after the name: {@code jwt,pub-key=…}. */
     AUTH_TOKEN("auth-token", TokenProvider.class, true),
-    TLS("tls", TlsProvider.class, false);
+    TLS("tls", TlsProvider.class, false),
+    /** {@code --metrics-exporter}, which may name several. */
+    METRICS_EXPORTER("metrics-exporter", MetricsExporterProvider.class, false);
 
     private final String word;
     private final Class<? extends PluginProvider> type;
@@ -31,7 +34,10 @@ public enum PluginKind {
 
     /** The kind as a heading, e.g. {@code Backend}, {@code TLS}. */
     public String title() {
-        return this == TLS ? "TLS" : Character.toUpperCase(word.charAt(0)) + word.substring(1);
+        if (this == TLS) {
+            return "TLS";
+        }
+        return Character.toUpperCase(word.charAt(0)) + word.substring(1).replace('-', ' ');
     }
 
     /** The flag that selects a plugin of this kind by name, e.g. {@code --backend}. */

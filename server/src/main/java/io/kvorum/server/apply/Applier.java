@@ -39,6 +39,8 @@ import io.kvorum.spi.consensus.Entry;
 import io.kvorum.spi.backend.BackendSnapshot;
 import io.kvorum.spi.consensus.StateMachine;
 import io.kvorum.spi.consensus.StateMachineSnapshot;
+import io.kvorum.server.metrics.ServerMetrics;
+import io.kvorum.api.etcdserverpb.TxnResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -69,6 +71,8 @@ public final class Applier implements StateMachine {
     private static final int MAX_NESTING = 101;
     /** How far beyond the applied index a token's entry may be (a follower catching up). */
     private static final long MAX_TOKEN_LEAD = 100_000;
+    /** etcd's warnApplyDuration: an entry that takes longer counts as a slow apply. */
+    private static final long SLOW_APPLY_NANOS = 100_000_000L;
 
     private final AppliedIndex appliedIndex;
     /** The raised alarms; changed only here, by alarm entries. */
@@ -83,6 +87,8 @@ public final class Applier implements StateMachine {
     private volatile Supplier<CompletableFuture<?>> raiseNoSpace = () -> CompletableFuture.completedFuture(null);
     /** Gets each committed batch's events; set before consensus starts delivering entries. */
     private volatile WatchHub watchHub;
+    /** Where applying is recorded; set before consensus starts delivering entries. */
+    private volatile ServerMetrics metrics = ServerMetrics.none();
     private volatile long appliedTerm;
     private volatile Throwable failure;
     private final CompletableFuture<ApplyHaltedException> halted = new CompletableFuture<>();
@@ -159,7 +165,11 @@ public final class Applier implements StateMachine {
                 // etcd's quota applier: a request that no longer fits is applied all the same
                 // (every member applies it alike), but answered with the NOSPACE error
                 boolean fits = quota.available(request, size);
+                long started = System.nanoTime();
                 results[i] = applyOne(request, events, entry.index());
+                if (System.nanoTime() - started > SLOW_APPLY_NANOS) {
+                    metrics.slowApply.inc();
+                }
                 if (!fits && !(results[i] instanceof Throwable)) {
                     results[i] = new EtcdException(EtcdError.NO_SPACE);
                     overQuota[i] = true;
@@ -174,7 +184,9 @@ public final class Applier implements StateMachine {
         }
         Entry last = entries.get(entries.size() - 1);
         try {
+            long started = System.nanoTime();
             store.commit(last.index(), last.term(), durable);
+            metrics.backendCommit.observeNanos(System.nanoTime() - started);
         } catch (IOException | RuntimeException | Error e) {
             // The batch is not durable, so nobody may be told it was applied. The store refuses
             // further use; the member must stop and replay from its log.
@@ -254,7 +266,14 @@ public final class Applier implements StateMachine {
             if (r.hasCompaction()) {
                 CompletableFuture<Void> physical;
                 try {
+                    long started = System.nanoTime();
                     physical = store.compact(r.getCompaction().getRevision());
+                    ServerMetrics recorded = metrics;
+                    physical.whenComplete((done, failure) -> {
+                        if (failure == null) {
+                            recorded.compactionTotal.observe((System.nanoTime() - started) / 1e6);
+                        }
+                    });
                 } catch (CompactedException e) {
                     return new EtcdException(EtcdError.COMPACTED);
                 } catch (FutureRevisionException e) {
@@ -272,12 +291,16 @@ public final class Applier implements StateMachine {
                     Permissions.checkPut(permissions, who, r.getPut(), leaseKeys(r.getPut().getLease()));
                     kv.checkLease(r.getPut());
                     response = kv.put(txn, r.getPut());
+                    OpCounts.put(metrics, r.getPut());
                 } else if (r.hasDeleteRange()) {
                     Permissions.checkDeleteRange(permissions, who, r.getDeleteRange());
                     response = kv.deleteRange(txn, r.getDeleteRange());
+                    OpCounts.delete(metrics);
                 } else if (r.hasTxn()) {
                     Permissions.checkTxn(permissions, who, r.getTxn());
-                    response = kv.writeTxn(txn, r.getTxn());
+                    TxnResponse done = kv.writeTxn(txn, r.getTxn());
+                    OpCounts.txn(metrics, r.getTxn(), done);
+                    response = done;
                 } else {
                     LOG.error("skipping entry with no known request (id {})", r.getID());
                     return new IllegalStateException("unknown request");
@@ -358,6 +381,16 @@ public final class Applier implements StateMachine {
     public void enforce(BackendQuota quota, Supplier<CompletableFuture<?>> raiseNoSpace) {
         this.quota = quota;
         this.raiseNoSpace = raiseNoSpace;
+    }
+
+    /** Records into {@code metrics} from now on; call before consensus delivers entries. */
+    public void recordInto(ServerMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Where this member's server metrics are recorded. */
+    public ServerMetrics metrics() {
+        return metrics;
     }
 
     /** Where committed events go from now on; call before consensus delivers entries. */
@@ -475,6 +508,15 @@ public final class Applier implements StateMachine {
      */
     @Override
     public void restoreSnapshot(InputStream in) throws IOException {
+        metrics.snapshotApplyInProgress.set(1);
+        try {
+            restore(in);
+        } finally {
+            metrics.snapshotApplyInProgress.set(0);
+        }
+    }
+
+    private void restore(InputStream in) throws IOException {
         store = MvccStore.restore(store, in);
         lessor.recover(store);
         alarms.reload(store);

@@ -24,6 +24,7 @@ import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.server.metrics.ServerMetrics;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
@@ -84,7 +85,11 @@ public final class KvServer {
         return readBarrier(r.getSerializable())
                 .thenApplyAsync(v -> authorizedRead(who,
                         auth -> auth.checkRead(who, KvApplier.bytes(r.getKey()), KvApplier.bytes(r.getRangeEnd())),
-                        reader -> applier.kv().range(reader, r)), readExecutor);
+                        reader -> {
+                            RangeResponse resp = applier.kv().range(reader, r);
+                            OpCounts.range(applier.metrics());
+                            return resp;
+                        }), readExecutor);
     }
 
     public CompletableFuture<PutResponse> put(PutRequest r) {
@@ -113,7 +118,11 @@ public final class KvServer {
         if (KvApplier.isReadOnly(r)) {
             return readBarrier(KvApplier.isSerializable(r))
                     .thenApplyAsync(v -> authorizedRead(who, auth -> Permissions.checkTxn(auth, who, r),
-                            reader -> applier.kv().readTxn(reader, r)), readExecutor);
+                            reader -> {
+                                TxnResponse resp = applier.kv().readTxn(reader, r);
+                                OpCounts.txn(applier.metrics(), r, resp);
+                                return resp;
+                            }), readExecutor);
         }
         return proposeWithinQuota(InternalRaftRequest.newBuilder().setTxn(r), who).thenApply(TxnResponse.class::cast);
     }
@@ -163,6 +172,11 @@ public final class KvServer {
         return applier.store().currentRevision();
     }
 
+    /** Where this member's server metrics are recorded. */
+    public ServerMetrics metrics() {
+        return applier.metrics();
+    }
+
     public MvccStore store() {
         return applier.store();
     }
@@ -181,7 +195,17 @@ public final class KvServer {
         // failing a future the consensus may share between readers.
         CompletableFuture<Long> index = leaderChanges.failOnNewLeader(
                 WaitForLeader.call(() -> consensus.readIndex().copy(), REQUEST_TIMEOUT, EtcdError.TIMEOUT));
+        ServerMetrics metrics = applier.metrics();
         return index.orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        // etcd counts a read index that fails, and one that times out as slow too
+                        metrics.readIndexesFailed.inc();
+                        if (failure instanceof TimeoutException) {
+                            metrics.slowReadIndexes.inc();
+                        }
+                    }
+                })
                 .thenCompose(applier::awaitApplied);
     }
 
@@ -238,10 +262,14 @@ public final class KvServer {
         }
         long start = System.nanoTime();
         CompletableFuture<Object> applied = applier.await(id);
+        ServerMetrics metrics = applier.metrics();
+        metrics.proposalsPending.inc();
+        applied.whenComplete((result, failure) -> metrics.proposalsPending.dec());
         AtomicBoolean accepted = new AtomicBoolean();
         WaitForLeader.call(() -> consensus.propose(data), REQUEST_TIMEOUT, EtcdError.DEADLINE_EXCEEDED)
                 .whenComplete((ok, failure) -> {
                     if (failure != null) {
+                        metrics.proposalsFailed.inc();
                         applier.fail(id, failure);
                     } else {
                         accepted.set(true);
@@ -252,6 +280,7 @@ public final class KvServer {
         // and one made shortly before a new leader was seen says the previous leader failed.
         applied.copy().orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((result, failure) -> {
             if (failure instanceof TimeoutException) {
+                metrics.proposalsFailed.inc();
                 applier.fail(id, new EtcdException(!accepted.get() ? EtcdError.DEADLINE_EXCEEDED
                         : leaderChanges.newLeaderSoonAfter(start) ? EtcdError.TIMEOUT_DUE_TO_LEADER_FAIL
                         : EtcdError.TIMEOUT));

@@ -3,6 +3,7 @@ package io.kvorum.server.apply;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.spi.metrics.Counter;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -30,8 +31,16 @@ public final class LeaderChanges implements AutoCloseable {
     /** Requests to fail when a new leader is seen; each leaves the set when it completes. */
     private final Set<CompletableFuture<?>> waiting = ConcurrentHashMap.newKeySet();
 
+    /** Counts each new leader seen ({@code etcd_server_leader_changes_seen_total}). */
+    private final Counter seen;
+
     public LeaderChanges(Consensus consensus, Duration electionTimeout) {
+        this(consensus, electionTimeout, amount -> { });
+    }
+
+    public LeaderChanges(Consensus consensus, Duration electionTimeout, Counter seen) {
         this.consensus = consensus;
+        this.seen = seen;
         this.electionTimeoutNanos = electionTimeout.toNanos();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvorum-leader-changes");
@@ -43,6 +52,9 @@ public final class LeaderChanges implements AutoCloseable {
     /** Starts looking; call once consensus has started. */
     public void start(Duration interval) {
         lastLeader = consensus.status().leaderId();
+        if (lastLeader != 0) {
+            seen.inc(); // etcd counts the first leader too: a change from none
+        }
         timer.scheduleWithFixedDelay(this::look, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -67,6 +79,7 @@ public final class LeaderChanges implements AutoCloseable {
         boolean newLeader = leader != 0 && leader != lastLeader;
         lastLeader = leader;
         if (newLeader) {
+            seen.inc();
             newLeaderSeen = System.nanoTime();
             for (CompletableFuture<?> request : waiting) {
                 request.completeExceptionally(new EtcdException(EtcdError.LEADER_CHANGED));

@@ -228,6 +228,7 @@ public final class LeaseServer implements AutoCloseable {
             followLeadership();
             List<Lease> expired = lessor.takeExpired((int) (REVOKES_PER_SECOND * TICK_MILLIS / 1000));
             for (Lease lease : expired) {
+                kv.metrics().leaseExpired.inc();
                 revoke(LeaseRevokeRequest.newBuilder().setID(lease.id()).build()).whenComplete((ok, failure) -> {
                     if (failure != null) {
                         // proposed again after the retry delay if the lease is still there

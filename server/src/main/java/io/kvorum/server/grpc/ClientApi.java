@@ -10,6 +10,9 @@ import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.kvorum.server.gateway.JsonGateway;
+import io.kvorum.server.metrics.GrpcMetrics;
+import io.kvorum.spi.metrics.MetricRegistry;
+import io.kvorum.spi.metrics.MetricsLevel;
 import java.util.List;
 import io.kvorum.api.etcdserverpb.ClusterGrpc;
 import io.kvorum.server.apply.AuthServer;
@@ -39,7 +42,8 @@ public final class ClientApi {
     private final JsonGateway gateway;
 
     public ClientApi(KvServer kv, LeaseServer leases, AuthServer auth, WatchHub watchHub, Consensus consensus,
-                     Backend backend, Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout) {
+                     Backend backend, Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout,
+                     MetricRegistry metrics, MetricsLevel level) {
         Headers headers = new Headers(consensus, kv);
         Callers callers = new Callers(auth);
         List<BindableService> services = List.of(
@@ -53,10 +57,13 @@ public final class ClientApi {
                 new AuthService(auth, callers, headers),
                 new HealthService());
         ServerInterceptor cluster = new ClusterInterceptor(consensus, electionTimeout);
+        // Counted first, as etcd's grpc_prometheus interceptor comes first: a call the cluster check refuses counts too.
+        ServerInterceptor counted = new GrpcMetrics(metrics, level,
+                services.stream().map(BindableService::bindService).toList());
         GrpcServiceBuilder builder = GrpcService.builder();
         services.forEach(builder::addService);
         this.grpc = builder
-                .intercept(cluster)
+                .intercept(cluster, counted)
                 .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 // Handlers never block: writes wait on the apply loop, reads run on the read executor.
@@ -66,7 +73,7 @@ public final class ClientApi {
                 .build();
         // The gateway calls the same services through the same interceptors.
         this.gateway = new JsonGateway(services.stream()
-                .map(s -> ServerInterceptors.intercept(s, cluster))
+                .map(s -> ServerInterceptors.intercept(s, cluster, counted))
                 .toList(), maxRequestBytes);
     }
 

@@ -25,6 +25,7 @@ import io.kvorum.server.error.EtcdException;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
+import io.kvorum.server.metrics.ServerMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
@@ -82,13 +83,15 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     /** etcd's Hash: every bucket of the backend but the log's own position, at the current revision. */
     @Override
     public void hash(HashRequest r, StreamObserver<HashResponse> out) {
-        Replies.reply(() -> callers.admin().thenApplyAsync(who -> kv.store().hashAll(), blocking),
+        Replies.reply(() -> callers.admin().thenApplyAsync(who -> timed(kv.metrics().hashDuration,
+                        () -> kv.store().hashAll()), blocking),
                 h -> HashResponse.newBuilder().setHeader(headers.fill(ResponseHeader.newBuilder().setRevision(h.revision()).build())).setHash(h.hash()).build(), out);
     }
 
     @Override
     public void hashKV(HashKVRequest r, StreamObserver<HashKVResponse> out) {
-        Replies.reply(() -> callers.admin().thenApplyAsync(who -> kv.store().hashKV(r.getRevision()), blocking),
+        Replies.reply(() -> callers.admin().thenApplyAsync(who -> timed(kv.metrics().hashRevDuration,
+                        () -> kv.store().hashKV(r.getRevision())), blocking),
                 h -> HashKVResponse.newBuilder().setHeader(headers.current())
                         .setHash(h.hash()).setCompactRevision(h.compactRevision()).build(), out);
     }
@@ -96,12 +99,26 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     @Override
     public void defragment(DefragmentRequest r, StreamObserver<DefragmentResponse> out) {
         Replies.reply(() -> callers.admin().thenAcceptAsync(who -> {
+            ServerMetrics metrics = kv.metrics();
+            metrics.defragInflight.set(1);
+            long started = System.nanoTime();
             try {
                 backend.defragment();
+                metrics.backendDefrag.observeNanos(System.nanoTime() - started);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            } finally {
+                metrics.defragInflight.set(0);
             }
         }, blocking), v -> DefragmentResponse.getDefaultInstance(), out);
+    }
+
+    /** Runs {@code work}, recording how long it took when it succeeds. */
+    private static <T> T timed(io.kvorum.spi.metrics.Histogram seconds, java.util.function.Supplier<T> work) {
+        long started = System.nanoTime();
+        T result = work.get();
+        seconds.observeNanos(System.nanoTime() - started);
+        return result;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.kvorum.api.mvccpb.Event;
 import io.kvorum.api.mvccpb.KeyValue;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Bucket;
+import io.kvorum.server.metrics.ServerMetrics;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,6 +44,7 @@ public final class Lessor {
     private final long minTtlSeconds;
     private final LongSupplier nanoClock;
     private volatile boolean primary;
+    private volatile ServerMetrics metrics = ServerMetrics.none();
 
     /**
      * @param minTtlSeconds the shortest TTL granted; shorter requests are raised to it
@@ -51,6 +53,11 @@ public final class Lessor {
     public Lessor(long minTtlSeconds, LongSupplier nanoClock) {
         this.minTtlSeconds = minTtlSeconds;
         this.nanoClock = nanoClock;
+    }
+
+    /** Records grants, revokes and renewals into {@code metrics} from now on. */
+    public void recordInto(ServerMetrics metrics) {
+        this.metrics = metrics;
     }
 
     /**
@@ -113,6 +120,8 @@ public final class Lessor {
             lease.expireAt(nanoClock.getAsLong() + lease.ttl() * 1_000_000_000L);
         }
         leases.put(id, lease);
+        metrics.leaseGranted.inc();
+        metrics.leaseTtl.observe(lease.ttl());
         store.stageBucketPut(Bucket.LEASE, bucketKey(id), io.kvorum.api.leasepb.Lease.newBuilder()
                 .setID(id).setTTL(lease.ttl()).build().toByteArray());
         return lease;
@@ -123,7 +132,9 @@ public final class Lessor {
      * commit. Whoever waits on {@link Lease#revoked()} is told.
      */
     public void remove(MvccStore store, Lease lease) {
-        leases.remove(lease.id());
+        if (leases.remove(lease.id()) != null) {
+            metrics.leaseRevoked.inc();
+        }
         store.stageBucketDelete(Bucket.LEASE, bucketKey(lease.id()));
         lease.markRevoked();
     }
@@ -182,6 +193,7 @@ public final class Lessor {
         }
         if (primary) {
             lease.expireAt(now + lease.ttl() * 1_000_000_000L);
+            metrics.leaseRenewed.inc();
         }
         return CompletableFuture.completedFuture(lease.ttl());
     }

@@ -373,6 +373,11 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /** The newest committed revision: what reads at revision 0 see. */
+    /** The keys in the index: live ones and deleted ones whose history is not compacted away. */
+    public long keyCount() {
+        return index.size();
+    }
+
     public long currentRevision() {
         return currentRevision;
     }

@@ -22,6 +22,13 @@ final class TreeIndex {
 
     private final ConcurrentSkipListMap<byte[], KeyIndex> keys =
             new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
+    /** {@code keys.size()} kept as it changes: the map counts by walking ({@code etcd_debugging_mvcc_keys_total}). */
+    private final java.util.concurrent.atomic.AtomicLong size = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many keys have a history (live or deleted, not yet compacted away), as etcd's keys gauge. */
+    long size() {
+        return size.get();
+    }
 
     /** The key's index, or null when the key has no history. */
     KeyIndex get(byte[] key) {
@@ -39,6 +46,7 @@ final class TreeIndex {
         if (index == null) {
             index = new KeyIndex(key);
             keys.put(key, index);
+            size.incrementAndGet();
         }
         return index;
     }
@@ -52,7 +60,9 @@ final class TreeIndex {
      */
     KeyIndex append(KeyIndex index, Revision revision, boolean tombstone) {
         while (!index.append(revision, tombstone)) {
-            keys.remove(index.key(), index); // the compactor may not have unmapped it yet
+            if (keys.remove(index.key(), index)) { // the compactor may not have unmapped it yet
+                size.decrementAndGet();
+            }
             index = getOrCreate(index.key());
         }
         return index;
@@ -78,8 +88,8 @@ final class TreeIndex {
 
     /** Unmaps {@code index} if it is empty; any thread. */
     void removeIfEmpty(KeyIndex index) {
-        if (index.markRemovedIfEmpty()) {
-            keys.remove(index.key(), index);
+        if (index.markRemovedIfEmpty() && keys.remove(index.key(), index)) {
+            size.decrementAndGet();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.kvorum.spi.consensus;
 
+import io.kvorum.spi.metrics.MetricRegistry;
 import io.kvorum.spi.plugin.PluginOptions;
 import io.kvorum.spi.tls.TlsMaterial;
 import java.nio.file.Path;
@@ -16,12 +17,21 @@ import java.util.Optional;
  * @param options      this plugin's own options
  * @param peerTls      the peer side's TLS material ({@code --peer-*} flags), for {@code https://}
  *                     peer URLs: serve them with it and dial them with it; the server owns and closes it
+ * @param metrics      where to record etcd's consensus metrics (WAL fsyncs, peer traffic and round trips)
  */
 public record ConsensusContext(ClusterSpec cluster, Path directory, StateMachine stateMachine,
-                               ConsensusSettings settings, PluginOptions options, Optional<TlsMaterial> peerTls) {
+                               ConsensusSettings settings, PluginOptions options, Optional<TlsMaterial> peerTls,
+                               MetricRegistry metrics) {
 
     public ConsensusContext {
         Objects.requireNonNull(peerTls, "peerTls");
+        Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** Recording no metrics. */
+    public ConsensusContext(ClusterSpec cluster, Path directory, StateMachine stateMachine,
+                            ConsensusSettings settings, PluginOptions options, Optional<TlsMaterial> peerTls) {
+        this(cluster, directory, stateMachine, settings, options, peerTls, MetricRegistry.noop());
     }
 
     /** Without peer TLS: every peer URL is {@code http://}. */

@@ -49,6 +49,6 @@ public final class RaftConsensusProvider implements ConsensusProvider {
 
     /** The gRPC transport, listening on {@code --listen-peer-urls}, with the server's peer TLS for https URLs. */
     private static TransportFactory grpcTransports(ConsensusContext context) {
-        return settings -> new GrpcTransport(settings.listenPeerUrls(), context.peerTls());
+        return settings -> new GrpcTransport(settings.listenPeerUrls(), context.peerTls(), context.metrics());
     }
 }

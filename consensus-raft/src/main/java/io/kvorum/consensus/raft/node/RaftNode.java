@@ -76,6 +76,7 @@ final class RaftNode implements Consensus {
     private final Path directory;
     private final SegmentFiles walFiles;
     private final TransportFactory transports;
+    private final Wal.Metrics walMetrics;
     final Driving driving;
     private volatile Thread driver;
 
@@ -136,6 +137,7 @@ final class RaftNode implements Consensus {
         this.stateMachine = context.stateMachine();
         this.settings = context.settings();
         this.directory = context.directory();
+        this.walMetrics = Wal.Metrics.of(context.metrics());
         this.transports = transports;
         this.options = RaftOptions.parse(context);
         this.memberId = cluster.self().id();
@@ -192,6 +194,7 @@ final class RaftNode implements Consensus {
                     + "dropping what follows, start once with --consensus-opt " + RaftOptions.WAL_REPAIR_OPTION
                     + "=true");
         }
+        wal.recordInto(walMetrics);
         Wal.Recovered recovered = wal.recovered();
         boolean hasLog = !recovered.hardState().isEmpty() || !recovered.entries().isEmpty()
                 || !recovered.snapshot().isEmpty();

@@ -5,6 +5,10 @@ import io.kvorum.consensus.raft.core.EncodingException;
 import io.kvorum.consensus.raft.core.HardState;
 import io.kvorum.consensus.raft.core.LogEntry;
 import io.kvorum.consensus.raft.core.Snapshot;
+import io.kvorum.spi.metrics.Buckets;
+import io.kvorum.spi.metrics.Gauge;
+import io.kvorum.spi.metrics.Histogram;
+import io.kvorum.spi.metrics.MetricRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -58,6 +62,7 @@ public final class Wal implements AutoCloseable {
     private final TreeMap<Long, Path> segments = new TreeMap<>();
     private final Recovered recovered;
     private Segment tail;
+    private Metrics metrics = Metrics.of(MetricRegistry.noop());
     /** The highest entry index each segment holds (absent: none). */
     private final TreeMap<Long, Long> lastIndexIn = new TreeMap<>();
     /** The segment holding the latest snapshot marker, and that snapshot's index. */
@@ -262,8 +267,11 @@ public final class Wal implements AutoCloseable {
             roll(size);
         }
         tail.append(batch);
+        metrics.writeBytes().add(size);
         if (sync) {
+            long started = System.nanoTime();
             tail.sync();
+            metrics.fsync().observeNanos(System.nanoTime() - started);
         }
     }
 
@@ -278,6 +286,20 @@ public final class Wal implements AutoCloseable {
         tail = Segment.create(files, dir, next, Math.max(segmentBytes, needed));
         segments.put(next, tail.path);
         syncDirectory(dir);
+    }
+
+    /** Where the WAL's writes and fsyncs are recorded (etcd's {@code etcd_disk_wal_*}). */
+    public record Metrics(Histogram fsync, Gauge writeBytes) {
+        public static Metrics of(MetricRegistry registry) {
+            return new Metrics(registry.histogram("etcd_disk_wal_fsync_duration_seconds",
+                    "The latency distributions of fsync called by WAL.", Buckets.exponential(0.001, 2, 14)),
+                    registry.gauge("etcd_disk_wal_write_bytes_total", "Total number of bytes written in WAL."));
+        }
+    }
+
+    /** Records writes and fsyncs into {@code metrics} from now on (the driver thread's, as every write). */
+    public void recordInto(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     @Override

@@ -18,6 +18,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.kvorum.spi.metrics.MetricRegistry;
+import io.kvorum.consensus.raft.core.MessageType;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -94,9 +96,16 @@ public final class GrpcTransport implements Transport {
 
         @Override
         public void reportUnreachable(long peerId) {
+            metrics.peer(peerId).sendFailed();
             GrpcTransport.this.reportUnreachable(peerId);
         }
+
+        @Override
+        public void sent(long peerId, int bytes) {
+            metrics.peer(peerId).sentBytes.inc(bytes);
+        }
     };
+    private final PeerMetrics metrics;
     /** The peer TLS contexts, when https peer URLs are served or dialed. */
     private final Optional<PeerTlsContexts> tls;
     private volatile Inbound inbound;
@@ -122,6 +131,12 @@ public final class GrpcTransport implements Transport {
      *                                  {@code https://}, or has no host and port
      */
     public GrpcTransport(List<URI> listenPeerUrls, Optional<TlsMaterial> tls) {
+        this(listenPeerUrls, tls, MetricRegistry.noop());
+    }
+
+    /** As {@link #GrpcTransport(List, Optional)}, recording etcd's peer metrics into {@code registry}. */
+    public GrpcTransport(List<URI> listenPeerUrls, Optional<TlsMaterial> tls, MetricRegistry registry) {
+        this.metrics = new PeerMetrics(registry);
         if (listenPeerUrls.isEmpty()) {
             throw new IllegalArgumentException("no listen peer URL");
         }
@@ -151,7 +166,36 @@ public final class GrpcTransport implements Transport {
         if (this.inbound != null) {
             throw new IllegalStateException("transport already started");
         }
-        PeerService service = new PeerService(() -> identity, admission, inbound, workers, snapshotWorkers);
+        Inbound timed = new Inbound() {
+            @Override
+            public void onMessage(Message message) {
+                if (message.type() == MessageType.HEARTBEAT_RESP) {
+                    metrics.heartbeatAnswered(message.from());
+                }
+                inbound.onMessage(message);
+            }
+
+            @Override
+            public void onSnapshot(Message message, java.io.InputStream body) throws IOException {
+                inbound.onSnapshot(message, body);
+            }
+
+            @Override
+            public void onUnreachable(long peerId) {
+                inbound.onUnreachable(peerId);
+            }
+
+            @Override
+            public Callers callers(String method) {
+                return inbound.callers(method);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> onCall(String method, byte[] request) {
+                return inbound.onCall(method, request);
+            }
+        };
+        PeerService service = new PeerService(() -> identity, admission, timed, workers, snapshotWorkers, metrics);
         List<Server> started = new ArrayList<>();
         List<URI> bound = new ArrayList<>();
         for (URI url : listenPeerUrls) {
@@ -214,6 +258,7 @@ public final class GrpcTransport implements Transport {
         for (Long id : List.copyOf(peers.keySet())) {
             if (!checked.containsKey(id)) {
                 PeerStream stream = peers.remove(id);
+                metrics.remove(id);
                 removed.add(stream);
                 dropped.addAll(stream.urls());
             }
@@ -221,6 +266,7 @@ public final class GrpcTransport implements Transport {
         checked.forEach((id, urls) -> {
             PeerStream existing = peers.get(id);
             if (existing == null) {
+                metrics.peer(id);
                 peers.put(id, new PeerStream(id, urls, owner, sender));
             } else if (!existing.urls().equals(urls)) {
                 dropped.addAll(existing.urls());
@@ -254,11 +300,20 @@ public final class GrpcTransport implements Transport {
             return;
         }
         PeerStream stream = peers.get(message.to());
+        boolean heartbeat = message.type() == MessageType.HEARTBEAT;
         if (stream == null || identity.isEmpty()) {
+            if (heartbeat) {
+                metrics.heartbeatSendFailures.inc();
+            }
             reportUnreachable(message.to());
             return;
         }
-        stream.send(message);
+        if (heartbeat) {
+            metrics.peer(message.to()).heartbeatSent = System.nanoTime();
+        }
+        if (!stream.send(message) && heartbeat) {
+            metrics.heartbeatSendFailures.inc();
+        }
     }
 
     @Override

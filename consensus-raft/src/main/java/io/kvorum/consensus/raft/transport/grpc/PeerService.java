@@ -13,6 +13,7 @@ import io.kvorum.consensus.raft.core.MessageType;
 import io.kvorum.consensus.raft.transport.RateLimitedLog;
 import io.kvorum.consensus.raft.transport.Transport.Callers;
 import io.kvorum.consensus.raft.transport.Transport.Inbound;
+import io.kvorum.spi.metrics.Counter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -45,11 +46,13 @@ final class PeerService {
     private final Inbound inbound;
     private final Executor workers;
     private final Executor snapshotWorkers;
+    private final PeerMetrics metrics;
     private final Semaphore snapshotSlots = new Semaphore(MAX_INBOUND_SNAPSHOTS);
     private final RateLimitedLog refusals = new RateLimitedLog(LOG);
 
     PeerService(Supplier<Optional<Identity>> identity, PeerAdmission admission, Inbound inbound, Executor workers,
-                Executor snapshotWorkers) {
+                Executor snapshotWorkers, PeerMetrics metrics) {
+        this.metrics = metrics;
         this.identity = identity;
         this.admission = admission;
         this.inbound = inbound;
@@ -109,6 +112,7 @@ final class PeerService {
             return refuse(call, headers, refusal.get());
         }
         long sender = PeerWire.id(headers, PeerWire.FROM_ID).orElseThrow();
+        Counter received = metrics.receivedFrom(sender);
         // Early headers tell the sender it was accepted.
         call.sendHeaders(new Metadata());
         call.request(1);
@@ -120,6 +124,7 @@ final class PeerService {
                 if (closed) {
                     return;
                 }
+                received.inc(frame.length);
                 // The whole frame is checked before any of it goes on: a bad frame delivers nothing.
                 List<Message> messages = new ArrayList<>();
                 try {
@@ -133,6 +138,7 @@ final class PeerService {
                     }
                 } catch (EncodingException | IllegalArgumentException e) {
                     closed = true;
+                    metrics.receiveFailuresFrom(sender).inc();
                     reject(call, headers, "bad Raft message: " + e.getMessage());
                     return;
                 }

@@ -45,6 +45,10 @@ final class PeerStream {
         Metadata headers(long peerId);
 
         void reportUnreachable(long peerId);
+
+        /** Counts {@code bytes} sent to the peer. */
+        default void sent(long peerId, int bytes) {
+        }
     }
 
     private final long peerId;
@@ -68,14 +72,19 @@ final class PeerStream {
         this.sender = sender;
     }
 
-    /** Queues a message (any thread, never blocks); drops it and reports the peer when it cannot. */
-    void send(Message message) {
+    /**
+     * Queues a message (any thread, never blocks); drops it and reports the peer when it cannot.
+     *
+     * @return whether it was queued
+     */
+    boolean send(Message message) {
         State now = state;
         if (now == State.BACKING_OFF || now == State.CLOSED || !queue.offer(message)) {
             owner.reportUnreachable(peerId);
-            return;
+            return false;
         }
         scheduleDrain();
+        return true;
     }
 
     /** The URL this peer is reached at now. */
@@ -153,7 +162,9 @@ final class PeerStream {
             encoded.add(e);
             bytes += Integer.BYTES + e.length;
         }
-        return PeerWire.batch(encoded);
+        byte[] batch = PeerWire.batch(encoded);
+        owner.sent(peerId, batch.length);
+        return batch;
     }
 
     private void connect() {
