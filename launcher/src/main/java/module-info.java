@@ -7,6 +7,8 @@ module io.kvorum.launcher {
     requires io.kvorum.server;
     requires io.kvorum.spi;
     requires org.slf4j;
+    // --config-file: etcd's YAML configuration
+    requires org.snakeyaml.engine;
     // kvorum class-archive: its training run sends a member the common requests of each service.
     requires io.kvorum.api;
     requires io.grpc;

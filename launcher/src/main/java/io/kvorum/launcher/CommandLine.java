@@ -40,9 +40,16 @@ final class CommandLine {
     static final String PLUGINS_COMMAND = "plugins";
 
     private final Map<Flag, List<Setting>> settings;
+    /** Whether the settings come from {@code --config-file}, where etcd's defaults differ a little. */
+    private final boolean fromConfigFile;
 
     private CommandLine(Map<Flag, List<Setting>> settings) {
+        this(settings, false);
+    }
+
+    private CommandLine(Map<Flag, List<Setting>> settings, boolean fromConfigFile) {
         this.settings = settings;
+        this.fromConfigFile = fromConfigFile;
     }
 
     /**
@@ -63,8 +70,27 @@ final class CommandLine {
         if (line.switchedOn(Flag.VERSION)) {
             return new Command.ShowVersion();
         }
+        Optional<Path> configFile = line.value(Flag.CONFIG_FILE, Function.identity())
+                .or(() -> Optional.ofNullable(environment.get(Flag.CONFIG_FILE.variable())))
+                .filter(v -> !v.isEmpty()).map(Path::of);
+        if (configFile.isPresent()) {
+            // etcd: the file's settings only; other flags and every variable are ignored
+            CommandLine fromFile = CommandLine.fromConfigFile(configFile.get());
+            List<String> warnings = new ArrayList<>();
+            ServerConfig config = fromFile.serverConfig(warnings);
+            return new Command.Serve(config, fromFile.logLevel(), warnings, fromFile.pluginDirs(),
+                    List.of("loaded server configuration, other configuration command line flags and environment"
+                            + " variables will be ignored if provided {\"path\": \"" + configFile.get() + "\"}"));
+        }
         List<String> warnings = line.addEnvironment(environment);
-        return new Command.Serve(line.serverConfig(), line.logLevel(), warnings, line.pluginDirs());
+        return new Command.Serve(line.serverConfig(warnings), line.logLevel(), warnings, line.pluginDirs());
+    }
+
+    private static CommandLine fromConfigFile(Path file) throws UsageException {
+        Map<Flag, List<Setting>> settings = new EnumMap<>(Flag.class);
+        ConfigFile.read(file).forEach((flag, value) -> settings.put(flag,
+                List.of(new Setting(value.text(), "config file key \"" + value.key() + "\""))));
+        return new CommandLine(settings, true);
     }
 
     /** {@code kvorum plugins}: takes {@code --plugin-dir} (and its variable) only; other variables are not its business. */
@@ -143,7 +169,7 @@ final class CommandLine {
         return warnings;
     }
 
-    private ServerConfig serverConfig() throws UsageException {
+    private ServerConfig serverConfig(List<String> warnings) throws UsageException {
         ServerConfig.Builder config = ServerConfig.builder();
         String name = value(Flag.NAME, CommandLine::nonEmpty).orElse(ServerConfig.DEFAULT_NAME);
         config.name(name);
@@ -152,7 +178,8 @@ final class CommandLine {
         Optional<List<URI>> listenClientUrls = value(Flag.LISTEN_CLIENT_URLS, CommandLine::urls);
         Optional<List<URI>> advertiseClientUrls = value(Flag.ADVERTISE_CLIENT_URLS, CommandLine::urls);
         // etcd's rule: advertising the default localhost URL for an explicit listener misleads clients.
-        if (listenClientUrls.isPresent() && advertiseClientUrls.isEmpty()) {
+        // (A config file keeps etcd's default advertise URL instead.)
+        if (listenClientUrls.isPresent() && advertiseClientUrls.isEmpty() && !fromConfigFile) {
             throw new UsageException(Flag.ADVERTISE_CLIENT_URLS.display() + " is required when "
                     + Flag.LISTEN_CLIENT_URLS.display() + " is set explicitly");
         }
@@ -233,6 +260,7 @@ final class CommandLine {
                 cipherSuites, protocols));
         value(Flag.TLS, CommandLine::nonEmpty).ifPresent(config::tls);
         config.tlsOptions(options(Flag.TLS_OPT));
+        etcdCompatibility(config, warnings);
         try {
             return config.build();
         } catch (IllegalArgumentException e) {
@@ -242,14 +270,106 @@ final class CommandLine {
         }
     }
 
+    // etcd's flags that kvorum accepts for compatibility (Flag.Support.ACCEPTED and PARTIAL): each value is
+    // checked as etcd checks it; values that ask for a feature kvorum lacks are refused.
+
+    private void etcdCompatibility(ServerConfig.Builder config, List<String> warnings) throws UsageException {
+        for (Flag flag : List.of(Flag.MAX_SNAPSHOTS, Flag.MAX_WALS, Flag.PROXY_FAILURE_WAIT, Flag.PROXY_REFRESH_INTERVAL,
+                Flag.PROXY_DIAL_TIMEOUT, Flag.PROXY_WRITE_TIMEOUT, Flag.PROXY_READ_TIMEOUT,
+                Flag.EXPERIMENTAL_BOOTSTRAP_DEFRAG_THRESHOLD_MEGABYTES, Flag.EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES)) {
+            value(flag, v -> unsigned(v, Long.MAX_VALUE));
+        }
+        value(Flag.MAX_CONCURRENT_STREAMS, v -> unsigned(v, 0xFFFF_FFFFL));
+        for (Flag flag : List.of(Flag.BACKEND_BATCH_LIMIT, Flag.EXPERIMENTAL_COMPACTION_BATCH_LIMIT,
+                Flag.EXPERIMENTAL_MAX_LEARNERS, Flag.EXPERIMENTAL_DISTRIBUTED_TRACING_SAMPLING_RATE)) {
+            value(flag, CommandLine::integer);
+        }
+        for (Flag flag : List.of(Flag.BACKEND_BATCH_INTERVAL, Flag.GRPC_KEEPALIVE_MIN_TIME, Flag.GRPC_KEEPALIVE_INTERVAL,
+                Flag.GRPC_KEEPALIVE_TIMEOUT, Flag.EXPERIMENTAL_WARNING_APPLY_DURATION,
+                Flag.EXPERIMENTAL_COMPACT_HASH_CHECK_TIME, Flag.EXPERIMENTAL_DOWNGRADE_CHECK_TIME)) {
+            value(flag, GoDuration::parse);
+        }
+        for (Flag flag : Flag.values()) {
+            if (flag.kind() == Flag.Kind.SWITCH) {
+                value(flag, CommandLine::bool);
+            }
+        }
+        value(Flag.DISCOVERY_FALLBACK, v -> oneOf(v, "exit", "proxy"));
+        value(Flag.V2_DEPRECATION, v -> oneOf(v, "not-yet", "write-only", "write-only-drop-data", "gone"));
+        value(Flag.HOST_WHITELIST, Function.identity());
+
+        String proxy = value(Flag.PROXY, v -> oneOf(v, "off", "readonly", "on")).orElse("off");
+        if (!proxy.equals("off")) {
+            throw notSupported(Flag.PROXY, proxy, "the v2 proxy");
+        }
+        if (switchedOn(Flag.ENABLE_V2)) {
+            throw notSupported(Flag.ENABLE_V2, "true", "the v2 API");
+        }
+        for (Flag flag : List.of(Flag.DISCOVERY, Flag.DISCOVERY_PROXY, Flag.DISCOVERY_SRV, Flag.DISCOVERY_SRV_NAME)) {
+            Optional<String> given = value(flag, Function.identity()).filter(v -> !v.isEmpty());
+            if (given.isPresent()) {
+                throw notSupported(flag, given.get(), "discovery");
+            }
+        }
+        Optional<String> v2v3 = value(Flag.EXPERIMENTAL_ENABLE_V2V3, Function.identity()).filter(v -> !v.isEmpty());
+        if (v2v3.isPresent()) {
+            throw notSupported(Flag.EXPERIMENTAL_ENABLE_V2V3, v2v3.get(), "the v2 API");
+        }
+        Optional<String> httpUrls = value(Flag.LISTEN_CLIENT_HTTP_URLS, Function.identity()).filter(v -> !v.isEmpty());
+        if (httpUrls.isPresent()) {
+            urls(httpUrls.get());
+            throw notSupported(Flag.LISTEN_CLIENT_HTTP_URLS, httpUrls.get(), "HTTP-only client listeners");
+        }
+        if (switchedOn(Flag.EXPERIMENTAL_ENABLE_DISTRIBUTED_TRACING)) {
+            warnings.add(Flag.EXPERIMENTAL_ENABLE_DISTRIBUTED_TRACING.display()
+                    + ": kvorum has no distributed tracing; no spans are exported");
+        }
+    }
+
+    private static UsageException notSupported(Flag flag, String value, String feature) {
+        return new UsageException(flag.display() + " " + value + ": " + feature + " is not supported yet");
+    }
+
+    /** An unsigned integer up to {@code max}, as Go's ParseUint reads it (decimal, or 0x, 0o, 0b). */
+    private static long unsigned(String value, long max) {
+        long n;
+        try {
+            String v = value.toLowerCase(java.util.Locale.ROOT);
+            n = v.startsWith("0x") ? Long.parseUnsignedLong(v.substring(2), 16)
+                    : v.startsWith("0b") ? Long.parseUnsignedLong(v.substring(2), 2)
+                    : v.startsWith("0o") ? Long.parseUnsignedLong(v.substring(2), 8)
+                    : v.length() > 1 && v.startsWith("0") ? Long.parseUnsignedLong(v.substring(1), 8)
+                    : Long.parseUnsignedLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("parse error", e);
+        }
+        if (n < 0 || n > max) {
+            throw new IllegalArgumentException("value out of range");
+        }
+        return n;
+    }
+
+    /** etcd's selective flags: one of the listed values. */
+    private static String oneOf(String value, String... allowed) {
+        if (!List.of(allowed).contains(value)) {
+            throw new IllegalArgumentException("valid values are " + String.join(", ", allowed));
+        }
+        return value;
+    }
+
     /** A file flag's path; an empty value (etcd's default) means none. */
     private Optional<Path> file(Flag flag) throws UsageException {
         return value(flag, Function.identity()).filter(v -> !v.isEmpty()).map(Path::of);
     }
 
     private LogLevel logLevel() throws UsageException {
-        return value(Flag.LOG_LEVEL, v -> LogLevel.parse(v).orElseThrow(() ->
-                new IllegalArgumentException("must be one of " + LogLevel.names()))).orElse(LogLevel.INFO);
+        Optional<LogLevel> level = value(Flag.LOG_LEVEL, v -> LogLevel.parse(v).orElseThrow(() ->
+                new IllegalArgumentException("must be one of " + LogLevel.names())));
+        // etcd 3.4's deprecated --debug: debug logging, unless a level is given
+        if (level.isEmpty() && switchedOn(Flag.DEBUG)) {
+            return LogLevel.DEBUG;
+        }
+        return level.orElse(LogLevel.INFO);
     }
 
     private boolean switchedOn(Flag flag) throws UsageException {

@@ -82,6 +82,7 @@ public final class Main {
     private static int serve(Command.Serve command) {
         configureLogging(command.logLevel());
         Logger log = LoggerFactory.getLogger(Main.class);
+        command.notices().forEach(log::info);
         command.warnings().forEach(log::warn);
 
         CountDownLatch stop = new CountDownLatch(1);
