@@ -224,8 +224,9 @@ final class CommandLine {
         value(Flag.BACKEND, CommandLine::nonEmpty).ifPresent(config::backend);
         config.backendOptions(options(Flag.BACKEND_OPT));
         // The launcher's default is raft; an embedded server without the raft module defaults to standalone.
-        config.consensus(value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS));
-        config.consensusOptions(options(Flag.CONSENSUS_OPT));
+        String consensus = value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS);
+        config.consensus(consensus);
+        config.consensusOptions(consensusOptions(consensus, warnings));
 
         int validity = value(Flag.SELF_SIGNED_CERT_VALIDITY, v -> (int) positive(v, 1000))
                 .orElse(TlsSettings.DEFAULT_SELF_SIGNED_CERT_VALIDITY_YEARS);
@@ -274,9 +275,9 @@ final class CommandLine {
     // checked as etcd checks it; values that ask for a feature kvorum lacks are refused.
 
     private void etcdCompatibility(ServerConfig.Builder config, List<String> warnings) throws UsageException {
-        for (Flag flag : List.of(Flag.MAX_SNAPSHOTS, Flag.MAX_WALS, Flag.PROXY_FAILURE_WAIT, Flag.PROXY_REFRESH_INTERVAL,
+        for (Flag flag : List.of(Flag.PROXY_FAILURE_WAIT, Flag.PROXY_REFRESH_INTERVAL,
                 Flag.PROXY_DIAL_TIMEOUT, Flag.PROXY_WRITE_TIMEOUT, Flag.PROXY_READ_TIMEOUT,
-                Flag.EXPERIMENTAL_BOOTSTRAP_DEFRAG_THRESHOLD_MEGABYTES, Flag.EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES)) {
+                Flag.EXPERIMENTAL_BOOTSTRAP_DEFRAG_THRESHOLD_MEGABYTES)) {
             value(flag, v -> unsigned(v, Long.MAX_VALUE));
         }
         value(Flag.MAX_CONCURRENT_STREAMS, v -> unsigned(v, 0xFFFF_FFFFL));
@@ -356,6 +357,37 @@ final class CommandLine {
         }
         return value;
     }
+
+    /**
+     * {@code --consensus-opt}, and for the raft plugin etcd's flags of its files and log as its
+     * options; an option given with {@code --consensus-opt} wins over the etcd flag.
+     */
+    private PluginOptions consensusOptions(String consensus, List<String> warnings) throws UsageException {
+        PluginOptions given = options(Flag.CONSENSUS_OPT);
+        Map<String, String> etcdFlags = new LinkedHashMap<>();
+        etcdFlags.put("max-snapshots", String.valueOf(value(Flag.MAX_SNAPSHOTS, v -> unsigned(v, Integer.MAX_VALUE))
+                .orElse(ETCD_DEFAULT_MAX_FILES)));
+        etcdFlags.put("max-wals", String.valueOf(value(Flag.MAX_WALS, v -> unsigned(v, Integer.MAX_VALUE))
+                .orElse(ETCD_DEFAULT_MAX_FILES)));
+        value(Flag.WAL_DIR, Function.identity()).filter(v -> !v.isEmpty())
+                .ifPresent(v -> etcdFlags.put("wal-dir", v));
+        value(Flag.EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES, v -> positive(v, Long.MAX_VALUE))
+                .ifPresent(v -> etcdFlags.put("snapshot-catch-up-entries", String.valueOf(v)));
+        if (!consensus.equals(Flag.DEFAULT_CONSENSUS)) {
+            for (Flag flag : List.of(Flag.WAL_DIR, Flag.EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES)) {
+                if (value(flag, Function.identity()).filter(v -> !v.isEmpty()).isPresent()) {
+                    warnings.add(flag.display() + " is ignored: it configures the raft consensus, not " + consensus);
+                }
+            }
+            return given;
+        }
+        Map<String, String> options = new LinkedHashMap<>(etcdFlags);
+        options.putAll(given.asMap());
+        return PluginOptions.of(options);
+    }
+
+    /** etcd's {@code --max-snapshots} and {@code --max-wals} default. */
+    private static final long ETCD_DEFAULT_MAX_FILES = 5;
 
     /** A file flag's path; an empty value (etcd's default) means none. */
     private Optional<Path> file(Flag flag) throws UsageException {

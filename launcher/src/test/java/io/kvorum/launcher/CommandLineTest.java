@@ -68,7 +68,7 @@ class CommandLineTest {
             assertEquals("rocksdb", config.backend());
             assertEquals(Map.of(), config.backendOptions().asMap());
             assertEquals("raft", config.consensus());
-            assertEquals(Map.of(), config.consensusOptions().asMap());
+            assertEquals(Map.of("max-snapshots", "5", "max-wals", "5"), config.consensusOptions().asMap());
             assertEquals("simple", config.authToken());
             assertEquals(java.time.Duration.ofSeconds(300), config.authTokenTtl());
             assertEquals(10, config.bcryptCost());
@@ -393,7 +393,9 @@ class CommandLineTest {
             assertEquals("memory", config.backend());
             assertEquals(Map.of("cache-mb", "64", "sync", "false"), config.backendOptions().asMap());
             assertEquals("raft", config.consensus());
-            assertEquals(Map.of("tick-ms", "100"), config.consensusOptions().asMap());
+            // with etcd's --max-snapshots and --max-wals defaults, which raft takes as options
+            assertEquals(Map.of("tick-ms", "100", "max-snapshots", "5", "max-wals", "5"),
+                    config.consensusOptions().asMap());
             assertEquals(List.of(), serve.warnings());
         }
 
@@ -455,7 +457,9 @@ class CommandLineTest {
                     "--consensus-opt", "tick-ms=100");
 
             assertEquals(Map.of("cache-mb", "64", "sync", "false", "path", "/a=b"), config.backendOptions().asMap());
-            assertEquals(Map.of("tick-ms", "100"), config.consensusOptions().asMap());
+            // with etcd's --max-snapshots and --max-wals defaults, which raft takes as options
+            assertEquals(Map.of("tick-ms", "100", "max-snapshots", "5", "max-wals", "5"),
+                    config.consensusOptions().asMap());
         }
 
         @Test
