@@ -1,5 +1,6 @@
 package io.kvorum.launcher;
 
+import io.kvorum.server.ClientConnections;
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.plugin.PluginOptions;
 import io.kvorum.spi.tls.TlsSettings;
@@ -280,13 +281,21 @@ final class CommandLine {
                 Flag.EXPERIMENTAL_BOOTSTRAP_DEFRAG_THRESHOLD_MEGABYTES)) {
             value(flag, v -> unsigned(v, Long.MAX_VALUE));
         }
-        value(Flag.MAX_CONCURRENT_STREAMS, v -> unsigned(v, 0xFFFF_FFFFL));
-        for (Flag flag : List.of(Flag.BACKEND_BATCH_LIMIT, Flag.EXPERIMENTAL_COMPACTION_BATCH_LIMIT,
-                Flag.EXPERIMENTAL_MAX_LEARNERS, Flag.EXPERIMENTAL_DISTRIBUTED_TRACING_SAMPLING_RATE)) {
+        ClientConnections connections = ClientConnections.DEFAULT;
+        config.clientConnections(new ClientConnections(
+                value(Flag.MAX_CONCURRENT_STREAMS, v -> unsigned(v, ClientConnections.MAX_CONCURRENT_STREAMS_UNLIMITED))
+                        .orElse(connections.maxConcurrentStreams()),
+                value(Flag.GRPC_KEEPALIVE_MIN_TIME, GoDuration::parse).orElse(connections.keepAliveMinTime()),
+                value(Flag.GRPC_KEEPALIVE_INTERVAL, GoDuration::parse).orElse(connections.keepAliveInterval()),
+                value(Flag.GRPC_KEEPALIVE_TIMEOUT, GoDuration::parse).orElse(connections.keepAliveTimeout())));
+        // etcd: 0 (or less) means its default
+        value(Flag.EXPERIMENTAL_COMPACTION_BATCH_LIMIT, CommandLine::integer)
+                .map(n -> n < 1 || n > Integer.MAX_VALUE ? ServerConfig.DEFAULT_COMPACTION_BATCH_LIMIT : (int) (long) n)
+                .ifPresent(config::compactionBatchLimit);
+        for (Flag flag : List.of(Flag.BACKEND_BATCH_LIMIT, Flag.EXPERIMENTAL_DISTRIBUTED_TRACING_SAMPLING_RATE)) {
             value(flag, CommandLine::integer);
         }
-        for (Flag flag : List.of(Flag.BACKEND_BATCH_INTERVAL, Flag.GRPC_KEEPALIVE_MIN_TIME, Flag.GRPC_KEEPALIVE_INTERVAL,
-                Flag.GRPC_KEEPALIVE_TIMEOUT, Flag.EXPERIMENTAL_WARNING_APPLY_DURATION,
+        for (Flag flag : List.of(Flag.BACKEND_BATCH_INTERVAL, Flag.EXPERIMENTAL_WARNING_APPLY_DURATION,
                 Flag.EXPERIMENTAL_COMPACT_HASH_CHECK_TIME, Flag.EXPERIMENTAL_DOWNGRADE_CHECK_TIME)) {
             value(flag, GoDuration::parse);
         }
@@ -373,8 +382,11 @@ final class CommandLine {
                 .ifPresent(v -> etcdFlags.put("wal-dir", v));
         value(Flag.EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES, v -> positive(v, Long.MAX_VALUE))
                 .ifPresent(v -> etcdFlags.put("snapshot-catch-up-entries", String.valueOf(v)));
+        value(Flag.EXPERIMENTAL_MAX_LEARNERS, v -> positive(v, Integer.MAX_VALUE))
+                .ifPresent(v -> etcdFlags.put("max-learners", String.valueOf(v)));
         if (!consensus.equals(Flag.DEFAULT_CONSENSUS)) {
-            for (Flag flag : List.of(Flag.WAL_DIR, Flag.EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES)) {
+            for (Flag flag : List.of(Flag.WAL_DIR, Flag.EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES,
+                    Flag.EXPERIMENTAL_MAX_LEARNERS)) {
                 if (value(flag, Function.identity()).filter(v -> !v.isEmpty()).isPresent()) {
                     warnings.add(flag.display() + " is ignored: it configures the raft consensus, not " + consensus);
                 }

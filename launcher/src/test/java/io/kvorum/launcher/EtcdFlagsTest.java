@@ -40,10 +40,11 @@ class EtcdFlagsTest {
     @Test
     void raftFilesAndLogFlagsBecomeTheRaftConsensusOptions() throws UsageException {
         Map<String, String> options = serve("--wal-dir", "/ssd/wal", "--max-snapshots", "3", "-max-wals=0",
-                "--experimental-snapshot-catchup-entries", "10000").config().consensusOptions().asMap();
+                "--experimental-snapshot-catchup-entries", "10000", "--experimental-max-learners", "3")
+                .config().consensusOptions().asMap();
 
         assertEquals(Map.of("wal-dir", "/ssd/wal", "max-snapshots", "3", "max-wals", "0",
-                "snapshot-catch-up-entries", "10000"), options);
+                "snapshot-catch-up-entries", "10000", "max-learners", "3"), options);
     }
 
     @Test

@@ -66,6 +66,10 @@ import java.util.Set;
  * @param autoCompactionRetention  {@code --auto-compaction-retention}, as etcd reads it: for {@code periodic}
  *                                 whole hours ({@code 1}) or a Go duration ({@code 30m}), for {@code revision}
  *                                 the number of revisions to keep; {@code 0} turns auto-compaction off
+ * @param clientConnections        the client port's HTTP/2 connections: {@code --max-concurrent-streams} and
+ *                                 {@code --grpc-keepalive-*}
+ * @param compactionBatchLimit     {@code --experimental-compaction-batch-limit}: records a compaction deletes per
+ *                                 backend commit
  */
 public record ServerConfig(
         String name,
@@ -103,7 +107,9 @@ public record ServerConfig(
         PluginOptions tlsOptions,
         long quotaBackendBytes,
         String autoCompactionMode,
-        String autoCompactionRetention) {
+        String autoCompactionRetention,
+        ClientConnections clientConnections,
+        int compactionBatchLimit) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -126,6 +132,8 @@ public record ServerConfig(
     public static final String DEFAULT_TLS = "pem";
     public static final String DEFAULT_AUTO_COMPACTION_MODE = "periodic";
     public static final String DEFAULT_AUTO_COMPACTION_RETENTION = "0";
+    /** etcd's {@code --experimental-compaction-batch-limit} default. */
+    public static final int DEFAULT_COMPACTION_BATCH_LIMIT = 1000;
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -195,6 +203,11 @@ public record ServerConfig(
             throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
                     + watchProgressNotifyInterval.toMillis() + "ms");
         }
+        Objects.requireNonNull(clientConnections, "clientConnections");
+        if (compactionBatchLimit < 1) {
+            throw new IllegalArgumentException("--experimental-compaction-batch-limit must be positive, got "
+                    + compactionBatchLimit);
+        }
     }
 
     /** The token provider {@link #authToken()} names ({@code simple}, {@code jwt}). */
@@ -256,6 +269,8 @@ public record ServerConfig(
         private long quotaBackendBytes;
         private String autoCompactionMode = DEFAULT_AUTO_COMPACTION_MODE;
         private String autoCompactionRetention = DEFAULT_AUTO_COMPACTION_RETENTION;
+        private ClientConnections clientConnections = ClientConnections.DEFAULT;
+        private int compactionBatchLimit = DEFAULT_COMPACTION_BATCH_LIMIT;
 
         private Builder() {
         }
@@ -297,6 +312,8 @@ public record ServerConfig(
         public Builder quotaBackendBytes(long v) { quotaBackendBytes = v; return this; }
         public Builder autoCompactionMode(String v) { autoCompactionMode = v; return this; }
         public Builder autoCompactionRetention(String v) { autoCompactionRetention = v; return this; }
+        public Builder clientConnections(ClientConnections v) { clientConnections = v; return this; }
+        public Builder compactionBatchLimit(int v) { compactionBatchLimit = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -312,7 +329,8 @@ public record ServerConfig(
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
                     initialElectionTickAdvance, enableGrpcGateway, cors, backend, backendOptions, consensus, consensusOptions,
                     authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions,
-                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention);
+                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention, clientConnections,
+                    compactionBatchLimit);
         }
     }
 }

@@ -30,6 +30,7 @@ import io.kvorum.server.compaction.AutoCompactor;
 import io.kvorum.server.compaction.CompactionLoop;
 import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.server.grpc.ClientApi;
+import io.kvorum.server.mvcc.MvccConfig;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.backend.BackendContext;
@@ -153,7 +154,7 @@ final class ServerRuntime {
         }
         toClose.add(backend);
         LOG.info("opened backend {} at {} with options {}", backendProvider.name(), backendDir, config.backendOptions());
-        MvccStore store = MvccStore.open(backend);
+        MvccStore store = MvccStore.open(backend, mvccConfig(config));
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(config.heartbeatInterval().toMillis(),
                 config.electionTimeout().toMillis()), System::nanoTime);
         lessor.recover(store);
@@ -292,6 +293,7 @@ final class ServerRuntime {
             // The virtual host is built anew: it needs its TLS again (the same managers).
             tls.ifPresent(m -> ClientPortTls.configure(sb, m));
             sb.meterRegistry(NoopMeterRegistry.get());
+            configureConnections(sb, config.clientConnections());
             api.bindTo(sb);
             http.forEach(sb::service);
         });
@@ -343,6 +345,17 @@ final class ServerRuntime {
         return urls.stream().map(URI::getHost).distinct().toList();
     }
 
+    /** etcd's --max-concurrent-streams: what each connection's SETTINGS allow (0, as in grpc-go: no limit). */
+    private static void configureConnections(com.linecorp.armeria.server.ServerBuilder sb, ClientConnections connections) {
+        long maxStreams = connections.maxConcurrentStreams();
+        sb.http2MaxStreamsPerConnection(maxStreams == 0 ? ClientConnections.MAX_CONCURRENT_STREAMS_UNLIMITED : maxStreams);
+    }
+
+    /** How the store works off compactions: {@code --experimental-compaction-batch-limit}, etcd's pause. */
+    static MvccConfig mvccConfig(ServerConfig config) {
+        return new MvccConfig(config.compactionBatchLimit(), MvccConfig.DEFAULT.compactionBatchInterval());
+    }
+
     private static Server listen(ServerConfig config, StartGate gate, Optional<TlsMaterial> tls) {
         var sb = Server.builder();
         for (URI url : config.listenClientUrls()) {
@@ -365,6 +378,7 @@ final class ServerRuntime {
         tls.ifPresent(m -> ClientPortTls.configure(sb, m));
         // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
         sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
+        configureConnections(sb, config.clientConnections());
         // etcd's metrics come from the metrics exporter plugins, not from Armeria's own meters.
         sb.meterRegistry(NoopMeterRegistry.get());
         // In-flight requests may finish (up to a second); no quiet period waiting for new ones.

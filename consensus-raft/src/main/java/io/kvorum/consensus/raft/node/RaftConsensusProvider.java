@@ -45,7 +45,9 @@ public final class RaftConsensusProvider implements ConsensusProvider {
                 RaftOptions.MAX_SNAPSHOTS_OPTION, "snapshot files kept, 0 for all (default 1: the newest); what"
                         + " etcd's --max-snapshots sets",
                 RaftOptions.MAX_WALS_OPTION, "WAL segment files kept, 0 for all; segments still needed are always"
-                        + " kept (default 1: only those); what etcd's --max-wals sets");
+                        + " kept (default 1: only those); what etcd's --max-wals sets",
+                RaftOptions.MAX_LEARNERS_OPTION, "learners the cluster may have at a time (default 1, as etcd);"
+                        + " what etcd's --experimental-max-learners sets; give every member the same");
     }
 
     @Override

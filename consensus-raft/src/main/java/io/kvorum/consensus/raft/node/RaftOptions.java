@@ -21,13 +21,15 @@ import java.util.Set;
  *                            {@code --max-snapshots} (0: all; default 1, the newest only)
  * @param maxWals             {@value #MAX_WALS_OPTION}: WAL segment files kept, as etcd's {@code --max-wals}
  *                            (0: all; default 1: only the segments still needed)
+ * @param maxLearners         {@value #MAX_LEARNERS_OPTION}: learners the cluster may have at a time, as etcd's
+ *                            {@code --experimental-max-learners} (default 1); every member must be given the same
  * @param tickNanos           one tick: {@code --heartbeat-interval}
  * @param electionTick        ticks of {@code --election-timeout}
  * @param requestTimeoutTicks etcd's request timeout (5 s + 2 × election timeout) in ticks
  * @param readRetryTicks      how often an unanswered read is asked again (500 ms) in ticks
  */
 record RaftOptions(long segmentBytes, long catchUpEntries, boolean walRepair, Optional<Path> walDir, int maxSnapshots,
-                   int maxWals, long tickNanos, int electionTick, long requestTimeoutTicks, long readRetryTicks) {
+                   int maxWals, int maxLearners, long tickNanos, int electionTick, long requestTimeoutTicks, long readRetryTicks) {
 
     static final String SEGMENT_BYTES_OPTION = "wal-segment-bytes";
     static final String WAL_REPAIR_OPTION = "wal-repair";
@@ -35,12 +37,13 @@ record RaftOptions(long segmentBytes, long catchUpEntries, boolean walRepair, Op
     static final String WAL_DIR_OPTION = "wal-dir";
     static final String MAX_SNAPSHOTS_OPTION = "max-snapshots";
     static final String MAX_WALS_OPTION = "max-wals";
+    static final String MAX_LEARNERS_OPTION = "max-learners";
     static final long DEFAULT_SEGMENT_BYTES = Wal.DEFAULT_SEGMENT_BYTES;
     /** Entries kept in memory after a snapshot so a slow follower catches up from the log (etcd's 5000). */
     static final long DEFAULT_CATCH_UP_ENTRIES = 5000;
 
     private static final Set<String> KNOWN = Set.of(SEGMENT_BYTES_OPTION, CATCH_UP_ENTRIES_OPTION, WAL_REPAIR_OPTION,
-            WAL_DIR_OPTION, MAX_SNAPSHOTS_OPTION, MAX_WALS_OPTION);
+            WAL_DIR_OPTION, MAX_SNAPSHOTS_OPTION, MAX_WALS_OPTION, MAX_LEARNERS_OPTION);
 
     /** Reads and checks the options; throws {@link IllegalArgumentException} naming the option at fault. */
     static RaftOptions parse(ConsensusContext context) {
@@ -64,6 +67,11 @@ record RaftOptions(long segmentBytes, long catchUpEntries, boolean walRepair, Op
         String walDir = context.options().get(WAL_DIR_OPTION, "");
         int maxSnapshots = retained(context, MAX_SNAPSHOTS_OPTION);
         int maxWals = retained(context, MAX_WALS_OPTION);
+        long maxLearners = context.options().getLong(MAX_LEARNERS_OPTION, MemberRegistry.MAX_LEARNERS);
+        if (maxLearners < 1 || maxLearners > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("option " + MAX_LEARNERS_OPTION + " must be positive, got "
+                    + maxLearners);
+        }
         ConsensusSettings settings = context.settings();
         long heartbeatMs = settings.heartbeatInterval().toMillis();
         long electionMs = settings.electionTimeout().toMillis();
@@ -77,7 +85,7 @@ record RaftOptions(long segmentBytes, long catchUpEntries, boolean walRepair, Op
         // etcd's request timeout: 5s + 2 * election timeout.
         return new RaftOptions(segmentBytes, catchUpEntries, walRepair,
                 walDir.isEmpty() ? Optional.empty() : Optional.of(Path.of(walDir)), maxSnapshots, maxWals,
-                settings.heartbeatInterval().toNanos(),
+                (int) maxLearners, settings.heartbeatInterval().toNanos(),
                 (int) (electionMs / heartbeatMs), (5000 + 2 * electionMs) / heartbeatMs, Math.max(1, 500 / heartbeatMs));
     }
 
