@@ -15,6 +15,8 @@ module io.kvorum.launcher {
     requires io.grpc.stub;
     requires io.grpc.netty;
     requires com.google.protobuf;
+    // --enable-pprof: a JDK Flight Recorder recording
+    requires jdk.jfr;
     // sun.misc.Signal: stop cleanly and exit 0 on SIGTERM/SIGINT.
     requires jdk.unsupported;
 

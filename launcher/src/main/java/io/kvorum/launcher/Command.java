@@ -17,9 +17,10 @@ sealed interface Command {
      *                   {@code ETCD_*} variables
      * @param pluginDirs {@code --plugin-dir}: folders of drop-in plugins besides the distribution's
      * @param notices    things to log at info level at start, e.g. that a config file's settings are used
+     * @param enablePprof {@code --enable-pprof}: record with JDK Flight Recorder (see {@link Profiling})
      */
     record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs,
-                 List<String> notices) implements Command {
+                 List<String> notices, boolean enablePprof) implements Command {
         public Serve {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(logLevel, "logLevel");
@@ -29,7 +30,7 @@ sealed interface Command {
         }
 
         public Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs) {
-            this(config, logLevel, warnings, pluginDirs, List.of());
+            this(config, logLevel, warnings, pluginDirs, List.of(), false);
         }
     }
 

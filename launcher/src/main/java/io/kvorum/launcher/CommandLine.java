@@ -81,10 +81,12 @@ final class CommandLine {
             ServerConfig config = fromFile.serverConfig(warnings);
             return new Command.Serve(config, fromFile.logLevel(), warnings, fromFile.pluginDirs(),
                     List.of("loaded server configuration, other configuration command line flags and environment"
-                            + " variables will be ignored if provided {\"path\": \"" + configFile.get() + "\"}"));
+                            + " variables will be ignored if provided {\"path\": \"" + configFile.get() + "\"}"),
+                    fromFile.switchedOn(Flag.ENABLE_PPROF));
         }
         List<String> warnings = line.addEnvironment(environment);
-        return new Command.Serve(line.serverConfig(warnings), line.logLevel(), warnings, line.pluginDirs());
+        return new Command.Serve(line.serverConfig(warnings), line.logLevel(), warnings, line.pluginDirs(), List.of(),
+                line.switchedOn(Flag.ENABLE_PPROF));
     }
 
     private static CommandLine fromConfigFile(Path file) throws UsageException {

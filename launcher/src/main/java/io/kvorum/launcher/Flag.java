@@ -198,7 +198,8 @@ enum Flag {
 
     ENABLE_PPROF(Section.PROFILING, "enable-pprof", Kind.SWITCH, "'false'",
             "Enable runtime profiling data via HTTP server. Address is at client URL + \"/debug/pprof/\"",
-            Support.ACCEPTED, "accepted; Go's /debug/pprof/ paths are not served (use JDK Flight Recorder)"),
+            Support.IMPLEMENTED, "records with JDK Flight Recorder into <data-dir>/kvorum.jfr at stop;"
+                    + " Go's /debug/pprof/ paths are not served"),
 
     DEBUG(Section.LOGGING, "debug", Kind.SWITCH, "'false'",
             "Enable debug-level logging for etcd. Use '--log-level=debug' instead.", Support.IMPLEMENTED,

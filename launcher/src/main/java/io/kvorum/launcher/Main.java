@@ -10,6 +10,7 @@ import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import io.kvorum.spi.tls.TlsProvider;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,6 +99,7 @@ public final class Main {
         }
         // For the exits that do not go through the signal handlers: SIGHUP, System.exit in a library.
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "kvorum-shutdown"));
+        Optional<jdk.jfr.Recording> recording = command.enablePprof() ? startProfiling(config, log) : Optional.empty();
 
         for (URI url : server.clientUrls()) {
             System.out.println("kvorum: serving client requests on " + url);
@@ -114,11 +116,37 @@ public final class Main {
         }
         log.info("stopping member {}", config.name());
         server.close();
+        recording.ifPresent(r -> stopProfiling(r, log));
         if (server.stopped().isCompletedExceptionally()) {
             System.err.println("kvorum: the member stopped: " + describe(server.stopped().handle((ok, e) -> e).join()));
             return EXIT_HALTED;
         }
         return EXIT_OK;
+    }
+
+    /** {@code --enable-pprof}: a JDK Flight Recorder recording; a failure to start one does not stop the member. */
+    private static Optional<jdk.jfr.Recording> startProfiling(ServerConfig config, Logger log) {
+        try {
+            jdk.jfr.Recording recording = Profiling.start(config.dataDir());
+            log.info("--enable-pprof: JDK Flight Recorder recording \"{}\" started; written to {} at stop"
+                    + " (jcmd <pid> JFR.dump name={} filename=<file> writes it now); /debug/pprof/ is not served",
+                    Profiling.RECORDING_NAME, recording.getDestination(), Profiling.RECORDING_NAME);
+            return Optional.of(recording);
+        } catch (IOException | IllegalStateException | SecurityException e) {
+            log.warn("--enable-pprof: cannot start a JDK Flight Recorder recording: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static void stopProfiling(jdk.jfr.Recording recording, Logger log) {
+        try {
+            recording.stop();
+            log.info("--enable-pprof: recording written to {}", recording.getDestination());
+        } catch (IllegalStateException e) {
+            log.warn("--enable-pprof: cannot write the recording: {}", e.getMessage());
+        } finally {
+            recording.close();
+        }
     }
 
     /** Why a member did not start, in one line for the user (the cause is logged at debug level). */
