@@ -327,11 +327,8 @@ final class CommandLine {
         if (v2v3.isPresent()) {
             throw notSupported(Flag.EXPERIMENTAL_ENABLE_V2V3, v2v3.get(), "the v2 API");
         }
-        Optional<String> httpUrls = value(Flag.LISTEN_CLIENT_HTTP_URLS, Function.identity()).filter(v -> !v.isEmpty());
-        if (httpUrls.isPresent()) {
-            urls(httpUrls.get());
-            throw notSupported(Flag.LISTEN_CLIENT_HTTP_URLS, httpUrls.get(), "HTTP-only client listeners");
-        }
+        value(Flag.LISTEN_CLIENT_HTTP_URLS, v -> v.isEmpty() ? List.<URI>of() : urls(v))
+                .ifPresent(config::listenClientHttpUrls);
         if (switchedOn(Flag.EXPERIMENTAL_ENABLE_DISTRIBUTED_TRACING)) {
             warnings.add(Flag.EXPERIMENTAL_ENABLE_DISTRIBUTED_TRACING.display()
                     + ": kvorum has no distributed tracing; no spans are exported");

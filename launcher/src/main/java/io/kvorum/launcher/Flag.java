@@ -158,8 +158,9 @@ enum Flag {
             "Additional duration of wait before closing a non-responsive connection (0 to disable).",
             Support.ACCEPTED, "accepted; the server sends no keepalive pings yet"),
     LISTEN_CLIENT_HTTP_URLS(Section.MEMBER, "listen-client-http-urls", Kind.VALUE, "''",
-            "List of URLs to listen on for http only client traffic.", Support.PARTIAL,
-            "only empty: HTTP-only listeners are not supported yet"),
+            "List of URLs to listen on for http only client traffic.", Support.IMPLEMENTED,
+            "the HTTP endpoints (gateway, /health, /version) there only, gRPC on --listen-client-urls only, as etcd"
+                    + " 3.5; each served URL is printed as 'kvorum: serving client HTTP requests on <url>'"),
     SOCKET_REUSE_PORT(Section.MEMBER, "socket-reuse-port", Kind.SWITCH, "'false'",
             "Enable to set socket option SO_REUSEPORT on listeners allowing rebinding of a port already in use.",
             Support.ACCEPTED, "accepted; listeners are bound without SO_REUSEPORT"),

@@ -104,6 +104,9 @@ public final class Main {
         for (URI url : server.clientUrls()) {
             System.out.println("kvorum: serving client requests on " + url);
         }
+        for (URI url : server.clientHttpUrls()) {
+            System.out.println("kvorum: serving client HTTP requests on " + url);
+        }
         System.out.flush();
 
         // Removed from the cluster: exit 0, as etcd. Halted on an entry it cannot apply: exit non-zero.

@@ -98,6 +98,23 @@ class EtcdFlagsTest {
     }
 
     @Test
+    void httpOnlyClientUrlsAreRead() throws UsageException {
+        assertEquals(List.of(java.net.URI.create("http://127.0.0.1:2382"), java.net.URI.create("http://10.0.0.1:2382")),
+                serve("--listen-client-http-urls", "http://127.0.0.1:2382,http://10.0.0.1:2382").config()
+                        .listenClientHttpUrls());
+        assertEquals(List.of(), serve("--listen-client-http-urls=").config().listenClientHttpUrls());
+        assertTrue(refused("--listen-client-http-urls", "unix://x").startsWith(
+                "invalid value \"unix://x\" for flag --listen-client-http-urls: URL scheme must be http or https"));
+    }
+
+    @Test
+    void maxConcurrentStreamsAndTheCompactionBatchLimitReachTheServer() throws UsageException {
+        assertEquals(100, serve("--max-concurrent-streams", "100").config().clientConnections().maxConcurrentStreams());
+        assertEquals(500, serve("--experimental-compaction-batch-limit=500").config().compactionBatchLimit());
+        assertEquals(1000, serve("--experimental-compaction-batch-limit=0").config().compactionBatchLimit());
+    }
+
+    @Test
     void distributedTracingIsAcceptedWithAWarningThatThereIsNone() throws UsageException {
         assertEquals(List.of("--experimental-enable-distributed-tracing: kvorum has no distributed tracing; no spans"
                         + " are exported"),

@@ -133,7 +133,7 @@ class EveryEtcdFlagTest {
             Map.entry("experimental-distributed-tracing-service-name", "etcd"),
             Map.entry("experimental-distributed-tracing-instance-id", "infra0"),
             Map.entry("experimental-distributed-tracing-sampling-rate", "100"),
-            Map.entry("listen-client-http-urls", ""),
+            Map.entry("listen-client-http-urls", "http://127.0.0.1:2382"),
             Map.entry("tls-min-version", "TLS1.2"),
             Map.entry("tls-max-version", "TLS1.3"),
             Map.entry("experimental-memory-mlock", "true"),

@@ -70,6 +70,8 @@ import java.util.Set;
  *                                 {@code --grpc-keepalive-*}
  * @param compactionBatchLimit     {@code --experimental-compaction-batch-limit}: records a compaction deletes per
  *                                 backend commit
+ * @param listenClientHttpUrls     {@code --listen-client-http-urls}: listeners for the HTTP endpoints only (gateway,
+ *                                 health, version), as etcd 3.5; when given, {@link #listenClientUrls} serve gRPC only
  */
 public record ServerConfig(
         String name,
@@ -109,7 +111,8 @@ public record ServerConfig(
         String autoCompactionMode,
         String autoCompactionRetention,
         ClientConnections clientConnections,
-        int compactionBatchLimit) {
+        int compactionBatchLimit,
+        List<URI> listenClientHttpUrls) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -204,6 +207,13 @@ public record ServerConfig(
                     + watchProgressNotifyInterval.toMillis() + "ms");
         }
         Objects.requireNonNull(clientConnections, "clientConnections");
+        listenClientHttpUrls = List.copyOf(listenClientHttpUrls);
+        for (URI url : listenClientHttpUrls) {
+            if ("https".equals(url.getScheme()) && !clientTls.hasServerCertificate()) {
+                throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for client url "
+                        + url + " with HTTPS scheme");
+            }
+        }
         if (compactionBatchLimit < 1) {
             throw new IllegalArgumentException("--experimental-compaction-batch-limit must be positive, got "
                     + compactionBatchLimit);
@@ -217,7 +227,8 @@ public record ServerConfig(
 
     /** Whether some client URL is served over TLS. */
     public boolean servesClientTls() {
-        return listenClientUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));
+        return listenClientUrls.stream().anyMatch(u -> "https".equals(u.getScheme()))
+                || listenClientHttpUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));
     }
 
     /** Whether the peer URLs ask for TLS. */
@@ -271,6 +282,7 @@ public record ServerConfig(
         private String autoCompactionRetention = DEFAULT_AUTO_COMPACTION_RETENTION;
         private ClientConnections clientConnections = ClientConnections.DEFAULT;
         private int compactionBatchLimit = DEFAULT_COMPACTION_BATCH_LIMIT;
+        private List<URI> listenClientHttpUrls = List.of();
 
         private Builder() {
         }
@@ -314,6 +326,7 @@ public record ServerConfig(
         public Builder autoCompactionRetention(String v) { autoCompactionRetention = v; return this; }
         public Builder clientConnections(ClientConnections v) { clientConnections = v; return this; }
         public Builder compactionBatchLimit(int v) { compactionBatchLimit = v; return this; }
+        public Builder listenClientHttpUrls(List<URI> v) { listenClientHttpUrls = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -330,7 +343,7 @@ public record ServerConfig(
                     initialElectionTickAdvance, enableGrpcGateway, cors, backend, backendOptions, consensus, consensusOptions,
                     authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions,
                     quotaBackendBytes, autoCompactionMode, autoCompactionRetention, clientConnections,
-                    compactionBatchLimit);
+                    compactionBatchLimit, listenClientHttpUrls);
         }
     }
 }

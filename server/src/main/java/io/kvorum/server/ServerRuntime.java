@@ -78,6 +78,7 @@ final class ServerRuntime {
     /** Password checks and hashes that may wait for a bcrypt thread. */
     private static final int MAX_QUEUED_HASHES = 1024;
     private List<URI> clientUrls = List.of();
+    private List<URI> clientHttpUrls = List.of();
     private WatchHub watchHub;
     private CompletableFuture<Void> removal = new CompletableFuture<>();
     private CompletableFuture<? extends Throwable> halted = new CompletableFuture<>();
@@ -106,7 +107,8 @@ final class ServerRuntime {
         Optional<TlsMaterial> clientTls = Optional.empty();
         if (config.servesClientTls()) {
             clientTls = Optional.of(openTls(tlsProvider, TlsSide.CLIENT, config.clientTls()
-                    .withAutoTlsHosts(hosts(config.listenClientUrls())), config));
+                    .withAutoTlsHosts(hosts(java.util.stream.Stream.concat(config.listenClientUrls().stream(),
+                            config.listenClientHttpUrls().stream()).toList())), config));
             toClose.add(clientTls.get());
         }
         Optional<TlsMaterial> peerTls = Optional.empty();
@@ -125,21 +127,33 @@ final class ServerRuntime {
         StartGate gate = new StartGate();
         CompletableFuture<Server> listening = new CompletableFuture<>();
         Optional<TlsMaterial> listenerTls = clientTls;
+        // --listen-client-http-urls: the HTTP endpoints on listeners of their own, with a gate of their own
+        StartGate httpGate = new StartGate();
+        CompletableFuture<Optional<Server>> httpListening = new CompletableFuture<>();
         Thread listener = new Thread(() -> {
             try {
-                listening.complete(listen(config, gate, listenerTls));
+                listening.complete(listen(config.listenClientUrls(), "--listen-client-urls", config, gate, listenerTls));
             } catch (RuntimeException | LinkageError e) {
                 listening.completeExceptionally(e);
+            }
+            try {
+                httpListening.complete(config.listenClientHttpUrls().isEmpty() ? Optional.empty()
+                        : Optional.of(listen(config.listenClientHttpUrls(), "--listen-client-http-urls", config,
+                                httpGate, listenerTls)));
+            } catch (RuntimeException | LinkageError e) {
+                httpListening.completeExceptionally(e);
             }
         }, "kvorum-listen");
         listener.setDaemon(true);
         listener.start();
         AutoCloseable stopListening = () -> {
             gate.close();
+            httpGate.close();
             Server started = listening.exceptionally(e -> null).join();
             if (started != null) {
                 started.stop().join();
             }
+            httpListening.exceptionally(e -> Optional.empty()).join().ifPresent(http -> http.stop().join());
         };
         toClose.add(stopListening);
         Path memberDir = config.dataDir().resolve("member");
@@ -184,6 +198,8 @@ final class ServerRuntime {
         // Port 0 is resolved before this member's client URLs are published.
         Server server = joinUnwrapped(listening);
         clientUrls = boundUrls(config.listenClientUrls(), server);
+        Optional<Server> httpServer = joinUnwrapped(httpListening);
+        clientHttpUrls = httpServer.map(h -> boundUrls(config.listenClientHttpUrls(), h)).orElse(List.of());
         List<URI> advertised = advertisedUrls(config.advertiseClientUrls(), clientUrls);
 
         ClusterSpec cluster = clusterSpec(config, advertised);
@@ -289,16 +305,32 @@ final class ServerRuntime {
         }
         Cors cors = new Cors(config.cors());
         http.replaceAll((path, service) -> cors.wrap(service));
+        // With --listen-client-http-urls, as etcd 3.5: gRPC on the client URLs, HTTP on the HTTP URLs only.
+        Map<String, HttpService> httpOnClientUrls = httpServer.isPresent() ? Map.of() : Map.copyOf(http);
         server.reconfigure(sb -> {
             // The virtual host is built anew: it needs its TLS again (the same managers).
             tls.ifPresent(m -> ClientPortTls.configure(sb, m));
             sb.meterRegistry(NoopMeterRegistry.get());
             configureConnections(sb, config.clientConnections());
             api.bindTo(sb);
-            http.forEach(sb::service);
+            httpOnClientUrls.forEach(sb::service);
         });
-        gate.open(new StartGate.Routes(Map.copyOf(http), api.service()));
+        gate.open(new StartGate.Routes(httpOnClientUrls, api.service()));
+        httpServer.ifPresent(h -> {
+            h.reconfigure(sb -> {
+                tls.ifPresent(m -> ClientPortTls.configure(sb, m));
+                sb.meterRegistry(NoopMeterRegistry.get());
+                configureConnections(sb, config.clientConnections());
+                http.forEach(sb::service);
+            });
+            httpGate.open(new StartGate.Routes(Map.copyOf(http), (ctx, req) -> HttpResponse.of(HttpStatus.NOT_FOUND)));
+            LOG.info("serving client HTTP requests on {}", clientHttpUrls);
+        });
         LOG.info("serving client requests on {}", clientUrls);
+    }
+
+    List<URI> clientHttpUrls() {
+        return clientHttpUrls;
     }
 
     List<URI> clientUrls() {
@@ -356,9 +388,10 @@ final class ServerRuntime {
         return new MvccConfig(config.compactionBatchLimit(), MvccConfig.DEFAULT.compactionBatchInterval());
     }
 
-    private static Server listen(ServerConfig config, StartGate gate, Optional<TlsMaterial> tls) {
+    private static Server listen(List<URI> urls, String flag, ServerConfig config, StartGate gate,
+                                 Optional<TlsMaterial> tls) {
         var sb = Server.builder();
-        for (URI url : config.listenClientUrls()) {
+        for (URI url : urls) {
             // Each listener its own scheme: an https port speaks TLS only, an http port plaintext only.
             if ("https".equals(url.getScheme())) {
                 sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTPS);
@@ -391,14 +424,13 @@ final class ServerRuntime {
             server.start().join();
         } catch (java.util.concurrent.CompletionException e) {
             server.stop();
-            throw new IllegalStateException("--listen-client-urls " + config.listenClientUrls()
-                    + ": cannot listen: " + rootMessage(e), e);
+            throw new IllegalStateException(flag + " " + urls + ": cannot listen: " + rootMessage(e), e);
         }
         return server;
     }
 
     /** The listener's server, or the exception its start threw, as it threw it. */
-    private static Server joinUnwrapped(CompletableFuture<Server> listening) {
+    private static <T> T joinUnwrapped(CompletableFuture<T> listening) {
         try {
             return listening.join();
         } catch (java.util.concurrent.CompletionException e) {
