@@ -1,6 +1,5 @@
 package io.kvorum.launcher;
 
-import io.kvorum.server.ClientConnections;
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.plugin.PluginOptions;
 import io.kvorum.spi.tls.TlsSettings;
@@ -229,7 +228,7 @@ final class CommandLine {
         // The launcher's default is raft; an embedded server without the raft module defaults to standalone.
         String consensus = value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS);
         config.consensus(consensus);
-        config.consensusOptions(consensusOptions(consensus, warnings));
+        config.consensusOptions(new EtcdFlags(this).consensusOptions(consensus, warnings));
 
         int validity = value(Flag.SELF_SIGNED_CERT_VALIDITY, v -> (int) positive(v, 1000))
                 .orElse(TlsSettings.DEFAULT_SELF_SIGNED_CERT_VALIDITY_YEARS);
@@ -264,7 +263,7 @@ final class CommandLine {
                 cipherSuites, protocols));
         value(Flag.TLS, CommandLine::nonEmpty).ifPresent(config::tls);
         config.tlsOptions(options(Flag.TLS_OPT));
-        etcdCompatibility(config, warnings);
+        new EtcdFlags(this).configure(config, warnings);
         try {
             return config.build();
         } catch (IllegalArgumentException e) {
@@ -273,132 +272,6 @@ final class CommandLine {
             throw new UsageException(e.getMessage());
         }
     }
-
-    // etcd's flags that kvorum accepts for compatibility (Flag.Support.ACCEPTED and PARTIAL): each value is
-    // checked as etcd checks it; values that ask for a feature kvorum lacks are refused.
-
-    private void etcdCompatibility(ServerConfig.Builder config, List<String> warnings) throws UsageException {
-        for (Flag flag : List.of(Flag.PROXY_FAILURE_WAIT, Flag.PROXY_REFRESH_INTERVAL,
-                Flag.PROXY_DIAL_TIMEOUT, Flag.PROXY_WRITE_TIMEOUT, Flag.PROXY_READ_TIMEOUT,
-                Flag.EXPERIMENTAL_BOOTSTRAP_DEFRAG_THRESHOLD_MEGABYTES)) {
-            value(flag, v -> unsigned(v, Long.MAX_VALUE));
-        }
-        ClientConnections connections = ClientConnections.DEFAULT;
-        config.clientConnections(new ClientConnections(
-                value(Flag.MAX_CONCURRENT_STREAMS, v -> unsigned(v, ClientConnections.MAX_CONCURRENT_STREAMS_UNLIMITED))
-                        .orElse(connections.maxConcurrentStreams()),
-                value(Flag.GRPC_KEEPALIVE_MIN_TIME, GoDuration::parse).orElse(connections.keepAliveMinTime()),
-                value(Flag.GRPC_KEEPALIVE_INTERVAL, GoDuration::parse).orElse(connections.keepAliveInterval()),
-                value(Flag.GRPC_KEEPALIVE_TIMEOUT, GoDuration::parse).orElse(connections.keepAliveTimeout())));
-        // etcd: 0 (or less) means its default
-        value(Flag.EXPERIMENTAL_COMPACTION_BATCH_LIMIT, CommandLine::integer)
-                .map(n -> n < 1 || n > Integer.MAX_VALUE ? ServerConfig.DEFAULT_COMPACTION_BATCH_LIMIT : (int) (long) n)
-                .ifPresent(config::compactionBatchLimit);
-        for (Flag flag : List.of(Flag.BACKEND_BATCH_LIMIT, Flag.EXPERIMENTAL_DISTRIBUTED_TRACING_SAMPLING_RATE)) {
-            value(flag, CommandLine::integer);
-        }
-        for (Flag flag : List.of(Flag.BACKEND_BATCH_INTERVAL, Flag.EXPERIMENTAL_WARNING_APPLY_DURATION,
-                Flag.EXPERIMENTAL_COMPACT_HASH_CHECK_TIME, Flag.EXPERIMENTAL_DOWNGRADE_CHECK_TIME)) {
-            value(flag, GoDuration::parse);
-        }
-        for (Flag flag : Flag.values()) {
-            if (flag.kind() == Flag.Kind.SWITCH) {
-                value(flag, CommandLine::bool);
-            }
-        }
-        value(Flag.DISCOVERY_FALLBACK, v -> oneOf(v, "exit", "proxy"));
-        value(Flag.V2_DEPRECATION, v -> oneOf(v, "not-yet", "write-only", "write-only-drop-data", "gone"));
-        value(Flag.HOST_WHITELIST, Function.identity());
-
-        String proxy = value(Flag.PROXY, v -> oneOf(v, "off", "readonly", "on")).orElse("off");
-        if (!proxy.equals("off")) {
-            throw notSupported(Flag.PROXY, proxy, "the v2 proxy");
-        }
-        if (switchedOn(Flag.ENABLE_V2)) {
-            throw notSupported(Flag.ENABLE_V2, "true", "the v2 API");
-        }
-        for (Flag flag : List.of(Flag.DISCOVERY, Flag.DISCOVERY_PROXY, Flag.DISCOVERY_SRV, Flag.DISCOVERY_SRV_NAME)) {
-            Optional<String> given = value(flag, Function.identity()).filter(v -> !v.isEmpty());
-            if (given.isPresent()) {
-                throw notSupported(flag, given.get(), "discovery");
-            }
-        }
-        Optional<String> v2v3 = value(Flag.EXPERIMENTAL_ENABLE_V2V3, Function.identity()).filter(v -> !v.isEmpty());
-        if (v2v3.isPresent()) {
-            throw notSupported(Flag.EXPERIMENTAL_ENABLE_V2V3, v2v3.get(), "the v2 API");
-        }
-        value(Flag.LISTEN_CLIENT_HTTP_URLS, v -> v.isEmpty() ? List.<URI>of() : urls(v))
-                .ifPresent(config::listenClientHttpUrls);
-        if (switchedOn(Flag.EXPERIMENTAL_ENABLE_DISTRIBUTED_TRACING)) {
-            warnings.add(Flag.EXPERIMENTAL_ENABLE_DISTRIBUTED_TRACING.display()
-                    + ": kvorum has no distributed tracing; no spans are exported");
-        }
-    }
-
-    private static UsageException notSupported(Flag flag, String value, String feature) {
-        return new UsageException(flag.display() + " " + value + ": " + feature + " is not supported yet");
-    }
-
-    /** An unsigned integer up to {@code max}, as Go's ParseUint reads it (decimal, or 0x, 0o, 0b). */
-    private static long unsigned(String value, long max) {
-        long n;
-        try {
-            String v = value.toLowerCase(java.util.Locale.ROOT);
-            n = v.startsWith("0x") ? Long.parseUnsignedLong(v.substring(2), 16)
-                    : v.startsWith("0b") ? Long.parseUnsignedLong(v.substring(2), 2)
-                    : v.startsWith("0o") ? Long.parseUnsignedLong(v.substring(2), 8)
-                    : v.length() > 1 && v.startsWith("0") ? Long.parseUnsignedLong(v.substring(1), 8)
-                    : Long.parseUnsignedLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("parse error", e);
-        }
-        if (n < 0 || n > max) {
-            throw new IllegalArgumentException("value out of range");
-        }
-        return n;
-    }
-
-    /** etcd's selective flags: one of the listed values. */
-    private static String oneOf(String value, String... allowed) {
-        if (!List.of(allowed).contains(value)) {
-            throw new IllegalArgumentException("valid values are " + String.join(", ", allowed));
-        }
-        return value;
-    }
-
-    /**
-     * {@code --consensus-opt}, and for the raft plugin etcd's flags of its files and log as its
-     * options; an option given with {@code --consensus-opt} wins over the etcd flag.
-     */
-    private PluginOptions consensusOptions(String consensus, List<String> warnings) throws UsageException {
-        PluginOptions given = options(Flag.CONSENSUS_OPT);
-        Map<String, String> etcdFlags = new LinkedHashMap<>();
-        etcdFlags.put("max-snapshots", String.valueOf(value(Flag.MAX_SNAPSHOTS, v -> unsigned(v, Integer.MAX_VALUE))
-                .orElse(ETCD_DEFAULT_MAX_FILES)));
-        etcdFlags.put("max-wals", String.valueOf(value(Flag.MAX_WALS, v -> unsigned(v, Integer.MAX_VALUE))
-                .orElse(ETCD_DEFAULT_MAX_FILES)));
-        value(Flag.WAL_DIR, Function.identity()).filter(v -> !v.isEmpty())
-                .ifPresent(v -> etcdFlags.put("wal-dir", v));
-        value(Flag.EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES, v -> positive(v, Long.MAX_VALUE))
-                .ifPresent(v -> etcdFlags.put("snapshot-catch-up-entries", String.valueOf(v)));
-        value(Flag.EXPERIMENTAL_MAX_LEARNERS, v -> positive(v, Integer.MAX_VALUE))
-                .ifPresent(v -> etcdFlags.put("max-learners", String.valueOf(v)));
-        if (!consensus.equals(Flag.DEFAULT_CONSENSUS)) {
-            for (Flag flag : List.of(Flag.WAL_DIR, Flag.EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES,
-                    Flag.EXPERIMENTAL_MAX_LEARNERS)) {
-                if (value(flag, Function.identity()).filter(v -> !v.isEmpty()).isPresent()) {
-                    warnings.add(flag.display() + " is ignored: it configures the raft consensus, not " + consensus);
-                }
-            }
-            return given;
-        }
-        Map<String, String> options = new LinkedHashMap<>(etcdFlags);
-        options.putAll(given.asMap());
-        return PluginOptions.of(options);
-    }
-
-    /** etcd's {@code --max-snapshots} and {@code --max-wals} default. */
-    private static final long ETCD_DEFAULT_MAX_FILES = 5;
 
     /** A file flag's path; an empty value (etcd's default) means none. */
     private Optional<Path> file(Flag flag) throws UsageException {
@@ -415,18 +288,18 @@ final class CommandLine {
         return level.orElse(LogLevel.INFO);
     }
 
-    private boolean switchedOn(Flag flag) throws UsageException {
+    boolean switchedOn(Flag flag) throws UsageException {
         return value(flag, CommandLine::bool).orElse(false);
     }
 
     /** The flag's value (the last one given), converted by {@code parser}. */
-    private <T> Optional<T> value(Flag flag, Function<String, T> parser) throws UsageException {
+    <T> Optional<T> value(Flag flag, Function<String, T> parser) throws UsageException {
         List<Setting> given = settings.getOrDefault(flag, List.of());
         return given.isEmpty() ? Optional.empty() : Optional.of(parse(given.get(given.size() - 1), parser));
     }
 
     /** Every {@code key=value} given to a repeatable option flag; a key given again replaces the earlier value. */
-    private PluginOptions options(Flag flag) throws UsageException {
+    PluginOptions options(Flag flag) throws UsageException {
         Map<String, String> options = new LinkedHashMap<>();
         for (Setting setting : settings.getOrDefault(flag, List.of())) {
             try {
@@ -477,7 +350,7 @@ final class CommandLine {
     }
 
     /** Go's strconv.ParseBool, which etcd's boolean flags use. */
-    private static boolean bool(String value) {
+    static boolean bool(String value) {
         return switch (value) {
             case "1", "t", "T", "true", "TRUE", "True" -> true;
             case "0", "f", "F", "false", "FALSE", "False" -> false;
@@ -486,7 +359,7 @@ final class CommandLine {
     }
 
     /** Any 64-bit integer, as Go's Int64Var reads it. */
-    private static long integer(String value) {
+    static long integer(String value) {
         try {
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
@@ -494,7 +367,7 @@ final class CommandLine {
         }
     }
 
-    private static long positive(String value, long max) {
+    static long positive(String value, long max) {
         long n;
         try {
             n = Long.parseLong(value);
@@ -532,7 +405,7 @@ final class CommandLine {
     }
 
     /** A comma-separated list of URLs. */
-    private static List<URI> urls(String value) {
+    static List<URI> urls(String value) {
         if (value.isBlank()) {
             throw new IllegalArgumentException("no URLs given");
         }
