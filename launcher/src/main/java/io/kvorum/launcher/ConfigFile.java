@@ -317,7 +317,7 @@ final class ConfigFile {
             case DURATION -> "time.Duration";
             case LIST -> "[]string";
         };
-        return new UsageException("error unmarshaling JSON: json: cannot unmarshal " + jsonType
+        return new UsageException("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal " + jsonType
                 + " into Go struct field configYAML." + key + " of type " + goType);
     }
 }

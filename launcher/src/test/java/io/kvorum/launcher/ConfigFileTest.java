@@ -90,7 +90,7 @@ class ConfigFileTest {
 
     @Test
     void aBooleanKeyRefusesAStringInEtcdsWords() throws Exception {
-        assertEquals("error unmarshaling JSON: json: cannot unmarshal string into Go struct field"
+        assertEquals("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field"
                 + " configYAML.strict-reconfig-check of type bool", refused("strict-reconfig-check: 'false'\n"));
     }
 
@@ -105,7 +105,7 @@ class ConfigFileTest {
     void durationsAreNanoseconds() throws Exception {
         assertEquals(Duration.ofSeconds(5), fromFile("experimental-watch-progress-notify-interval: 5000000000\n")
                 .config().watchProgressNotifyInterval());
-        assertEquals("error unmarshaling JSON: json: cannot unmarshal string into Go struct field"
+        assertEquals("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field"
                         + " configYAML.experimental-corrupt-check-time of type time.Duration",
                 refused("experimental-corrupt-check-time: 5s\n"));
     }

@@ -191,12 +191,14 @@ class EveryEtcdFlagTest {
     }
 
     @Test
-    void everyFlagIsAcceptedAsFlagEqualsValue() throws Exception {
+    void everyFlagIsAcceptedAsFlagEqualsValueWithOneDashOrTwo() throws Exception {
         List<String> refused = new ArrayList<>();
         for (String flag : flagsToCheck()) {
-            List<String> args = new ArrayList<>(ADVERTISE);
-            args.add("--" + flag + "=" + valueFor(flag));
-            check(flag, Map.of(), args, refused);
+            for (String dashes : List.of("--", "-")) {
+                List<String> args = new ArrayList<>(ADVERTISE);
+                args.add(dashes + flag + "=" + valueFor(flag));
+                check(flag, Map.of(), args, refused);
+            }
         }
         assertEquals(List.of(), refused);
     }
