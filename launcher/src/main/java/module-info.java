@@ -15,8 +15,9 @@ module io.kvorum.launcher {
     requires io.grpc.stub;
     requires io.grpc.netty;
     requires com.google.protobuf;
-    // --enable-pprof: a JDK Flight Recorder recording
+    // --enable-pprof: a JDK Flight Recorder recording (and whether a class data archive is mapped)
     requires jdk.jfr;
+    requires java.management;
     // sun.misc.Signal: stop cleanly and exit 0 on SIGTERM/SIGINT.
     requires jdk.unsupported;
 

@@ -129,6 +129,12 @@ public final class Main {
 
     /** {@code --enable-pprof}: a JDK Flight Recorder recording; a failure to start one does not stop the member. */
     private static Optional<jdk.jfr.Recording> startProfiling(ServerConfig config, Logger log) {
+        if (Profiling.underClassArchive()) {
+            // bin/kvorum starts without the archive when it sees the flag; this start did not
+            log.warn("--enable-pprof: no JDK Flight Recorder recording: the JVM runs with a class data archive,"
+                    + " with which JDK 17 crashes once Flight Recorder runs; start with KVORUM_JAVA_OPTS=-Xshare:off");
+            return Optional.empty();
+        }
         try {
             jdk.jfr.Recording recording = Profiling.start(config.dataDir());
             log.info("--enable-pprof: JDK Flight Recorder recording \"{}\" started; written to {} at stop"

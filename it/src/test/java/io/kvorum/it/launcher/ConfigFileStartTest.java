@@ -123,6 +123,8 @@ class ConfigFileStartTest {
             assertTrue(members.stdout().contains(", default, " + peerUrl + ", "), members.stdout());
             assertTrue(Files.isDirectory(dir.resolve("sample.etcd")), "the data-dir key is used");
         }
+        // the sample's enable-pprof: true: a Flight Recorder recording, written at stop
+        assertTrue(Files.size(dir.resolve("sample.etcd").resolve("kvorum.jfr")) > 0, "no recording written");
     }
 
     @Test
