@@ -443,13 +443,17 @@ enum Flag {
                 .append("    Start a kvorum member.\n\n")
                 .append("  kvorum plugins [--plugin-dir dir]\n")
                 .append("    List the installed plugins, their options and where each came from.\n\n")
+                .append("  kvorum --config-file FILE\n")
+                .append("    Start a member configured by an etcd config file (YAML). Note that if a configuration\n")
+                .append("    file is provided, other command line flags and environment variables will be ignored.\n\n")
                 .append("  kvorum --version\n")
                 .append("    Show the version of kvorum.\n\n")
                 .append("  kvorum -h | --help\n")
                 .append("    Show this help.\n\n")
-                .append("Flags are written --flag value, --flag=value or -flag value. Every flag except\n")
-                .append("--help and --version can also be set by its environment variable; a flag on the\n")
-                .append("command line wins over the variable. URL lists are comma-separated.\n");
+                .append("Flags are written --flag value, --flag=value, -flag value or -flag=value. Every flag\n")
+                .append("except --help and --version can also be set by its environment variable; a flag on the\n")
+                .append("command line wins over the variable. URL lists are comma-separated. A 'kvorum:' line\n")
+                .append("says what a flag does where kvorum differs from etcd.\n");
         for (Section section : Section.values()) {
             out.append('\n').append(section.title).append(":\n\n");
             for (Flag flag : values()) {
