@@ -7,12 +7,17 @@ module io.kvorum.launcher {
     requires io.kvorum.server;
     requires io.kvorum.spi;
     requires org.slf4j;
+    // --config-file: etcd's YAML configuration
+    requires org.snakeyaml.engine;
     // kvorum class-archive: its training run sends a member the common requests of each service.
     requires io.kvorum.api;
     requires io.grpc;
     requires io.grpc.stub;
     requires io.grpc.netty;
     requires com.google.protobuf;
+    // --enable-pprof: a JDK Flight Recorder recording (and whether a class data archive is mapped)
+    requires jdk.jfr;
+    requires java.management;
     // sun.misc.Signal: stop cleanly and exit 0 on SIGTERM/SIGINT.
     requires jdk.unsupported;
 

@@ -16,14 +16,21 @@ sealed interface Command {
      * @param warnings   things worth telling the user that do not stop the start, e.g. unknown
      *                   {@code ETCD_*} variables
      * @param pluginDirs {@code --plugin-dir}: folders of drop-in plugins besides the distribution's
+     * @param notices    things to log at info level at start, e.g. that a config file's settings are used
+     * @param enablePprof {@code --enable-pprof}: record with JDK Flight Recorder (see {@link Profiling})
      */
-    record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs)
-            implements Command {
+    record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs,
+                 List<String> notices, boolean enablePprof) implements Command {
         public Serve {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(logLevel, "logLevel");
             warnings = List.copyOf(warnings);
             pluginDirs = List.copyOf(pluginDirs);
+            notices = List.copyOf(notices);
+        }
+
+        public Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs) {
+            this(config, logLevel, warnings, pluginDirs, List.of(), false);
         }
     }
 

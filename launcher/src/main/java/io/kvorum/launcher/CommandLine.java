@@ -42,9 +42,16 @@ final class CommandLine {
     static final String PLUGINS_COMMAND = "plugins";
 
     private final Map<Flag, List<Setting>> settings;
+    /** Whether the settings come from {@code --config-file}, where etcd's defaults differ a little. */
+    private final boolean fromConfigFile;
 
     private CommandLine(Map<Flag, List<Setting>> settings) {
+        this(settings, false);
+    }
+
+    private CommandLine(Map<Flag, List<Setting>> settings, boolean fromConfigFile) {
         this.settings = settings;
+        this.fromConfigFile = fromConfigFile;
     }
 
     /**
@@ -65,8 +72,29 @@ final class CommandLine {
         if (line.switchedOn(Flag.VERSION)) {
             return new Command.ShowVersion();
         }
+        Optional<Path> configFile = line.value(Flag.CONFIG_FILE, Function.identity())
+                .or(() -> Optional.ofNullable(environment.get(Flag.CONFIG_FILE.variable())))
+                .filter(v -> !v.isEmpty()).map(Path::of);
+        if (configFile.isPresent()) {
+            // etcd: the file's settings only; other flags and every variable are ignored
+            CommandLine fromFile = CommandLine.fromConfigFile(configFile.get());
+            List<String> warnings = new ArrayList<>();
+            ServerConfig config = fromFile.serverConfig(warnings);
+            return new Command.Serve(config, fromFile.logLevel(), warnings, fromFile.pluginDirs(),
+                    List.of("loaded server configuration, other configuration command line flags and environment"
+                            + " variables will be ignored if provided {\"path\": \"" + configFile.get() + "\"}"),
+                    fromFile.switchedOn(Flag.ENABLE_PPROF));
+        }
         List<String> warnings = line.addEnvironment(environment);
-        return new Command.Serve(line.serverConfig(), line.logLevel(), warnings, line.pluginDirs());
+        return new Command.Serve(line.serverConfig(warnings), line.logLevel(), warnings, line.pluginDirs(), List.of(),
+                line.switchedOn(Flag.ENABLE_PPROF));
+    }
+
+    private static CommandLine fromConfigFile(Path file) throws UsageException {
+        Map<Flag, List<Setting>> settings = new EnumMap<>(Flag.class);
+        ConfigFile.read(file).forEach((flag, value) -> settings.put(flag,
+                List.of(new Setting(value.text(), "config file key \"" + value.key() + "\""))));
+        return new CommandLine(settings, true);
     }
 
     /** {@code kvorum plugins}: takes {@code --plugin-dir} (and its variable) only; other variables are not its business. */
@@ -145,7 +173,7 @@ final class CommandLine {
         return warnings;
     }
 
-    private ServerConfig serverConfig() throws UsageException {
+    private ServerConfig serverConfig(List<String> warnings) throws UsageException {
         ServerConfig.Builder config = ServerConfig.builder();
         String name = value(Flag.NAME, CommandLine::nonEmpty).orElse(ServerConfig.DEFAULT_NAME);
         config.name(name);
@@ -154,7 +182,8 @@ final class CommandLine {
         Optional<List<URI>> listenClientUrls = value(Flag.LISTEN_CLIENT_URLS, CommandLine::urls);
         Optional<List<URI>> advertiseClientUrls = value(Flag.ADVERTISE_CLIENT_URLS, CommandLine::urls);
         // etcd's rule: advertising the default localhost URL for an explicit listener misleads clients.
-        if (listenClientUrls.isPresent() && advertiseClientUrls.isEmpty()) {
+        // (A config file keeps etcd's default advertise URL instead.)
+        if (listenClientUrls.isPresent() && advertiseClientUrls.isEmpty() && !fromConfigFile) {
             throw new UsageException(Flag.ADVERTISE_CLIENT_URLS.display() + " is required when "
                     + Flag.LISTEN_CLIENT_URLS.display() + " is set explicitly");
         }
@@ -199,8 +228,9 @@ final class CommandLine {
         value(Flag.BACKEND, CommandLine::nonEmpty).ifPresent(config::backend);
         config.backendOptions(options(Flag.BACKEND_OPT));
         // The launcher's default is raft; an embedded server without the raft module defaults to standalone.
-        config.consensus(value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS));
-        config.consensusOptions(options(Flag.CONSENSUS_OPT));
+        String consensus = value(Flag.CONSENSUS, CommandLine::nonEmpty).orElse(Flag.DEFAULT_CONSENSUS);
+        config.consensus(consensus);
+        config.consensusOptions(new EtcdFlags(this).consensusOptions(consensus, warnings));
 
         int validity = value(Flag.SELF_SIGNED_CERT_VALIDITY, v -> (int) positive(v, 1000))
                 .orElse(TlsSettings.DEFAULT_SELF_SIGNED_CERT_VALIDITY_YEARS);
@@ -240,6 +270,7 @@ final class CommandLine {
                 options(Flag.METRICS_EXPORTER_OPT),
                 value(Flag.METRICS, MetricsLevel::parse).orElse(MetricsLevel.BASIC),
                 value(Flag.LISTEN_METRICS_URLS, v -> v.isEmpty() ? List.<URI>of() : urls(v)).orElse(List.of())));
+        new EtcdFlags(this).configure(config, warnings);
         try {
             return config.build();
         } catch (IllegalArgumentException e) {
@@ -255,22 +286,27 @@ final class CommandLine {
     }
 
     private LogLevel logLevel() throws UsageException {
-        return value(Flag.LOG_LEVEL, v -> LogLevel.parse(v).orElseThrow(() ->
-                new IllegalArgumentException("must be one of " + LogLevel.names()))).orElse(LogLevel.INFO);
+        Optional<LogLevel> level = value(Flag.LOG_LEVEL, v -> LogLevel.parse(v).orElseThrow(() ->
+                new IllegalArgumentException("must be one of " + LogLevel.names())));
+        // etcd 3.4's deprecated --debug: debug logging, unless a level is given
+        if (level.isEmpty() && switchedOn(Flag.DEBUG)) {
+            return LogLevel.DEBUG;
+        }
+        return level.orElse(LogLevel.INFO);
     }
 
-    private boolean switchedOn(Flag flag) throws UsageException {
+    boolean switchedOn(Flag flag) throws UsageException {
         return value(flag, CommandLine::bool).orElse(false);
     }
 
     /** The flag's value (the last one given), converted by {@code parser}. */
-    private <T> Optional<T> value(Flag flag, Function<String, T> parser) throws UsageException {
+    <T> Optional<T> value(Flag flag, Function<String, T> parser) throws UsageException {
         List<Setting> given = settings.getOrDefault(flag, List.of());
         return given.isEmpty() ? Optional.empty() : Optional.of(parse(given.get(given.size() - 1), parser));
     }
 
     /** Every {@code key=value} given to a repeatable option flag; a key given again replaces the earlier value. */
-    private PluginOptions options(Flag flag) throws UsageException {
+    PluginOptions options(Flag flag) throws UsageException {
         Map<String, String> options = new LinkedHashMap<>();
         for (Setting setting : settings.getOrDefault(flag, List.of())) {
             try {
@@ -321,7 +357,7 @@ final class CommandLine {
     }
 
     /** Go's strconv.ParseBool, which etcd's boolean flags use. */
-    private static boolean bool(String value) {
+    static boolean bool(String value) {
         return switch (value) {
             case "1", "t", "T", "true", "TRUE", "True" -> true;
             case "0", "f", "F", "false", "FALSE", "False" -> false;
@@ -330,7 +366,7 @@ final class CommandLine {
     }
 
     /** Any 64-bit integer, as Go's Int64Var reads it. */
-    private static long integer(String value) {
+    static long integer(String value) {
         try {
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
@@ -338,7 +374,7 @@ final class CommandLine {
         }
     }
 
-    private static long positive(String value, long max) {
+    static long positive(String value, long max) {
         long n;
         try {
             n = Long.parseLong(value);
@@ -392,7 +428,7 @@ final class CommandLine {
     }
 
     /** A comma-separated list of URLs. */
-    private static List<URI> urls(String value) {
+    static List<URI> urls(String value) {
         if (value.isBlank()) {
             throw new IllegalArgumentException("no URLs given");
         }

@@ -128,14 +128,175 @@ enum Flag {
     EXPERIMENTAL_CORRUPT_CHECK_TIME(Section.EXPERIMENTAL, "experimental-corrupt-check-time", Kind.VALUE, "'0s'",
             "Duration of time between cluster corruption check passes (0s: never), e.g. 10s, 5m."),
 
-    LISTEN_METRICS_URLS(Section.MONITORING, "listen-metrics-urls", Kind.VALUE, "''",
+    LISTEN_METRICS_URLS(Section.PROFILING, "listen-metrics-urls", Kind.VALUE, "''",
             "List of URLs to listen on for the /metrics and /health endpoints; port 0 picks a free port."),
-    METRICS(Section.MONITORING, "metrics", Kind.VALUE, "'basic'",
+    METRICS(Section.PROFILING, "metrics", Kind.VALUE, "'basic'",
             "Set level of detail for exported metrics, specify 'extensive' to include server side grpc histogram metrics."),
-    METRICS_EXPORTER(Section.MONITORING, "metrics-exporter", Kind.VALUE, "'prometheus'",
+    METRICS_EXPORTER(Section.PROFILING, "metrics-exporter", Kind.VALUE, "'prometheus'",
             "Metrics exporter plugins, by name, comma-separated; the first that serves scrapes answers /metrics."),
-    METRICS_EXPORTER_OPT(Section.MONITORING, "metrics-exporter-opt", Kind.REPEATABLE, "''",
+    METRICS_EXPORTER_OPT(Section.PROFILING, "metrics-exporter-opt", Kind.REPEATABLE, "''",
             "Option for the metrics exporters, key=value; repeat the flag or separate with commas."),
+    // etcd's remaining flags (3.4's --help, and the 3.5 flags deployments pass): what each does here is
+    // in its Support and note; CommandLine#etcdCompatibility reads them.
+    WAL_DIR(Section.MEMBER, "wal-dir", Kind.VALUE, "''",
+            "Path to the dedicated wal directory.", Support.IMPLEMENTED,
+            "the raft consensus' WAL segments go there (its option wal-dir)"),
+    MAX_SNAPSHOTS(Section.MEMBER, "max-snapshots", Kind.VALUE, "'5'",
+            "Maximum number of snapshot files to retain (0 is unlimited).", Support.IMPLEMENTED,
+            "the raft consensus' snapshot files (its option max-snapshots)"),
+    MAX_WALS(Section.MEMBER, "max-wals", Kind.VALUE, "'5'",
+            "Maximum number of wal files to retain (0 is unlimited).", Support.IMPLEMENTED,
+            "the raft consensus' WAL segments; those still needed are always kept (its option max-wals)"),
+    BACKEND_BATCH_INTERVAL(Section.MEMBER, "backend-batch-interval", Kind.VALUE, "''",
+            "BackendBatchInterval is the maximum time before commit the backend transaction.", Support.ACCEPTED,
+            "accepted; the apply loop commits each applied batch of entries at once"),
+    BACKEND_BATCH_LIMIT(Section.MEMBER, "backend-batch-limit", Kind.VALUE, "'0'",
+            "BackendBatchLimit is the maximum operations before commit the backend transaction.", Support.ACCEPTED,
+            "accepted; the apply loop commits each applied batch of entries at once"),
+    MAX_CONCURRENT_STREAMS(Section.MEMBER, "max-concurrent-streams", Kind.VALUE, "'math.MaxUint32'",
+            "Maximum concurrent streams that each client can open at a time.", Support.IMPLEMENTED,
+            "per client connection (HTTP/2 SETTINGS); 0 or math.MaxUint32: no limit"),
+    GRPC_KEEPALIVE_MIN_TIME(Section.MEMBER, "grpc-keepalive-min-time", Kind.VALUE, "'5s'",
+            "Minimum duration interval that a client should wait before pinging server.", Support.ACCEPTED,
+            "accepted; client pings are not policed yet"),
+    GRPC_KEEPALIVE_INTERVAL(Section.MEMBER, "grpc-keepalive-interval", Kind.VALUE, "'2h'",
+            "Frequency duration of server-to-client ping to check if a connection is alive (0 to disable).",
+            Support.ACCEPTED, "accepted; the server sends no keepalive pings yet"),
+    GRPC_KEEPALIVE_TIMEOUT(Section.MEMBER, "grpc-keepalive-timeout", Kind.VALUE, "'20s'",
+            "Additional duration of wait before closing a non-responsive connection (0 to disable).",
+            Support.ACCEPTED, "accepted; the server sends no keepalive pings yet"),
+    LISTEN_CLIENT_HTTP_URLS(Section.MEMBER, "listen-client-http-urls", Kind.VALUE, "''",
+            "List of URLs to listen on for http only client traffic.", Support.IMPLEMENTED,
+            "the HTTP endpoints (gateway, /health, /version) there only, gRPC on --listen-client-urls only, as etcd"
+                    + " 3.5; each served URL is printed as 'kvorum: serving client HTTP requests on <url>'"),
+    SOCKET_REUSE_PORT(Section.MEMBER, "socket-reuse-port", Kind.SWITCH, "'false'",
+            "Enable to set socket option SO_REUSEPORT on listeners allowing rebinding of a port already in use.",
+            Support.ACCEPTED, "accepted; listeners are bound without SO_REUSEPORT"),
+    SOCKET_REUSE_ADDRESS(Section.MEMBER, "socket-reuse-address", Kind.SWITCH, "'false'",
+            "Enable to set socket option SO_REUSEADDR on listeners allowing binding to an address in TIME_WAIT state.",
+            Support.ACCEPTED, "accepted; the JDK binds server sockets with SO_REUSEADDR on Linux"),
+
+    DISCOVERY(Section.CLUSTERING, "discovery", Kind.VALUE, "''",
+            "Discovery URL used to bootstrap the cluster.", Support.PARTIAL,
+            "only empty: discovery is not supported yet"),
+    DISCOVERY_FALLBACK(Section.CLUSTERING, "discovery-fallback", Kind.VALUE, "'proxy'",
+            "Expected behavior ('exit' or 'proxy') when discovery services fails. \"proxy\" supports v2 API only.",
+            Support.ACCEPTED, "accepted; there is no discovery to fall back from"),
+    DISCOVERY_PROXY(Section.CLUSTERING, "discovery-proxy", Kind.VALUE, "''",
+            "HTTP proxy to use for traffic to discovery service.", Support.PARTIAL,
+            "only empty: discovery is not supported yet"),
+    DISCOVERY_SRV(Section.CLUSTERING, "discovery-srv", Kind.VALUE, "''",
+            "DNS srv domain used to bootstrap the cluster.", Support.PARTIAL,
+            "only empty: discovery is not supported yet"),
+    DISCOVERY_SRV_NAME(Section.CLUSTERING, "discovery-srv-name", Kind.VALUE, "''",
+            "Suffix to the dns srv name queried when bootstrapping.", Support.PARTIAL,
+            "only empty: discovery is not supported yet"),
+    ENABLE_V2(Section.CLUSTERING, "enable-v2", Kind.SWITCH, "'false'",
+            "Accept etcd V2 client requests.", Support.PARTIAL,
+            "only false: the v2 API is not supported yet"),
+    V2_DEPRECATION(Section.CLUSTERING, "v2-deprecation", Kind.VALUE, "'not-yet'",
+            "v2store deprecation stage: 'not-yet', 'write-only', 'write-only-drop-data' or 'gone'.", Support.ACCEPTED,
+            "accepted; kvorum has no v2 store, as etcd at 'gone'"),
+
+    HOST_WHITELIST(Section.SECURITY, "host-whitelist", Kind.VALUE, "'*'",
+            "Acceptable hostnames from HTTP client requests, if server is not secure (empty or * means allow all).",
+            Support.ACCEPTED, "accepted; Host headers are not checked yet"),
+    EXPERIMENTAL_PEER_SKIP_CLIENT_SAN_VERIFICATION(Section.SECURITY, "experimental-peer-skip-client-san-verification",
+            Kind.SWITCH, "'false'", "Skip verification of SAN field in client certificate for peer connections.",
+            Support.ACCEPTED, "accepted; peer client certificates' SANs are not checked"),
+
+    ENABLE_PPROF(Section.PROFILING, "enable-pprof", Kind.SWITCH, "'false'",
+            "Enable runtime profiling data via HTTP server. Address is at client URL + \"/debug/pprof/\"",
+            Support.IMPLEMENTED, "records with JDK Flight Recorder into <data-dir>/kvorum.jfr at stop;"
+                    + " Go's /debug/pprof/ paths are not served"),
+
+    DEBUG(Section.LOGGING, "debug", Kind.SWITCH, "'false'",
+            "Enable debug-level logging for etcd. Use '--log-level=debug' instead.", Support.IMPLEMENTED,
+            "sets --log-level debug unless --log-level is given"),
+
+    PROXY(Section.V2_PROXY, "proxy", Kind.VALUE, "'off'",
+            "Proxy mode setting ('off', 'readonly' or 'on').", Support.PARTIAL,
+            "only off: the v2 proxy is not supported yet"),
+    PROXY_FAILURE_WAIT(Section.V2_PROXY, "proxy-failure-wait", Kind.VALUE, "5000",
+            "Time (in milliseconds) an endpoint will be held in a failed state.", Support.ACCEPTED,
+            "accepted; there is no v2 proxy"),
+    PROXY_REFRESH_INTERVAL(Section.V2_PROXY, "proxy-refresh-interval", Kind.VALUE, "30000",
+            "Time (in milliseconds) of the endpoints refresh interval.", Support.ACCEPTED,
+            "accepted; there is no v2 proxy"),
+    PROXY_DIAL_TIMEOUT(Section.V2_PROXY, "proxy-dial-timeout", Kind.VALUE, "1000",
+            "Time (in milliseconds) for a dial to timeout.", Support.ACCEPTED, "accepted; there is no v2 proxy"),
+    PROXY_WRITE_TIMEOUT(Section.V2_PROXY, "proxy-write-timeout", Kind.VALUE, "5000",
+            "Time (in milliseconds) for a write to timeout.", Support.ACCEPTED, "accepted; there is no v2 proxy"),
+    PROXY_READ_TIMEOUT(Section.V2_PROXY, "proxy-read-timeout", Kind.VALUE, "0",
+            "Time (in milliseconds) for a read to timeout.", Support.ACCEPTED, "accepted; there is no v2 proxy"),
+
+    EXPERIMENTAL_ENABLE_V2V3(Section.EXPERIMENTAL, "experimental-enable-v2v3", Kind.VALUE, "''",
+            "Serve v2 requests through the v3 backend under a given prefix.", Support.PARTIAL,
+            "only empty: the v2 API is not supported yet"),
+    EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE(Section.EXPERIMENTAL, "experimental-backend-bbolt-freelist-type",
+            Kind.VALUE, "'array'",
+            "ExperimentalBackendFreelistType specifies the type of freelist that boltdb backend uses(array and map"
+                    + " are supported types).", Support.ACCEPTED, "accepted; not applicable: kvorum has no bbolt"),
+    EXPERIMENTAL_COMPACTION_BATCH_LIMIT(Section.EXPERIMENTAL, "experimental-compaction-batch-limit", Kind.VALUE,
+            "1000", "ExperimentalCompactionBatchLimit sets the maximum revisions deleted in each compaction batch.",
+            Support.IMPLEMENTED, "records deleted per backend commit; 0 or less: 1000"),
+    EXPERIMENTAL_WARNING_APPLY_DURATION(Section.EXPERIMENTAL, "experimental-warning-apply-duration", Kind.VALUE,
+            "'100ms'", "Warning is generated if requests take more than this duration.", Support.ACCEPTED,
+            "accepted; no slow-apply warning is logged yet"),
+    EXPERIMENTAL_COMPACT_HASH_CHECK_ENABLED(Section.EXPERIMENTAL, "experimental-compact-hash-check-enabled",
+            Kind.SWITCH, "'false'", "Enable leader to periodically check followers compaction hashes.",
+            Support.ACCEPTED, "accepted; --experimental-corrupt-check-time is the corruption check here"),
+    EXPERIMENTAL_COMPACT_HASH_CHECK_TIME(Section.EXPERIMENTAL, "experimental-compact-hash-check-time", Kind.VALUE,
+            "'1m'", "Duration of time between leader checks followers compaction hashes.", Support.ACCEPTED,
+            "accepted; --experimental-corrupt-check-time is the corruption check here"),
+    EXPERIMENTAL_ENABLE_DISTRIBUTED_TRACING(Section.EXPERIMENTAL, "experimental-enable-distributed-tracing",
+            Kind.SWITCH, "'false'", "Enable experimental distributed tracing using OpenTelemetry Tracing.",
+            Support.ACCEPTED, "accepted; kvorum has no tracing, and says so at start"),
+    EXPERIMENTAL_DISTRIBUTED_TRACING_ADDRESS(Section.EXPERIMENTAL, "experimental-distributed-tracing-address",
+            Kind.VALUE, "'localhost:4317'", "Address for distributed tracing used for OpenTelemetry Tracing.",
+            Support.ACCEPTED, "accepted; kvorum has no tracing"),
+    EXPERIMENTAL_DISTRIBUTED_TRACING_SERVICE_NAME(Section.EXPERIMENTAL,
+            "experimental-distributed-tracing-service-name", Kind.VALUE, "'etcd'",
+            "Configures service name for distributed tracing to be used to define service name for OpenTelemetry"
+                    + " Tracing.", Support.ACCEPTED, "accepted; kvorum has no tracing"),
+    EXPERIMENTAL_DISTRIBUTED_TRACING_INSTANCE_ID(Section.EXPERIMENTAL,
+            "experimental-distributed-tracing-instance-id", Kind.VALUE, "''",
+            "Configures service instance ID for distributed tracing to be used to define service instance ID key"
+                    + " for OpenTelemetry Tracing.", Support.ACCEPTED, "accepted; kvorum has no tracing"),
+    EXPERIMENTAL_DISTRIBUTED_TRACING_SAMPLING_RATE(Section.EXPERIMENTAL,
+            "experimental-distributed-tracing-sampling-rate", Kind.VALUE, "'0'",
+            "Number of samples to collect per million spans for OpenTelemetry Tracing (if enabled with"
+                    + " experimental-enable-distributed-tracing flag).", Support.ACCEPTED,
+            "accepted; kvorum has no tracing"),
+    EXPERIMENTAL_MEMORY_MLOCK(Section.EXPERIMENTAL, "experimental-memory-mlock", Kind.SWITCH, "'false'",
+            "Enable to enforce etcd pages (in particular bbolt) to stay in RAM.", Support.ACCEPTED,
+            "accepted; not applicable: kvorum has no bbolt"),
+    EXPERIMENTAL_TXN_MODE_WRITE_WITH_SHARED_BUFFER(Section.EXPERIMENTAL,
+            "experimental-txn-mode-write-with-shared-buffer", Kind.SWITCH, "'true'",
+            "Enable the write transaction to use a shared buffer in its readonly check operations.",
+            Support.ACCEPTED, "accepted; not applicable: reads never wait for writes here"),
+    EXPERIMENTAL_BOOTSTRAP_DEFRAG_THRESHOLD_MEGABYTES(Section.EXPERIMENTAL,
+            "experimental-bootstrap-defrag-threshold-megabytes", Kind.VALUE, "'0'",
+            "Enable the defrag during etcd server bootstrap on condition that it will free at least the provided"
+                    + " threshold of disk space. Needs to be set to non-zero value to take effect.",
+            Support.ACCEPTED, "accepted; no defragmentation at start"),
+    EXPERIMENTAL_MAX_LEARNERS(Section.EXPERIMENTAL, "experimental-max-learners", Kind.VALUE, "'1'",
+            "Sets the maximum number of learners that can be available in the cluster membership.",
+            Support.IMPLEMENTED, "the raft consensus' option max-learners; give every member the same"),
+    EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES(Section.EXPERIMENTAL, "experimental-snapshot-catchup-entries", Kind.VALUE,
+            "'5000'", "Number of entries for a slow follower to catch up after compacting the raft storage"
+                    + " entries.", Support.IMPLEMENTED,
+            "the raft consensus' option snapshot-catch-up-entries"),
+    EXPERIMENTAL_STOP_GRPC_SERVICE_ON_DEFRAG(Section.EXPERIMENTAL, "experimental-stop-grpc-service-on-defrag",
+            Kind.SWITCH, "'false'", "Enable etcd gRPC service to stop serving client requests on defragmentation.",
+            Support.ACCEPTED, "accepted; defragmentation does not stop the service"),
+    EXPERIMENTAL_DOWNGRADE_CHECK_TIME(Section.EXPERIMENTAL, "experimental-downgrade-check-time", Kind.VALUE, "'5s'",
+            "Duration of time between two downgrade status checks.", Support.ACCEPTED,
+            "accepted; kvorum has no downgrade mode"),
+
+    CONFIG_FILE(Section.GENERAL, "config-file", Kind.VALUE, "''",
+            "Path to the server configuration file. Note that if a configuration file is provided, other command"
+                    + " line flags and environment variables will be ignored."),
 
     LOG_LEVEL(Section.LOGGING, "log-level", Kind.VALUE, quoted(LogLevel.INFO.flagValue()),
             "Log level: " + LogLevel.names() + ". Logs go to standard error."),
@@ -176,9 +337,21 @@ enum Flag {
         SWITCH
     }
 
+    /** What kvorum does with a flag; {@code --help} and the README say it. */
+    enum Support {
+        /** Does what it does in etcd. */
+        IMPLEMENTED,
+        /** Any value etcd takes is accepted; what it does here is the flag's note. */
+        ACCEPTED,
+        /** Only the values that turn etcd's feature off are accepted; others fail, saying it is not supported yet. */
+        PARTIAL
+    }
+
     /** The groups of {@code --help}, in etcd's order. */
     enum Section {
-        MEMBER("Member"), CLUSTERING("Clustering"), SECURITY("Security"), AUTH("Auth"), EXPERIMENTAL("Experimental"), MONITORING("Profiling and Monitoring"), LOGGING("Logging"), PLUGINS("Plugins"), GENERAL("General");
+        MEMBER("Member"), CLUSTERING("Clustering"), SECURITY("Security"), AUTH("Auth"),
+        PROFILING("Profiling and Monitoring"), EXPERIMENTAL("Experimental"), LOGGING("Logging"),
+        V2_PROXY("v2 Proxy (to be deprecated in v4)"), PLUGINS("Plugins"), GENERAL("General");
 
         private final String title;
 
@@ -203,13 +376,35 @@ enum Flag {
     private final Kind kind;
     private final String defaultText;
     private final String usage;
+    private final Support support;
+    private final String note;
 
     Flag(Section section, String flagName, Kind kind, String defaultText, String usage) {
+        this(section, flagName, kind, defaultText, usage, Support.IMPLEMENTED, "");
+    }
+
+    Flag(Section section, String flagName, Kind kind, String defaultText, String usage, Support support, String note) {
         this.section = section;
         this.flagName = flagName;
         this.kind = kind;
         this.defaultText = defaultText;
         this.usage = usage;
+        this.support = support;
+        this.note = note;
+    }
+
+    Support support() {
+        return support;
+    }
+
+    /** What the flag does in kvorum when that differs from etcd; empty when it does what etcd does. */
+    String note() {
+        return note;
+    }
+
+    /** The flag's name without dashes, which is also its key in a config file. */
+    String flagName() {
+        return flagName;
     }
 
     /** The flag called {@code name} (without dashes), if there is one. */
@@ -258,19 +453,26 @@ enum Flag {
                 .append("    Start a kvorum member.\n\n")
                 .append("  kvorum plugins [--plugin-dir dir]\n")
                 .append("    List the installed plugins, their options and where each came from.\n\n")
+                .append("  kvorum --config-file FILE\n")
+                .append("    Start a member configured by an etcd config file (YAML). Note that if a configuration\n")
+                .append("    file is provided, other command line flags and environment variables will be ignored.\n\n")
                 .append("  kvorum --version\n")
                 .append("    Show the version of kvorum.\n\n")
                 .append("  kvorum -h | --help\n")
                 .append("    Show this help.\n\n")
-                .append("Flags are written --flag value, --flag=value or -flag value. Every flag except\n")
-                .append("--help and --version can also be set by its environment variable; a flag on the\n")
-                .append("command line wins over the variable. URL lists are comma-separated.\n");
+                .append("Flags are written --flag value, --flag=value, -flag value or -flag=value. Every flag\n")
+                .append("except --help and --version can also be set by its environment variable; a flag on the\n")
+                .append("command line wins over the variable. URL lists are comma-separated. A 'kvorum:' line\n")
+                .append("says what a flag does where kvorum differs from etcd.\n");
         for (Section section : Section.values()) {
             out.append('\n').append(section.title).append(":\n\n");
             for (Flag flag : values()) {
                 if (flag.section == section) {
                     out.append("  ").append(flag.display()).append(' ').append(flag.defaultText).append('\n')
                             .append("      ").append(flag.usage).append('\n');
+                    if (!flag.note.isEmpty()) {
+                        out.append("      kvorum: ").append(flag.note).append('\n');
+                    }
                     if (flag.readsEnvironment()) {
                         out.append("      env ").append(flag.variable()).append('\n');
                     }

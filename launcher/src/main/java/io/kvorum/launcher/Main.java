@@ -11,6 +11,7 @@ import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.consensus.ConsensusProvider;
 import io.kvorum.spi.metrics.MetricsExporterProvider;
 import io.kvorum.spi.tls.TlsProvider;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,6 +84,7 @@ public final class Main {
     private static int serve(Command.Serve command) {
         configureLogging(command.logLevel());
         Logger log = LoggerFactory.getLogger(Main.class);
+        command.notices().forEach(log::info);
         command.warnings().forEach(log::warn);
 
         CountDownLatch stop = new CountDownLatch(1);
@@ -98,12 +100,16 @@ public final class Main {
         }
         // For the exits that do not go through the signal handlers: SIGHUP, System.exit in a library.
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "kvorum-shutdown"));
+        Optional<jdk.jfr.Recording> recording = command.enablePprof() ? startProfiling(config, log) : Optional.empty();
 
         for (URI url : server.clientUrls()) {
             System.out.println("kvorum: serving client requests on " + url);
         }
         for (URI url : server.metricsUrls()) {
             System.out.println("kvorum: serving metrics on " + url);
+        }
+        for (URI url : server.clientHttpUrls()) {
+            System.out.println("kvorum: serving client HTTP requests on " + url);
         }
         System.out.flush();
 
@@ -117,11 +123,43 @@ public final class Main {
         }
         log.info("stopping member {}", config.name());
         server.close();
+        recording.ifPresent(r -> stopProfiling(r, log));
         if (server.stopped().isCompletedExceptionally()) {
             System.err.println("kvorum: the member stopped: " + describe(server.stopped().handle((ok, e) -> e).join()));
             return EXIT_HALTED;
         }
         return EXIT_OK;
+    }
+
+    /** {@code --enable-pprof}: a JDK Flight Recorder recording; a failure to start one does not stop the member. */
+    private static Optional<jdk.jfr.Recording> startProfiling(ServerConfig config, Logger log) {
+        if (Profiling.underClassArchive()) {
+            // bin/kvorum starts without the archive when it sees the flag; this start did not
+            log.warn("--enable-pprof: no JDK Flight Recorder recording: the JVM runs with a class data archive,"
+                    + " with which JDK 17 crashes once Flight Recorder runs; start with KVORUM_JAVA_OPTS=-Xshare:off");
+            return Optional.empty();
+        }
+        try {
+            jdk.jfr.Recording recording = Profiling.start(config.dataDir());
+            log.info("--enable-pprof: JDK Flight Recorder recording \"{}\" started; written to {} at stop"
+                    + " (jcmd <pid> JFR.dump name={} filename=<file> writes it now); /debug/pprof/ is not served",
+                    Profiling.RECORDING_NAME, recording.getDestination(), Profiling.RECORDING_NAME);
+            return Optional.of(recording);
+        } catch (IOException | IllegalStateException | SecurityException e) {
+            log.warn("--enable-pprof: cannot start a JDK Flight Recorder recording: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static void stopProfiling(jdk.jfr.Recording recording, Logger log) {
+        try {
+            recording.stop();
+            log.info("--enable-pprof: recording written to {}", recording.getDestination());
+        } catch (IllegalStateException e) {
+            log.warn("--enable-pprof: cannot write the recording: {}", e.getMessage());
+        } finally {
+            recording.close();
+        }
     }
 
     /** Why a member did not start, in one line for the user (the cause is logged at debug level). */

@@ -70,7 +70,7 @@ class CommandLineTest {
             assertEquals("rocksdb", config.backend());
             assertEquals(Map.of(), config.backendOptions().asMap());
             assertEquals("raft", config.consensus());
-            assertEquals(Map.of(), config.consensusOptions().asMap());
+            assertEquals(Map.of("max-snapshots", "5", "max-wals", "5"), config.consensusOptions().asMap());
             assertEquals("simple", config.authToken());
             assertEquals(java.time.Duration.ofSeconds(300), config.authTokenTtl());
             assertEquals(10, config.bcryptCost());
@@ -420,7 +420,9 @@ class CommandLineTest {
             assertEquals("memory", config.backend());
             assertEquals(Map.of("cache-mb", "64", "sync", "false"), config.backendOptions().asMap());
             assertEquals("raft", config.consensus());
-            assertEquals(Map.of("tick-ms", "100"), config.consensusOptions().asMap());
+            // with etcd's --max-snapshots and --max-wals defaults, which raft takes as options
+            assertEquals(Map.of("tick-ms", "100", "max-snapshots", "5", "max-wals", "5"),
+                    config.consensusOptions().asMap());
             assertEquals(List.of(), serve.warnings());
         }
 
@@ -443,10 +445,10 @@ class CommandLineTest {
         @Test
         void unknownEtcdVariablesAreOnlyWarnedAbout() throws UsageException {
             Command.Serve serve = serve(Map.of(
-                    "ETCD_ENABLE_V2", "true", "ETCD_FOO", "", "ETCDCTL_API", "3", "PATH", "/bin"));
+                    "ETCD_NO_SUCH_FLAG", "true", "ETCD_FOO", "", "ETCDCTL_API", "3", "PATH", "/bin"));
 
-            assertEquals(List.of("unrecognized environment variable ETCD_ENABLE_V2",
-                    "unrecognized environment variable ETCD_FOO"), serve.warnings());
+            assertEquals(List.of("unrecognized environment variable ETCD_FOO",
+                    "unrecognized environment variable ETCD_NO_SUCH_FLAG"), serve.warnings());
         }
 
         @Test
@@ -482,7 +484,9 @@ class CommandLineTest {
                     "--consensus-opt", "tick-ms=100");
 
             assertEquals(Map.of("cache-mb", "64", "sync", "false", "path", "/a=b"), config.backendOptions().asMap());
-            assertEquals(Map.of("tick-ms", "100"), config.consensusOptions().asMap());
+            // with etcd's --max-snapshots and --max-wals defaults, which raft takes as options
+            assertEquals(Map.of("tick-ms", "100", "max-snapshots", "5", "max-wals", "5"),
+                    config.consensusOptions().asMap());
         }
 
         @Test

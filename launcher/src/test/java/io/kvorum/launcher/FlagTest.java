@@ -35,6 +35,26 @@ class FlagTest {
     }
 
     @Test
+    void theReadmesFlagTableListsEveryFlag() throws java.io.IOException {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+
+        for (Flag flag : Flag.values()) {
+            assertTrue(readme.contains("`" + flag.display() + "`") || readme.contains("`" + flag.display() + " "),
+                    flag.display() + " is not in README.md's flag table");
+        }
+    }
+
+    @Test
+    void everyFlagOnlyAcceptedSaysWhatItDoesHere() {
+        for (Flag flag : Flag.values()) {
+            if (flag.support() != Flag.Support.IMPLEMENTED) {
+                assertFalse(flag.note().isEmpty(), flag.display());
+                assertTrue(Flag.helpText().contains("      kvorum: " + flag.note() + "\n"), flag.display());
+            }
+        }
+    }
+
+    @Test
     void onlyConfigurationFlagsComeFromTheEnvironment() {
         assertFalse(Flag.HELP.readsEnvironment());
         assertFalse(Flag.VERSION.readsEnvironment());

@@ -92,6 +92,15 @@ public final class KvorumServer implements AutoCloseable {
         return m == null ? List.of() : m.metricsUrls();
     }
 
+    /**
+     * The HTTP-only client URLs being served ({@code --listen-client-http-urls}), with the ports
+     * actually bound; empty when none are configured, or before {@link #start()}.
+     */
+    public List<URI> clientHttpUrls() {
+        ServerRuntime m = member;
+        return m == null ? List.of() : m.clientHttpUrls();
+    }
+
     /** The running member's watch hub, for tests of this package. */
     io.kvorum.server.watch.WatchHub watchHub() {
         ServerRuntime m = member;

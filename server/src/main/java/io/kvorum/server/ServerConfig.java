@@ -67,6 +67,12 @@ import java.util.Set;
  *                                 whole hours ({@code 1}) or a Go duration ({@code 30m}), for {@code revision}
  *                                 the number of revisions to keep; {@code 0} turns auto-compaction off
  * @param metrics                  {@code --metrics-exporter}, {@code --metrics}, {@code --listen-metrics-urls}
+ * @param clientConnections        the client port's HTTP/2 connections: {@code --max-concurrent-streams} and
+ *                                 {@code --grpc-keepalive-*}
+ * @param compactionBatchLimit     {@code --experimental-compaction-batch-limit}: records a compaction deletes per
+ *                                 backend commit
+ * @param listenClientHttpUrls     {@code --listen-client-http-urls}: listeners for the HTTP endpoints only (gateway,
+ *                                 health, version), as etcd 3.5; when given, {@link #listenClientUrls} serve gRPC only
  */
 public record ServerConfig(
         String name,
@@ -105,7 +111,10 @@ public record ServerConfig(
         long quotaBackendBytes,
         String autoCompactionMode,
         String autoCompactionRetention,
-        MetricsSettings metrics) {
+        MetricsSettings metrics,
+        ClientConnections clientConnections,
+        int compactionBatchLimit,
+        List<URI> listenClientHttpUrls) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -128,6 +137,8 @@ public record ServerConfig(
     public static final String DEFAULT_TLS = "pem";
     public static final String DEFAULT_AUTO_COMPACTION_MODE = "periodic";
     public static final String DEFAULT_AUTO_COMPACTION_RETENTION = "0";
+    /** etcd's {@code --experimental-compaction-batch-limit} default. */
+    public static final int DEFAULT_COMPACTION_BATCH_LIMIT = 1000;
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -198,6 +209,18 @@ public record ServerConfig(
             throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
                     + watchProgressNotifyInterval.toMillis() + "ms");
         }
+        Objects.requireNonNull(clientConnections, "clientConnections");
+        listenClientHttpUrls = List.copyOf(listenClientHttpUrls);
+        for (URI url : listenClientHttpUrls) {
+            if ("https".equals(url.getScheme()) && !clientTls.hasServerCertificate()) {
+                throw new IllegalArgumentException("TLS key/cert (--cert-file, --key-file) must be provided for client url "
+                        + url + " with HTTPS scheme");
+            }
+        }
+        if (compactionBatchLimit < 1) {
+            throw new IllegalArgumentException("--experimental-compaction-batch-limit must be positive, got "
+                    + compactionBatchLimit);
+        }
     }
 
     /** The token provider {@link #authToken()} names ({@code simple}, {@code jwt}). */
@@ -207,7 +230,8 @@ public record ServerConfig(
 
     /** Whether some client URL is served over TLS. */
     public boolean servesClientTls() {
-        return listenClientUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));
+        return listenClientUrls.stream().anyMatch(u -> "https".equals(u.getScheme()))
+                || listenClientHttpUrls.stream().anyMatch(u -> "https".equals(u.getScheme()));
     }
 
     /** Whether the peer URLs ask for TLS. */
@@ -260,6 +284,9 @@ public record ServerConfig(
         private String autoCompactionMode = DEFAULT_AUTO_COMPACTION_MODE;
         private String autoCompactionRetention = DEFAULT_AUTO_COMPACTION_RETENTION;
         private MetricsSettings metrics = MetricsSettings.none();
+        private ClientConnections clientConnections = ClientConnections.DEFAULT;
+        private int compactionBatchLimit = DEFAULT_COMPACTION_BATCH_LIMIT;
+        private List<URI> listenClientHttpUrls = List.of();
 
         private Builder() {
         }
@@ -302,6 +329,9 @@ public record ServerConfig(
         public Builder autoCompactionMode(String v) { autoCompactionMode = v; return this; }
         public Builder autoCompactionRetention(String v) { autoCompactionRetention = v; return this; }
         public Builder metrics(MetricsSettings v) { metrics = v; return this; }
+        public Builder clientConnections(ClientConnections v) { clientConnections = v; return this; }
+        public Builder compactionBatchLimit(int v) { compactionBatchLimit = v; return this; }
+        public Builder listenClientHttpUrls(List<URI> v) { listenClientHttpUrls = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -317,7 +347,8 @@ public record ServerConfig(
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
                     initialElectionTickAdvance, enableGrpcGateway, cors, backend, backendOptions, consensus, consensusOptions,
                     authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions,
-                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention, metrics);
+                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention, metrics, clientConnections,
+                    compactionBatchLimit, listenClientHttpUrls);
         }
     }
 }

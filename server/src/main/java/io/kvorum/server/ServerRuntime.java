@@ -33,6 +33,7 @@ import io.kvorum.server.grpc.ClientApi;
 import io.kvorum.server.metrics.Registry;
 import io.kvorum.server.metrics.ServerMetrics;
 import io.kvorum.spi.metrics.MetricsExporterProvider;
+import io.kvorum.server.mvcc.MvccConfig;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.backend.BackendContext;
@@ -81,6 +82,7 @@ final class ServerRuntime {
     private static final int MAX_QUEUED_HASHES = 1024;
     private List<URI> clientUrls = List.of();
     private List<URI> metricsUrls = List.of();
+    private List<URI> clientHttpUrls = List.of();
     private WatchHub watchHub;
     private CompletableFuture<Void> removal = new CompletableFuture<>();
     private CompletableFuture<? extends Throwable> halted = new CompletableFuture<>();
@@ -114,7 +116,8 @@ final class ServerRuntime {
         Optional<TlsMaterial> clientTls = Optional.empty();
         if (config.servesClientTls()) {
             clientTls = Optional.of(openTls(tlsProvider, TlsSide.CLIENT, config.clientTls()
-                    .withAutoTlsHosts(hosts(config.listenClientUrls())), config));
+                    .withAutoTlsHosts(hosts(java.util.stream.Stream.concat(config.listenClientUrls().stream(),
+                            config.listenClientHttpUrls().stream()).toList())), config));
             toClose.add(clientTls.get());
         }
         Optional<TlsMaterial> peerTls = Optional.empty();
@@ -133,21 +136,33 @@ final class ServerRuntime {
         StartGate gate = new StartGate();
         CompletableFuture<Server> listening = new CompletableFuture<>();
         Optional<TlsMaterial> listenerTls = clientTls;
+        // --listen-client-http-urls: the HTTP endpoints on listeners of their own, with a gate of their own
+        StartGate httpGate = new StartGate();
+        CompletableFuture<Optional<Server>> httpListening = new CompletableFuture<>();
         Thread listener = new Thread(() -> {
             try {
-                listening.complete(listen(config, gate, listenerTls));
+                listening.complete(listen(config.listenClientUrls(), "--listen-client-urls", config, gate, listenerTls));
             } catch (RuntimeException | LinkageError e) {
                 listening.completeExceptionally(e);
+            }
+            try {
+                httpListening.complete(config.listenClientHttpUrls().isEmpty() ? Optional.empty()
+                        : Optional.of(listen(config.listenClientHttpUrls(), "--listen-client-http-urls", config,
+                                httpGate, listenerTls)));
+            } catch (RuntimeException | LinkageError e) {
+                httpListening.completeExceptionally(e);
             }
         }, "kvorum-listen");
         listener.setDaemon(true);
         listener.start();
         AutoCloseable stopListening = () -> {
             gate.close();
+            httpGate.close();
             Server started = listening.exceptionally(e -> null).join();
             if (started != null) {
                 started.stop().join();
             }
+            httpListening.exceptionally(e -> Optional.empty()).join().ifPresent(http -> http.stop().join());
         };
         toClose.add(stopListening);
         Path memberDir = config.dataDir().resolve("member");
@@ -162,7 +177,7 @@ final class ServerRuntime {
         }
         toClose.add(backend);
         LOG.info("opened backend {} at {} with options {}", backendProvider.name(), backendDir, config.backendOptions());
-        MvccStore store = MvccStore.open(backend);
+        MvccStore store = MvccStore.open(backend, mvccConfig(config));
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(config.heartbeatInterval().toMillis(),
                 config.electionTimeout().toMillis()), System::nanoTime);
         lessor.recover(store);
@@ -194,6 +209,8 @@ final class ServerRuntime {
         // Port 0 is resolved before this member's client URLs are published.
         Server server = joinUnwrapped(listening);
         clientUrls = boundUrls(config.listenClientUrls(), server);
+        Optional<Server> httpServer = joinUnwrapped(httpListening);
+        clientHttpUrls = httpServer.map(h -> boundUrls(config.listenClientHttpUrls(), h)).orElse(List.of());
         List<URI> advertised = advertisedUrls(config.advertiseClientUrls(), clientUrls);
 
         ClusterSpec cluster = clusterSpec(config, advertised);
@@ -306,15 +323,32 @@ final class ServerRuntime {
         }
         Cors cors = new Cors(config.cors());
         http.replaceAll((path, service) -> cors.wrap(service));
+        // With --listen-client-http-urls, as etcd 3.5: gRPC on the client URLs, HTTP on the HTTP URLs only.
+        Map<String, HttpService> httpOnClientUrls = httpServer.isPresent() ? Map.of() : Map.copyOf(http);
         server.reconfigure(sb -> {
             // The virtual host is built anew: it needs its TLS again (the same managers).
             tls.ifPresent(m -> ClientPortTls.configure(sb, m));
             sb.meterRegistry(NoopMeterRegistry.get());
+            configureConnections(sb, config.clientConnections());
             api.bindTo(sb);
-            http.forEach(sb::service);
+            httpOnClientUrls.forEach(sb::service);
         });
-        gate.open(new StartGate.Routes(Map.copyOf(http), api.service()));
+        gate.open(new StartGate.Routes(httpOnClientUrls, api.service()));
+        httpServer.ifPresent(h -> {
+            h.reconfigure(sb -> {
+                tls.ifPresent(m -> ClientPortTls.configure(sb, m));
+                sb.meterRegistry(NoopMeterRegistry.get());
+                configureConnections(sb, config.clientConnections());
+                http.forEach(sb::service);
+            });
+            httpGate.open(new StartGate.Routes(Map.copyOf(http), (ctx, req) -> HttpResponse.of(HttpStatus.NOT_FOUND)));
+            LOG.info("serving client HTTP requests on {}", clientHttpUrls);
+        });
         LOG.info("serving client requests on {}", clientUrls);
+    }
+
+    List<URI> clientHttpUrls() {
+        return clientHttpUrls;
     }
 
     List<URI> clientUrls() {
@@ -365,9 +399,21 @@ final class ServerRuntime {
         return urls.stream().map(URI::getHost).distinct().toList();
     }
 
-    private static Server listen(ServerConfig config, StartGate gate, Optional<TlsMaterial> tls) {
+    /** etcd's --max-concurrent-streams: what each connection's SETTINGS allow (0, as in grpc-go: no limit). */
+    private static void configureConnections(com.linecorp.armeria.server.ServerBuilder sb, ClientConnections connections) {
+        long maxStreams = connections.maxConcurrentStreams();
+        sb.http2MaxStreamsPerConnection(maxStreams == 0 ? ClientConnections.MAX_CONCURRENT_STREAMS_UNLIMITED : maxStreams);
+    }
+
+    /** How the store works off compactions: {@code --experimental-compaction-batch-limit}, etcd's pause. */
+    static MvccConfig mvccConfig(ServerConfig config) {
+        return new MvccConfig(config.compactionBatchLimit(), MvccConfig.DEFAULT.compactionBatchInterval());
+    }
+
+    private static Server listen(List<URI> urls, String flag, ServerConfig config, StartGate gate,
+                                 Optional<TlsMaterial> tls) {
         var sb = Server.builder();
-        for (URI url : config.listenClientUrls()) {
+        for (URI url : urls) {
             // Each listener its own scheme: an https port speaks TLS only, an http port plaintext only.
             if ("https".equals(url.getScheme())) {
                 sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTPS);
@@ -387,6 +433,7 @@ final class ServerRuntime {
         tls.ifPresent(m -> ClientPortTls.configure(sb, m));
         // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
         sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
+        configureConnections(sb, config.clientConnections());
         // etcd's metrics come from the metrics exporter plugins, not from Armeria's own meters.
         sb.meterRegistry(NoopMeterRegistry.get());
         // In-flight requests may finish (up to a second); no quiet period waiting for new ones.
@@ -399,14 +446,13 @@ final class ServerRuntime {
             server.start().join();
         } catch (java.util.concurrent.CompletionException e) {
             server.stop();
-            throw new IllegalStateException("--listen-client-urls " + config.listenClientUrls()
-                    + ": cannot listen: " + rootMessage(e), e);
+            throw new IllegalStateException(flag + " " + urls + ": cannot listen: " + rootMessage(e), e);
         }
         return server;
     }
 
     /** The listener's server, or the exception its start threw, as it threw it. */
-    private static Server joinUnwrapped(CompletableFuture<Server> listening) {
+    private static <T> T joinUnwrapped(CompletableFuture<T> listening) {
         try {
             return listening.join();
         } catch (java.util.concurrent.CompletionException e) {

@@ -74,8 +74,9 @@ final class Applier {
         ChangeContext ctx = ChangeContext.decode(cc.context());
         MemberRegistry registry = node.registry;
         Optional<ConsensusException> refusal = switch (cc.type()) {
-            case ADD_NODE -> ctx.promote() ? registry.refusePromote(cc.nodeId()) : registry.refuseAdd(ctx.member());
-            case ADD_LEARNER_NODE -> registry.refuseAdd(ctx.member());
+            case ADD_NODE -> ctx.promote() ? registry.refusePromote(cc.nodeId())
+                    : registry.refuseAdd(ctx.member(), node.options.maxLearners());
+            case ADD_LEARNER_NODE -> registry.refuseAdd(ctx.member(), node.options.maxLearners());
             case REMOVE_NODE -> registry.refuseRemove(cc.nodeId());
         };
         if (refusal.isPresent()) {

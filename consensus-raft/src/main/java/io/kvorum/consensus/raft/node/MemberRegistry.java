@@ -82,6 +82,11 @@ final class MemberRegistry {
     // ---- checks, in etcd's order (ValidateConfigurationChange)
 
     Optional<ConsensusException> refuseAdd(Member m) {
+        return refuseAdd(m, MAX_LEARNERS);
+    }
+
+    /** As etcd with {@code --experimental-max-learners}: at most {@code maxLearners} learners at a time. */
+    Optional<ConsensusException> refuseAdd(Member m, int maxLearners) {
         if (removed.contains(m.id())) {
             return Optional.of(EtcdErrors.memberNotFound()); // etcd's ErrIDRemoved, sent as "member not found"
         }
@@ -91,7 +96,7 @@ final class MemberRegistry {
         if (peerUrlsTaken(m.id(), m.peerUrls())) {
             return Optional.of(EtcdErrors.peerUrlExists());
         }
-        if (m.learner() && members.values().stream().filter(Member::learner).count() >= MAX_LEARNERS) {
+        if (m.learner() && members.values().stream().filter(Member::learner).count() >= maxLearners) {
             return Optional.of(EtcdErrors.tooManyLearners());
         }
         return Optional.empty();

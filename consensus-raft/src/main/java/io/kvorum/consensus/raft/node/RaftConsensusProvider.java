@@ -39,7 +39,15 @@ public final class RaftConsensusProvider implements ConsensusProvider {
                 RaftOptions.CATCH_UP_ENTRIES_OPTION, "entries kept in memory after a snapshot so a slow follower "
                         + "catches up without one (default " + RaftOptions.DEFAULT_CATCH_UP_ENTRIES + ", as etcd)",
                 RaftOptions.WAL_REPAIR_OPTION, "true: start on a WAL with a corrupt record by cutting the log at it, dropping "
-                        + "what follows (default false: refuse to start; a torn last write is always repaired)");
+                        + "what follows (default false: refuse to start; a torn last write is always repaired)",
+                RaftOptions.WAL_DIR_OPTION, "folder of the WAL segment files (default: wal/ in the member's folder);"
+                        + " what etcd's --wal-dir sets",
+                RaftOptions.MAX_SNAPSHOTS_OPTION, "snapshot files kept, 0 for all (default 1: the newest); what"
+                        + " etcd's --max-snapshots sets",
+                RaftOptions.MAX_WALS_OPTION, "WAL segment files kept, 0 for all; segments still needed are always"
+                        + " kept (default 1: only those); what etcd's --max-wals sets",
+                RaftOptions.MAX_LEARNERS_OPTION, "learners the cluster may have at a time (default 1, as etcd);"
+                        + " what etcd's --experimental-max-learners sets; give every member the same");
     }
 
     @Override

@@ -185,7 +185,7 @@ final class RaftNode implements Consensus {
         Files.createDirectories(directory);
         snapshots = new SnapshotStore(directory.resolve("snap"));
         try {
-            wal = Wal.open(directory.resolve("wal"), options.segmentBytes(), options.walRepair(), walFiles);
+            wal = Wal.open(options.walDir().orElse(directory.resolve("wal")), options.segmentBytes(), options.walRepair(), walFiles);
         } catch (WalCorruptedException e) {
             if (!e.atRecord()) {
                 throw e;

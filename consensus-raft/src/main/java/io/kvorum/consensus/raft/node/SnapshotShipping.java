@@ -83,8 +83,8 @@ final class SnapshotShipping {
         if (compactTo >= node.storage.firstIndex()) {
             node.storage.compact(compactTo);
         }
-        node.wal.releaseBeforeSnapshot();
-        node.snapshots.releaseBefore(s.index());
+        node.wal.releaseBeforeSnapshot(node.options.maxWals());
+        node.snapshots.releaseBefore(s.index(), node.options.maxSnapshots());
         LOG.log(Level.DEBUG, "member {0} took a snapshot at {1}; log kept from {2}", RaftNode.hex(node.memberId),
                 s.index(), node.storage.firstIndex());
     }
@@ -101,8 +101,8 @@ final class SnapshotShipping {
         node.registry = MemberRegistry.decode(s.data());
         node.applied = s.index();
         node.snapshotIndex = s.index();
-        node.wal.releaseBeforeSnapshot();
-        node.snapshots.releaseBefore(s.index());
+        node.wal.releaseBeforeSnapshot(node.options.maxWals());
+        node.snapshots.releaseBefore(s.index(), node.options.maxSnapshots());
         node.membership.membersChanged();
         LOG.log(Level.INFO, "member {0} installed a snapshot at {1} term {2}", RaftNode.hex(node.memberId), s.index(),
                 s.term());

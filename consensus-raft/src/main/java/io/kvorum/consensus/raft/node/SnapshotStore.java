@@ -45,13 +45,23 @@ final class SnapshotStore {
         return s;
     }
 
-    /** Deletes the files of snapshots older than {@code index}. */
-    void releaseBefore(long index) throws IOException {
-        for (Path p : snapshotFiles()) {
+    /**
+     * Deletes the files of snapshots older than {@code index}, oldest first, while more than
+     * {@code maxFiles} are left (etcd's {@code --max-snapshots}; 0 keeps every file).
+     */
+    void releaseBefore(long index, int maxFiles) throws IOException {
+        if (maxFiles == 0) {
+            return;
+        }
+        List<Path> files = snapshotFiles();
+        int left = files.size();
+        for (Path p : files) {
             String name = p.getFileName().toString();
-            if (Long.parseUnsignedLong(name.substring(0, 16), 16) < index) {
-                Files.delete(p);
+            if (left <= maxFiles || Long.parseUnsignedLong(name.substring(0, 16), 16) >= index) {
+                break;
             }
+            Files.delete(p);
+            left--;
         }
     }
 

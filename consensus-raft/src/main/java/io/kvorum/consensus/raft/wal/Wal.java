@@ -232,8 +232,20 @@ public final class Wal implements AutoCloseable {
      * snapshot marker and hold no entry after the snapshot's index.
      */
     public void releaseBeforeSnapshot() throws IOException {
+        releaseBeforeSnapshot(1);
+    }
+
+    /**
+     * As {@link #releaseBeforeSnapshot()}, but keeps up to {@code maxFiles} segment files in all
+     * (etcd's {@code --max-wals}): the oldest released segments go first, segments still needed
+     * are never deleted, and 0 keeps every file.
+     */
+    public void releaseBeforeSnapshot(int maxFiles) throws IOException {
+        if (maxFiles == 0) {
+            return;
+        }
         boolean deleted = false;
-        for (var it = segments.entrySet().iterator(); it.hasNext(); ) {
+        for (var it = segments.entrySet().iterator(); it.hasNext() && segments.size() > maxFiles; ) {
             var e = it.next();
             if (e.getKey() >= snapshotSegment || lastIndexIn.getOrDefault(e.getKey(), 0L) > snapshotIndex) {
                 break;

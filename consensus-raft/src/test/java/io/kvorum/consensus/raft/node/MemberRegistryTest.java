@@ -21,6 +21,19 @@ class MemberRegistryTest {
     }
 
     @Test
+    void theLearnerLimitIsEtcdsMaxLearners() {
+        MemberRegistry r = new MemberRegistry();
+        r.add(voter(1, "a"));
+        r.add(new Member(7, "", List.of("http://10.0.0.7:2380"), List.of(), true));
+        Member second = new Member(8, "", List.of("http://10.0.0.8:2380"), List.of(), true);
+        assertTrue(r.refuseAdd(second, 2).isEmpty());
+        r.add(second);
+        assertEquals(Reason.TOO_MANY_LEARNERS, reason(r.refuseAdd(new Member(9, "", List.of("http://10.0.0.9:2380"),
+                List.of(), true), 2)));
+        assertTrue(r.refuseAdd(voter(3, "c"), 2).isEmpty(), "voters are not counted");
+    }
+
+    @Test
     void refusesWhatEtcdRefuses() {
         MemberRegistry r = new MemberRegistry();
         r.add(voter(1, "a"));
