@@ -1,6 +1,7 @@
 package io.kvorum.server;
 
 import io.kvorum.server.compaction.AutoCompaction;
+import io.kvorum.server.lease.LeaseCheckpoints;
 import io.kvorum.spi.plugin.PluginOptions;
 import io.kvorum.spi.tls.TlsSettings;
 import java.net.URI;
@@ -66,6 +67,14 @@ import java.util.Set;
  * @param autoCompactionRetention  {@code --auto-compaction-retention}, as etcd reads it: for {@code periodic}
  *                                 whole hours ({@code 1}) or a Go duration ({@code 30m}), for {@code revision}
  *                                 the number of revisions to keep; {@code 0} turns auto-compaction off
+ * @param leaseCheckpoint          {@code --experimental-enable-lease-checkpoint}: the leader writes its leases'
+ *                                 remaining TTLs to the log, so that a leader change does not renew them
+ * @param leaseCheckpointPersist   {@code --experimental-enable-lease-checkpoint-persist}: the remaining TTLs are
+ *                                 also stored, so that a restart keeps them; needs {@code leaseCheckpoint}
+ * @param leaseCheckpointInterval  {@code --lease-checkpoint-interval}: how often a lease is checkpointed (etcd's
+ *                                 fixed 5 minutes); only leases with more than that left are
+ * @param forceNewCluster          {@code --force-new-cluster}: restart this member, which has data, as the only
+ *                                 member of its cluster
  */
 public record ServerConfig(
         String name,
@@ -103,7 +112,11 @@ public record ServerConfig(
         PluginOptions tlsOptions,
         long quotaBackendBytes,
         String autoCompactionMode,
-        String autoCompactionRetention) {
+        String autoCompactionRetention,
+        boolean leaseCheckpoint,
+        boolean leaseCheckpointPersist,
+        Duration leaseCheckpointInterval,
+        boolean forceNewCluster) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -126,6 +139,8 @@ public record ServerConfig(
     public static final String DEFAULT_TLS = "pem";
     public static final String DEFAULT_AUTO_COMPACTION_MODE = "periodic";
     public static final String DEFAULT_AUTO_COMPACTION_RETENTION = "0";
+    /** etcd's lease checkpoint interval. */
+    public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = LeaseCheckpoints.DEFAULT_INTERVAL;
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -191,6 +206,15 @@ public record ServerConfig(
         Objects.requireNonNull(autoCompactionMode, "autoCompactionMode");
         Objects.requireNonNull(autoCompactionRetention, "autoCompactionRetention");
         AutoCompaction.parse(autoCompactionMode, autoCompactionRetention); // names the flag when it throws
+        Objects.requireNonNull(leaseCheckpointInterval, "leaseCheckpointInterval");
+        if (leaseCheckpointInterval.isNegative() || leaseCheckpointInterval.isZero()) {
+            throw new IllegalArgumentException("--lease-checkpoint-interval must be positive, got "
+                    + leaseCheckpointInterval);
+        }
+        if (leaseCheckpointPersist && !leaseCheckpoint) {
+            throw new IllegalArgumentException("setting experimental-enable-lease-checkpoint-persist requires"
+                    + " experimental-enable-lease-checkpoint"); // etcd's words
+        }
         if (watchProgressNotifyInterval.compareTo(MIN_WATCH_PROGRESS_NOTIFY_INTERVAL) < 0) {
             throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
                     + watchProgressNotifyInterval.toMillis() + "ms");
@@ -256,6 +280,10 @@ public record ServerConfig(
         private long quotaBackendBytes;
         private String autoCompactionMode = DEFAULT_AUTO_COMPACTION_MODE;
         private String autoCompactionRetention = DEFAULT_AUTO_COMPACTION_RETENTION;
+        private boolean leaseCheckpoint;
+        private boolean leaseCheckpointPersist;
+        private Duration leaseCheckpointInterval = DEFAULT_LEASE_CHECKPOINT_INTERVAL;
+        private boolean forceNewCluster;
 
         private Builder() {
         }
@@ -297,6 +325,10 @@ public record ServerConfig(
         public Builder quotaBackendBytes(long v) { quotaBackendBytes = v; return this; }
         public Builder autoCompactionMode(String v) { autoCompactionMode = v; return this; }
         public Builder autoCompactionRetention(String v) { autoCompactionRetention = v; return this; }
+        public Builder leaseCheckpoint(boolean v) { leaseCheckpoint = v; return this; }
+        public Builder leaseCheckpointPersist(boolean v) { leaseCheckpointPersist = v; return this; }
+        public Builder leaseCheckpointInterval(Duration v) { leaseCheckpointInterval = v; return this; }
+        public Builder forceNewCluster(boolean v) { forceNewCluster = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -312,7 +344,8 @@ public record ServerConfig(
                     initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
                     initialElectionTickAdvance, enableGrpcGateway, cors, backend, backendOptions, consensus, consensusOptions,
                     authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions,
-                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention);
+                    quotaBackendBytes, autoCompactionMode, autoCompactionRetention,
+                    leaseCheckpoint, leaseCheckpointPersist, leaseCheckpointInterval, forceNewCluster);
         }
     }
 }

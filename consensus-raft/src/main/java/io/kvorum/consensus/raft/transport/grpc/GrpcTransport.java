@@ -96,6 +96,16 @@ public final class GrpcTransport implements Transport {
         public void reportUnreachable(long peerId) {
             GrpcTransport.this.reportUnreachable(peerId);
         }
+
+        @Override
+        public void reportRemoved(long peerId) {
+            onSender(() -> {
+                Inbound to = inbound;
+                if (!closed.get() && to != null) {
+                    to.onRefusedAsRemoved(peerId);
+                }
+            });
+        }
     };
     /** The peer TLS contexts, when https peer URLs are served or dialed. */
     private final Optional<PeerTlsContexts> tls;
