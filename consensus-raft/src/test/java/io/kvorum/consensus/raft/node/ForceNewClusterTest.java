@@ -57,6 +57,13 @@ class ForceNewClusterTest {
             assertEquals(1, restarted.members().size());
             c.proposeAndAwait(M1, "d");
 
+            c.stop(M1);
+            c.forceNewCluster = true;
+            RaftNode again = c.start(M1);
+            assertEquals(M1, c.awaitLeader(), "the flag given again changes nothing more");
+            assertEquals(1, again.members().size());
+            c.forceNewCluster = false;
+
             // The old peers still make a quorum of the old configuration; they must not disturb it,
             // and, as etcd's removed members, each learns it was removed once the member it dials
             // refuses it, and stops (as the server stops on removal).
