@@ -50,28 +50,43 @@ record StandaloneRestart(List<LogEntry> kept, List<LogEntry> appended, HardState
      * The standalone restart of member {@code self} from what its WAL recovered.
      *
      * @throws IOException when {@code self} is not in its own configuration (etcd would add it
-     *                     back, which this registry refuses for a removed member)
+     *                     back, which this registry refuses for a removed member), or only learns
      */
     static StandaloneRestart of(long self, Snapshot snapshot, HardState hardState, List<LogEntry> recovered)
             throws IOException {
         List<LogEntry> kept = recovered.stream().filter(e -> e.index() <= hardState.commit()).toList();
         TreeSet<Long> ids = new TreeSet<>(Long::compareUnsigned);
+        TreeSet<Long> learners = new TreeSet<>(snapshot.confState().learners());
         ids.addAll(snapshot.confState().voters());
-        ids.addAll(snapshot.confState().learners());
+        ids.addAll(learners);
         for (LogEntry e : kept) {
             if (e.type() != EntryType.CONF_CHANGE) {
                 continue;
             }
             ConfChange cc = Encoding.decodeConfChange(e.data());
             switch (cc.type()) {
-                case ADD_NODE, ADD_LEARNER_NODE -> ids.add(cc.nodeId());
-                case REMOVE_NODE -> ids.remove(cc.nodeId());
+                case ADD_NODE -> {
+                    ids.add(cc.nodeId());
+                    learners.remove(cc.nodeId()); // added, or promoted
+                }
+                case ADD_LEARNER_NODE -> {
+                    ids.add(cc.nodeId());
+                    learners.add(cc.nodeId());
+                }
+                case REMOVE_NODE -> {
+                    ids.remove(cc.nodeId());
+                    learners.remove(cc.nodeId());
+                }
             }
         }
         if (!ids.contains(self)) {
             throw new IOException("--force-new-cluster: member " + RaftNode.hex(self)
                     + " is not in its cluster's configuration " + ids.stream().map(RaftNode::hex).toList()
                     + " as of its last committed entry; it cannot become the cluster's only member");
+        }
+        if (learners.contains(self)) {
+            throw new IOException("--force-new-cluster: member " + RaftNode.hex(self) + " is a learner; a cluster"
+                    + " of one learner has no voter to lead it: recover from a voting member");
         }
         long last = kept.isEmpty() ? snapshot.index() : kept.get(kept.size() - 1).index();
         long next = last + 1;

@@ -121,6 +121,9 @@ class ForceNewClusterTest {
         IOException notAMember = assertThrows(IOException.class,
                 () -> StandaloneRestart.of(0x999, snapshot, new HardState(3, M1, 13), log));
         assertTrue(notAMember.getMessage().startsWith("--force-new-cluster: member 999 is not in"));
+        IOException aLearner = assertThrows(IOException.class,
+                () -> StandaloneRestart.of(M3, snapshot, new HardState(3, M1, 13), log));
+        assertTrue(aLearner.getMessage().startsWith("--force-new-cluster: member 103 is a learner"));
     }
 
     private static LogEntry entry(long index, long term, EntryType type, byte[] data) {
