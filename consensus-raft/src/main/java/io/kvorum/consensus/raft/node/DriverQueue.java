@@ -20,7 +20,9 @@ import java.util.function.Consumer;
  * many requests". Raft messages from each peer are bounded too ({@value #MAX_QUEUED_PER_PEER}
  * waiting, etcd's receive buffer): beyond it they are dropped, as etcd drops them when its buffer
  * is full, which Raft tolerates (a leader probes and resends, elections time out again), so a
- * peer that sends faster than this member steps cannot make its queue grow without bound.
+ * peer that sends faster than this member steps cannot make its queue grow without bound. Peer
+ * calls in progress (queued, or waiting for their answer) are bounded as well
+ * ({@value #MAX_PEER_CALLS}); beyond, a call is answered "too many requests" at once.
  *
  * <p><b>Threads.</b> Any thread enqueues; only the driver runs tasks ({@link #runRound}). After
  * {@link #stop} nothing runs any more: what is queued, or enqueued later, is abandoned (its future
@@ -41,10 +43,13 @@ final class DriverQueue {
 
     /** Raft messages of one peer waiting for the driver, at most; etcd's recvBufSize. */
     static final int MAX_QUEUED_PER_PEER = 4096;
+    /** Calls from peers in progress, at most. */
+    static final int MAX_PEER_CALLS = 1024;
 
     private final LinkedBlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
     /** Per peer, its messages in {@link #tasks}; keyed by members only (the transport admits no one else). */
     private final Map<Long, AtomicInteger> queuedPerPeer = new ConcurrentHashMap<>();
+    private final AtomicInteger peerCalls = new AtomicInteger();
     private final ArrayBlockingQueue<Task> proposals = new ArrayBlockingQueue<>(MAX_QUEUED_PROPOSALS);
     /** Woken when work arrives: the driver thread unparks (the production driver) or nothing (a simulation steps). */
     private final Runnable wake;
@@ -145,6 +150,26 @@ final class DriverQueue {
             body.run();
         }, null));
         return true;
+    }
+
+    /**
+     * A call from a peer, run on the driver; fails at once with "too many requests" when
+     * {@value #MAX_PEER_CALLS} peer calls are in progress already (each ends with its answer, at
+     * the latest at its request deadline, or when the member stops).
+     */
+    <T> CompletableFuture<T> callFromPeer(Consumer<CompletableFuture<T>> body) {
+        if (peerCalls.incrementAndGet() > MAX_PEER_CALLS) {
+            peerCalls.decrementAndGet();
+            return CompletableFuture.failedFuture(EtcdErrors.tooManyRequests());
+        }
+        CompletableFuture<T> answer = call(body);
+        answer.whenComplete((value, failure) -> peerCalls.decrementAndGet());
+        return answer;
+    }
+
+    /** The peer calls in progress. */
+    int peerCalls() {
+        return peerCalls.get();
     }
 
     /** The messages of {@code peer} waiting for the driver. */

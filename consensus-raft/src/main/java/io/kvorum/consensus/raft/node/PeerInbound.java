@@ -91,7 +91,7 @@ final class PeerInbound implements Transport.Inbound {
                 Wire.writeMembers(out, known);
             })));
         }
-        CompletableFuture<byte[]> answer = node.queue.call(a -> node.membership.onCall(method, request, a));
+        CompletableFuture<byte[]> answer = node.queue.callFromPeer(a -> node.membership.onCall(method, request, a));
         return answer.exceptionallyCompose(e -> {
             if (e instanceof ConsensusException c) {
                 return CompletableFuture.completedFuture(Wire.failure(c));

@@ -76,4 +76,25 @@ class DriverQueueTest {
         queue.runRound();
         assertEquals(0, queue.queuedFrom(1));
     }
+
+    @Test
+    void peerCallsInProgressAreBoundedAndRefusedBeyondAsTooManyRequests() throws Exception {
+        DriverQueue queue = new DriverQueue(() -> { });
+        queue.started();
+        List<CompletableFuture<String>> answers = new ArrayList<>();
+        for (int i = 0; i < DriverQueue.MAX_PEER_CALLS; i++) {
+            answers.add(queue.callFromPeer(f -> { })); // answered later, as a change waiting for its commit
+        }
+        CompletableFuture<String> refused = queue.callFromPeer(f -> f.complete("never"));
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, refused::get);
+        assertEquals("etcdserver: too many requests", e.getCause().getMessage());
+
+        queue.runRound();
+        assertEquals(DriverQueue.MAX_PEER_CALLS, queue.peerCalls(), "run but not answered: still in progress");
+        answers.get(0).complete("answered");
+        assertEquals(DriverQueue.MAX_PEER_CALLS - 1, queue.peerCalls());
+        CompletableFuture<String> next = queue.callFromPeer(f -> f.complete("taken"));
+        queue.runRound();
+        assertEquals("taken", next.get());
+    }
 }
