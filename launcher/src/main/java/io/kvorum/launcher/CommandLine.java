@@ -220,6 +220,11 @@ final class CommandLine {
         value(Flag.QUOTA_BACKEND_BYTES, CommandLine::integer).ifPresent(config::quotaBackendBytes);
         value(Flag.AUTO_COMPACTION_MODE, Function.identity()).ifPresent(config::autoCompactionMode);
         value(Flag.AUTO_COMPACTION_RETENTION, Function.identity()).ifPresent(config::autoCompactionRetention);
+        value(Flag.FORCE_NEW_CLUSTER, CommandLine::bool).ifPresent(config::forceNewCluster);
+        value(Flag.EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT, CommandLine::bool).ifPresent(config::leaseCheckpoint);
+        value(Flag.EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT_PERSIST, CommandLine::bool)
+                .ifPresent(config::leaseCheckpointPersist);
+        value(Flag.LEASE_CHECKPOINT_INTERVAL, GoDuration::parse).ifPresent(config::leaseCheckpointInterval);
 
         value(Flag.AUTH_TOKEN, CommandLine::nonEmpty).ifPresent(config::authToken);
         value(Flag.AUTH_TOKEN_TTL, v -> Duration.ofSeconds(positive(v, Integer.MAX_VALUE))).ifPresent(config::authTokenTtl);

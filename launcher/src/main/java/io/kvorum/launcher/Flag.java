@@ -71,6 +71,8 @@ enum Flag {
             "Interpret 'auto-compaction-retention' one of: periodic|revision. 'periodic' for duration based retention,"
                     + " defaulting to hours if no time unit is provided (e.g. '5m'). 'revision' for revision number"
                     + " based retention."),
+    FORCE_NEW_CLUSTER(Section.CLUSTERING, "force-new-cluster", Kind.SWITCH, "false",
+            "Force to create a new one-member cluster."),
 
     AUTH_TOKEN(Section.AUTH, "auth-token", Kind.VALUE, quoted(ServerConfig.DEFAULT_AUTH_TOKEN),
             "Specify auth token specific options, e.g. simple, or jwt,pub-key=<path>,priv-key=<path>,sign-method=<alg>,ttl=<duration>."),
@@ -127,6 +129,16 @@ enum Flag {
             "Enable to check data corruption before serving any client/peer traffic."),
     EXPERIMENTAL_CORRUPT_CHECK_TIME(Section.EXPERIMENTAL, "experimental-corrupt-check-time", Kind.VALUE, "'0s'",
             "Duration of time between cluster corruption check passes (0s: never), e.g. 10s, 5m."),
+    EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT(Section.EXPERIMENTAL, "experimental-enable-lease-checkpoint", Kind.SWITCH,
+            "false",
+            "Enable leader to send regular checkpoints to other members to prevent reset of remaining TTL on leader change."),
+    EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT_PERSIST(Section.EXPERIMENTAL, "experimental-enable-lease-checkpoint-persist",
+            Kind.SWITCH, "false",
+            "Enable persisting remainingTTL to prevent indefinite auto-renewal of long lived leases. Requires"
+                    + " experimental-enable-lease-checkpoint to be enabled."),
+    LEASE_CHECKPOINT_INTERVAL(Section.EXPERIMENTAL, "lease-checkpoint-interval", Kind.VALUE, "'5m0s'",
+            "kvorum: how often the leader checkpoints a lease's remaining TTL (etcd's fixed 5m); only leases with"
+                    + " more than that left are checkpointed."),
 
     LISTEN_METRICS_URLS(Section.PROFILING, "listen-metrics-urls", Kind.VALUE, "''",
             "List of URLs to listen on for the /metrics and /health endpoints; port 0 picks a free port."),

@@ -102,6 +102,29 @@ class CommandLineTest {
         }
 
         @Test
+        void leaseCheckpointAndForceNewClusterFlagsAreRead() throws UsageException {
+            ServerConfig defaults = config();
+            assertFalse(defaults.forceNewCluster());
+            assertFalse(defaults.leaseCheckpoint());
+            assertFalse(defaults.leaseCheckpointPersist());
+            assertEquals(java.time.Duration.ofMinutes(5), defaults.leaseCheckpointInterval());
+
+            ServerConfig config = config("--force-new-cluster", "--experimental-enable-lease-checkpoint",
+                    "--experimental-enable-lease-checkpoint-persist=true", "--lease-checkpoint-interval", "2s");
+            assertTrue(config.forceNewCluster());
+            assertTrue(config.leaseCheckpoint());
+            assertTrue(config.leaseCheckpointPersist());
+            assertEquals(java.time.Duration.ofSeconds(2), config.leaseCheckpointInterval());
+            assertTrue(serve(Map.of("ETCD_FORCE_NEW_CLUSTER", "true", "ETCD_EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT",
+                    "true")).config().leaseCheckpoint());
+
+            assertTrue(usageError("--experimental-enable-lease-checkpoint-persist").contains(
+                    "setting experimental-enable-lease-checkpoint-persist requires experimental-enable-lease-checkpoint"));
+            assertTrue(usageError("--lease-checkpoint-interval", "0s").contains("--lease-checkpoint-interval"));
+            assertTrue(usageError("--lease-checkpoint-interval", "5").contains("lease-checkpoint-interval"));
+        }
+
+        @Test
         void corsAllowsEveryOriginUnlessGivenOrigins() throws UsageException {
             assertEquals(Set.of("*"), config().cors());
             assertEquals(Set.of("http://a.example:8080", "https://b.example:443"),

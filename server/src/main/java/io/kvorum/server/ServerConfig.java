@@ -1,6 +1,7 @@
 package io.kvorum.server;
 
 import io.kvorum.server.compaction.AutoCompaction;
+import io.kvorum.server.lease.LeaseCheckpoints;
 import io.kvorum.spi.plugin.PluginOptions;
 import io.kvorum.spi.tls.TlsSettings;
 import java.net.URI;
@@ -73,6 +74,14 @@ import java.util.Set;
  *                                 backend commit
  * @param listenClientHttpUrls     {@code --listen-client-http-urls}: listeners for the HTTP endpoints only (gateway,
  *                                 health, version), as etcd 3.5; when given, {@link #listenClientUrls} serve gRPC only
+ * @param leaseCheckpoint          {@code --experimental-enable-lease-checkpoint}: the leader writes its leases'
+ *                                 remaining TTLs to the log, so that a leader change does not renew them
+ * @param leaseCheckpointPersist   {@code --experimental-enable-lease-checkpoint-persist}: the remaining TTLs are
+ *                                 also stored, so that a restart keeps them; needs {@code leaseCheckpoint}
+ * @param leaseCheckpointInterval  {@code --lease-checkpoint-interval}: how often a lease is checkpointed (etcd's
+ *                                 fixed 5 minutes); only leases with more than that left are
+ * @param forceNewCluster          {@code --force-new-cluster}: restart this member, which has data, as the only
+ *                                 member of its cluster
  */
 public record ServerConfig(
         String name,
@@ -114,7 +123,11 @@ public record ServerConfig(
         MetricsSettings metrics,
         ClientConnections clientConnections,
         int compactionBatchLimit,
-        List<URI> listenClientHttpUrls) {
+        List<URI> listenClientHttpUrls,
+        boolean leaseCheckpoint,
+        boolean leaseCheckpointPersist,
+        Duration leaseCheckpointInterval,
+        boolean forceNewCluster) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -139,6 +152,8 @@ public record ServerConfig(
     public static final String DEFAULT_AUTO_COMPACTION_RETENTION = "0";
     /** etcd's {@code --experimental-compaction-batch-limit} default. */
     public static final int DEFAULT_COMPACTION_BATCH_LIMIT = 1000;
+    /** etcd's lease checkpoint interval. */
+    public static final Duration DEFAULT_LEASE_CHECKPOINT_INTERVAL = LeaseCheckpoints.DEFAULT_INTERVAL;
 
     public ServerConfig {
         Objects.requireNonNull(name, "name");
@@ -205,6 +220,15 @@ public record ServerConfig(
         Objects.requireNonNull(autoCompactionMode, "autoCompactionMode");
         Objects.requireNonNull(autoCompactionRetention, "autoCompactionRetention");
         AutoCompaction.parse(autoCompactionMode, autoCompactionRetention); // names the flag when it throws
+        Objects.requireNonNull(leaseCheckpointInterval, "leaseCheckpointInterval");
+        if (leaseCheckpointInterval.isNegative() || leaseCheckpointInterval.isZero()) {
+            throw new IllegalArgumentException("--lease-checkpoint-interval must be positive, got "
+                    + leaseCheckpointInterval);
+        }
+        if (leaseCheckpointPersist && !leaseCheckpoint) {
+            throw new IllegalArgumentException("setting experimental-enable-lease-checkpoint-persist requires"
+                    + " experimental-enable-lease-checkpoint"); // etcd's words
+        }
         if (watchProgressNotifyInterval.compareTo(MIN_WATCH_PROGRESS_NOTIFY_INTERVAL) < 0) {
             throw new IllegalArgumentException("--experimental-watch-progress-notify-interval must be at least 100ms, got "
                     + watchProgressNotifyInterval.toMillis() + "ms");
@@ -287,6 +311,10 @@ public record ServerConfig(
         private ClientConnections clientConnections = ClientConnections.DEFAULT;
         private int compactionBatchLimit = DEFAULT_COMPACTION_BATCH_LIMIT;
         private List<URI> listenClientHttpUrls = List.of();
+        private boolean leaseCheckpoint;
+        private boolean leaseCheckpointPersist;
+        private Duration leaseCheckpointInterval = DEFAULT_LEASE_CHECKPOINT_INTERVAL;
+        private boolean forceNewCluster;
 
         private Builder() {
         }
@@ -332,6 +360,10 @@ public record ServerConfig(
         public Builder clientConnections(ClientConnections v) { clientConnections = v; return this; }
         public Builder compactionBatchLimit(int v) { compactionBatchLimit = v; return this; }
         public Builder listenClientHttpUrls(List<URI> v) { listenClientHttpUrls = v; return this; }
+        public Builder leaseCheckpoint(boolean v) { leaseCheckpoint = v; return this; }
+        public Builder leaseCheckpointPersist(boolean v) { leaseCheckpointPersist = v; return this; }
+        public Builder leaseCheckpointInterval(Duration v) { leaseCheckpointInterval = v; return this; }
+        public Builder forceNewCluster(boolean v) { forceNewCluster = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -348,7 +380,8 @@ public record ServerConfig(
                     initialElectionTickAdvance, enableGrpcGateway, cors, backend, backendOptions, consensus, consensusOptions,
                     authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions,
                     quotaBackendBytes, autoCompactionMode, autoCompactionRetention, metrics, clientConnections,
-                    compactionBatchLimit, listenClientHttpUrls);
+                    compactionBatchLimit, listenClientHttpUrls,
+                    leaseCheckpoint, leaseCheckpointPersist, leaseCheckpointInterval, forceNewCluster);
         }
     }
 }

@@ -17,6 +17,7 @@ import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.apply.LeaderChanges;
 import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.lease.LeaseCheckpoints;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.watch.WatchHub;
 import io.kvorum.spi.consensus.ConsensusStatus;
@@ -179,7 +180,12 @@ final class ServerRuntime {
         LOG.info("opened backend {} at {} with options {}", backendProvider.name(), backendDir, config.backendOptions());
         MvccStore store = MvccStore.open(backend, mvccConfig(config));
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(config.heartbeatInterval().toMillis(),
-                config.electionTimeout().toMillis()), System::nanoTime);
+                config.electionTimeout().toMillis()), System::nanoTime, new LeaseCheckpoints(config.leaseCheckpoint(),
+                config.leaseCheckpointPersist(), config.leaseCheckpointInterval()));
+        if (config.leaseCheckpoint() && !config.leaseCheckpointPersist()) {
+            LOG.warn("Detected that checkpointing is enabled without persistence. Consider enabling"
+                    + " experimental-enable-lease-checkpoint-persist");
+        }
         lessor.recover(store);
         lessor.recordInto(metrics);
         LOG.info("recovered store at revision {} (compacted {}, applied index {}) with {} leases",
@@ -546,7 +552,7 @@ final class ServerRuntime {
     private static ConsensusSettings consensusSettings(ServerConfig config) {
         return new ConsensusSettings(config.listenPeerUrls(), config.heartbeatInterval(), config.electionTimeout(),
                 config.snapshotCount(), config.preVote(), config.strictReconfigCheck(),
-                config.initialElectionTickAdvance());
+                config.initialElectionTickAdvance(), config.forceNewCluster());
     }
 
     private static ClusterSpec clusterSpec(ServerConfig config, List<URI> advertisedClientUrls) {

@@ -141,10 +141,19 @@ public final class ClusterMember {
      * starts them all, then {@link #awaitServing()} each; or a member that may refuse to start.
      */
     public void startAgain() {
-        launch();
+        launch(List.of());
+    }
+
+    /** As {@link #startAgain()}, with {@code onceFlags} added for this process only (e.g. {@code --force-new-cluster}). */
+    public void startAgainWith(String... onceFlags) {
+        launch(List.of(onceFlags));
     }
 
     private void launch() {
+        launch(List.of());
+    }
+
+    private void launch(List<String> onceFlags) {
         if (isAlive()) {
             throw new IllegalStateException(name + " is already running");
         }
@@ -169,6 +178,7 @@ public final class ClusterMember {
                 "--initial-advertise-peer-urls", peerUrl().toString()));
         command.addAll(bootFlags);
         command.addAll(clusterFlags);
+        command.addAll(onceFlags);
         if (target == Target.ETCD) {
             command.addAll(List.of("--logger", "zap", "--log-outputs", "stderr"));
         } else {

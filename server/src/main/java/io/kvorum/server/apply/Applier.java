@@ -6,6 +6,8 @@ import io.kvorum.api.etcdserverpb.AlarmRequest;
 import io.kvorum.api.etcdserverpb.AlarmResponse;
 import io.kvorum.api.etcdserverpb.CompactionResponse;
 import io.kvorum.api.etcdserverpb.InternalRaftRequest;
+import io.kvorum.api.etcdserverpb.LeaseCheckpoint;
+import io.kvorum.api.etcdserverpb.LeaseCheckpointResponse;
 import io.kvorum.api.etcdserverpb.LeaseGrantRequest;
 import io.kvorum.api.etcdserverpb.LeaseGrantResponse;
 import io.kvorum.api.etcdserverpb.LeaseRevokeResponse;
@@ -258,6 +260,13 @@ public final class Applier implements StateMachine {
                 }
                 return LeaseGrantResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance())
                         .setID(lease.id()).setTTL(lease.ttl()).build();
+            }
+            if (r.hasLeaseCheckpoint()) {
+                // etcd's applier: needs no permission, and an unknown lease is skipped
+                for (LeaseCheckpoint c : r.getLeaseCheckpoint().getCheckpointsList()) {
+                    lessor.checkpoint(store, c.getID(), c.getRemainingTTL());
+                }
+                return LeaseCheckpointResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance()).build();
             }
             if (r.hasLeaseRevoke()) {
                 Permissions.checkLeaseKeys(permissions, who, leaseKeys(r.getLeaseRevoke().getID()));

@@ -1,6 +1,7 @@
 package io.kvorum.server.apply;
 
 import io.kvorum.api.etcdserverpb.InternalRaftRequest;
+import io.kvorum.api.etcdserverpb.LeaseCheckpointRequest;
 import io.kvorum.api.etcdserverpb.LeaseGrantRequest;
 import io.kvorum.api.etcdserverpb.LeaseGrantResponse;
 import io.kvorum.api.etcdserverpb.LeaseLeasesResponse;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * log entry, so keepalives never load the apply loop; a member that does not lead forwards them
  * to the leader ({@link LeaderClient}). A timer thread expires leases (proposing
  * their revokes, at most {@link #REVOKES_PER_SECOND} a second, as etcd) and follows leadership:
- * the member that becomes leader starts the clocks, one that stops leading stops them.
+ * the member that becomes leader starts the clocks, one that stops leading stops them. With lease
+ * checkpoints on, the same timer proposes the checkpoints that are due (see {@link Lessor}).
  */
 public final class LeaseServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseServer.class);
@@ -74,6 +76,12 @@ public final class LeaseServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        lessor.checkpointTo(this::checkpoint);
+    }
+
+    /** Proposes lease checkpoints, as etcd's checkpointer; completes once applied. */
+    private CompletableFuture<Object> checkpoint(LeaseCheckpointRequest r) {
+        return kv.propose(InternalRaftRequest.newBuilder().setLeaseCheckpoint(r));
     }
 
     /** Starts following leadership and expiring leases; call once consensus has started. */
@@ -227,6 +235,7 @@ public final class LeaseServer implements AutoCloseable {
         try {
             followLeadership();
             List<Lease> expired = lessor.takeExpired((int) (REVOKES_PER_SECOND * TICK_MILLIS / 1000));
+            lessor.proposeDueCheckpoints();
             for (Lease lease : expired) {
                 kv.metrics().leaseExpired.inc();
                 revoke(LeaseRevokeRequest.newBuilder().setID(lease.id()).build()).whenComplete((ok, failure) -> {

@@ -8,8 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One lease: its granted TTL, the keys attached to it, and when it expires on this member. Only
- * the apply thread changes the keys; the expiry is written by whoever renews it.
+ * One lease: its granted TTL, the remaining TTL of its last checkpoint, the keys attached to it,
+ * and when it expires on this member. Only the apply thread changes the keys and the checkpointed
+ * remaining TTL; the expiry is written by whoever renews it.
  */
 public final class Lease {
     /** The expiry of a lease on a member that does not lead: it never expires there. */
@@ -19,6 +20,8 @@ public final class Lease {
     private final long ttl;
     private final Set<ByteString> keys = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> revoked = new CompletableFuture<>();
+    /** Seconds left at the last applied checkpoint; 0: none, the full TTL counts (etcd's remainingTTL). */
+    private volatile long checkpointedTtl;
     /** System.nanoTime() at which the lease expires, or {@link #NEVER}. */
     private volatile long expiry = NEVER;
     /** When this member last proposed revoking it, so that it asks again only if that got lost. */
@@ -39,6 +42,24 @@ public final class Lease {
         return ttl;
     }
 
+    /**
+     * The TTL a clock starts from when this member becomes primary: the remaining TTL of the last
+     * checkpoint, or the granted TTL when there is none (etcd's {@code RemainingTTL()}).
+     */
+    public long remainingTtl() {
+        long checkpointed = checkpointedTtl;
+        return checkpointed > 0 ? checkpointed : ttl;
+    }
+
+    /** The remaining TTL of the last applied checkpoint; 0 when there is none or it was cleared. */
+    long checkpointedTtl() {
+        return checkpointedTtl;
+    }
+
+    void checkpoint(long remainingSeconds) {
+        checkpointedTtl = remainingSeconds;
+    }
+
     /** The attached keys, sorted by unsigned bytes: the order a revoke deletes them in, on every member. */
     public List<ByteString> sortedKeys() {
         List<ByteString> sorted = new ArrayList<>(keys);
@@ -55,7 +76,7 @@ public final class Lease {
     public long remainingSeconds(long now) {
         long e = expiry;
         if (e == NEVER) {
-            return ttl;
+            return remainingTtl();
         }
         return (e - now) / 1_000_000_000L;
     }

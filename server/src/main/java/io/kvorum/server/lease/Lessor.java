@@ -2,6 +2,8 @@ package io.kvorum.server.lease;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.kvorum.api.etcdserverpb.LeaseCheckpoint;
+import io.kvorum.api.etcdserverpb.LeaseCheckpointRequest;
 import io.kvorum.api.mvccpb.Event;
 import io.kvorum.api.mvccpb.KeyValue;
 import io.kvorum.server.mvcc.MvccStore;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +35,13 @@ import org.slf4j.LoggerFactory;
  * deletes the same keys at the same revision. A member that becomes primary restarts every clock
  * at the full TTL plus an election timeout, as etcd does without checkpoints, so a leader change
  * or restart never expires a lease early.
+ *
+ * <p>With {@link LeaseCheckpoints} on, the primary also writes its leases' remaining TTLs to the
+ * log (etcd's {@code LeaseCheckpointRequest}) some time after each grant, promotion or checkpoint,
+ * for every lease with more than the interval left; every member applies them
+ * ({@link #checkpoint}), and a member that becomes primary starts each clock from its lease's
+ * last checkpointed remaining TTL instead of the full TTL. A renewal clears a checkpoint through
+ * the log before it restarts the clock at the full TTL.
  */
 public final class Lessor {
     private static final Logger LOG = LoggerFactory.getLogger(Lessor.class);
@@ -39,20 +49,44 @@ public final class Lessor {
     public static final long MAX_TTL_SECONDS = 9_000_000_000L;
     /** A proposed revoke not applied after this long is proposed again (it may have been lost). */
     private static final long REVOKE_RETRY_NANOS = 3_000_000_000L;
+    /** etcd's maxLeaseCheckpointBatchSize: checkpoints per log entry. */
+    static final int CHECKPOINT_BATCH = 1000;
+    /** etcd's leaseCheckpointRate / 2: at most this many checkpoint entries a round. */
+    static final int CHECKPOINT_BATCHES_PER_ROUND = 500;
 
     private final Map<Long, Lease> leases = new ConcurrentHashMap<>();
     private final long minTtlSeconds;
     private final LongSupplier nanoClock;
+    private final LeaseCheckpoints checkpoints;
+    private final CheckpointSchedule schedule = new CheckpointSchedule();
+    /** Proposes checkpoints; completes once applied (or failed). Null: checkpoints are off. */
+    private volatile Function<LeaseCheckpointRequest, CompletableFuture<?>> checkpointer;
     private volatile boolean primary;
     private volatile ServerMetrics metrics = ServerMetrics.none();
 
     /**
+     * A lessor without checkpoints.
+     *
      * @param minTtlSeconds the shortest TTL granted; shorter requests are raised to it
      * @param nanoClock     {@link System#nanoTime}, or a test's clock
      */
     public Lessor(long minTtlSeconds, LongSupplier nanoClock) {
+        this(minTtlSeconds, nanoClock, LeaseCheckpoints.disabled());
+    }
+
+    /** A lessor that checkpoints as {@code checkpoints} says, once given a {@link #checkpointTo checkpointer}. */
+    public Lessor(long minTtlSeconds, LongSupplier nanoClock, LeaseCheckpoints checkpoints) {
         this.minTtlSeconds = minTtlSeconds;
         this.nanoClock = nanoClock;
+        this.checkpoints = checkpoints;
+    }
+
+    /**
+     * Where the primary's checkpoints go (through consensus); ignored when checkpoints are off.
+     * The future completes once the request is applied, or failed. Call before {@link #promote}.
+     */
+    public void checkpointTo(Function<LeaseCheckpointRequest, CompletableFuture<?>> proposer) {
+        checkpointer = checkpoints.enabled() ? proposer : null;
     }
 
     /** Records grants, revokes and renewals into {@code metrics} from now on. */
@@ -82,7 +116,9 @@ public final class Lessor {
         store.scanBucket(Bucket.LEASE, (key, value) -> {
             try {
                 io.kvorum.api.leasepb.Lease stored = io.kvorum.api.leasepb.Lease.parseFrom(value);
-                leases.put(stored.getID(), new Lease(stored.getID(), stored.getTTL()));
+                Lease lease = new Lease(stored.getID(), stored.getTTL());
+                lease.checkpoint(stored.getRemainingTTL()); // 0 unless checkpoints were persisted
+                leases.put(stored.getID(), lease);
             } catch (InvalidProtocolBufferException e) {
                 throw new IllegalStateException("lease: unreadable record " + ByteString.copyFrom(key), e);
             }
@@ -116,15 +152,37 @@ public final class Lessor {
             return null;
         }
         Lease lease = new Lease(id, Math.max(requestedTtl, minTtlSeconds));
+        long now = nanoClock.getAsLong();
         if (primary) {
-            lease.expireAt(nanoClock.getAsLong() + lease.ttl() * 1_000_000_000L);
+            lease.expireAt(now + lease.ttl() * 1_000_000_000L);
         }
         leases.put(id, lease);
         metrics.leaseGranted.inc();
         metrics.leaseTtl.observe(lease.ttl());
-        store.stageBucketPut(Bucket.LEASE, bucketKey(id), io.kvorum.api.leasepb.Lease.newBuilder()
-                .setID(id).setTTL(lease.ttl()).build().toByteArray());
+        store.stageBucketPut(Bucket.LEASE, bucketKey(id), record(lease));
+        if (primary) {
+            scheduleCheckpoint(lease, now);
+        }
         return lease;
+    }
+
+    /**
+     * Applies a checkpoint: the lease's remaining TTL, which a member that becomes primary starts
+     * its clock from (0 clears it: the full TTL). Stored with the next commit when checkpoints
+     * persist. The primary schedules the lease's next checkpoint. An unknown lease is skipped.
+     */
+    public void checkpoint(MvccStore store, long id, long remainingSeconds) {
+        Lease lease = leases.get(id);
+        if (lease == null) {
+            return;
+        }
+        lease.checkpoint(remainingSeconds);
+        if (checkpoints.persist()) {
+            store.stageBucketPut(Bucket.LEASE, bucketKey(id), record(lease));
+        }
+        if (primary) {
+            scheduleCheckpoint(lease, nanoClock.getAsLong());
+        }
     }
 
     /**
@@ -191,11 +249,28 @@ public final class Lessor {
         if (primary && lease.expiry() <= now) {
             return lease.revoked().thenApply(v -> -1L);
         }
+        Function<LeaseCheckpointRequest, CompletableFuture<?>> cp = checkpointer;
+        if (primary && cp != null && lease.checkpointedTtl() > 0) {
+            // As etcd: the checkpoint is cleared through the log first, so that a leader change
+            // after this renewal does not bring the old remaining TTL back.
+            return cp.apply(LeaseCheckpointRequest.newBuilder().addCheckpoints(LeaseCheckpoint.newBuilder()
+                            .setID(id).setRemainingTTL(0)).build())
+                    .handle((ok, failure) -> {
+                        if (failure != null) {
+                            LOG.debug("clearing the checkpoint of lease {} failed", Long.toHexString(id), failure);
+                        }
+                        return refresh(lease);
+                    });
+        }
+        return CompletableFuture.completedFuture(refresh(lease));
+    }
+
+    private long refresh(Lease lease) {
         if (primary) {
-            lease.expireAt(now + lease.ttl() * 1_000_000_000L);
+            lease.expireAt(nanoClock.getAsLong() + lease.ttl() * 1_000_000_000L);
             metrics.leaseRenewed.inc();
         }
-        return CompletableFuture.completedFuture(lease.ttl());
+        return lease.ttl();
     }
 
     /**
@@ -220,19 +295,67 @@ public final class Lessor {
         return expired;
     }
 
+    /**
+     * Proposes the checkpoints that are due, at most {@value #CHECKPOINT_BATCH} to an entry and
+     * {@value #CHECKPOINT_BATCHES_PER_ROUND} entries a call (etcd's rate); only the primary, with
+     * checkpoints on, has any. A lease is skipped when it expired or has its full TTL left.
+     *
+     * @return the number of checkpoints proposed
+     */
+    public int proposeDueCheckpoints() {
+        Function<LeaseCheckpointRequest, CompletableFuture<?>> cp = checkpointer;
+        int proposed = 0;
+        for (int round = 0; round < CHECKPOINT_BATCHES_PER_ROUND && cp != null && primary; round++) {
+            long now = nanoClock.getAsLong();
+            List<Long> due = schedule.takeDue(now, CHECKPOINT_BATCH);
+            LeaseCheckpointRequest.Builder batch = LeaseCheckpointRequest.newBuilder();
+            for (long id : due) {
+                Lease lease = leases.get(id);
+                if (lease == null || lease.expiry() - now <= 0) {
+                    continue;
+                }
+                long remaining = ceilSeconds(lease.expiry() - now);
+                if (remaining >= lease.ttl()) {
+                    continue;
+                }
+                batch.addCheckpoints(LeaseCheckpoint.newBuilder().setID(id).setRemainingTTL(remaining));
+            }
+            if (batch.getCheckpointsCount() > 0) {
+                proposed += batch.getCheckpointsCount();
+                cp.apply(batch.build()).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        // a lease whose checkpoint is lost is checkpointed again after its next promotion
+                        LOG.debug("proposing lease checkpoints failed", failure);
+                    }
+                });
+            }
+            if (due.size() < CHECKPOINT_BATCH) {
+                break;
+            }
+        }
+        return proposed;
+    }
+
+    /** The leases waiting for their next checkpoint. */
+    int scheduledCheckpoints() {
+        return schedule.size();
+    }
+
     public boolean isPrimary() {
         return primary;
     }
 
     /**
-     * Makes this member the one that expires leases: every clock restarts at the full TTL plus
-     * {@code extendNanos}.
+     * Makes this member the one that expires leases: every clock restarts at the lease's remaining
+     * TTL (its last checkpoint's, or the full TTL) plus {@code extendNanos}.
      */
     public void promote(long extendNanos) {
+        schedule.clear();
         primary = true;
         long now = nanoClock.getAsLong();
         for (Lease lease : leases.values()) {
-            lease.expireAt(now + lease.ttl() * 1_000_000_000L + extendNanos);
+            lease.expireAt(now + lease.remainingTtl() * 1_000_000_000L + extendNanos);
+            scheduleCheckpoint(lease, now);
         }
     }
 
@@ -242,6 +365,26 @@ public final class Lessor {
         for (Lease lease : leases.values()) {
             lease.expireAt(Lease.NEVER);
         }
+        schedule.clear();
+    }
+
+    /** etcd's scheduleCheckpointIfNeeded: only a lease with more than one interval left is checkpointed. */
+    private void scheduleCheckpoint(Lease lease, long now) {
+        if (checkpointer == null) {
+            return;
+        }
+        if (lease.remainingTtl() > checkpoints.interval().toSeconds()) {
+            schedule.schedule(lease.id(), now + checkpoints.interval().toNanos());
+        }
+    }
+
+    private static long ceilSeconds(long nanos) {
+        return (nanos + 999_999_999L) / 1_000_000_000L;
+    }
+
+    private static byte[] record(Lease lease) {
+        return io.kvorum.api.leasepb.Lease.newBuilder().setID(lease.id()).setTTL(lease.ttl())
+                .setRemainingTTL(lease.checkpointedTtl()).build().toByteArray();
     }
 
     public long nanoTime() {

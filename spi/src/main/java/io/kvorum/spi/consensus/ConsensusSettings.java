@@ -22,10 +22,13 @@ import java.util.Objects;
  *                            multi-member cluster fast-forwards its election timer once its peers
  *                            are connected, so the first election comes sooner (a single-member
  *                            cluster does so regardless, as in etcd)
+ * @param forceNewCluster     {@code --force-new-cluster}: a member with a log restarts as the only
+ *                            member of its cluster, keeping its committed log and its identity
+ *                            (etcd's {@code restartAsStandaloneNode}); a member without one ignores it
  */
 public record ConsensusSettings(List<URI> listenPeerUrls, Duration heartbeatInterval, Duration electionTimeout,
                                 long snapshotCount, boolean preVote, boolean strictReconfigCheck,
-                                boolean initialElectionTickAdvance) {
+                                boolean initialElectionTickAdvance, boolean forceNewCluster) {
 
     public static final long DEFAULT_SNAPSHOT_COUNT = 100_000;
 
@@ -38,6 +41,20 @@ public record ConsensusSettings(List<URI> listenPeerUrls, Duration heartbeatInte
         }
     }
 
+    /** Without {@code --force-new-cluster}. */
+    public ConsensusSettings(List<URI> listenPeerUrls, Duration heartbeatInterval, Duration electionTimeout,
+                             long snapshotCount, boolean preVote, boolean strictReconfigCheck,
+                             boolean initialElectionTickAdvance) {
+        this(listenPeerUrls, heartbeatInterval, electionTimeout, snapshotCount, preVote, strictReconfigCheck,
+                initialElectionTickAdvance, false);
+    }
+
+    /** A copy with {@code --force-new-cluster} set as given. */
+    public ConsensusSettings withForceNewCluster(boolean force) {
+        return new ConsensusSettings(listenPeerUrls, heartbeatInterval, electionTimeout, snapshotCount, preVote,
+                strictReconfigCheck, initialElectionTickAdvance, force);
+    }
+
     /** With {@code --initial-election-tick-advance} at its default, true. */
     public ConsensusSettings(List<URI> listenPeerUrls, Duration heartbeatInterval, Duration electionTimeout,
                              long snapshotCount, boolean preVote, boolean strictReconfigCheck) {
@@ -47,6 +64,6 @@ public record ConsensusSettings(List<URI> listenPeerUrls, Duration heartbeatInte
     /** etcd's defaults, listening for peers on {@code http://localhost:2380}. */
     public static ConsensusSettings defaults() {
         return new ConsensusSettings(List.of(URI.create("http://localhost:2380")), Duration.ofMillis(100),
-                Duration.ofMillis(1000), DEFAULT_SNAPSHOT_COUNT, true, true, true);
+                Duration.ofMillis(1000), DEFAULT_SNAPSHOT_COUNT, true, true, true, false);
     }
 }

@@ -48,6 +48,7 @@ final class MembershipCalls {
     /** The last tick this member led or heard from the leader it knows. */
     long lastLeaderContactTick;
     private long lastRemovalQuestionTick = Long.MIN_VALUE / 2;
+    private long lastRefusalQuestionTick = Long.MIN_VALUE / 2;
 
     MembershipCalls(RaftNode node) {
         this.node = node;
@@ -260,17 +261,37 @@ final class MembershipCalls {
             return;
         }
         lastRemovalQuestionTick = ticks;
-        byte[] question = Wire.bytes(out -> out.writeLong(node.memberId));
         for (long peer : peersOf(node.members).keySet()) {
-            node.transport.call(peer, CALL_WAS_REMOVED, question).thenAccept(answer -> {
-                if (Wire.read(Wire.body(answer), DataInputStream::readBoolean)) {
-                    node.queue.call(done -> {
-                        learnRemoved("member " + RaftNode.hex(peer) + " says so", 0);
-                        done.complete(null);
-                    });
-                }
-            });
+            ask(peer);
         }
+    }
+
+    /**
+     * A peer refused this member's stream as a removed member's, as etcd's peers answer one with
+     * {@code 410 Gone}: it is asked whether it removed this member (at most once an election
+     * timeout), which ends this member if so. That is how the old members of a cluster recovered
+     * with {@code --force-new-cluster} stop, though the two of them still make a quorum of their
+     * old configuration.
+     */
+    void askWhetherRemoved(long peer) {
+        long ticks = node.ticks;
+        if (node.removed || ticks - lastRefusalQuestionTick < node.options.electionTick()) {
+            return;
+        }
+        lastRefusalQuestionTick = ticks;
+        ask(peer);
+    }
+
+    private void ask(long peer) {
+        byte[] question = Wire.bytes(out -> out.writeLong(node.memberId));
+        node.transport.call(peer, CALL_WAS_REMOVED, question).thenAccept(answer -> {
+            if (Wire.read(Wire.body(answer), DataInputStream::readBoolean)) {
+                node.queue.call(done -> {
+                    learnRemoved("member " + RaftNode.hex(peer) + " says so", 0);
+                    done.complete(null);
+                });
+            }
+        });
     }
 
     /** Once a leader is known, proposes this member's name and client URLs until the registry shows them. */

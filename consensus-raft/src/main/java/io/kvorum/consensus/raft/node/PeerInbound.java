@@ -2,6 +2,7 @@ package io.kvorum.consensus.raft.node;
 
 import io.kvorum.consensus.raft.core.Message;
 import io.kvorum.consensus.raft.core.MessageType;
+import io.kvorum.consensus.raft.transport.RateLimitedLog;
 import io.kvorum.consensus.raft.transport.Transport;
 import io.kvorum.consensus.raft.transport.Transport.Callers;
 import io.kvorum.spi.consensus.ConsensusException;
@@ -26,6 +27,8 @@ import java.util.concurrent.ExecutionException;
 final class PeerInbound implements Transport.Inbound {
     private static final System.Logger LOG = System.getLogger(PeerInbound.class.getName());
 
+    private static final RateLimitedLog DROPS = new RateLimitedLog(LOG);
+
     private final RaftNode node;
 
     PeerInbound(RaftNode node) {
@@ -37,12 +40,17 @@ final class PeerInbound implements Transport.Inbound {
         if (message.type() == MessageType.SNAP) {
             return; // snapshots come with their bytes through onSnapshot only
         }
-        node.queue.run(() -> {
+        boolean queued = node.queue.runFromPeer(message.from(), () -> {
             node.raw.step(message);
             if (message.from() == node.leaderId && message.from() != 0) {
                 node.membership.lastLeaderContactTick = node.ticks;
             }
         });
+        if (!queued) {
+            // etcd's words; Raft resends what matters
+            DROPS.warn("dropped internal Raft message from " + RaftNode.hex(message.from()) + " ("
+                    + message.type() + ") since receiving buffer is full (overloaded network)");
+        }
     }
 
     @Override
@@ -83,7 +91,7 @@ final class PeerInbound implements Transport.Inbound {
                 Wire.writeMembers(out, known);
             })));
         }
-        CompletableFuture<byte[]> answer = node.queue.call(a -> node.membership.onCall(method, request, a));
+        CompletableFuture<byte[]> answer = node.queue.callFromPeer(a -> node.membership.onCall(method, request, a));
         return answer.exceptionallyCompose(e -> {
             if (e instanceof ConsensusException c) {
                 return CompletableFuture.completedFuture(Wire.failure(c));
@@ -109,6 +117,11 @@ final class PeerInbound implements Transport.Inbound {
             case MembershipCalls.CALL_WAS_REMOVED -> Callers.CLUSTER;
             default -> Callers.MEMBERS;
         };
+    }
+
+    @Override
+    public void onRefusedAsRemoved(long peerId) {
+        node.queue.run(() -> node.membership.askWhetherRemoved(peerId));
     }
 
     @Override

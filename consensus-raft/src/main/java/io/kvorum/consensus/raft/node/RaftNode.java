@@ -1,5 +1,7 @@
 package io.kvorum.consensus.raft.node;
 
+import io.kvorum.consensus.raft.core.HardState;
+import io.kvorum.consensus.raft.core.LogEntry;
 import io.kvorum.consensus.raft.core.MemoryStorage;
 import io.kvorum.consensus.raft.core.Message;
 import io.kvorum.consensus.raft.core.MessageType;
@@ -36,7 +38,8 @@ import java.util.concurrent.locks.LockSupport;
  * the driver: {@link RaftOptions} (configuration), {@link Bootstrap} (recover, found or join),
  * {@link DriverQueue} (the hand-over to the driver and admission control), {@link Applier}
  * (committed entries), {@link MembershipCalls} (membership requests, forwarding, removal),
- * {@link SnapshotShipping} (taking, sending and installing snapshots), {@link PendingRequests}
+ * {@link SnapshotShipping} (taking, sending and installing snapshots), {@link StandaloneRestart}
+ * ({@code --force-new-cluster}), {@link PendingRequests}
  * (parked proposals, reads, waiters and transfers with their deadlines) and {@link PeerInbound}
  * (what peers send).
  *
@@ -225,9 +228,24 @@ final class RaftNode implements Consensus {
             throw new IOException("the state machine has applied up to " + smApplied + " but " + directory
                     + " holds no Raft log: its data belongs to another consensus or the log was removed");
         }
+        List<LogEntry> entries = recovered.entries();
+        HardState hardState = recovered.hardState();
+        if (hasLog && settings.forceNewCluster()) {
+            StandaloneRestart forced = StandaloneRestart.of(memberId, snapshot, hardState, entries);
+            int dropped = StandaloneRestart.uncommitted(entries, hardState);
+            if (dropped > 0) {
+                LOG.log(Level.WARNING, "discarding {0} uncommitted WAL entries", dropped);
+            }
+            wal.append(forced.appended(), forced.hardState(), true);
+            entries = forced.entries();
+            hardState = forced.hardState();
+            LOG.log(Level.WARNING, "forcing restart of member {0} in cluster {1} at commit index {2}, removing {3}",
+                    hex(memberId), hex(clusterId), hardState.commit(), forced.removed().stream().map(RaftNode::hex)
+                            .toList());
+        }
         storage = new MemoryStorage(snapshot);
-        storage.append(recovered.entries());
-        storage.setHardState(recovered.hardState());
+        storage.append(entries);
+        storage.setHardState(hardState);
         registry = MemberRegistry.decode(snapshot.data());
         if (hasLog && registry.wasRemoved(memberId)) {
             membership.learnRemoved("its snapshot says so", 0); // a removal in the log after it is found as it replays

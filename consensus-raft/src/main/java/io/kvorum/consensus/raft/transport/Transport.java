@@ -93,6 +93,13 @@ public interface Transport extends AutoCloseable {
 
         /** A message to this peer was dropped or its connection failed. */
         void onUnreachable(long peerId);
+
+        /**
+         * The peer refused this member's stream as a removed member's (etcd's {@code 410 Gone}):
+         * this member should find out whether it was removed, and stop if so.
+         */
+        default void onRefusedAsRemoved(long peerId) {
+        }
     }
 
     /** Who may make a call ({@link Inbound#callers}). */

@@ -1,6 +1,7 @@
 package io.kvorum.consensus.raft.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,5 +44,57 @@ class DriverQueueTest {
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, failing::get);
         assertInstanceOf(StackOverflowError.class, e.getCause());
         assertEquals("answered", next.get());
+    }
+
+    @Test
+    void eachPeersMessagesAreBoundedAndDroppedBeyondWhileOtherPeersAreStillHeard() {
+        DriverQueue queue = new DriverQueue(() -> { });
+        queue.started();
+        List<Long> stepped = new ArrayList<>();
+        for (int i = 0; i < DriverQueue.MAX_QUEUED_PER_PEER; i++) {
+            assertTrue(queue.runFromPeer(1, () -> stepped.add(1L)));
+        }
+        assertFalse(queue.runFromPeer(1, () -> stepped.add(1L)), "peer 1's buffer is full: dropped");
+        assertEquals(DriverQueue.MAX_QUEUED_PER_PEER, queue.queuedFrom(1));
+        assertTrue(queue.runFromPeer(2, () -> stepped.add(2L)), "another peer is still heard");
+
+        queue.runRound(); // up to 4096 tasks a round: peer 1's, then peer 2's in the next
+        assertEquals(DriverQueue.MAX_QUEUED_PER_PEER, stepped.size());
+        assertEquals(0, queue.queuedFrom(1));
+        assertTrue(queue.runFromPeer(1, () -> stepped.add(1L)), "room again once stepped");
+        queue.runRound();
+        assertEquals(List.of(2L, 1L), stepped.subList(DriverQueue.MAX_QUEUED_PER_PEER, stepped.size()));
+    }
+
+    @Test
+    void aPeerMessageThatFailsStillFreesItsPlace() {
+        DriverQueue queue = new DriverQueue(() -> { });
+        queue.started();
+        queue.runFromPeer(1, () -> {
+            throw new IllegalStateException("a message the core refused");
+        });
+        queue.runRound();
+        assertEquals(0, queue.queuedFrom(1));
+    }
+
+    @Test
+    void peerCallsInProgressAreBoundedAndRefusedBeyondAsTooManyRequests() throws Exception {
+        DriverQueue queue = new DriverQueue(() -> { });
+        queue.started();
+        List<CompletableFuture<String>> answers = new ArrayList<>();
+        for (int i = 0; i < DriverQueue.MAX_PEER_CALLS; i++) {
+            answers.add(queue.callFromPeer(f -> { })); // answered later, as a change waiting for its commit
+        }
+        CompletableFuture<String> refused = queue.callFromPeer(f -> f.complete("never"));
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, refused::get);
+        assertEquals("etcdserver: too many requests", e.getCause().getMessage());
+
+        queue.runRound();
+        assertEquals(DriverQueue.MAX_PEER_CALLS, queue.peerCalls(), "run but not answered: still in progress");
+        answers.get(0).complete("answered");
+        assertEquals(DriverQueue.MAX_PEER_CALLS - 1, queue.peerCalls());
+        CompletableFuture<String> next = queue.callFromPeer(f -> f.complete("taken"));
+        queue.runRound();
+        assertEquals("taken", next.get());
     }
 }

@@ -40,6 +40,8 @@ final class LocalCluster implements AutoCloseable {
     final Map<Long, RecordingStateMachine> machines = new LinkedHashMap<>();
     /** {@code --initial-election-tick-advance} for members started from now on. */
     boolean initialElectionTickAdvance = true;
+    /** {@code --force-new-cluster} for members started from now on. */
+    boolean forceNewCluster;
     /** Where each member's WAL files are opened: on disk unless a test puts a power-cut layer there. */
     final Map<Long, SegmentFiles> walFiles = new LinkedHashMap<>();
 
@@ -71,7 +73,7 @@ final class LocalCluster implements AutoCloseable {
     ConsensusSettings settings(Member m) {
         // Elections of 0.5 to 1 s: a busy machine delays heartbeats without deposing leaders.
         return new ConsensusSettings(List.of(URI.create(m.peerUrls().get(0))), Duration.ofMillis(25),
-                Duration.ofMillis(500), snapshotCount, true, true, initialElectionTickAdvance);
+                Duration.ofMillis(500), snapshotCount, true, true, initialElectionTickAdvance, forceNewCluster);
     }
 
     /** Starts (or restarts) member {@code id} as one of the initial cluster. */

@@ -60,6 +60,7 @@ final class LocalNetwork implements AutoCloseable {
         private volatile long clusterId;
         private volatile Map<Long, List<URI>> peers = Map.of();
         private volatile boolean closed;
+        private volatile Set<Long> removed = Set.of();
 
         LocalTransport(List<URI> urls) {
             this.urls = urls;
@@ -90,7 +91,9 @@ final class LocalNetwork implements AutoCloseable {
 
         @Override
         public void updateRemoved(Set<Long> removed) {
-            // the in-memory network admits by cluster id only; the gRPC transport's checks have tests of their own
+            // Raft messages of a removed member are refused, as the gRPC transport refuses its
+            // streams; other checks of the peer port have tests of their own.
+            this.removed = Set.copyOf(removed);
         }
 
         private LocalTransport peer(long id) {
@@ -111,6 +114,11 @@ final class LocalNetwork implements AutoCloseable {
             LocalTransport to = peer(message.to());
             if (to == null) {
                 inbound.onUnreachable(message.to());
+                return;
+            }
+            if (to.removed.contains(memberId)) {
+                inbound.onUnreachable(message.to());
+                inbound.onRefusedAsRemoved(message.to());
                 return;
             }
             delivery.execute(() -> {

@@ -104,6 +104,16 @@ public final class GrpcTransport implements Transport {
         public void sent(long peerId, int bytes) {
             metrics.peer(peerId).sentBytes.inc(bytes);
         }
+
+        @Override
+        public void reportRemoved(long peerId) {
+            onSender(() -> {
+                Inbound to = inbound;
+                if (!closed.get() && to != null) {
+                    to.onRefusedAsRemoved(peerId);
+                }
+            });
+        }
     };
     private final PeerMetrics metrics;
     /** The peer TLS contexts, when https peer URLs are served or dialed. */

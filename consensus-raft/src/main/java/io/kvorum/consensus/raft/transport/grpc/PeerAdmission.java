@@ -17,6 +17,9 @@ import java.util.function.Supplier;
  * <p><b>Threads.</b> Read on event loops; the member sets are replaced whole by the transport.
  */
 final class PeerAdmission {
+    /** How a removed member's refusal starts; the member refused learns from it that it should ask whether it was removed. */
+    static final String REMOVED_MEMBER = "removed member ";
+
     private final Supplier<Optional<Identity>> identity;
     private volatile Set<Long> members = Set.of();
     private volatile Set<Long> removed = Set.of();
@@ -68,7 +71,7 @@ final class PeerAdmission {
         long sender = from.get();
         if (removed.contains(sender)) {
             return callers == Callers.CLUSTER ? Optional.empty()
-                    : Optional.of(Status.PERMISSION_DENIED.withDescription("removed member " + hex(sender)));
+                    : Optional.of(Status.PERMISSION_DENIED.withDescription(REMOVED_MEMBER + hex(sender)));
         }
         if (sender == self.get().memberId() || !members.contains(sender)) {
             return Optional.of(Status.PERMISSION_DENIED.withDescription("sender " + hex(sender)

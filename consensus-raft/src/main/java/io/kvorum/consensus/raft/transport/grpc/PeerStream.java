@@ -49,6 +49,8 @@ final class PeerStream {
         /** Counts {@code bytes} sent to the peer. */
         default void sent(long peerId, int bytes) {
         }
+        /** The peer refused the stream because it removed this member. */
+        void reportRemoved(long peerId);
     }
 
     private final long peerId;
@@ -218,12 +220,16 @@ final class PeerStream {
         state = State.BACKING_OFF;
         String peer = Long.toHexString(peerId);
         switch (status.getCode()) {
-            case FAILED_PRECONDITION, INVALID_ARGUMENT, UNIMPLEMENTED -> {
+            case FAILED_PRECONDITION, INVALID_ARGUMENT, UNIMPLEMENTED, PERMISSION_DENIED -> {
                 // Said once, not on every retry: the refusal lasts until someone fixes the configuration.
                 String refusal = status.getCode() + " " + status.getDescription();
                 LOG.log(refusal.equals(lastRefusal) ? Level.DEBUG : Level.WARNING,
                         "peer {0} at {1} refused the stream: {2}", peer, url, status.getDescription());
                 lastRefusal = refusal;
+                if (status.getCode() == Status.Code.PERMISSION_DENIED && status.getDescription() != null
+                        && status.getDescription().startsWith(PeerAdmission.REMOVED_MEMBER)) {
+                    owner.reportRemoved(peerId);
+                }
             }
             default -> LOG.log(wasOpen ? Level.INFO : Level.DEBUG, "stream to peer {0} at {1} {2}: {3} {4}",
                     peer, url, wasOpen ? "broke" : "did not open", status.getCode(), status.getDescription());

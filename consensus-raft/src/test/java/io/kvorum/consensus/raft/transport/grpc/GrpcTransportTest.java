@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -122,6 +123,39 @@ class GrpcTransportTest {
         byte[] answer = sender.call(2, "open-echo", bytes("up")).get(PATIENCE_SECONDS, TimeUnit.SECONDS);
         assertEquals("up", new String(answer, StandardCharsets.UTF_8));
         assertEquals(List.of(), receiverInbound.messages());
+    }
+
+    @Test
+    void aRemovedMembersStreamIsRefusedAndItIsToldSo() throws Exception {
+        RecordingInbound senderInbound = new RecordingInbound();
+        RecordingInbound receiverInbound = new RecordingInbound();
+        GrpcTransport sender = started(senderInbound);
+        GrpcTransport receiver = started(receiverInbound);
+        sender.identify(1, CLUSTER);
+        receiver.identify(2, CLUSTER);
+        receiver.updatePeers(Map.of());
+        receiver.updateRemoved(Set.of(1L));
+        sender.updatePeers(Map.of(2L, receiver.boundPeerUrls()));
+
+        sender.send(append(1, 2, 1));
+
+        senderInbound.await("peer 2 refused it as a removed member", () -> senderInbound.refusedAsRemovedBy(2));
+        assertEquals(List.of(), receiverInbound.messages());
+    }
+
+    @Test
+    void aStreamFromAnUnknownMemberIsNotTakenForARemovedOne() throws Exception {
+        RecordingInbound senderInbound = new RecordingInbound();
+        GrpcTransport sender = started(senderInbound);
+        GrpcTransport receiver = started(new RecordingInbound());
+        sender.identify(1, CLUSTER);
+        receiver.identify(2, CLUSTER);
+        sender.updatePeers(Map.of(2L, receiver.boundPeerUrls()));
+
+        sender.send(append(1, 2, 1));
+
+        senderInbound.await("peer 2 reported unreachable", () -> senderInbound.wasUnreachable(2));
+        assertFalse(senderInbound.refusedAsRemovedBy(2));
     }
 
     @Test

@@ -24,6 +24,7 @@ class RecordingInbound implements Inbound {
     private static final byte[] PROBE = "probe".getBytes(StandardCharsets.UTF_8);
 
     private final Set<Long> unreachable = ConcurrentHashMap.newKeySet();
+    private final Set<Long> refusedAsRemovedBy = ConcurrentHashMap.newKeySet();
     private final Set<Long> probedBy = ConcurrentHashMap.newKeySet();
 
     @Override
@@ -73,6 +74,16 @@ class RecordingInbound implements Inbound {
     public synchronized void onUnreachable(long peerId) {
         unreachable.add(peerId);
         notifyAll();
+    }
+
+    @Override
+    public synchronized void onRefusedAsRemoved(long peerId) {
+        refusedAsRemovedBy.add(peerId);
+        notifyAll();
+    }
+
+    boolean refusedAsRemovedBy(long peerId) {
+        return refusedAsRemovedBy.contains(peerId);
     }
 
     synchronized List<Message> messages() {
