@@ -44,4 +44,17 @@ sealed interface Command {
     /** Print the version and exit. */
     record ShowVersion() implements Command {
     }
+
+    /**
+     * {@code kvorum snapshot status|restore}: an etcd snapshot file, offline.
+     *
+     * @param action     a {@link SnapshotCommand.Status} or a {@link SnapshotCommand.Restore}
+     * @param pluginDirs {@code --plugin-dir}: folders of drop-in plugins (the backend a restore writes)
+     */
+    record Snapshot(Record action, List<Path> pluginDirs) implements Command {
+        public Snapshot {
+            Objects.requireNonNull(action, "action");
+            pluginDirs = List.copyOf(pluginDirs);
+        }
+    }
 }

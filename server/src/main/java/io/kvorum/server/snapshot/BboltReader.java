@@ -114,7 +114,8 @@ public final class BboltReader implements AutoCloseable {
     /**
      * bbolt's {@code Tx.Check()}: every page below the high-water mark is either reachable exactly
      * once (metas, freelist, the pages of every bucket, nested ones included) or free; every page
-     * has the type its place calls for; keys ascend within every bucket.
+     * has the type its place calls for; keys ascend within every bucket. A database that keeps no
+     * freelist (etcd's) has no unreachable page to find: bbolt takes every such page as free.
      */
     public void check() throws IOException {
         BitSet reached = new BitSet();
@@ -126,6 +127,10 @@ public final class BboltReader implements AutoCloseable {
             markPages(reached, freelist, node.overflow);
         }
         checkBucketTree(root, reached, free, 0);
+        if (freelist == Bbolt.NO_FREELIST) {
+            // bbolt without a synced freelist (etcd's setting) counts every page it cannot reach as free
+            return;
+        }
         for (long id = 0; id < pages; id++) {
             if (!reached.get((int) id) && !free.get((int) id)) {
                 throw new BboltFormatException("page " + id + ": unreachable unfreed");
