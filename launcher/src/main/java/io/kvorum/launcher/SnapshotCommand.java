@@ -92,7 +92,8 @@ final class SnapshotCommand {
                         "initial-advertise-peer-urls", "skip-hash-check", "wal-dir", "backend", "backend-opt",
                         "plugin-dir"));
                 String name = last(flags, "name", "default");
-                Path dataDir = Path.of(last(flags, "data-dir", name + ".etcd"));
+                // where kvorum --name NAME looks by default (etcdutl: NAME.etcd)
+                Path dataDir = Path.of(last(flags, "data-dir", name + ".kvorum"));
                 String peerUrls = last(flags, "initial-advertise-peer-urls", "http://localhost:2380");
                 String cluster = last(flags, "initial-cluster", name + "=" + peerUrls);
                 checkCluster(name, cluster, peerUrls);
