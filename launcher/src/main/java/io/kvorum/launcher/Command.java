@@ -46,9 +46,9 @@ sealed interface Command {
     }
 
     /**
-     * {@code kvorum snapshot status|restore}: an etcd snapshot file, offline.
+     * {@code kvorum snapshot save|status|restore}: etcd's snapshot file.
      *
-     * @param action     a {@link SnapshotCommand.Status} or a {@link SnapshotCommand.Restore}
+     * @param action     a {@link SnapshotCommand.Save}, {@link SnapshotCommand.Status} or {@link SnapshotCommand.Restore}
      * @param pluginDirs {@code --plugin-dir}: folders of drop-in plugins (the backend a restore writes)
      */
     record Snapshot(Record action, List<Path> pluginDirs) implements Command {

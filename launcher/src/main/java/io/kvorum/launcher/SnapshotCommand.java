@@ -17,16 +17,19 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code kvorum snapshot status|restore}: etcd's snapshot file offline, with {@code etcdutl}'s
- * verbs and flags (and etcdctl's output), plus kvorum's {@code --backend}, {@code --backend-opt}
- * and {@code --plugin-dir} to say which backend the restored member will run with. A snapshot is
- * taken from a running member with {@code etcdctl snapshot save}.
+ * {@code kvorum snapshot save|status|restore}: etcd's snapshot file, with etcdctl's and
+ * {@code etcdutl}'s verbs, flags and output, plus kvorum's {@code --backend}, {@code --backend-opt}
+ * and {@code --plugin-dir} to say which backend the restored member will run with.
  */
 final class SnapshotCommand {
     static final String WORD = "snapshot";
 
     /** {@code kvorum snapshot status FILE [-w simple|json|table|fields]}. */
     record Status(Path file, EtcdSnapshotFile.Format format) {
+    }
+
+    /** {@code kvorum snapshot save FILE [--endpoints URL] [--user NAME:PASSWORD]}. */
+    record Save(Path file, URI endpoint, String user) {
     }
 
     /** {@code kvorum snapshot restore FILE ...}. */
@@ -37,7 +40,8 @@ final class SnapshotCommand {
     private SnapshotCommand() {
     }
 
-    private static final String USAGE = "usage: kvorum snapshot status FILE [-w simple|json|table|fields]"
+    private static final String USAGE = "usage: kvorum snapshot save FILE [--endpoints http://HOST:PORT]"
+            + " [--user NAME:PASSWORD] | kvorum snapshot status FILE [-w simple|json|table|fields]"
             + " | kvorum snapshot restore FILE [--data-dir DIR] [--name NAME] [--initial-cluster NAME=URL,...]"
             + " [--initial-cluster-token TOKEN] [--initial-advertise-peer-urls URL,...] [--skip-hash-check]"
             + " [--wal-dir DIR] [--backend NAME] [--backend-opt KEY=VALUE] [--plugin-dir DIR]";
@@ -77,6 +81,20 @@ final class SnapshotCommand {
         List<Path> pluginDirs = new ArrayList<>();
         flags.getOrDefault("plugin-dir", List.of()).forEach(v -> split(v).forEach(d -> pluginDirs.add(Path.of(d))));
         switch (verb) {
+            case "save" -> {
+                onlyFlags(flags, List.of("endpoints", "user"));
+                String endpoint = last(flags, "endpoints", "http://127.0.0.1:2379");
+                if (split(endpoint).size() != 1) {
+                    throw new UsageException("snapshot must be requested to one selected node, not multiple "
+                            + split(endpoint));
+                }
+                try {
+                    return new Command.Snapshot(new Save(file, URI.create(endpoint.trim()), last(flags, "user", "")),
+                            pluginDirs);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--endpoints: " + e.getMessage());
+                }
+            }
             case "status" -> {
                 onlyFlags(flags, List.of("w", "write-out"));
                 String format = last(flags, "write-out", last(flags, "w", "simple"));
@@ -148,6 +166,11 @@ final class SnapshotCommand {
 
     static int run(Command.Snapshot command, List<Path> pluginFolders) {
         try {
+            if (command.action() instanceof Save save) {
+                SnapshotSave.save(save.endpoint(), save.user(), save.file());
+                System.out.println("Snapshot saved at " + save.file());
+                return Main.EXIT_OK;
+            }
             if (command.action() instanceof Status status) {
                 System.out.print(EtcdSnapshotFile.status(status.file(), status.format()));
                 System.out.flush();

@@ -23,6 +23,15 @@ class SnapshotCommandTest {
     }
 
     @Test
+    void saveTakesEtcdctlsEndpointAndUser() throws UsageException {
+        SnapshotCommand.Save save = assertInstanceOf(SnapshotCommand.Save.class,
+                parse("snapshot", "save", "b.db", "--endpoints=http://10.0.0.1:2379", "--user", "root:pw").action());
+        assertEquals(new SnapshotCommand.Save(Path.of("b.db"), java.net.URI.create("http://10.0.0.1:2379"), "root:pw"), save);
+        assertEquals(java.net.URI.create("http://127.0.0.1:2379"),
+                ((SnapshotCommand.Save) parse("snapshot", "save", "b.db").action()).endpoint());
+    }
+
+    @Test
     void statusTakesEtcdctlsOutputFormats() throws UsageException {
         SnapshotCommand.Status status = assertInstanceOf(SnapshotCommand.Status.class,
                 parse("snapshot", "status", "backup.db", "-w", "table").action());
@@ -72,7 +81,9 @@ class SnapshotCommandTest {
     @Test
     void usageErrors() {
         assertTrue(usageError("snapshot").startsWith("usage: kvorum snapshot"));
-        assertTrue(usageError("snapshot", "save", "x.db").startsWith("unknown snapshot command save"));
+        assertTrue(usageError("snapshot", "load", "x.db").startsWith("unknown snapshot command load"));
+        assertTrue(usageError("snapshot", "save", "x.db", "--endpoints", "http://a:2379,http://b:2379")
+                .startsWith("snapshot must be requested to one selected node, not multiple"));
         assertTrue(usageError("snapshot", "status").startsWith("kvorum snapshot status takes one snapshot file"));
         assertEquals("unknown flag: --bump-revision", usageError("snapshot", "restore", "x.db", "--bump-revision", "5"));
         assertEquals("--wal-dir: kvorum keeps a member's log in <data-dir>/member/wal",
