@@ -77,8 +77,11 @@ final class SnapshotSave {
             }
             Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (StatusRuntimeException e) {
-            throw new IOException(e.getStatus().getDescription() != null ? e.getStatus().getDescription()
-                    : e.getStatus().getCode().toString(), e);
+            String description = e.getStatus().getDescription() != null ? e.getStatus().getDescription()
+                    : e.getStatus().getCode().toString();
+            Throwable cause = e.getStatus().getCause();
+            throw new IOException(cause != null && cause.getMessage() != null
+                    ? description + ": " + cause.getMessage() : description, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         } finally {
