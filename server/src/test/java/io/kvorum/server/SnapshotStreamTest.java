@@ -4,9 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.client.grpc.GrpcClients;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.MediaType;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.kvorum.api.etcdserverpb.KVGrpc;
@@ -19,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -125,5 +134,38 @@ class SnapshotStreamTest {
         Files.write(file, data.toByteArray());
         String status = EtcdSnapshotFile.status(file, EtcdSnapshotFile.Format.JSON);
         assertTrue(status.contains("\"revision\":" + revisionAtStart + ","), status);
+    }
+
+    @Test
+    void theJsonGatewayStreamsTheSameFileOneResultPerChunk() throws Exception {
+        KVGrpc.KVBlockingStub kv = GrpcClients.newClient(endpoint, KVGrpc.KVBlockingStub.class);
+        ByteString value = ByteString.copyFrom(new byte[2048]);
+        for (int i = 0; i < 100; i++) {
+            kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("/g/" + i)).setValue(value).build());
+        }
+        AggregatedHttpResponse response = WebClient.of(endpoint)
+                .execute(HttpRequest.of(HttpMethod.POST, "/v3/maintenance/snapshot", MediaType.JSON, "{}"))
+                .aggregate().join();
+        assertEquals(200, response.status().code());
+        List<byte[]> blobs = new ArrayList<>();
+        List<Long> remaining = new ArrayList<>();
+        try (MappingIterator<JsonNode> results = new ObjectMapper().readerFor(JsonNode.class)
+                .readValues(response.content().array())) {
+            while (results.hasNext()) {
+                JsonNode result = results.next().get("result");
+                blobs.add(Base64.getDecoder().decode(result.path("blob").asText()));
+                remaining.add(result.path("remaining_bytes").asLong(0));
+            }
+        }
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        for (byte[] blob : blobs.subList(0, blobs.size() - 1)) {
+            data.write(blob);
+        }
+        assertTrue(blobs.size() > 2, "chunks: " + blobs.size());
+        assertEquals(data.size() - blobs.get(0).length, remaining.get(0));
+        assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data.toByteArray()), blobs.get(blobs.size() - 1));
+        Path file = dir.resolve("gateway.db");
+        Files.write(file, data.toByteArray());
+        assertTrue(EtcdSnapshotFile.status(file, EtcdSnapshotFile.Format.JSON).contains("\"revision\":101,"));
     }
 }
