@@ -247,6 +247,8 @@ enum Flag {
                 .append("    Start a kvorum member.\n\n")
                 .append("  kvorum plugins [--plugin-dir dir]\n")
                 .append("    List the installed plugins, their options and where each came from.\n\n")
+                .append("  kvorum snapshot save|status|restore FILE [flags]\n")
+                .append("    etcd's snapshot file: etcdctl's save and status, etcdutl's restore (see README).\n\n")
                 .append("  kvorum --version\n")
                 .append("    Show the version of kvorum.\n\n")
                 .append("  kvorum -h | --help\n")
