@@ -51,4 +51,17 @@ sealed interface Command {
     /** Print the version and exit. */
     record ShowVersion() implements Command {
     }
+
+    /**
+     * {@code kvorum snapshot save|status|restore}: etcd's snapshot file.
+     *
+     * @param action     a {@link SnapshotCommand.Save}, {@link SnapshotCommand.Status} or {@link SnapshotCommand.Restore}
+     * @param pluginDirs {@code --plugin-dir}: folders of drop-in plugins (the backend a restore writes)
+     */
+    record Snapshot(Record action, List<Path> pluginDirs) implements Command {
+        public Snapshot {
+            Objects.requireNonNull(action, "action");
+            pluginDirs = List.copyOf(pluginDirs);
+        }
+    }
 }

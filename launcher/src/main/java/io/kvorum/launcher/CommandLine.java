@@ -63,6 +63,9 @@ final class CommandLine {
         if (!args.isEmpty() && args.get(0).equals(PLUGINS_COMMAND)) {
             return listPlugins(args.subList(1, args.size()), environment);
         }
+        if (!args.isEmpty() && args.get(0).equals(SnapshotCommand.WORD)) {
+            return SnapshotCommand.parse(args.subList(1, args.size()));
+        }
         CommandLine line = new CommandLine(readArguments(args));
         // Like etcd, help and version are answered before the rest of the configuration is checked.
         if (line.switchedOn(Flag.HELP)) {

@@ -468,6 +468,8 @@ enum Flag {
                 .append("  kvorum --config-file FILE\n")
                 .append("    Start a member configured by an etcd config file (YAML). Note that if a configuration\n")
                 .append("    file is provided, other command line flags and environment variables will be ignored.\n\n")
+                .append("  kvorum snapshot save|status|restore FILE [flags]\n")
+                .append("    etcd's snapshot file: etcdctl's save and status, etcdutl's restore (see README).\n\n")
                 .append("  kvorum --version\n")
                 .append("    Show the version of kvorum.\n\n")
                 .append("  kvorum -h | --help\n")

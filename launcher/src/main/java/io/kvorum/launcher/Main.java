@@ -74,6 +74,9 @@ public final class Main {
         if (command instanceof Command.ListPlugins list) {
             return listPlugins(list.pluginDirs());
         }
+        if (command instanceof Command.Snapshot snapshot) {
+            return SnapshotCommand.run(snapshot, pluginFolders(snapshot.pluginDirs()));
+        }
         if (command instanceof Command.ShowVersion) {
             System.out.print(Version.text());
             return EXIT_OK;

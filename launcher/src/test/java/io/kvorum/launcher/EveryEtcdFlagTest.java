@@ -34,9 +34,7 @@ class EveryEtcdFlagTest {
      * lands.
      */
     static final Set<String> ADDED_ELSEWHERE_UNTIL_MERGED = Set.of(
-            "logger", "log-outputs", "log-format", "log-package-levels", "listen-metrics-urls", "metrics",
-            "metrics-exporter", "experimental-enable-lease-checkpoint", "experimental-enable-lease-checkpoint-persist",
-            "force-new-cluster");
+            "logger", "log-outputs", "log-format", "log-package-levels");
 
     /** etcd 3.5's flags that deployments pass, which 3.4's --help does not list. */
     static final Set<String> ETCD_3_5_FLAGS = Set.of(

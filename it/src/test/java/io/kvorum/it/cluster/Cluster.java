@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
@@ -87,6 +88,20 @@ public final class Cluster implements AutoCloseable {
 
     /** As {@link #start(Target, String, int, String...)}, the members' peers reaching them through {@code front}. */
     public static Cluster start(Target target, String label, int size, PeerFront front, String... extraFlags) {
+        return start(target, label, size, front, (member, initialCluster) -> { }, extraFlags);
+    }
+
+    /**
+     * As {@link #start(String, int, String...)}, each member's data dir first made by {@code prepare}
+     * (given the member and the {@code --initial-cluster} value), e.g. restored from a snapshot.
+     */
+    public static Cluster startPrepared(String label, int size, BiConsumer<ClusterMember, String> prepare,
+                                        String... extraFlags) {
+        return start(Target.current(), label, size, PeerFront.DIRECT, prepare, extraFlags);
+    }
+
+    private static Cluster start(Target target, String label, int size, PeerFront front,
+                                 BiConsumer<ClusterMember, String> prepare, String... extraFlags) {
         if (target == Target.ETCD) {
             Assumptions.assumeTrue(Binaries.etcd().isPresent(), "etcd is not installed (Debian package etcd-server)");
         }
@@ -113,6 +128,9 @@ public final class Cluster implements AutoCloseable {
             }
             String initialCluster = cluster.members.stream().map(ClusterMember::initialClusterEntry)
                     .collect(Collectors.joining(","));
+            for (ClusterMember m : cluster.members) {
+                prepare.accept(m, initialCluster);
+            }
             for (ClusterMember m : cluster.members) {
                 m.boot(initialCluster, "new", cluster.token);
             }

@@ -1,6 +1,7 @@
 package io.kvorum.server.grpc;
 
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.api.etcdserverpb.AlarmRequest;
 import io.kvorum.api.etcdserverpb.AlarmResponse;
@@ -15,6 +16,8 @@ import io.kvorum.api.etcdserverpb.HashKVResponse;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
 import io.kvorum.api.etcdserverpb.MoveLeaderRequest;
 import io.kvorum.api.etcdserverpb.MoveLeaderResponse;
+import io.kvorum.api.etcdserverpb.SnapshotRequest;
+import io.kvorum.api.etcdserverpb.SnapshotResponse;
 import io.kvorum.api.etcdserverpb.StatusRequest;
 import io.kvorum.api.etcdserverpb.StatusResponse;
 import io.kvorum.server.EtcdVersion;
@@ -22,6 +25,7 @@ import io.kvorum.server.apply.KvServer;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.snapshot.EtcdSnapshot;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
@@ -32,7 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
-/** {@code etcdserverpb.Maintenance}: status, alarms, hashes, defragmentation, leadership. */
+/** {@code etcdserverpb.Maintenance}: status, alarms, hashes, defragmentation, snapshots, leadership. */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     private final Consensus consensus;
     private final KvServer kv;
@@ -154,4 +158,31 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         }, v -> v, out);
     }
 
+    /**
+     * etcd's snapshot: the member's state as etcd's db file, streamed (see {@link SnapshotSender}).
+     * Root only when auth is on. Written from a read view on a thread of its own, as etcd writes
+     * from a read transaction: the apply loop goes on, and other maintenance calls are not held up
+     * for the minutes a large store takes.
+     */
+    @Override
+    public void snapshot(SnapshotRequest r, StreamObserver<SnapshotResponse> out) {
+        SnapshotSender sender = new SnapshotSender((ServerCallStreamObserver<SnapshotResponse>) out);
+        callers.admin().thenAccept(who -> {
+            Thread thread = new Thread(() -> {
+                EtcdSnapshot snapshot;
+                try {
+                    snapshot = EtcdSnapshot.open(backend.readView(), consensus.members(), EtcdVersion.CLUSTER);
+                } catch (IOException | RuntimeException e) {
+                    out.onError(Errors.toStatus(e));
+                    return;
+                }
+                sender.send(snapshot);
+            }, "kvorum-snapshot");
+            thread.setDaemon(true);
+            thread.start();
+        }).exceptionally(failure -> {
+            out.onError(Errors.toStatus(failure));
+            return null;
+        });
+    }
 }

@@ -1,0 +1,197 @@
+package io.kvorum.it.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kvorum.it.etcdctl.Etcdctl;
+import io.kvorum.it.server.Binaries;
+import io.kvorum.it.server.EtcdProcess;
+import io.kvorum.it.server.KvorumProcess;
+import io.kvorum.it.server.ManagedProcess;
+import io.kvorum.it.server.ServerSpec;
+import io.kvorum.it.server.Target;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The way in from etcd: {@code etcdctl snapshot save} against real etcd (history, a compaction,
+ * leases, users and roles), then {@code kvorum snapshot restore} of that file for each member of
+ * a new 3-member kvorum cluster. Every member serves every key at every revision since the
+ * compaction, each lease with its keys, and the users and roles, as etcd did; a watch from an
+ * old revision replays the history as etcd's does. A damaged file is refused, leaving no data dir.
+ */
+class SnapshotRestoreClusterTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long COMPACTED = 5;
+
+    private final Etcdctl etcdctl = Etcdctl.require();
+
+    @Test
+    void aKvorumClusterRestoredFromEtcdsSnapshotServesEtcdsHistoryLeasesAndUsersOnEveryMember() throws Exception {
+        Assumptions.assumeTrue(Target.current() == Target.KVORUM, "restores into kvorum");
+        Assumptions.assumeTrue(Binaries.etcd().isPresent() || Binaries.onCi(), "etcd is not installed");
+        ServerSpec etcdSpec = ServerSpec.fresh("restore-from-etcd");
+        Path file = etcdSpec.workDir().resolve("etcd-backup.db");
+        try (EtcdProcess etcd = EtcdProcess.start(etcdSpec)) {
+            load(etcd.clientUrl());
+            Etcdctl.Result saved = etcdctl.run(etcd.clientUrl(), List.of("snapshot", "save", file.toString()), "");
+            assertEquals(0, saved.exitCode(), saved.stderr());
+            long revision = revision(etcd.clientUrl());
+
+            try (Cluster cluster = Cluster.startPrepared("restored", 3, (member, initialCluster) ->
+                    restore(file, member, initialCluster))) {
+                for (ClusterMember member : cluster.members()) {
+                    URI url = member.clientUrl();
+                    assertEquals(revision, revision(url), member.name());
+                    for (long rev = COMPACTED; rev <= revision; rev++) {
+                        assertEquals(everything(etcd.clientUrl(), rev), everything(url, rev),
+                                member.name() + " at revision " + rev);
+                    }
+                    assertEquals(leases(etcd.clientUrl()), leases(url), member.name());
+                    for (String args : List.of("user list", "role list", "user get bob", "role get r1")) {
+                        assertEquals(ok(etcd.clientUrl(), args.split(" ")), ok(url, args.split(" ")),
+                                member.name() + ": " + args);
+                    }
+                }
+                String fromEtcd = watchFrom(etcd.clientUrl(), COMPACTED + 1, etcdSpec.workDir());
+                assertTrue(fromEtcd.contains("DELETE\n/h/b\n") && fromEtcd.contains("/t/2"), fromEtcd);
+                assertEquals(fromEtcd, watchFrom(cluster.members().get(1).clientUrl(), COMPACTED + 1, etcdSpec.workDir()));
+                ok(cluster.members().get(2).clientUrl(), "put", "/h/after", "restore");
+                assertEquals(revision + 1, revision(cluster.members().get(0).clientUrl()));
+            }
+        } finally {
+            etcdSpec.deleteData();
+        }
+    }
+
+    @Test
+    void aDamagedOrForeignFileIsRefusedAndLeavesNoDataDir() throws Exception {
+        Assumptions.assumeTrue(Target.current() == Target.KVORUM, "kvorum's own command");
+        ServerSpec spec = ServerSpec.fresh("restore-refused");
+        Path foreign = spec.workDir().resolve("foreign.db");
+        Files.write(foreign, new byte[8192 + 32]);
+        Path text = spec.workDir().resolve("text.db");
+        Files.writeString(text, "hello\n");
+        for (Path file : List.of(foreign, text)) {
+            for (List<String> extra : List.of(List.<String>of(), List.of("--skip-hash-check"))) {
+                Path dataDir = spec.workDir().resolve("data-" + file.getFileName() + extra.size());
+                List<String> args = new ArrayList<>(List.of("snapshot", "restore", file.toString(),
+                        "--data-dir", dataDir.toString()));
+                args.addAll(extra);
+                ManagedProcess p = kvorum(args, spec.workDir());
+                assertTrue(p.waitFor(Duration.ofSeconds(60)));
+                assertEquals(1, p.exitValue(), p.stdoutText() + p.stderrText());
+                assertTrue(p.stderrText().startsWith("Error: "), p.stderrText());
+                assertFalse(Files.exists(dataDir), dataDir + " left behind");
+                try (var left = Files.list(spec.workDir())) {
+                    assertTrue(left.noneMatch(f -> f.getFileName().toString().contains(".restore-")),
+                            "a temporary folder left behind");
+                }
+            }
+        }
+    }
+
+    private static ManagedProcess kvorum(List<String> args, Path workDir) {
+        List<String> command = new ArrayList<>();
+        command.add(KvorumProcess.home().resolve("bin").resolve("kvorum").toString());
+        command.addAll(args);
+        return ManagedProcess.start("kvorum-snapshot", command, workDir.resolve("snapshot-" + System.nanoTime()), Map.of());
+    }
+
+    private static void restore(Path file, ClusterMember member, String initialCluster) {
+        List<String> args = new ArrayList<>(List.of("snapshot", "restore", file.toString(),
+                "--name", member.name(), "--data-dir", member.dataDir().toString(),
+                "--initial-cluster", initialCluster,
+                "--initial-advertise-peer-urls", member.peerUrl().toString()));
+        String backend = System.getProperty(KvorumProcess.BACKEND_PROPERTY, "").trim();
+        if (!backend.isEmpty()) {
+            args.addAll(List.of("--backend", backend));
+        }
+        ManagedProcess p = kvorum(args, member.workDir());
+        if (!p.waitFor(Duration.ofSeconds(60)) || p.exitValue() != 0) {
+            throw new AssertionError("kvorum snapshot restore failed: " + p.stdoutText() + p.stderrText());
+        }
+    }
+
+    /** History (overwrites, deletes, a txn), a compaction, leases with keys, a big value, users and roles. */
+    private void load(URI url) {
+        for (int i = 1; i <= 4; i++) {
+            ok(url, "put", "/h/a", "v" + i);                                  // revisions 2..5
+        }
+        ok(url, "compact", Long.toString(COMPACTED));
+        ok(url, "put", "/h/b", "x");
+        ok(url, "del", "/h/b");
+        ok(url, "put", "/h/b", "again");
+        String lease = ok(url, "lease", "grant", "900").split(" ")[1];
+        ok(url, "put", "/l/1", "one", "--lease=" + lease);
+        ok(url, "put", "/l/2", "two", "--lease=" + lease);
+        ok(url, "lease", "grant", "1200");
+        ok(url, "put", "/big", "b".repeat(60_000));
+        etcdctl.run(url, List.of("txn"), "\nput /t/1 one\nput /t/2 two\ndel /h/a\n\n");
+        ok(url, "user", "add", "root:rootpw");
+        ok(url, "role", "add", "r1");
+        ok(url, "role", "grant-permission", "r1", "readwrite", "/h/", "/i/");
+        ok(url, "user", "add", "bob:bobpw");
+        ok(url, "user", "grant-role", "bob", "r1");
+    }
+
+    private long revision(URI url) throws IOException {
+        return JSON.readTree(ok(url, "get", "/", "-w", "json")).get("header").get("revision").asLong();
+    }
+
+    private String everything(URI url, long rev) throws IOException {
+        JsonNode kvs = JSON.readTree(ok(url, "get", "", "--from-key", "--rev=" + rev, "-w", "json")).get("kvs");
+        return kvs == null ? "[]" : kvs.toString();
+    }
+
+    private List<String> leases(URI url) throws IOException {
+        List<String> out = new ArrayList<>();
+        TreeSet<Long> ids = new TreeSet<>();
+        JSON.readTree(ok(url, "lease", "list", "-w", "json")).get("leases").forEach(l -> ids.add(l.get("id").asLong()));
+        for (long id : ids) {
+            JsonNode ttl = JSON.readTree(ok(url, "lease", "timetolive", Long.toHexString(id), "--keys", "-w", "json"));
+            TreeSet<String> keys = new TreeSet<>();
+            if (ttl.get("keys") != null) {
+                ttl.get("keys").forEach(k -> keys.add(k.asText()));
+            }
+            out.add(id + " " + ttl.get("granted-ttl").asLong() + " " + keys);
+        }
+        return out;
+    }
+
+    /** What {@code etcdctl watch --prefix / --rev=N} prints until the last change arrives. */
+    private String watchFrom(URI url, long rev, Path workDir) {
+        ManagedProcess watch = etcdctl.start(url, List.of("watch", "--prefix", "/", "--rev=" + rev),
+                workDir.resolve("watch-" + System.nanoTime()));
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!watch.stdoutText().contains("/t/2") && System.nanoTime() < deadline) {
+                ManagedProcess.pause(100);
+            }
+            ManagedProcess.pause(300);
+            return watch.stdoutText();
+        } finally {
+            watch.close();
+        }
+    }
+
+    private String ok(URI url, String... args) {
+        Etcdctl.Result r = etcdctl.run(url, List.of(args), "");
+        if (r.exitCode() != 0) {
+            throw new AssertionError("etcdctl " + String.join(" ", args) + " at " + url + " failed: " + r.stderr());
+        }
+        return r.stdout().trim();
+    }
+}

@@ -1,0 +1,121 @@
+package io.kvorum.launcher;
+
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.kvorum.api.etcdserverpb.AuthGrpc;
+import io.kvorum.api.etcdserverpb.AuthenticateRequest;
+import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
+import io.kvorum.api.etcdserverpb.SnapshotRequest;
+import io.kvorum.api.etcdserverpb.SnapshotResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code kvorum snapshot save FILE --endpoints URL [--user NAME:PASSWORD]}: what {@code etcdctl
+ * snapshot save} does, against kvorum or etcd: the stream goes into {@code FILE.part}, which must
+ * end in the SHA-256 of what came before it (checked here too, where etcdctl leaves it to the
+ * restore), and is synced and renamed to {@code FILE}. Plain {@code http} endpoints only.
+ */
+final class SnapshotSave {
+    private static final int HASH_SIZE = 32;
+
+    private SnapshotSave() {
+    }
+
+    static void save(URI endpoint, String user, Path file) throws IOException {
+        if (!"http".equals(endpoint.getScheme()) || endpoint.getHost() == null || endpoint.getPort() < 0) {
+            throw new IOException("--endpoints: expected http://host:port, got " + endpoint);
+        }
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()))
+                .usePlaintext().maxInboundMessageSize(4 << 20).build();
+        Path part = file.resolveSibling(file.getFileName() + ".part");
+        try {
+            MaintenanceGrpc.MaintenanceBlockingStub maintenance = MaintenanceGrpc.newBlockingStub(channel);
+            if (!user.isEmpty()) {
+                maintenance = maintenance.withCallCredentials(token(channel, user));
+            }
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            byte[] last = new byte[0];
+            long size = 0;
+            try (OutputStream out = Files.newOutputStream(part)) {
+                Iterator<SnapshotResponse> stream = maintenance.snapshot(SnapshotRequest.getDefaultInstance());
+                while (stream.hasNext()) {
+                    byte[] blob = stream.next().getBlob().toByteArray();
+                    out.write(blob);
+                    // all but the last 32 bytes are the database: hash them as they go by
+                    byte[] joined = concat(last, blob);
+                    int keep = Math.min(HASH_SIZE, joined.length);
+                    sha256.update(joined, 0, joined.length - keep);
+                    last = Arrays.copyOfRange(joined, joined.length - keep, joined.length);
+                    size += blob.length;
+                }
+            }
+            if (size % 512 != HASH_SIZE) {
+                throw new IOException("sha256 checksum not found [bytes: " + size + "]");
+            }
+            if (!Arrays.equals(sha256.digest(), last)) {
+                throw new IOException("the snapshot's sha256 does not match its data");
+            }
+            try (FileChannel sync = FileChannel.open(part, StandardOpenOption.WRITE)) {
+                sync.force(true);
+            }
+            Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (StatusRuntimeException e) {
+            String description = e.getStatus().getDescription() != null ? e.getStatus().getDescription()
+                    : e.getStatus().getCode().toString();
+            Throwable cause = e.getStatus().getCause();
+            throw new IOException(cause != null && cause.getMessage() != null
+                    ? description + ": " + cause.getMessage() : description, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            Files.deleteIfExists(part);
+            channel.shutdownNow();
+            try {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** etcd's token for {@code name:password}, sent as the {@code token} metadata. */
+    private static CallCredentials token(ManagedChannel channel, String user) throws IOException {
+        int colon = user.indexOf(':');
+        if (colon <= 0) {
+            throw new IOException("--user: expected name:password");
+        }
+        String token = AuthGrpc.newBlockingStub(channel).authenticate(AuthenticateRequest.newBuilder()
+                .setName(user.substring(0, colon)).setPassword(user.substring(colon + 1)).build()).getToken();
+        Metadata metadata = new Metadata();
+        metadata.put(Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER), token);
+        return new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+                applier.apply(metadata);
+            }
+        };
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] joined = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, joined, a.length, b.length);
+        return joined;
+    }
+}
