@@ -6,6 +6,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -19,6 +23,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -49,6 +55,7 @@ final class GatewayJson {
                 if (!value.isObject()) {
                     throw new InvalidProtocolBufferException("expected a JSON object, got " + value.getNodeType());
                 }
+                decodeBytes(value, prototype.getDescriptorForType());
                 Message.Builder builder = prototype.newBuilderForType();
                 PARSER.merge(value.toString(), builder);
                 @SuppressWarnings("unchecked")
@@ -64,6 +71,56 @@ final class GatewayJson {
             throw new InvalidProtocolBufferException(String.valueOf(e.getMessage()));
         }
         return messages;
+    }
+
+    /**
+     * Reads every {@code bytes} field of {@code node} (a message of {@code type}, nested messages
+     * included) as etcd's gateway does, with {@link GoBase64}, and writes it back in the canonical
+     * form, which {@link JsonFormat} reads to the same bytes: text etcd refuses fails here with
+     * etcd's error, never decoded leniently.
+     */
+    private static void decodeBytes(JsonNode node, Descriptors.Descriptor type) throws InvalidProtocolBufferException {
+        if (!(node instanceof ObjectNode object)) {
+            return; // null, or a type mismatch that the parser reports
+        }
+        for (Descriptors.FieldDescriptor field : type.getFields()) {
+            if (field.isMapField()) {
+                continue; // etcd's requests have no map of bytes
+            }
+            for (String name : new LinkedHashSet<>(List.of(field.getName(), field.getJsonName()))) {
+                JsonNode value = object.get(name);
+                if (value == null) {
+                    continue;
+                }
+                if (field.getType() == Descriptors.FieldDescriptor.Type.BYTES) {
+                    if (value instanceof ArrayNode array) {
+                        for (int i = 0; i < array.size(); i++) {
+                            if (array.get(i).isTextual()) {
+                                array.set(i, canonicalBase64(array.get(i).textValue()));
+                            }
+                        }
+                    } else if (value.isTextual()) {
+                        object.set(name, canonicalBase64(value.textValue()));
+                    }
+                } else if (field.getType() == Descriptors.FieldDescriptor.Type.MESSAGE) {
+                    if (value instanceof ArrayNode array) {
+                        for (JsonNode element : array) {
+                            decodeBytes(element, field.getMessageType());
+                        }
+                    } else {
+                        decodeBytes(value, field.getMessageType());
+                    }
+                }
+            }
+        }
+    }
+
+    private static TextNode canonicalBase64(String text) throws InvalidProtocolBufferException {
+        try {
+            return TextNode.valueOf(Base64.getEncoder().encodeToString(GoBase64.decode(text)));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidProtocolBufferException(e.getMessage());
+        }
     }
 
     /** A unary answer: the response message alone. */
