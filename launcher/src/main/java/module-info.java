@@ -7,6 +7,8 @@ module io.kvorum.launcher {
     requires io.kvorum.server;
     requires io.kvorum.spi;
     requires org.slf4j;
+    // The logging binding (io.kvorum.launcher.log) writes its JSON lines with jackson-core.
+    requires com.fasterxml.jackson.core;
     // kvorum class-archive: its training run sends a member the common requests of each service.
     requires io.kvorum.api;
     requires io.grpc;
@@ -22,4 +24,7 @@ module io.kvorum.launcher {
     uses io.kvorum.spi.consensus.ConsensusProvider;
     uses io.kvorum.spi.auth.TokenProvider;
     uses io.kvorum.spi.tls.TlsProvider;
+
+    // The distribution's one slf4j binding: etcd's log formats.
+    provides org.slf4j.spi.SLF4JServiceProvider with io.kvorum.launcher.log.KvorumServiceProvider;
 }

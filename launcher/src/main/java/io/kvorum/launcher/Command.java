@@ -16,12 +16,14 @@ sealed interface Command {
      * @param warnings   things worth telling the user that do not stop the start, e.g. unknown
      *                   {@code ETCD_*} variables
      * @param pluginDirs {@code --plugin-dir}: folders of drop-in plugins besides the distribution's
+     * @param logging    {@code --logger}, {@code --log-outputs}, {@code --log-format}, {@code --log-package-levels}
      */
-    record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs)
+    record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs, LogFlags logging)
             implements Command {
         public Serve {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(logLevel, "logLevel");
+            Objects.requireNonNull(logging, "logging");
             warnings = List.copyOf(warnings);
             pluginDirs = List.copyOf(pluginDirs);
         }

@@ -64,7 +64,8 @@ final class CommandLine {
             return new Command.ShowVersion();
         }
         List<String> warnings = line.addEnvironment(environment);
-        return new Command.Serve(line.serverConfig(), line.logLevel(), warnings, line.pluginDirs());
+        LogFlags logging = line.logFlags(warnings);
+        return new Command.Serve(line.serverConfig(), line.logLevel(), warnings, line.pluginDirs(), logging);
     }
 
     /** {@code kvorum plugins}: takes {@code --plugin-dir} (and its variable) only; other variables are not its business. */
@@ -250,6 +251,20 @@ final class CommandLine {
     private LogLevel logLevel() throws UsageException {
         return value(Flag.LOG_LEVEL, v -> LogLevel.parse(v).orElseThrow(() ->
                 new IllegalArgumentException("must be one of " + LogLevel.names()))).orElse(LogLevel.INFO);
+    }
+
+    /** The logging flags, checked together with etcd's messages; etcd's deprecation warnings go to {@code warnings}. */
+    private LogFlags logFlags(List<String> warnings) throws UsageException {
+        var logger = value(Flag.LOGGER, LogFlags::parseLogger).orElse(LogFlags.DEFAULT.logger());
+        var format = value(Flag.LOG_FORMAT, LogFlags::parseFormat).orElse(LogFlags.DEFAULT.format());
+        List<String> outputs = value(Flag.LOG_OUTPUTS, v -> v.isEmpty() ? List.<String>of() : List.of(v.split(",", -1)))
+                .orElse(List.of());
+        String packageLevels = value(Flag.LOG_PACKAGE_LEVELS, Function.identity()).orElse("");
+        try {
+            return LogFlags.of(logger, format, outputs, packageLevels, warnings);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private boolean switchedOn(Flag flag) throws UsageException {
