@@ -1,7 +1,9 @@
 package io.kvorum.launcher.log;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Marker;
@@ -11,12 +13,14 @@ import org.slf4j.event.LoggingEvent;
 import org.slf4j.helpers.FormattingTuple;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
+import org.slf4j.spi.DefaultLoggingEventBuilder;
 import org.slf4j.spi.LoggingEventAware;
 
 /**
  * One named logger: below its threshold a call costs a comparison; above, the line is formatted,
  * its caller found on the stack, and handed to the {@link LogWriter}. Key-values of slf4j's fluent
- * API ({@code log.atInfo().addKeyValue(..)}) become the line's fields.
+ * API ({@code log.atInfo().addKeyValue(..)}) become the line's fields, and so do the
+ * {@code Map.entry(key, value)} parameters of a plugin's {@code System.Logger} call.
  */
 final class KvorumLogger extends LegacyAbstractLogger implements LoggingEventAware {
     private static final long serialVersionUID = 1L;
@@ -24,6 +28,8 @@ final class KvorumLogger extends LegacyAbstractLogger implements LoggingEventAwa
     /** Frames of the logging machinery between the caller and this class. */
     private static final List<String> PLUMBING = List.of("org.slf4j.", "io.kvorum.launcher.log.",
             "java.lang.System$Logger", "jdk.internal.logger.", "sun.util.logging.", "java.util.logging.");
+    /** The caller boundary of slf4j's own fluent calls; a bridge sets another one. */
+    private static final String FLUENT_API = DefaultLoggingEventBuilder.class.getName();
     private static final StackWalker STACK = StackWalker.getInstance(Set.of(), 16);
 
     private final transient LogSettings.Level threshold;
@@ -80,6 +86,12 @@ final class KvorumLogger extends LegacyAbstractLogger implements LoggingEventAwa
         Object[] arguments = event.getArgumentArray();
         String message = event.getMessage();
         Throwable throwable = event.getThrowable();
+        String boundary = event.getCallerBoundary();
+        if (boundary != null && !boundary.equals(FLUENT_API)) {
+            // A bridge's call (System.Logger's, for the plugins): the message is formatted already.
+            write(event.getLevel(), message, bridgedFields(arguments), throwable);
+            return;
+        }
         if (arguments != null && arguments.length > 0) {
             FormattingTuple formatted = MessageFormatter.arrayFormat(message, arguments);
             message = formatted.getMessage();
@@ -89,6 +101,24 @@ final class KvorumLogger extends LegacyAbstractLogger implements LoggingEventAwa
         }
         List<KeyValuePair> fields = event.getKeyValuePairs() == null ? List.of() : event.getKeyValuePairs();
         write(event.getLevel(), message, fields, throwable);
+    }
+
+    /**
+     * A plugin logs through {@code System.Logger} (it may not depend on slf4j): the parameters of
+     * its call that are {@code Map.entry("key", value)} become the line's fields. A message
+     * pattern that does not name them ({@code {0}}) leaves them out of the text.
+     */
+    private static List<KeyValuePair> bridgedFields(Object[] arguments) {
+        if (arguments == null) {
+            return List.of();
+        }
+        List<KeyValuePair> fields = new ArrayList<>();
+        for (Object argument : arguments) {
+            if (argument instanceof Map.Entry<?, ?> entry && entry.getKey() instanceof String key) {
+                fields.add(new KeyValuePair(key, entry.getValue()));
+            }
+        }
+        return fields;
     }
 
     private void write(Level level, String message, List<KeyValuePair> fields, Throwable throwable) {
