@@ -126,7 +126,7 @@ attempt('keys after revoke', lease.keys)
 attempt('revoke again', lease.revoke)
 short = first.lease(ttl=2)
 first.put(P + 'short', 's', lease=short)
-time.sleep(4.5)
+time.sleep(6)
 show('key of an expired lease', values(first.get(P + 'short')))
 attempt('ttl of an expired lease', short.ttl)
 
