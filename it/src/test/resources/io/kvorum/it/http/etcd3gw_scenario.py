@@ -98,13 +98,15 @@ txn = first.transaction({
 show('txn succeeded', txn.get('succeeded'))
 show('txn responses', [sorted(r.keys()) for r in txn.get('responses', [])])
 show('txn range count', txn['responses'][0]['response_range'].get('count'))
-txn = first.transaction({
+failed_txn = {
     'compare': [{'key': _encode(P + 'a'), 'result': 'GREATER', 'target': 'VERSION', 'version': 5}],
     'success': [],
     'failure': [{'request_put': {'key': _encode(P + 't'), 'value': _encode('t'), 'prev_kv': True}},
-                {'request_delete_range': {'key': _encode(P + 't'), 'prev_kv': True}}]})
-show('failed txn', [txn.get('succeeded', False), [sorted(r.keys()) for r in txn.get('responses', [])]])
-show('failed txn delete', {k: v for k, v in txn['responses'][1]['response_delete_range'].items() if k != 'header'}.get('deleted'))
+                {'request_delete_range': {'key': _encode(P + 't'), 'prev_kv': True}}]}
+attempt('failed txn', lambda: [first.transaction(failed_txn).get('succeeded', False)])
+# the same, with the version as a string (how the gateway prints 64-bit integers)
+failed_txn['compare'][0]['version'] = '5'
+attempt('failed txn, version as a string', lambda: [sorted(r.keys()) for r in first.transaction(failed_txn).get('responses', [])])
 attempt('txn with a bad compare target', lambda: first.transaction({
     'compare': [{'key': _encode(P + 'a'), 'result': 'EQUAL', 'target': 'NOPE', 'value': _encode('2')}]}))
 

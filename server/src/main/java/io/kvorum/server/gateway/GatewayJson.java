@@ -77,7 +77,7 @@ final class GatewayJson {
      * Reads every {@code bytes} field of {@code node} (a message of {@code type}, nested messages
      * included) as etcd's gateway does, with {@link GoBase64}, and writes it back in the canonical
      * form, which {@link JsonFormat} reads to the same bytes: text etcd refuses fails here with
-     * etcd's error, never decoded leniently.
+     * etcd's error, never decoded leniently. Enum names are checked on the way.
      */
     private static void decodeBytes(JsonNode node, Descriptors.Descriptor type) throws InvalidProtocolBufferException {
         if (!(node instanceof ObjectNode object)) {
@@ -92,7 +92,11 @@ final class GatewayJson {
                 if (value == null) {
                     continue;
                 }
-                if (field.getType() == Descriptors.FieldDescriptor.Type.BYTES) {
+                if (field.getType() == Descriptors.FieldDescriptor.Type.ENUM) {
+                    for (JsonNode element : value instanceof ArrayNode array ? array : List.of(value)) {
+                        checkEnumName(element, field.getEnumType());
+                    }
+                } else if (field.getType() == Descriptors.FieldDescriptor.Type.BYTES) {
                     if (value instanceof ArrayNode array) {
                         for (int i = 0; i < array.size(); i++) {
                             if (array.get(i).isTextual()) {
@@ -113,6 +117,49 @@ final class GatewayJson {
                 }
             }
         }
+    }
+
+    /**
+     * An enum given by a name it does not have is etcd's error ({@code jsonpb}'s): the parser here
+     * would drop it silently, as it drops unknown fields. Numbers are taken, as etcd takes them.
+     */
+    private static void checkEnumName(JsonNode value, Descriptors.EnumDescriptor type) throws InvalidProtocolBufferException {
+        if (value.isTextual() && type.findValueByName(value.textValue()) == null) {
+            throw new InvalidProtocolBufferException("unknown value " + goQuoted(value.textValue()) + " for enum "
+                    + goEnumName(type));
+        }
+    }
+
+    /** The name Go's protobuf registers an enum under: {@code etcdserverpb.Compare_CompareTarget}. */
+    private static String goEnumName(Descriptors.EnumDescriptor type) {
+        StringBuilder name = new StringBuilder(type.getName());
+        for (Descriptors.Descriptor outer = type.getContainingType(); outer != null; outer = outer.getContainingType()) {
+            name.insert(0, outer.getName() + "_");
+        }
+        String pkg = type.getFile().getPackage();
+        return pkg.isEmpty() ? name.toString() : pkg + "." + name;
+    }
+
+    /** Go's {@code %q} of a string, for the characters JSON text can hold. */
+    private static String goQuoted(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        text.codePoints().forEach(c -> {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        out.append(String.format("\\x%02x", c));
+                    } else {
+                        out.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return out.append('"').toString();
     }
 
     private static TextNode canonicalBase64(String text) throws InvalidProtocolBufferException {
