@@ -198,6 +198,33 @@ with first.lock('ctx', ttl=60) as held:
     show('lock as context manager', held.is_acquired())
 show('context lock released', first.lock('ctx', ttl=60).is_acquired())
 
+# more of the gateway through etcd3gw's post
+show('get keys_only', [sorted(kv.keys()) for kv in first.post(first.get_url('/kv/range'), json={
+    'key': _encode(P + 'a'), 'keys_only': True}).get('kvs', [])])
+show('get count_only', {k: v for k, v in first.post(first.get_url('/kv/range'), json={
+    'key': _encode(P), 'range_end': _encode(P[:-1] + '0'), 'count_only': True}).items() if k != 'header'})
+show('delete with prev_kv', first.delete(P + 'b', prev_kv=True))
+show('replace a missing key', first.replace(P + 'none', 'x', 'y'))
+nested = first.transaction({'compare': [], 'success': [{'request_txn': {
+    'compare': [], 'success': [{'request_put': {'key': _encode(P + 'n'), 'value': _encode('n')}}]}}]})
+show('nested txn', [sorted(r.keys()) for r in nested.get('responses', [])])
+attempt('put with a lease that does not exist', lambda: first.put(P + 'x', 'x', lease=first.lease(1).__class__(12345, first)))
+attempt('compact at a future revision', lambda: first.post(first.get_url('/kv/compaction'), json={'revision': '100000'}))
+attempt('range at a future revision', lambda: first.post(first.get_url('/kv/range'), json={'key': _encode(P), 'revision': '100000'}))
+attempt('lease grant with an id in use', lambda: (lambda l: first.post(first.get_url('/lease/grant'), json={'TTL': 60, 'ID': l.id}))(first.lease(60)))
+attempt('timetolive of a missing lease', lambda: first.post(first.get_url('/kv/lease/timetolive'), json={'ID': 12345}))
+attempt('leases', lambda: sorted(first.post(first.get_url('/lease/leases'), json={}).keys()))
+attempt('a body that is not JSON', lambda: first.post(first.get_url('/kv/put'), data='{not json'))
+attempt('a field of the wrong type', lambda: first.post(first.get_url('/kv/put'), json={'key': 5}))
+events, cancel = first.watch(P + 'f', filters=['NOPUT'])
+time.sleep(0.5)
+last.put(P + 'f', '1')
+last.delete(P + 'f')
+for event in events:
+    show('watch with the NOPUT filter', [event.get('type', 'PUT'), event['kv']['key'].decode()])
+    break
+cancel()
+
 # errors
 attempt('put an empty key', lambda: first.put('', 'v'))
 attempt('lease with a negative ttl', lambda: type(first.lease(ttl=-1).id).__name__)

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -44,31 +43,44 @@ final class GatewayJson {
     }
 
     /**
-     * The request messages in a body: none for an empty body, one per JSON object otherwise (a
-     * stream's body may hold several, one after the other).
+     * The request messages in a body: none for an empty body, one per JSON value otherwise (a
+     * stream's body may hold several, one after the other; a unary call's first is read alone).
+     * The body is split as Go's decoder splits it ({@link GoJson}), with its errors; a value that
+     * is not an object is Go's "cannot unmarshal", and {@code null} the empty request, as in etcd.
      */
-    static <Q extends Message> List<Q> parse(byte[] body, Q prototype) throws InvalidProtocolBufferException {
+    static <Q extends Message> List<Q> parse(byte[] body, Q prototype, boolean unary) throws InvalidProtocolBufferException {
+        List<byte[]> values;
+        try {
+            values = GoJson.values(body, unary);
+        } catch (GoJson.SyntaxException e) {
+            throw new InvalidProtocolBufferException(e.getMessage());
+        }
         List<Q> messages = new ArrayList<>();
-        try (MappingIterator<JsonNode> values = MAPPER.readerFor(JsonNode.class).readValues(body)) {
-            while (values.hasNextValue()) {
-                JsonNode value = values.nextValue();
-                if (!value.isObject()) {
-                    throw new InvalidProtocolBufferException("expected a JSON object, got " + value.getNodeType());
-                }
+        for (byte[] json : values) {
+            if (json[0] == 'n') {
+                messages.add(prototype); // null: the empty request
+                continue;
+            }
+            if (json[0] != '{') {
+                throw new InvalidProtocolBufferException("json: cannot unmarshal " + GoJson.kind(json[0])
+                        + " into Go value of type map[string]json.RawMessage");
+            }
+            try {
+                JsonNode value = MAPPER.readTree(json);
                 decodeBytes(value, prototype.getDescriptorForType());
                 Message.Builder builder = prototype.newBuilderForType();
                 PARSER.merge(value.toString(), builder);
                 @SuppressWarnings("unchecked")
                 Q message = (Q) builder.build();
                 messages.add(message);
+            } catch (InvalidProtocolBufferException e) {
+                throw e;
+            } catch (JsonProcessingException e) {
+                // the parser's own words, without the location text Jackson appends
+                throw new InvalidProtocolBufferException(e.getOriginalMessage());
+            } catch (IOException | RuntimeException e) {
+                throw new InvalidProtocolBufferException(String.valueOf(e.getMessage()));
             }
-        } catch (InvalidProtocolBufferException e) {
-            throw e;
-        } catch (JsonProcessingException e) {
-            // the parser's own words, without the location text Jackson appends
-            throw new InvalidProtocolBufferException(e.getOriginalMessage());
-        } catch (IOException | RuntimeException e) {
-            throw new InvalidProtocolBufferException(String.valueOf(e.getMessage()));
         }
         return messages;
     }
@@ -105,6 +117,11 @@ final class GatewayJson {
                         }
                     } else if (value.isTextual()) {
                         object.set(name, canonicalBase64(value.textValue()));
+                    } else if (value.isNumber() || value.isBoolean() || value.isObject()) {
+                        // Go's encoding/json, into which etcd's gateway reads a bytes field
+                        throw new InvalidProtocolBufferException("json: cannot unmarshal "
+                                + (value.isNumber() ? "number" : value.isBoolean() ? "bool" : "object")
+                                + " into Go value of type []uint8");
                     }
                 } else if (field.getType() == Descriptors.FieldDescriptor.Type.MESSAGE) {
                     if (value instanceof ArrayNode array) {
