@@ -26,7 +26,7 @@ final class KvorumLogger extends LegacyAbstractLogger implements LoggingEventAwa
     private static final long serialVersionUID = 1L;
 
     /** Frames of the logging machinery between the caller and this class. */
-    private static final List<String> PLUMBING = List.of("org.slf4j.", "io.kvorum.launcher.log.",
+    private static final List<String> PLUMBING = List.of("org.slf4j.",
             "java.lang.System$Logger", "jdk.internal.logger.", "sun.util.logging.", "java.util.logging.");
     /** The caller boundary of slf4j's own fluent calls; a bridge sets another one. */
     private static final String FLUENT_API = DefaultLoggingEventBuilder.class.getName();
@@ -135,7 +135,8 @@ final class KvorumLogger extends LegacyAbstractLogger implements LoggingEventAwa
     /** zap's short caller of the frame that called the logger: {@code server/ServerRuntime.java:299}. */
     private String caller() {
         Optional<StackWalker.StackFrame> frame = STACK.walk(frames -> frames
-                .filter(f -> PLUMBING.stream().noneMatch(f.getClassName()::startsWith))
+                .filter(f -> !f.getClassName().equals(KvorumLogger.class.getName())
+                        && PLUMBING.stream().noneMatch(f.getClassName()::startsWith))
                 .findFirst());
         return frame.map(f -> LineEncoder.packageOf(f.getClassName()) + "/"
                 + (f.getFileName() == null ? simpleName(f.getClassName()) : f.getFileName())
