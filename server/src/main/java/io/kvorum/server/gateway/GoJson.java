@@ -24,6 +24,9 @@ final class GoJson {
         }
     }
 
+    /** Go's {@code maxNestingDepth}. */
+    private static final int MAX_DEPTH = 10000;
+
     private enum Container {
         OBJECT_KEY, OBJECT_VALUE, ARRAY
     }
@@ -165,23 +168,25 @@ final class GoJson {
          * byte after it (kept in {@link #pending}; true is returned), a container is opened.
          */
         private boolean beginValue(int c) throws SyntaxException {
+            while (c == '[') { // arrays in arrays, without recursion
+                push(Container.ARRAY, c);
+                int d = nextNonSpace();
+                if (d == ']') {
+                    stack.pop();
+                    return false; // an empty array: the caller moves past it
+                }
+                c = d;
+            }
             switch (c) {
                 case '{' -> {
+                    push(Container.OBJECT_KEY, c);
                     int d = nextNonSpace();
                     if (d == '}') {
+                        stack.pop();
                         return false; // an empty object: the caller moves past it
                     }
-                    stack.push(Container.OBJECT_KEY);
                     beginKey(d);
                     return false;
-                }
-                case '[' -> {
-                    int d = nextNonSpace();
-                    if (d == ']') {
-                        return false;
-                    }
-                    stack.push(Container.ARRAY);
-                    return beginValue(d);
                 }
                 case '"' -> {
                     string();
@@ -206,6 +211,14 @@ final class GoJson {
                     }
                     throw error(c, "looking for beginning of value");
                 }
+            }
+        }
+
+        /** Go's {@code pushParseState}, with its limit on nesting. */
+        private void push(Container container, int c) throws SyntaxException {
+            stack.push(container);
+            if (stack.size() > MAX_DEPTH) {
+                throw error(c, "exceeded max depth");
             }
         }
 

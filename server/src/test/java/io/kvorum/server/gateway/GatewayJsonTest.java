@@ -85,6 +85,12 @@ class GatewayJsonTest {
     }
 
     @Test
+    void nestingIsLimitedAsInGo() {
+        assertEquals("invalid character '[' exceeded max depth", refusal("{\"a\":" + "[".repeat(10_000)));
+        assertEquals("unexpected EOF", refusal("{\"a\":" + "[".repeat(9_999)));
+    }
+
+    @Test
     void aStreamBodyHoldsSeveralValues() throws InvalidProtocolBufferException {
         assertEquals(2, GatewayJson.parse("{}\n{\"compare\":[]} ".getBytes(StandardCharsets.UTF_8),
                 TxnRequest.getDefaultInstance(), false).size());
