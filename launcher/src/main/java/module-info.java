@@ -9,6 +9,8 @@ module io.kvorum.launcher {
     requires org.slf4j;
     // --config-file: etcd's YAML configuration
     requires org.snakeyaml.engine;
+    // The logging binding (io.kvorum.launcher.log) writes its JSON lines with jackson-core.
+    requires com.fasterxml.jackson.core;
     // kvorum class-archive: its training run sends a member the common requests of each service.
     requires io.kvorum.api;
     requires io.grpc;
@@ -28,4 +30,7 @@ module io.kvorum.launcher {
     uses io.kvorum.spi.auth.TokenProvider;
     uses io.kvorum.spi.tls.TlsProvider;
     uses io.kvorum.spi.metrics.MetricsExporterProvider;
+
+    // The distribution's one slf4j binding: etcd's log formats.
+    provides org.slf4j.spi.SLF4JServiceProvider with io.kvorum.launcher.log.KvorumServiceProvider;
 }

@@ -64,11 +64,19 @@ public final class ClassArchiveTraining {
     }
 
     private static int run(List<String> extraFlags) {
-        Main.configureLogging(LogLevel.WARN);
-        Logger log = LoggerFactory.getLogger(ClassArchiveTraining.class);
         Path dir = null;
         try {
             dir = Files.createTempDirectory("kvorum-class-archive");
+            // Logged at info to a file of the run, so that the archive holds the classes that
+            // write a member's usual lines.
+            Main.configureLogging(LogFlags.DEFAULT.settings(LogLevel.INFO)
+                    .withOutputs(List.of(dir.resolve("training.log").toString())));
+        } catch (IOException e) {
+            System.err.println("kvorum class-archive: " + e.getMessage());
+            return 1;
+        }
+        Logger log = LoggerFactory.getLogger(ClassArchiveTraining.class);
+        try {
             int[] ports = freeLoopbackPorts(2);
             String client = "http://127.0.0.1:" + ports[0];
             String peer = "http://127.0.0.1:" + ports[1];

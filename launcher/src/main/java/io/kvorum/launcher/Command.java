@@ -18,19 +18,21 @@ sealed interface Command {
      * @param pluginDirs {@code --plugin-dir}: folders of drop-in plugins besides the distribution's
      * @param notices    things to log at info level at start, e.g. that a config file's settings are used
      * @param enablePprof {@code --enable-pprof}: record with JDK Flight Recorder (see {@link Profiling})
+     * @param logging    {@code --logger}, {@code --log-outputs}, {@code --log-format}, {@code --log-package-levels}
      */
     record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs,
-                 List<String> notices, boolean enablePprof) implements Command {
+                 List<String> notices, boolean enablePprof, LogFlags logging) implements Command {
         public Serve {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(logLevel, "logLevel");
+            Objects.requireNonNull(logging, "logging");
             warnings = List.copyOf(warnings);
             pluginDirs = List.copyOf(pluginDirs);
             notices = List.copyOf(notices);
         }
 
         public Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs) {
-            this(config, logLevel, warnings, pluginDirs, List.of(), false);
+            this(config, logLevel, warnings, pluginDirs, List.of(), false, LogFlags.DEFAULT);
         }
     }
 

@@ -86,11 +86,12 @@ final class CommandLine {
             return new Command.Serve(config, fromFile.logLevel(), warnings, fromFile.pluginDirs(),
                     List.of("loaded server configuration, other configuration command line flags and environment"
                             + " variables will be ignored if provided {\"path\": \"" + configFile.get() + "\"}"),
-                    fromFile.switchedOn(Flag.ENABLE_PPROF));
+                    fromFile.switchedOn(Flag.ENABLE_PPROF), fromFile.logFlags(warnings));
         }
         List<String> warnings = line.addEnvironment(environment);
+        LogFlags logging = line.logFlags(warnings);
         return new Command.Serve(line.serverConfig(warnings), line.logLevel(), warnings, line.pluginDirs(), List.of(),
-                line.switchedOn(Flag.ENABLE_PPROF));
+                line.switchedOn(Flag.ENABLE_PPROF), logging);
     }
 
     private static CommandLine fromConfigFile(Path file) throws UsageException {
@@ -301,6 +302,20 @@ final class CommandLine {
             return LogLevel.DEBUG;
         }
         return level.orElse(LogLevel.INFO);
+    }
+
+    /** The logging flags, checked together with etcd's messages; etcd's deprecation warnings go to {@code warnings}. */
+    private LogFlags logFlags(List<String> warnings) throws UsageException {
+        var logger = value(Flag.LOGGER, LogFlags::parseLogger).orElse(LogFlags.DEFAULT.logger());
+        var format = value(Flag.LOG_FORMAT, LogFlags::parseFormat).orElse(LogFlags.DEFAULT.format());
+        List<String> outputs = value(Flag.LOG_OUTPUTS, v -> v.isEmpty() ? List.<String>of() : List.of(v.split(",", -1)))
+                .orElse(List.of());
+        String packageLevels = value(Flag.LOG_PACKAGE_LEVELS, Function.identity()).orElse("");
+        try {
+            return LogFlags.of(logger, format, outputs, packageLevels, warnings);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     boolean switchedOn(Flag flag) throws UsageException {

@@ -311,7 +311,16 @@ enum Flag {
                     + " line flags and environment variables will be ignored."),
 
     LOG_LEVEL(Section.LOGGING, "log-level", Kind.VALUE, quoted(LogLevel.INFO.flagValue()),
-            "Log level: " + LogLevel.names() + ". Logs go to standard error."),
+            "Log level: " + LogLevel.names() + "."),
+    LOGGER(Section.LOGGING, "logger", Kind.VALUE, "'zap'",
+            "'zap' for structured logging (JSON lines, as etcd 3.5), or 'capnslog' (etcd 3.4's text lines; deprecated)."),
+    LOG_OUTPUTS(Section.LOGGING, "log-outputs", Kind.VALUE, "'default'",
+            "Comma-separated outputs: 'default' and 'stderr' (standard error), 'stdout', file paths (appended to),"
+                    + " 'systemd/journal' (standard error, which systemd keeps in its journal)."),
+    LOG_FORMAT(Section.LOGGING, "log-format", Kind.VALUE, "'json'",
+            "zap's encoding: 'json' or 'console' (tab-separated)."),
+    LOG_PACKAGE_LEVELS(Section.LOGGING, "log-package-levels", Kind.VALUE, "''",
+            "capnslog only (deprecated): per-package levels, e.g. 'server=DEBUG,node=WARNING'."),
 
     BACKEND(Section.PLUGINS, "backend", Kind.VALUE, quoted(ServerConfig.DEFAULT_BACKEND),
             "Storage backend plugin, by name."),

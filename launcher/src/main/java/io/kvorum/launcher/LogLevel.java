@@ -1,25 +1,14 @@
 package io.kvorum.launcher;
 
+import io.kvorum.launcher.log.LogSettings;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** etcd's {@code --log-level} values, and the slf4j-simple level each one selects. */
+/** etcd's {@code --log-level} values. */
 enum LogLevel {
-    DEBUG("debug"),
-    INFO("info"),
-    WARN("warn"),
-    ERROR("error"),
-    // slf4j has nothing above error: etcd's panic and fatal levels still show errors.
-    PANIC("error"),
-    FATAL("error");
-
-    private final String simpleLoggerLevel;
-
-    LogLevel(String simpleLoggerLevel) {
-        this.simpleLoggerLevel = simpleLoggerLevel;
-    }
+    DEBUG, INFO, WARN, ERROR, PANIC, FATAL;
 
     /** The level called {@code value} on the command line, e.g. {@code warn}. */
     static Optional<LogLevel> parse(String value) {
@@ -35,8 +24,16 @@ enum LogLevel {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The value for slf4j-simple's {@code defaultLogLevel} property. */
-    String simpleLoggerLevel() {
-        return simpleLoggerLevel;
+    /**
+     * The level the logging binding writes from. slf4j has nothing above error, so panic and
+     * fatal, which let through only lines no call of kvorum makes, still show errors.
+     */
+    LogSettings.Level zapLevel() {
+        return switch (this) {
+            case DEBUG -> LogSettings.Level.DEBUG;
+            case INFO -> LogSettings.Level.INFO;
+            case WARN -> LogSettings.Level.WARN;
+            case ERROR, PANIC, FATAL -> LogSettings.Level.ERROR;
+        };
     }
 }

@@ -4,6 +4,9 @@ import io.kvorum.launcher.plugin.InstalledPlugin;
 import io.kvorum.launcher.plugin.PluginCatalog;
 import io.kvorum.launcher.plugin.PluginKind;
 import io.kvorum.launcher.plugin.PluginLoadException;
+import io.kvorum.launcher.log.KvorumLogging;
+import io.kvorum.launcher.log.LogSettings;
+import io.kvorum.server.EtcdVersion;
 import io.kvorum.server.KvorumServer;
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.backend.BackendProvider;
@@ -21,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 import sun.misc.Signal;
 
 /**
@@ -28,7 +32,8 @@ import sun.misc.Signal;
  *
  * <p>For each client URL served, one line {@code kvorum: serving client requests on <url>} goes
  * to standard output, whatever the log level, with the port actually bound: scripts and tests
- * wait for it. So does {@code kvorum: serving metrics on <url>} for each {@code --listen-metrics-urls}. Logs go to standard error.
+ * wait for it. So does {@code kvorum: serving metrics on <url>} for each {@code --listen-metrics-urls}. Logs go where {@code --log-outputs} says, standard error by default, as etcd's
+ * zap JSON lines unless {@code --logger} or {@code --log-format} says otherwise.
  *
  * <p>Plugins are those on the module path ({@code lib/}) and the drop-in ones of the
  * distribution's {@code plugins/} folder and of each {@code --plugin-dir}; see {@link PluginCatalog}.
@@ -85,7 +90,12 @@ public final class Main {
     }
 
     private static int serve(Command.Serve command) {
-        configureLogging(command.logLevel());
+        try {
+            configureLogging(command.logging().settings(command.logLevel()));
+        } catch (IOException e) {
+            System.err.println("kvorum: cannot open the log output " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
         Logger log = LoggerFactory.getLogger(Main.class);
         command.notices().forEach(log::info);
         command.warnings().forEach(log::warn);
@@ -124,9 +134,10 @@ public final class Main {
             // Nothing interrupts the main thread but a request to stop: do so.
             Thread.currentThread().interrupt();
         }
-        log.info("stopping member {}", config.name());
+        closingLine(log.atInfo().setMessage("closing etcd server"), config);
         server.close();
         recording.ifPresent(r -> stopProfiling(r, log));
+        closingLine(log.atInfo().setMessage("closed etcd server"), config);
         if (server.stopped().isCompletedExceptionally()) {
             System.err.println("kvorum: the member stopped: " + describe(server.stopped().handle((ok, e) -> e).join()));
             return EXIT_HALTED;
@@ -165,6 +176,19 @@ public final class Main {
         }
     }
 
+    /** etcd's fields of its "closing etcd server" and "closed etcd server" lines. */
+    private static void closingLine(LoggingEventBuilder line, ServerConfig config) {
+        line.addKeyValue("name", config.name())
+                .addKeyValue("data-dir", config.dataDir().toString())
+                .addKeyValue("advertise-peer-urls", strings(config.initialAdvertisePeerUrls()))
+                .addKeyValue("advertise-client-urls", strings(config.advertiseClientUrls()))
+                .log();
+    }
+
+    private static List<String> strings(List<URI> urls) {
+        return urls.stream().map(URI::toString).toList();
+    }
+
     /** Why a member did not start, in one line for the user (the cause is logged at debug level). */
     static final class StartFailedException extends Exception {
         StartFailedException(String message, Throwable cause) {
@@ -199,11 +223,27 @@ public final class Main {
             log.debug("plugins", e);
             throw new StartFailedException(e.getMessage(), e);
         }
-        // PluginOptions.toString masks the values of keys that look secret.
-        log.info("starting kvorum {} as member {}: data dir {}, backend {} {} from {}, consensus {} {} from {}",
-                Version.projectVersion(), config.name(), config.dataDir(),
-                backend.name(), config.backendOptions(), backend.origin(),
-                consensus.name(), config.consensusOptions(), consensus.origin());
+        // etcd's line and fields, and kvorum's. PluginOptions.toString masks the values of keys that look secret.
+        log.atInfo().setMessage("starting an etcd server")
+                .addKeyValue("etcd-version", EtcdVersion.SERVER)
+                .addKeyValue("kvorum-version", Version.projectVersion())
+                .addKeyValue("java-version", Runtime.version().toString())
+                .addKeyValue("os", System.getProperty("os.name"))
+                .addKeyValue("arch", System.getProperty("os.arch"))
+                .addKeyValue("max-cpu-available", Runtime.getRuntime().availableProcessors())
+                .addKeyValue("name", config.name())
+                .addKeyValue("data-dir", config.dataDir().toString())
+                .addKeyValue("initial-advertise-peer-urls", strings(config.initialAdvertisePeerUrls()))
+                .addKeyValue("listen-peer-urls", strings(config.listenPeerUrls()))
+                .addKeyValue("advertise-client-urls", strings(config.advertiseClientUrls()))
+                .addKeyValue("listen-client-urls", strings(config.listenClientUrls()))
+                .addKeyValue("backend", backend.name())
+                .addKeyValue("backend-options", config.backendOptions().toString())
+                .addKeyValue("backend-origin", backend.origin().toString())
+                .addKeyValue("consensus", consensus.name())
+                .addKeyValue("consensus-options", config.consensusOptions().toString())
+                .addKeyValue("consensus-origin", consensus.origin().toString())
+                .log();
         KvorumServer server = null;
         try {
             KvorumServer.Builder builder = KvorumServer.builder().config(config)
@@ -225,24 +265,13 @@ public final class Main {
     }
 
     /**
-     * Sets slf4j-simple's properties. It reads them once, when the first logger is created, so
-     * this must run before anything asks for a logger. Properties given with -D (through
-     * {@code KVORUM_JAVA_OPTS}) win, except the level, which is what {@code --log-level} is for.
+     * Installs the logging binding's settings. It reads them when slf4j initializes, with the
+     * first logger asked for, so this must run before anything asks for one.
+     *
+     * @throws IOException when a file of {@code --log-outputs} cannot be opened
      */
-    static void configureLogging(LogLevel level) {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level.simpleLoggerLevel());
-        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
-        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-        // Armeria registers its executor meters again when its services are installed; Micrometer
-        // warns about that at every start, and it means nothing to a user.
-        setIfAbsent("org.slf4j.simpleLogger.log.io.micrometer.core.instrument.MeterRegistry", "error");
-    }
-
-    private static void setIfAbsent(String property, String value) {
-        if (System.getProperty(property) == null) {
-            System.setProperty(property, value);
-        }
+    static void configureLogging(LogSettings settings) throws IOException {
+        KvorumLogging.install(settings);
     }
 
     /**
@@ -257,6 +286,9 @@ public final class Main {
                     if (stop.getCount() == 0) {
                         Runtime.getRuntime().halt(128 + signal.getNumber());
                     }
+                    // Go's names of the signals, as etcd logs them
+                    log.atInfo().setMessage("received signal; shutting down")
+                            .addKeyValue("signal", signal.getName().equals("TERM") ? "terminated" : "interrupt").log();
                     stop.countDown();
                 });
             } catch (IllegalArgumentException e) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kvorum.server.MetricsSettings;
+import io.kvorum.launcher.log.LogSettings;
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.metrics.MetricsLevel;
 import io.kvorum.spi.tls.TlsSettings;
@@ -609,9 +610,66 @@ class CommandLineTest {
 
         @Test
         void levelsAboveErrorStillLogErrors() {
-            assertEquals("debug", LogLevel.DEBUG.simpleLoggerLevel());
-            assertEquals("error", LogLevel.PANIC.simpleLoggerLevel());
-            assertEquals("error", LogLevel.FATAL.simpleLoggerLevel());
+            assertEquals(LogSettings.Level.DEBUG, LogLevel.DEBUG.zapLevel());
+            assertEquals(LogSettings.Level.ERROR, LogLevel.PANIC.zapLevel());
+            assertEquals(LogSettings.Level.ERROR, LogLevel.FATAL.zapLevel());
+        }
+
+        @Test
+        void zapJsonOnStandardErrorByDefault() throws UsageException {
+            assertEquals(LogFlags.DEFAULT, serve(NO_VARIABLES).logging());
+            assertEquals(List.of("stderr"), serve(NO_VARIABLES, "--log-outputs", "default").logging().outputs());
+        }
+
+        @Test
+        void outputsAreResolvedOnceEach() throws UsageException {
+            LogFlags logging = serve(NO_VARIABLES, "--log-outputs", "stdout,/var/log/k.log,stderr,stdout").logging();
+            assertEquals(List.of("stdout", "/var/log/k.log", "stderr"), logging.outputs());
+            assertEquals(List.of("stderr"), serve(NO_VARIABLES, "--log-outputs", "systemd/journal").logging().outputs());
+            assertEquals(List.of(), serve(NO_VARIABLES, "--log-outputs", "stderr,/dev/null").logging().outputs());
+            assertEquals(List.of("stdout"),
+                    serve(Map.of("ETCD_LOG_OUTPUTS", "stdout"), "--name", "n").logging().outputs());
+        }
+
+        @Test
+        void formatAndLogger() throws UsageException {
+            assertEquals(LogSettings.Format.CONSOLE, serve(NO_VARIABLES, "--log-format", "console").logging().format());
+            Command.Serve capnslog = serve(NO_VARIABLES, "--logger", "capnslog", "--log-outputs", "stdout",
+                    "--log-package-levels", "server=DEBUG,io.kvorum.launcher=WARNING");
+            assertEquals(LogSettings.Logger.CAPNSLOG, capnslog.logging().logger());
+            assertEquals(List.of("stdout"), capnslog.logging().outputs());
+            assertEquals(Map.of("server", LogSettings.Level.DEBUG, "io.kvorum.launcher", LogSettings.Level.WARN),
+                    capnslog.logging().packageLevels());
+            assertEquals(List.of("Deprecated '--logger=capnslog' flag is set; use '--logger=zap' flag instead",
+                            "Deprecated '--log-package-levels=server=DEBUG,io.kvorum.launcher=WARNING' flag is set;"
+                                    + " use '--logger=zap' flag instead"),
+                    capnslog.warnings());
+        }
+
+        @Test
+        void packageLevelsAreIgnoredWithZapAndBadOnesWarnedAbout() throws UsageException {
+            assertEquals(Map.of(), serve(NO_VARIABLES, "--log-package-levels", "server=DEBUG").logging().packageLevels());
+            Command.Serve bad = serve(NO_VARIABLES, "--logger", "capnslog", "--log-package-levels", "server");
+            assertEquals(Map.of(), bad.logging().packageLevels());
+            assertTrue(bad.warnings().contains("couldn't parse log level string: oddly structured `pkg=level` option:"
+                    + " server, continuing with default levels"), bad.warnings().toString());
+        }
+
+        @Test
+        void etcdsErrors() {
+            assertEquals("invalid value \"glog\" for flag --logger: unknown logger option \"glog\"",
+                    usageError("--logger", "glog"));
+            assertEquals("invalid value \"xml\" for flag --log-format: must be json or console",
+                    usageError("--log-format", "xml"));
+            assertEquals("multi logoutput for \"default\" is not supported yet",
+                    usageError("--log-outputs", "default,stdout"));
+            assertEquals("running with systemd/journal but other '--log-outputs' values ([\"systemd/journal\" \"stdout\"])"
+                    + " are configured with 'default'; override 'default' value with something else",
+                    usageError("--log-outputs", "systemd/journal,stdout"));
+            assertEquals("--logger=capnslog supports only 1 value in '--log-outputs', got [\"stderr\" \"stdout\"]",
+                    usageError("--logger", "capnslog", "--log-outputs", "stderr,stdout"));
+            assertEquals("unknown log-output \"member.log\" (only supports \"default\", \"stderr\", \"stdout\")",
+                    usageError("--logger", "capnslog", "--log-outputs", "member.log"));
         }
     }
 

@@ -29,13 +29,6 @@ import org.junit.jupiter.api.Test;
  */
 class EveryEtcdFlagTest {
 
-    /**
-     * Flags other work adds; excluded until merged. Each must be removed from here when its flag
-     * lands.
-     */
-    static final Set<String> ADDED_ELSEWHERE_UNTIL_MERGED = Set.of(
-            "logger", "log-outputs", "log-format", "log-package-levels");
-
     /** etcd 3.5's flags that deployments pass, which 3.4's --help does not list. */
     static final Set<String> ETCD_3_5_FLAGS = Set.of(
             "experimental-watch-progress-notify-interval", "experimental-compact-hash-check-enabled",
@@ -170,7 +163,6 @@ class EveryEtcdFlagTest {
     private static Set<String> flagsToCheck() throws IOException, InterruptedException {
         Set<String> flags = new TreeSet<>(etcdHelpFlags());
         flags.addAll(ETCD_3_5_FLAGS);
-        flags.removeAll(ADDED_ELSEWHERE_UNTIL_MERGED);
         // actions, not configuration
         flags.removeAll(Set.of("help", "version"));
         return flags;
@@ -237,14 +229,6 @@ class EveryEtcdFlagTest {
             }
         }
         assertEquals(List.of(), refused);
-    }
-
-    @Test
-    void theFlagsExcludedUntilMergedAreOnlyThoseOfOtherWork() throws Exception {
-        // once a flag lands, it must leave ADDED_ELSEWHERE_UNTIL_MERGED so that this test covers it
-        for (String flag : ADDED_ELSEWHERE_UNTIL_MERGED) {
-            assertTrue(Flag.named(flag).isEmpty(), "--" + flag + " exists now: remove it from the exclusions");
-        }
     }
 
     private static Command.Serve check(String flag, Map<String, String> environment, List<String> args,

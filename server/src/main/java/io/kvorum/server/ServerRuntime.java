@@ -171,13 +171,19 @@ final class ServerRuntime {
         Path consensusDir = Files.createDirectories(memberDir.resolve("wal"));
 
         Backend backend;
+        long opening = System.nanoTime();
         try {
             backend = backendProvider.open(new BackendContext(backendDir, MvccStore.BUCKETS, config.backendOptions()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--backend-opt: " + e.getMessage(), e);
         }
         toClose.add(backend);
-        LOG.info("opened backend {} at {} with options {}", backendProvider.name(), backendDir, config.backendOptions());
+        LOG.atInfo().setMessage("opened backend db")
+                .addKeyValue("path", backendDir.toString())
+                .addKeyValue("took", Duration.ofNanos(System.nanoTime() - opening))
+                .addKeyValue("backend", backendProvider.name())
+                .addKeyValue("backend-options", config.backendOptions().toString())
+                .log();
         MvccStore store = MvccStore.open(backend, mvccConfig(config));
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(config.heartbeatInterval().toMillis(),
                 config.electionTimeout().toMillis()), System::nanoTime, new LeaseCheckpoints(config.leaseCheckpoint(),
@@ -350,7 +356,19 @@ final class ServerRuntime {
             httpGate.open(new StartGate.Routes(Map.copyOf(http), (ctx, req) -> HttpResponse.of(HttpStatus.NOT_FOUND)));
             LOG.info("serving client HTTP requests on {}", clientHttpUrls);
         });
-        LOG.info("serving client requests on {}", clientUrls);
+        logServing(clientUrls);
+    }
+
+    /** The lines etcd logs once it serves clients, which tools wait for. */
+    private static void logServing(List<URI> urls) {
+        LOG.info("ready to serve client requests");
+        for (URI url : urls) {
+            boolean secure = "https".equals(url.getScheme()) || "unixs".equals(url.getScheme());
+            LOG.atInfo().setMessage(secure ? "serving client traffic securely"
+                            : "serving client traffic insecurely; this is strongly discouraged!")
+                    .addKeyValue("address", url.getHost() + ":" + url.getPort())
+                    .log();
+        }
     }
 
     List<URI> clientHttpUrls() {

@@ -121,7 +121,7 @@ class OverloadTest {
                     + " s with " + PutFlood.IN_FLIGHT + " puts in flight: " + result.summary(LOAD)
                     + "\n  leader " + Long.toHexString(leader.id()) + "; leader/term seen by each member: " + seen
                     + "; status calls unanswered during the load: " + unanswered.get()
-                    + "\n  leader lines in the members' logs (kvorum 'sees leader', etcd 'elected/lost leader'): "
+                    + "\n  leader lines in the members' logs (etcd's and kvorum's 'elected/lost/changed leader'): "
                     + leaderLogLines(cluster)
                     + "\n  max RSS (MiB): " + maxRss.entrySet().stream()
                             .map(e -> e.getKey() + "=" + (e.getValue().get() >> 20)).toList()
@@ -148,8 +148,8 @@ class OverloadTest {
     private static Map<String, Long> leaderLogLines(Cluster cluster) {
         Map<String, Long> lines = new TreeMap<>();
         for (ClusterMember m : cluster.members()) {
-            lines.put(m.name(), m.allLogs().lines().filter(l -> l.contains(" sees leader ")
-                    || l.contains("elected leader") || l.contains("lost leader")).count());
+            lines.put(m.name(), m.allLogs().lines().filter(l -> l.contains("elected leader")
+                    || l.contains("lost leader") || l.contains("changed leader from")).count());
         }
         return lines;
     }

@@ -66,8 +66,8 @@ class ExamplePluginTest {
             Etcdctl.Result get = etcdctl.run(endpoint, List.of("get", "greeting", "--print-value-only"), "");
             assertEquals(0, get.exitCode(), get.stderr());
             assertEquals("from a plugin", get.stdout().strip());
-            assertTrue(member.stderrText().contains("backend memory {sync=always} from " + jar.toRealPath()),
-                    member.stderrText());
+            assertTrue(member.stderrText().contains("\"backend\":\"memory\",\"backend-options\":\"{sync=always}\","
+                    + "\"backend-origin\":\"" + jar.toRealPath() + "\""), member.stderrText());
             member.terminate(Duration.ofSeconds(30));
             assertEquals(0, member.exitValue(), member.stderrText());
         }

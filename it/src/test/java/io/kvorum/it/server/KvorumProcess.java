@@ -80,13 +80,14 @@ public final class KvorumProcess extends ServerProcess {
 
     /** Proves the run uses the backend it names: the server logs which one it opened. */
     private static void awaitBackendOpened(ManagedProcess process, String backend) {
-        String line = "opened backend " + backend + " at";
+        String line = "\"msg\":\"opened backend db\"";
+        String field = "\"backend\":\"" + backend + "\"";
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!process.stderrText().contains(line)) {
+        while (process.stderrText().lines().noneMatch(l -> l.contains(line) && l.contains(field))) {
             if (System.nanoTime() > deadline) {
                 String tail = process.tail(60);
                 process.kill();
-                throw new IllegalStateException("kvorum did not log '" + line + "'\n" + tail);
+                throw new IllegalStateException("kvorum did not log " + line + " with " + field + "\n" + tail);
             }
             ManagedProcess.pause(50);
         }

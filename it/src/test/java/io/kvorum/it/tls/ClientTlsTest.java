@@ -66,6 +66,13 @@ class ClientTlsTest {
             // The https port speaks TLS only; a TLS client that does not trust its CA is refused.
             assertRefused(etcdctl.run(URI.create("http://127.0.0.1:" + https.getPort()), quick("get", "greeting"), ""));
             assertRefused(etcdctl.run(https, quick("--insecure-transport=false", "get", "greeting"), ""));
+
+            // etcd's log lines for each kind of listener, with the address served
+            String log = member.process.stderrText();
+            assertTrue(log.lines().anyMatch(l -> l.contains("\"msg\":\"serving client traffic securely\",\"address\":\"127.0.0.1:"
+                    + https.getPort() + "\"")), log);
+            assertTrue(log.lines().anyMatch(l -> l.contains("\"msg\":\"serving client traffic insecurely; this is strongly"
+                    + " discouraged!\",\"address\":\"127.0.0.1:" + http.getPort() + "\"")), log);
         }
     }
 

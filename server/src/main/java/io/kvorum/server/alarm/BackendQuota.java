@@ -41,6 +41,9 @@ public final class BackendQuota {
         this.size = size;
     }
 
+    /** The name etcd logs its quota under (the v3 applier's). */
+    private static final String QUOTA_NAME = "v3-applier";
+
     /**
      * The quota {@code --quota-backend-bytes} configures, as etcd reads it: 0 is the default
      * (2 GiB), a negative value disables the quota, more than 8 GiB is allowed with a warning.
@@ -49,18 +52,21 @@ public final class BackendQuota {
      */
     public static BackendQuota of(long configuredBytes, LongSupplier size) {
         if (configuredBytes < 0) {
-            LOG.info("disabled backend quota (quota-size-bytes {})", configuredBytes);
+            LOG.atInfo().setMessage("disabled backend quota").addKeyValue("quota-name", QUOTA_NAME)
+                    .addKeyValue("quota-size-bytes", configuredBytes).log();
             return new BackendQuota(-1, size);
         }
         if (configuredBytes == 0) {
-            LOG.info("enabled backend quota with default value (quota-size-bytes {})", DEFAULT_BYTES);
+            LOG.atInfo().setMessage("enabled backend quota with default value").addKeyValue("quota-name", QUOTA_NAME)
+                    .addKeyValue("quota-size-bytes", DEFAULT_BYTES).log();
             return new BackendQuota(DEFAULT_BYTES, size);
         }
         if (configuredBytes > MAX_BYTES) {
-            LOG.warn("quota exceeds the maximum value (quota-size-bytes {}, quota-maximum-size-bytes {})",
-                    configuredBytes, MAX_BYTES);
+            LOG.atWarn().setMessage("quota exceeds the maximum value").addKeyValue("quota-name", QUOTA_NAME)
+                    .addKeyValue("quota-size-bytes", configuredBytes).addKeyValue("quota-maximum-size-bytes", MAX_BYTES).log();
         }
-        LOG.info("enabled backend quota (quota-size-bytes {})", configuredBytes);
+        LOG.atInfo().setMessage("enabled backend quota").addKeyValue("quota-name", QUOTA_NAME)
+                .addKeyValue("quota-size-bytes", configuredBytes).log();
         return new BackendQuota(configuredBytes, size);
     }
 

@@ -107,7 +107,7 @@ public final class JsonGateway implements HttpService {
         boolean unaryRequest = method.getMethodDescriptor().getType().clientSendsOneMessage();
         List<Message> requests;
         try {
-            requests = GatewayJson.parse(body, route.requestPrototype());
+            requests = GatewayJson.parse(body, route.requestPrototype(), unaryRequest);
         } catch (InvalidProtocolBufferException e) {
             // grpc-gateway: a unary body that does not decode is InvalidArgument; a stream's, Unknown
             return GatewayJson.error((unaryRequest ? Status.INVALID_ARGUMENT : Status.UNKNOWN)

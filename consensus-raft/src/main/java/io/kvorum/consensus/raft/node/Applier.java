@@ -112,7 +112,11 @@ final class Applier {
         MemberRegistry registry = node.registry;
         switch (e.data()[0]) {
             case Wire.PUBLISH -> Wire.read(body, in -> {
-                registry.publish(in.readLong(), in.readUTF(), Wire.readStrings(in));
+                long id = in.readLong();
+                String name = in.readUTF();
+                List<String> clientUrls = Wire.readStrings(in);
+                registry.publish(id, name, clientUrls);
+                node.membership.published(id, name, clientUrls);
                 return null;
             });
             case Wire.UPDATE -> Wire.read(body, in -> {

@@ -45,6 +45,8 @@ final class MembershipCalls {
     private final RaftNode node;
     private long requestSequence;
     private long lastPublishTick = Long.MIN_VALUE / 2;
+    /** This process proposed the member's publication, and has not seen it applied. */
+    private volatile boolean publishing;
     /** The last tick this member led or heard from the leader it knows. */
     long lastLeaderContactTick;
     private long lastRemovalQuestionTick = Long.MIN_VALUE / 2;
@@ -295,6 +297,22 @@ final class MembershipCalls {
     }
 
     /** Once a leader is known, proposes this member's name and client URLs until the registry shows them. */
+    /**
+     * etcd's line once this member's own publication, proposed by this process, is applied
+     * (not again when a restart replays it).
+     */
+    void published(long id, String name, List<String> clientUrls) {
+        if (id != node.memberId || !publishing) {
+            return;
+        }
+        publishing = false;
+        LOG.log(Level.INFO, "published local member to cluster through raft",
+                Map.entry("local-member-id", RaftNode.hex(id)),
+                Map.entry("local-member-attributes", "{Name:" + name + " ClientURLs:[" + String.join(" ", clientUrls) + "]}"),
+                Map.entry("request-path", "/0/members/" + RaftNode.hex(id) + "/attributes"),
+                Map.entry("cluster-id", RaftNode.hex(node.clusterId)));
+    }
+
     void maybePublish() {
         long ticks = node.ticks;
         if (node.leaderId == 0 || node.removed || ticks - lastPublishTick < node.options.requestTimeoutTicks() / 2) {
@@ -306,6 +324,7 @@ final class MembershipCalls {
             return;
         }
         lastPublishTick = ticks;
+        publishing = true;
         try {
             node.raw.propose(Wire.entry(Wire.PUBLISH, Wire.bytes(out -> {
                 out.writeLong(node.memberId);

@@ -114,6 +114,9 @@ final class RaftNode implements Consensus {
     volatile long memberId;
     volatile long clusterId;
     volatile long leaderId;
+    /** The role and term last logged (driver thread only). */
+    private StateRole loggedRole;
+    private long loggedTerm = -1;
     private volatile long term;
     private volatile long commitIndex;
     private volatile boolean learner;
@@ -403,9 +406,9 @@ final class RaftNode implements Consensus {
     private void publishStatus() {
         Status s = raw.status();
         long leader = s.softState().leader();
+        logRoleChange(s.softState().role(), s.hardState().term());
         if (leader != leaderId) {
-            LOG.log(Level.INFO, "member {0} sees leader {1} at term {2}", hex(memberId), hex(leader),
-                    s.hardState().term());
+            logLeaderChange(leaderId, leader, s.hardState().term());
             leaderId = leader;
             membership.maybePublish();
         }
@@ -413,6 +416,38 @@ final class RaftNode implements Consensus {
         commitIndex = s.hardState().commit();
         learner = s.learner();
         pending.leaderIs(leader);
+    }
+
+    /**
+     * etcd's raft line for a role this member took, {@code 8e9e05c52164694d became leader at term 2},
+     * once per role and term seen after a step (a role held only within one step goes unlogged).
+     */
+    private void logRoleChange(StateRole role, long term) {
+        if (role == loggedRole && term == loggedTerm) {
+            return;
+        }
+        loggedRole = role;
+        loggedTerm = term;
+        String name = switch (role) {
+            case FOLLOWER -> "follower";
+            case PRE_CANDIDATE -> "pre-candidate";
+            case CANDIDATE -> "candidate";
+            case LEADER -> "leader";
+        };
+        LOG.log(Level.INFO, hex(memberId) + " became " + name + " at term " + term);
+    }
+
+    /** etcd's raft.node lines: {@code raft.node: 8e9e05c52164694d elected leader 8e9e05c52164694d at term 2}. */
+    private void logLeaderChange(long from, long to, long term) {
+        String self = hex(memberId);
+        if (to == 0) {
+            LOG.log(Level.INFO, "raft.node: " + self + " lost leader " + hex(from) + " at term " + term);
+        } else if (from == 0) {
+            LOG.log(Level.INFO, "raft.node: " + self + " elected leader " + hex(to) + " at term " + term);
+        } else {
+            LOG.log(Level.INFO, "raft.node: " + self + " changed leader from " + hex(from) + " to " + hex(to)
+                    + " at term " + term);
+        }
     }
 
     boolean isLeader() {

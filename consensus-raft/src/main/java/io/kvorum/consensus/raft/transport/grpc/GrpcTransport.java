@@ -235,7 +235,10 @@ public final class GrpcTransport implements Transport {
         servers = List.copyOf(started);
         boundPeerUrls = List.copyOf(bound);
         this.inbound = inbound;
-        LOG.log(Level.INFO, "listening for peers on {0}", boundPeerUrls);
+        for (URI url : boundPeerUrls) {
+            // etcd's line; the Map.entry parameter is the line's field where kvorum's logging binding writes it
+            LOG.log(Level.INFO, "serving peer traffic", Map.entry("address", url.getHost() + ":" + url.getPort()));
+        }
     }
 
     /** The URLs listened on, with the ports actually bound, in the order given. */
