@@ -236,7 +236,7 @@ final class ServerRuntime {
         Thread builder = new Thread(() -> {
             try {
                 building.complete(new ClientApi(kv, leases, auth, watchHub, consensus, backend, blocking, config.maxTxnOps(),
-                        config.maxRequestBytes(), config.electionTimeout()));
+                        config.maxRequestBytes(), config.electionTimeout(), config.clientTls().clientCertAuth()));
             } catch (RuntimeException | LinkageError e) {
                 building.completeExceptionally(e);
             }

@@ -39,9 +39,10 @@ public final class ClientApi {
     private final JsonGateway gateway;
 
     public ClientApi(KvServer kv, LeaseServer leases, AuthServer auth, WatchHub watchHub, Consensus consensus,
-                     Backend backend, Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout) {
+                     Backend backend, Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout,
+                     boolean clientCertAuth) {
         Headers headers = new Headers(consensus, kv);
-        Callers callers = new Callers(auth);
+        Callers callers = new Callers(auth, clientCertAuth);
         List<BindableService> services = List.of(
                 new KvService(kv, new RequestChecks(maxTxnOps), headers, callers),
                 new WatchService(watchHub, callers, kv),

@@ -63,8 +63,8 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
         CompletableFuture<Void> canceled = new CompletableFuture<>();
         out.setOnCancelHandler(() -> canceled.complete(null));
         Object lock = new Object();
-        String token = Callers.token();
-        CompletableFuture<Void> allowed = callers.caller(token).thenAccept(who ->
+        Callers.Credentials credentials = Callers.credentials();
+        CompletableFuture<Void> allowed = callers.caller(credentials).thenAccept(who ->
                 Permissions.checkRecipe(kv.auth(), who, r.getName()));
         allowed.whenComplete((v, denied) -> {
             if (denied != null) {
