@@ -4,6 +4,8 @@ import io.kvorum.spi.auth.TokenContext;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.spi.auth.Tokens;
 import java.lang.System.Logger.Level;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -26,12 +28,13 @@ public final class JwtTokenProvider implements TokenProvider {
 
     @Override
     public Map<String, String> options() {
-        return Map.of(
-                JwtOptions.SIGN_METHOD, "RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512,"
-                        + " HS256, HS384 or HS512 (required)",
-                JwtOptions.PUBLIC_KEY, "PEM file of the public key that verifies tokens (alone: verify only)",
-                JwtOptions.PRIVATE_KEY, "PEM file of the private key that signs tokens (the secret itself for HS*)",
-                JwtOptions.TTL, "how long a token is valid, a Go duration (default 5m)");
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put(JwtOptions.SIGN_METHOD, "RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512,"
+                + " HS256, HS384 or HS512 (required)");
+        options.put(JwtOptions.PRIVATE_KEY, "PEM file of the private key that signs tokens (the secret itself for HS*)");
+        options.put(JwtOptions.PUBLIC_KEY, "PEM file of the public key that verifies tokens (alone: verify only)");
+        options.put(JwtOptions.TTL, "how long a token is valid, a Go duration (default 5m)");
+        return Collections.unmodifiableMap(options);
     }
 
     @Override
