@@ -93,6 +93,11 @@ public final class AuthServer {
         return CompletableFuture.completedFuture(new AuthInfo(commonName, auth.state().revision()));
     }
 
+    /** Whether auth is on, as of the last applied entry. */
+    public boolean enabled() {
+        return auth.state().enabled();
+    }
+
     /** The caller of {@code token} if they may administer (role root, when auth is on). */
     public CompletableFuture<AuthInfo> admin(String token) {
         return caller(token).thenApply(this::checkAdmin);

@@ -17,8 +17,9 @@ import javax.net.ssl.SSLSession;
  * ({@code token}, as etcd clients send it, else {@code authorization}, as the gateway forwards it),
  * resolved by the auth store; without a token, and with {@code --client-cert-auth}, the common name
  * of the client's verified certificate ({@code AuthInfoFromTLS}). As in etcd, a call through the
- * JSON gateway never authenticates by certificate: etcd's gateway reaches the server over gRPC with
- * the server's own certificate and marks its calls so their common name is ignored.
+ * JSON gateway never authenticates by certificate (etcd's gateway reaches the server over gRPC with
+ * the server's own certificate); while auth is on, the gateway refuses a certificate with a common
+ * name outright ({@link io.kvorum.server.gateway.JsonGateway}).
  */
 final class Callers {
     private static final String TOKEN = "token";

@@ -68,7 +68,8 @@ public final class ClientApi {
         // The gateway calls the same services through the same interceptors.
         this.gateway = new JsonGateway(services.stream()
                 .map(s -> ServerInterceptors.intercept(s, cluster))
-                .toList(), maxRequestBytes);
+                .toList(), maxRequestBytes,
+                ctx -> clientCertAuth && auth.enabled() && Callers.commonName(ctx.sslSession()).isPresent());
     }
 
     /**
