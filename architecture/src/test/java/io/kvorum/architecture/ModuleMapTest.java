@@ -34,6 +34,7 @@ class ModuleMapTest {
             Map.entry("backend-rocksdb", new String[] {"io.kvorum.backend.rocksdb", "io.kvorum.backend.rocksdb"}),
             Map.entry("backend-sqlite", new String[] {"io.kvorum.backend.sqlite", "io.kvorum.backend.sqlite"}),
             Map.entry("tls", new String[] {"io.kvorum.tls", "io.kvorum.tls"}),
+            Map.entry("auth-jwt", new String[] {"io.kvorum.auth.jwt", "io.kvorum.auth.jwt"}),
             Map.entry("tck", new String[] {"io.kvorum.tck", "io.kvorum.tck"}),
             Map.entry("launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"}),
             Map.entry("junit", new String[] {"io.kvorum.junit", "io.kvorum.junit"}),
@@ -44,11 +45,12 @@ class ModuleMapTest {
 
     /** Each plugin's own package; a plugin may depend on no other. */
     private static final String[] PLUGIN_MODULES = {
-        "io.kvorum.backend.rocksdb..", "io.kvorum.backend.sqlite..", "io.kvorum.consensus.raft..", "io.kvorum.tls.."};
+        "io.kvorum.backend.rocksdb..", "io.kvorum.backend.sqlite..", "io.kvorum.consensus.raft..", "io.kvorum.tls..",
+        "io.kvorum.auth.."};
 
     /** Plugin packages: they may use the SPI and their own libraries only. */
     private static final String[] PLUGINS = {"io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..",
-        "io.kvorum.tls.."};
+        "io.kvorum.tls..", "io.kvorum.auth.."};
 
     private static JavaClasses all;
 
@@ -71,7 +73,7 @@ class ModuleMapTest {
         noClasses().that().resideInAPackage("io.kvorum.server..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.launcher..",
-                        "io.kvorum.tck..", "io.kvorum.tls..")
+                        "io.kvorum.tck..", "io.kvorum.tls..", "io.kvorum.auth..")
                 .check(all);
     }
 
@@ -80,7 +82,7 @@ class ModuleMapTest {
         noClasses().that().resideInAPackage("io.kvorum.launcher..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.tck..",
-                        "io.kvorum.tls..")
+                        "io.kvorum.tls..", "io.kvorum.auth..")
                 .check(all);
     }
 
@@ -132,7 +134,7 @@ class ModuleMapTest {
             assertTrue(requires.contains("io.kvorum.server"), module + " requires " + requires);
             assertTrue(requires.stream().noneMatch(r -> r.equals("io.kvorum.launcher") || r.startsWith("io.kvorum.backend")
                     || r.startsWith("io.kvorum.consensus") || r.startsWith("io.kvorum.plugins")
-                    || r.equals("io.kvorum.tls")), module + " requires " + requires);
+                    || r.equals("io.kvorum.tls") || r.startsWith("io.kvorum.auth")), module + " requires " + requires);
         }
     }
 
@@ -140,7 +142,7 @@ class ModuleMapTest {
     void pluginsDoNotDependOnEachOther() {
         for (String plugin : PLUGIN_MODULES) {
             Set<String> others = Stream.of("io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..",
-                            "io.kvorum.tls..")
+                            "io.kvorum.tls..", "io.kvorum.auth..")
                     .collect(Collectors.toSet());
             noClasses().that().resideInAPackage(plugin)
                     .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
@@ -181,6 +183,7 @@ class ModuleMapTest {
         assertEquals(Set.of("io.kvorum.spi.plugin", "io.kvorum.spi.backend", "io.kvorum.spi.consensus",
                         "io.kvorum.spi.auth", "io.kvorum.spi.tls"), exports("spi"));
         assertEquals(Set.of(), exports("tls"), "plugins are reached through ServiceLoader only");
+        assertEquals(Set.of(), exports("auth-jwt"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of("io.kvorum.server"), exports("server"));
         assertEquals(Set.of(), exports("backend-rocksdb"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("backend-sqlite"), "plugins are reached through ServiceLoader only");
