@@ -36,6 +36,7 @@ class ModuleMapTest {
             Map.entry("tls", new String[] {"io.kvorum.tls", "io.kvorum.tls"}),
             Map.entry("plugins/metrics-prometheus", new String[] {"io.kvorum.metrics.prometheus", "io.kvorum.metrics.prometheus"}),
             Map.entry("plugins/metrics-log", new String[] {"io.kvorum.metrics.log", "io.kvorum.metrics.log"}),
+            Map.entry("auth-jwt", new String[] {"io.kvorum.auth.jwt", "io.kvorum.auth.jwt"}),
             Map.entry("tck", new String[] {"io.kvorum.tck", "io.kvorum.tck"}),
             Map.entry("launcher", new String[] {"io.kvorum.launcher", "io.kvorum.launcher"}),
             Map.entry("junit", new String[] {"io.kvorum.junit", "io.kvorum.junit"}),
@@ -47,11 +48,11 @@ class ModuleMapTest {
     /** Each plugin's own package; a plugin may depend on no other. */
     private static final String[] PLUGIN_MODULES = {
         "io.kvorum.backend.rocksdb..", "io.kvorum.backend.sqlite..", "io.kvorum.consensus.raft..", "io.kvorum.tls..",
-        "io.kvorum.metrics.prometheus..", "io.kvorum.metrics.log.."};
+        "io.kvorum.metrics.prometheus..", "io.kvorum.metrics.log..", "io.kvorum.auth.."};
 
     /** Plugin packages: they may use the SPI and their own libraries only. */
     private static final String[] PLUGINS = {"io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..",
-        "io.kvorum.tls..", "io.kvorum.metrics.."};
+        "io.kvorum.tls..", "io.kvorum.metrics..", "io.kvorum.auth.."};
 
     private static JavaClasses all;
 
@@ -74,7 +75,7 @@ class ModuleMapTest {
         noClasses().that().resideInAPackage("io.kvorum.server..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.launcher..",
-                        "io.kvorum.tck..", "io.kvorum.tls..", "io.kvorum.metrics..")
+                        "io.kvorum.tck..", "io.kvorum.tls..", "io.kvorum.metrics..", "io.kvorum.auth..")
                 .check(all);
     }
 
@@ -83,7 +84,7 @@ class ModuleMapTest {
         noClasses().that().resideInAPackage("io.kvorum.launcher..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..", "io.kvorum.tck..",
-                        "io.kvorum.tls..", "io.kvorum.metrics..")
+                        "io.kvorum.tls..", "io.kvorum.metrics..", "io.kvorum.auth..")
                 .check(all);
     }
 
@@ -143,7 +144,8 @@ class ModuleMapTest {
             assertTrue(requires.contains("io.kvorum.server"), module + " requires " + requires);
             assertTrue(requires.stream().noneMatch(r -> r.equals("io.kvorum.launcher") || r.startsWith("io.kvorum.backend")
                     || r.startsWith("io.kvorum.consensus") || r.startsWith("io.kvorum.plugins")
-                    || r.equals("io.kvorum.tls") || r.startsWith("io.kvorum.metrics")), module + " requires " + requires);
+                    || r.equals("io.kvorum.tls") || r.startsWith("io.kvorum.metrics")
+                    || r.startsWith("io.kvorum.auth")), module + " requires " + requires);
         }
     }
 
@@ -151,7 +153,7 @@ class ModuleMapTest {
     void pluginsDoNotDependOnEachOther() {
         for (String plugin : PLUGIN_MODULES) {
             Set<String> others = Stream.of("io.kvorum.backend..", "io.kvorum.consensus..", "io.kvorum.plugins..",
-                            "io.kvorum.tls..", "io.kvorum.metrics..")
+                            "io.kvorum.tls..", "io.kvorum.metrics..", "io.kvorum.auth..")
                     .collect(Collectors.toSet());
             noClasses().that().resideInAPackage(plugin)
                     .should().dependOnClassesThat(com.tngtech.archunit.base.DescribedPredicate.describe(
@@ -194,6 +196,7 @@ class ModuleMapTest {
         assertEquals(Set.of(), exports("plugins/metrics-prometheus"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("plugins/metrics-log"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("tls"), "plugins are reached through ServiceLoader only");
+        assertEquals(Set.of(), exports("auth-jwt"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of("io.kvorum.server"), exports("server"));
         assertEquals(Set.of(), exports("backend-rocksdb"), "plugins are reached through ServiceLoader only");
         assertEquals(Set.of(), exports("backend-sqlite"), "plugins are reached through ServiceLoader only");

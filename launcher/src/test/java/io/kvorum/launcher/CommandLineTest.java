@@ -88,7 +88,7 @@ class CommandLineTest {
             assertEquals(java.time.Duration.ofSeconds(60), config.authTokenTtl());
             assertEquals(12, config.bcryptCost());
             assertTrue(usageError("--auth-token-ttl", "0").contains("auth-token-ttl"));
-            assertEquals("--auth-token: invalid option \"bad\" in jwt,bad (expected key=value)",
+            assertEquals("--auth-token: auth: invalid auth options: invalid option \"bad\" in jwt,bad (expected key=value)",
                     usageError("--auth-token", "jwt,bad"));
         }
 

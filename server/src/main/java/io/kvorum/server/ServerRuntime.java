@@ -276,7 +276,8 @@ final class ServerRuntime {
         Thread builder = new Thread(() -> {
             try {
                 building.complete(new ClientApi(kv, leases, auth, watchHub, consensus, backend, blocking, config.maxTxnOps(),
-                        config.maxRequestBytes(), config.electionTimeout(), registry, config.metrics().level()));
+                        config.maxRequestBytes(), config.electionTimeout(), registry, config.metrics().level(),
+                        config.clientTls().clientCertAuth()));
             } catch (RuntimeException | LinkageError e) {
                 building.completeExceptionally(e);
             }

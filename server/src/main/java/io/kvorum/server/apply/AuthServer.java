@@ -85,12 +85,28 @@ public final class AuthServer {
                                 ? new EtcdException(EtcdError.INVALID_AUTH_TOKEN) : e));
     }
 
+    /**
+     * The user a verified client certificate names by its common name, as etcd's
+     * {@code AuthInfoFromTLS}: at the auth store's current revision.
+     */
+    public CompletableFuture<AuthInfo> certificateCaller(String commonName) {
+        return CompletableFuture.completedFuture(new AuthInfo(commonName, auth.state().revision()));
+    }
+
+    /** Whether auth is on, as of the last applied entry. */
+    public boolean enabled() {
+        return auth.state().enabled();
+    }
+
     /** The caller of {@code token} if they may administer (role root, when auth is on). */
     public CompletableFuture<AuthInfo> admin(String token) {
-        return caller(token).thenApply(who -> {
-            auth.state().checkAdmin(who);
-            return who;
-        });
+        return caller(token).thenApply(this::checkAdmin);
+    }
+
+    /** {@code who} if they may administer (role root, when auth is on). */
+    public AuthInfo checkAdmin(AuthInfo who) {
+        auth.state().checkAdmin(who);
+        return who;
     }
 
     public CompletableFuture<AuthenticateResponse> authenticate(AuthenticateRequest r) {

@@ -200,7 +200,14 @@ public final class AuthStore {
         if (user == null || user.getOptions().getNoPassword()) {
             throw new EtcdException(EtcdError.AUTH_FAILED);
         }
-        return tokens.assign(new TokenGrant(name, s.revision(), index, nonce));
+        try {
+            return tokens.assign(new TokenGrant(name, s.revision(), index, nonce));
+        } catch (UnsupportedOperationException e) {
+            throw new EtcdException(EtcdError.VERIFY_ONLY);
+        } catch (IllegalStateException e) {
+            LOG.warn("failed to sign a token for user {}: {}", name, e.toString());
+            throw new EtcdException(EtcdError.INVALID_SIGNING_KEY);
+        }
     }
 
     void addUser(MvccStore store, String name, byte[] hash, UserAddOptions options) {

@@ -12,6 +12,8 @@ import java.util.Map;
  * @param options  the options after it, for that provider only
  */
 public record AuthTokenSpec(String provider, PluginOptions options) {
+    /** etcd's message for a malformed value (its {@code ErrInvalidAuthOpts}). */
+    private static final String INVALID_OPTIONS = "auth: invalid auth options";
 
     /** @throws IllegalArgumentException naming {@code --auth-token} when the value is malformed */
     public static AuthTokenSpec parse(String value) {
@@ -23,11 +25,12 @@ public record AuthTokenSpec(String provider, PluginOptions options) {
         for (int i = 1; i < parts.length; i++) {
             String[] pair = parts[i].split("=", -1);
             if (pair.length != 2 || pair[0].isEmpty()) {
-                throw new IllegalArgumentException("--auth-token: invalid option \"" + parts[i]
-                        + "\" in " + value + " (expected key=value)");
+                throw new IllegalArgumentException("--auth-token: " + INVALID_OPTIONS + ": invalid option \""
+                        + parts[i] + "\" in " + value + " (expected key=value)");
             }
             if (options.put(pair[0], pair[1]) != null) {
-                throw new IllegalArgumentException("--auth-token: option " + pair[0] + " given twice in " + value);
+                throw new IllegalArgumentException("--auth-token: " + INVALID_OPTIONS + ": option " + pair[0]
+                        + " given twice in " + value);
             }
         }
         return new AuthTokenSpec(parts[0].trim(), PluginOptions.of(options));

@@ -73,19 +73,24 @@ public final class Permissions {
     }
 
     /**
-     * What a Lock or Election recipe on {@code name} needs: read and write under {@code name/},
-     * where it creates its key and looks for the others. etcd checks each step of the recipe as it
-     * runs; checking the whole prefix first refuses at once what would fail on the way (and also a
-     * caller allowed to write only the one key the recipe would create).
+     * What every step of a Lock or Election recipe on {@code name} needs, as etcd's v3lock and
+     * v3election run their client recipes under the caller's auth: read under {@code name/}, where
+     * the recipe looks for the oldest key (Lock, Campaign, Leader, Observe).
      */
-    public static void checkRecipe(AuthState auth, AuthInfo who, ByteString name) {
+    public static void checkRecipeRead(AuthState auth, AuthInfo who, ByteString name) {
         byte[] prefix = name.concat(ByteString.copyFromUtf8("/")).toByteArray();
-        byte[] end = prefixEnd(prefix);
-        auth.checkRead(who, prefix, end);
-        auth.checkWrite(who, prefix, end);
+        auth.checkRead(who, prefix, prefixEnd(prefix));
     }
 
-    /** What a recipe step on one key it holds needs (unlock, proclaim, resign): read and write of it. */
+    /**
+     * What a recipe needs to create or delete its own key ({@code name/<lease in hex>} for Lock and
+     * Campaign, the held key for Unlock): write on that key alone.
+     */
+    public static void checkRecipeWrite(AuthState auth, AuthInfo who, ByteString key) {
+        auth.checkWrite(who, bytes(key), NONE);
+    }
+
+    /** What a recipe step on one key it holds needs (proclaim, resign: a compare and a write): read and write of it. */
     public static void checkRecipeKey(AuthState auth, AuthInfo who, ByteString key) {
         auth.checkRead(who, bytes(key), NONE);
         auth.checkWrite(who, bytes(key), NONE);

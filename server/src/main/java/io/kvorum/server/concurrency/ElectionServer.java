@@ -47,9 +47,20 @@ public final class ElectionServer {
 
     /** Campaigns and completes once leader; completing {@code canceled} stops and resigns. */
     public CompletableFuture<CampaignResponse> campaign(CampaignRequest r, CompletableFuture<Void> canceled) {
+        return campaign(r, canceled, key -> { });
+    }
+
+    /**
+     * {@link #campaign(CampaignRequest, CompletableFuture)}, calling {@code mayWrite} with the
+     * candidate's key once the session's lease is known and before it is written: an exception it
+     * throws fails the campaign and nothing is written.
+     */
+    public CompletableFuture<CampaignResponse> campaign(CampaignRequest r, CompletableFuture<Void> canceled,
+                                                        Consumer<ByteString> mayWrite) {
         ByteString prefix = prefix(r.getName());
         return client.sessionLease(r.getLease()).thenCompose(lease -> {
             ByteString key = LocalClient.sessionKey(prefix, lease);
+            mayWrite.accept(key);
             TxnRequest enter = TxnRequest.newBuilder()
                     .addCompare(LocalClient.createRevisionIs(key, 0))
                     .addSuccess(RequestOp.newBuilder().setRequestPut(

@@ -14,6 +14,7 @@ import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.apply.LeaseServer;
 import io.kvorum.server.watch.WatchHub;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * {@code v3lockpb.Lock}, as etcd's lock server runs its mutex recipe: the lock key is
@@ -35,9 +36,20 @@ public final class LockServer {
      * away) stops waiting and deletes the caller's key, as etcd does.
      */
     public CompletableFuture<LockResponse> lock(LockRequest r, CompletableFuture<Void> canceled) {
+        return lock(r, canceled, key -> { });
+    }
+
+    /**
+     * {@link #lock(LockRequest, CompletableFuture)}, calling {@code mayWrite} with the caller's key
+     * once the session's lease is known and before it is written: an exception it throws fails the
+     * lock and nothing is written (etcd's permission check of the recipe's txn).
+     */
+    public CompletableFuture<LockResponse> lock(LockRequest r, CompletableFuture<Void> canceled,
+                                                Consumer<ByteString> mayWrite) {
         ByteString prefix = r.getName().concat(ByteString.copyFromUtf8("/"));
         return client.sessionLease(r.getLease()).thenCompose(lease -> {
             ByteString key = LocalClient.sessionKey(prefix, lease);
+            mayWrite.accept(key);
             TxnRequest acquire = TxnRequest.newBuilder()
                     .addCompare(LocalClient.createRevisionIs(key, 0))
                     .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setLease(lease)))

@@ -52,6 +52,10 @@ public enum EtcdError {
     PERMISSION_NOT_GRANTED(Status.Code.FAILED_PRECONDITION, "etcdserver: permission is not granted to the role"),
     AUTH_NOT_ENABLED(Status.Code.FAILED_PRECONDITION, "etcdserver: authentication is not enabled"),
     INVALID_AUTH_TOKEN(Status.Code.UNAUTHENTICATED, "etcdserver: invalid auth token"),
+    /** A member given only a JWT public key cannot issue tokens; etcd sends its auth error with code Unknown. */
+    VERIFY_ONLY(Status.Code.UNKNOWN, "auth: token signing attempted with verify-only key"),
+    /** The token key cannot sign with the configured method (golang-jwt's error, code Unknown in etcd). */
+    INVALID_SIGNING_KEY(Status.Code.UNKNOWN, "key is invalid"),
     INVALID_AUTH_MGMT(Status.Code.INVALID_ARGUMENT, "etcdserver: invalid auth management"),
     AUTH_OLD_REVISION(Status.Code.INVALID_ARGUMENT, "etcdserver: revision of auth store is old"),
     NO_LEADER(Status.Code.UNAVAILABLE, "etcdserver: no leader"),

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * etcd's gRPC-JSON gateway: every method of the client services with a {@code google.api.http}
@@ -46,15 +47,31 @@ public final class JsonGateway implements HttpService {
     private record Route(ServerMethodDefinition<?, ?> method, Message requestPrototype) {
     }
 
+    /** etcd's answer to a gateway call whose client certificate names a user while auth is on. */
+    static final String COMMON_NAME_IGNORED =
+            "CommonName of client sending a request against gateway will be ignored and not used as expected\n";
+
     private final Map<String, Route> routes = new LinkedHashMap<>();
     private final long maxBodyBytes;
+    private final Predicate<ServiceRequestContext> certificateNamesUser;
 
     /**
      * @param services        the services, with their interceptors, as the gRPC port serves them
      * @param maxRequestBytes {@code --max-request-bytes}; a JSON body may be a few times larger
      */
     public JsonGateway(List<ServerServiceDefinition> services, long maxRequestBytes) {
+        this(services, maxRequestBytes, ctx -> false);
+    }
+
+    /**
+     * @param certificateNamesUser whether a request's verified client certificate would name a user
+     *                             ({@code --client-cert-auth}, auth on, a common name): etcd refuses
+     *                             such gateway calls rather than ignore the name silently
+     */
+    public JsonGateway(List<ServerServiceDefinition> services, long maxRequestBytes,
+                       Predicate<ServiceRequestContext> certificateNamesUser) {
         this.maxBodyBytes = JSON_EXPANSION * maxRequestBytes + JSON_OVERHEAD_BYTES;
+        this.certificateNamesUser = certificateNamesUser;
         for (ServerServiceDefinition service : services) {
             for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
                 if (!(method.getMethodDescriptor().getSchemaDescriptor() instanceof ProtoMethodDescriptorSupplier schema)
@@ -89,6 +106,9 @@ public final class JsonGateway implements HttpService {
 
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+        if (certificateNamesUser.test(ctx)) {
+            return HttpResponse.of(HttpStatus.BAD_REQUEST, MediaType.PLAIN_TEXT_UTF_8, COMMON_NAME_IGNORED);
+        }
         Route route = routes.get(ctx.path());
         if (route == null) {
             // as grpc-gateway's mux answers a path it does not know

@@ -43,9 +43,9 @@ public final class ClientApi {
 
     public ClientApi(KvServer kv, LeaseServer leases, AuthServer auth, WatchHub watchHub, Consensus consensus,
                      Backend backend, Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout,
-                     MetricRegistry metrics, MetricsLevel level) {
+                     MetricRegistry metrics, MetricsLevel level, boolean clientCertAuth) {
         Headers headers = new Headers(consensus, kv);
-        Callers callers = new Callers(auth);
+        Callers callers = new Callers(auth, clientCertAuth);
         List<BindableService> services = List.of(
                 new KvService(kv, new RequestChecks(maxTxnOps), headers, callers),
                 new WatchService(watchHub, callers, kv),
@@ -74,7 +74,8 @@ public final class ClientApi {
         // The gateway calls the same services through the same interceptors.
         this.gateway = new JsonGateway(services.stream()
                 .map(s -> ServerInterceptors.intercept(s, cluster, counted))
-                .toList(), maxRequestBytes);
+                .toList(), maxRequestBytes,
+                ctx -> clientCertAuth && auth.enabled() && Callers.commonName(ctx.sslSession()).isPresent());
     }
 
     /**

@@ -35,7 +35,10 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
     @Override
     public void campaign(CampaignRequest r, StreamObserver<CampaignResponse> out) {
         CompletableFuture<Void> canceled = LockService.canceledWith(out);
-        answer(checked(r.getName(), true, () -> elections.campaign(r, canceled)), canceled,
+        answer(callers.caller().thenCompose(who -> {
+            Permissions.checkRecipeRead(kv.auth(), who, r.getName());
+            return elections.campaign(r, canceled, key -> Permissions.checkRecipeWrite(kv.auth(), who, key));
+        }), canceled,
                 resp -> resp.toBuilder().setHeader(headers.fill(resp.getHeader())).build(), out);
     }
 
@@ -63,9 +66,9 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
         CompletableFuture<Void> canceled = new CompletableFuture<>();
         out.setOnCancelHandler(() -> canceled.complete(null));
         Object lock = new Object();
-        String token = Callers.token();
-        CompletableFuture<Void> allowed = callers.caller(token).thenAccept(who ->
-                Permissions.checkRecipe(kv.auth(), who, r.getName()));
+        Callers.Credentials credentials = Callers.credentials();
+        CompletableFuture<Void> allowed = callers.caller(credentials).thenAccept(who ->
+                Permissions.checkRecipeRead(kv.auth(), who, r.getName()));
         allowed.whenComplete((v, denied) -> {
             if (denied != null) {
                 synchronized (lock) {
@@ -101,14 +104,14 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
     }
 
     /**
-     * Runs {@code call} once the caller is found allowed: under {@code name/} for a whole election,
-     * or on the one key ({@code prefix} false) a leader holds.
+     * Runs {@code call} once the caller is found allowed: to read under {@code name/} (Leader), or
+     * to read and write the one key ({@code prefix} false) a leader holds (Proclaim, Resign).
      */
     private <T> CompletableFuture<T> checked(com.google.protobuf.ByteString name, boolean prefix,
                                              Supplier<CompletableFuture<T>> call) {
         return callers.caller().thenCompose(who -> {
             if (prefix) {
-                Permissions.checkRecipe(kv.auth(), who, name);
+                Permissions.checkRecipeRead(kv.auth(), who, name);
             } else {
                 Permissions.checkRecipeKey(kv.auth(), who, name);
             }

@@ -30,8 +30,8 @@ final class LockService extends LockGrpc.LockImplBase {
     public void lock(LockRequest r, StreamObserver<LockResponse> out) {
         CompletableFuture<Void> canceled = canceledWith(out);
         callers.caller().thenCompose(who -> {
-            Permissions.checkRecipe(kv.auth(), who, r.getName());
-            return locks.lock(r, canceled);
+            Permissions.checkRecipeRead(kv.auth(), who, r.getName());
+            return locks.lock(r, canceled, key -> Permissions.checkRecipeWrite(kv.auth(), who, key));
         }).whenComplete((resp, failure) -> {
             if (canceled.isDone()) {
                 return;
@@ -48,7 +48,8 @@ final class LockService extends LockGrpc.LockImplBase {
     @Override
     public void unlock(UnlockRequest r, StreamObserver<UnlockResponse> out) {
         callers.caller().thenCompose(who -> {
-            Permissions.checkRecipeKey(kv.auth(), who, r.getKey());
+            // etcd's Unlock is a plain delete of the key
+            Permissions.checkRecipeWrite(kv.auth(), who, r.getKey());
             return locks.unlock(r);
         }).whenComplete((resp, failure) -> {
             if (failure != null) {

@@ -55,7 +55,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         });
         out.setOnCancelHandler(stream::close);
         out.request(1);
-        String token = Callers.token();
+        Callers.Credentials credentials = Callers.credentials();
         return new StreamObserver<>() {
             /** The requests handled so far, in order: each create waits for its caller's token to resolve. */
             private CompletableFuture<Void> handled = CompletableFuture.completedFuture(null);
@@ -69,7 +69,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
             private CompletableFuture<Void> handle(WatchRequest r) {
                 switch (r.getRequestUnionCase()) {
                     case CREATE_REQUEST -> {
-                        return callers.caller(token).handle((who, failure) -> {
+                        return callers.caller(credentials).handle((who, failure) -> {
                             Optional<String> denied = failure != null ? Optional.of(reason(failure))
                                     : permitted(who, r.getCreateRequest());
                             if (denied.isPresent()) {

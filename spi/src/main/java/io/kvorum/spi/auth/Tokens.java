@@ -18,7 +18,16 @@ public interface Tokens extends AutoCloseable {
      */
     String nonce();
 
-    /** The token for an authentication the log applied; the same on every member for the same grant. */
+    /**
+     * The token for an authentication the log applied. Simple tokens are the same on every member
+     * for the same grant; signed tokens may differ, as any member's verifies everywhere.
+     *
+     * @throws UnsupportedOperationException when this member only verifies tokens and issues none
+     *                                       (a JWT member without a private key): the client gets
+     *                                       etcd's "auth: token signing attempted with verify-only key"
+     * @throws IllegalStateException         when the issuer fails to make a token (a key that cannot
+     *                                       sign with its method): the client gets "key is invalid"
+     */
     String assign(TokenGrant grant);
 
     /**
