@@ -110,27 +110,35 @@ abstract class LineEncoder {
         }
     }
 
+    /**
+     * A text line: {@code head}, then the fields (and error) as spaced JSON after {@code separator}
+     * when there are any, then the stack trace on lines of its own.
+     */
+    private static byte[] textLine(String head, char separator, LogLine line) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        text(out, head);
+        if (hasFields(line)) {
+            out.write(separator);
+            json(out, true, g -> {
+                g.writeStartObject();
+                fields(g, line);
+                error(g, line);
+                g.writeEndObject();
+            });
+        }
+        if (line.error() != null) {
+            text(out, "\n" + stackTrace(line.error()));
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+
     /** zap's console encoder with etcd's configuration: tab-separated, fields as spaced JSON. */
     static final class ZapConsole extends LineEncoder {
         @Override
         byte[] encode(LogLine line) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-            text(out, ZAP_TIME.format(line.time()) + "\t" + line.level().zapName() + "\t" + line.caller() + "\t"
-                    + line.message());
-            if (hasFields(line)) {
-                out.write('\t');
-                json(out, true, g -> {
-                    g.writeStartObject();
-                    fields(g, line);
-                    error(g, line);
-                    g.writeEndObject();
-                });
-            }
-            if (line.error() != null) {
-                text(out, "\n" + stackTrace(line.error()));
-            }
-            out.write('\n');
-            return out.toByteArray();
+            return textLine(ZAP_TIME.format(line.time()) + "\t" + line.level().zapName() + "\t" + line.caller() + "\t"
+                    + line.message(), '\t', line);
         }
     }
 
@@ -138,23 +146,8 @@ abstract class LineEncoder {
     static final class Capnslog extends LineEncoder {
         @Override
         byte[] encode(LogLine line) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-            text(out, CAPNSLOG_TIME.format(line.time()) + " " + levelLetter(line.level()) + " | "
-                    + packageOf(line.logger()) + ": " + line.message());
-            if (hasFields(line)) {
-                out.write(' ');
-                json(out, true, g -> {
-                    g.writeStartObject();
-                    fields(g, line);
-                    error(g, line);
-                    g.writeEndObject();
-                });
-            }
-            if (line.error() != null) {
-                text(out, "\n" + stackTrace(line.error()));
-            }
-            out.write('\n');
-            return out.toByteArray();
+            return textLine(CAPNSLOG_TIME.format(line.time()) + " " + levelLetter(line.level()) + " | "
+                    + packageOf(line.logger()) + ": " + line.message(), ' ', line);
         }
 
         private static char levelLetter(LogSettings.Level level) {
