@@ -21,6 +21,7 @@ for tool in etcd etcdctl go; do
 done
 [ -x "$kvorum_bin" ] || { echo "build the distribution first: mvn -B package -DskipTests" >&2; exit 1; }
 
+# kvload is built against etcd's Go client as Debian's golang-etcd-server-dev installs it.
 echo "building bench/kvload"
 (cd "$root/bench/kvload" && GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE="$work/gocache" \
   go build -o "$work/kvload" .)
@@ -28,11 +29,26 @@ echo "building bench/kvload"
 root_password=root-secret
 bench_password=bench-secret
 
-stop() { # pid...: stops these processes and forgets them
+forget() { # pid...: drops these from the processes stopped on exit
   local p keep=()
-  for p in "$@"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do [[ " $* " == *" $p "* ]] || keep+=("$p"); done
   pids=("${keep[@]}")
+}
+stop() { # pid...: stops these processes and forgets them
+  local p
+  for p in "$@"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  forget "$@"
+}
+# Runs the load tool in the background, so that an interrupted run stops it too, and prints
+# its line; fails as it does.
+kvload() { # kvload-args...
+  local p rc=0
+  "$work/kvload" "$@" </dev/null >"$work/kvload.out" &
+  p=$!; pids+=("$p")
+  wait "$p" || rc=$?
+  forget "$p"
+  cat "$work/kvload.out"
+  return "$rc"
 }
 
 # Starts a fresh etcd and a fresh kvorum with data dirs under $work/$1; sets $etcd_port,
@@ -83,7 +99,8 @@ run() { # row server port field kvload-args...
   local row=$1 server=$2 port=$3 field=$4; shift 4
   local cmd=(kvload -endpoints "127.0.0.1:$port" "$@") line value errors
   echo "\$ ${cmd[*]}"
-  line=$("$work/kvload" -endpoints "127.0.0.1:$port" "$@" </dev/null)
+  kvload -endpoints "127.0.0.1:$port" "$@" >"$work/line"
+  line=$(cat "$work/line")
   echo "  $server: $line"
   value=$(sed -n "s|.* $field=\([^ ]*\).*|\1|p" <<<"$line")
   errors=$(sed -n 's/.* errors=\([^ ]*\).*/\1/p' <<<"$line")
@@ -93,8 +110,8 @@ run() { # row server port field kvload-args...
 # The same unmeasured warm-up on every member: the JVM compiles its hot paths, etcd's caches fill.
 warm_up() { # port kvload-args...
   local port=$1; shift
-  "$work/kvload" -endpoints "127.0.0.1:$port" -mode put -clients 10 -conns 2 -total $(count 20000) \
-    -key-prefix bench/ "$@" </dev/null >/dev/null
+  kvload -endpoints "127.0.0.1:$port" -mode put -clients 10 -conns 2 -total $(count 20000) \
+    -key-prefix bench/ "$@" >/dev/null
 }
 servers() { printf '%s %s\n' etcd "$etcd_port" kvorum "$kvorum_port"; }
 count() { awk -v n="$1" -v s="$scale" 'BEGIN { c = int(n * s); print (c < 1 ? 1 : c) }'; } # n × scale
