@@ -68,8 +68,8 @@ final class ConfigFile {
             Flag.EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL, Flag.EXPERIMENTAL_WARNING_APPLY_DURATION,
             Flag.EXPERIMENTAL_COMPACT_HASH_CHECK_TIME, Flag.EXPERIMENTAL_DOWNGRADE_CHECK_TIME);
 
-    /** Lists: etcd's cipher suites, and kvorum's repeatable plugin flags (which also take one string). */
-    private static final Set<Flag> LISTS = Set.of(Flag.CIPHER_SUITES);
+    /** Lists: etcd's cipher suites and log outputs, and kvorum's repeatable plugin flags (which also take one string). */
+    private static final Set<Flag> LISTS = Set.of(Flag.CIPHER_SUITES, Flag.LOG_OUTPUTS);
 
     /**
      * Flags etcd reads only from the command line (or, for TLS, from the blocks below), so their

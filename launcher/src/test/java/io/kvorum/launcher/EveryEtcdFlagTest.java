@@ -45,6 +45,15 @@ class EveryEtcdFlagTest {
     /** A value etcd accepts for each flag, as an operator would write it. */
     private static final Map<String, String> VALID = Map.ofEntries(
             Map.entry("name", "infra0"),
+            Map.entry("listen-metrics-urls", "http://127.0.0.1:2381"),
+            Map.entry("metrics", "extensive"),
+            Map.entry("experimental-enable-lease-checkpoint", "true"),
+            Map.entry("experimental-enable-lease-checkpoint-persist", "true"),
+            Map.entry("force-new-cluster", "true"),
+            Map.entry("logger", "zap"),
+            Map.entry("log-outputs", "stderr"),
+            Map.entry("log-format", "json"),
+            Map.entry("log-package-levels", "etcdserver=WARNING"),
             Map.entry("data-dir", "/var/lib/etcd"),
             Map.entry("wal-dir", "/var/lib/etcd-wal"),
             Map.entry("snapshot-count", "10000"),
@@ -138,6 +147,10 @@ class EveryEtcdFlagTest {
             Map.entry("experimental-downgrade-check-time", "10s"),
             Map.entry("v2-deprecation", "write-only"));
 
+    /** Flags etcd accepts only together with another (its rule): that one is given too. */
+    private static final Map<String, String> NEEDS = Map.of(
+            "experimental-enable-lease-checkpoint-persist", "experimental-enable-lease-checkpoint");
+
     /** Every member started with an explicit client listener must advertise too (etcd's rule). */
     private static final List<String> ADVERTISE = List.of("--advertise-client-urls", "http://127.0.0.1:2379");
 
@@ -186,6 +199,9 @@ class EveryEtcdFlagTest {
         for (String flag : flagsToCheck()) {
             for (String dashes : List.of("--", "-")) {
                 List<String> args = new ArrayList<>(ADVERTISE);
+                if (NEEDS.containsKey(flag)) {
+                    args.add("--" + NEEDS.get(flag));
+                }
                 args.add(dashes + flag + "=" + valueFor(flag));
                 check(flag, Map.of(), args, refused);
             }
@@ -200,6 +216,9 @@ class EveryEtcdFlagTest {
             boolean isSwitch = Flag.named(flag).map(f -> f.kind() == Flag.Kind.SWITCH).orElse(false);
             for (String dashes : List.of("--", "-")) {
                 List<String> args = new ArrayList<>(ADVERTISE);
+                if (NEEDS.containsKey(flag)) {
+                    args.add("--" + NEEDS.get(flag));
+                }
                 // Go's flag package: a boolean takes its value only after '='; alone it means true
                 if (isSwitch) {
                     args.add(dashes + flag);
@@ -223,6 +242,9 @@ class EveryEtcdFlagTest {
             String variable = "ETCD_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
             Map<String, String> environment = new java.util.HashMap<>(Map.of(variable, valueFor(flag)));
             environment.putIfAbsent("ETCD_ADVERTISE_CLIENT_URLS", "http://127.0.0.1:2379");
+            if (NEEDS.containsKey(flag)) {
+                environment.put("ETCD_" + NEEDS.get(flag).toUpperCase(Locale.ROOT).replace('-', '_'), "true");
+            }
             Command.Serve serve = check(flag, environment, List.of(), refused);
             if (serve != null && serve.warnings().stream().anyMatch(w -> w.contains(variable))) {
                 refused.add(variable + ": " + serve.warnings());
