@@ -4,10 +4,12 @@ import io.kvorum.server.ClientConnections;
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.plugin.PluginOptions;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -58,7 +60,9 @@ final class EtcdFlags {
         }
         line.value(Flag.DISCOVERY_FALLBACK, v -> oneOf(v, "exit", "proxy"));
         line.value(Flag.V2_DEPRECATION, v -> oneOf(v, "not-yet", "write-only", "write-only-drop-data", "gone"));
-        line.value(Flag.HOST_WHITELIST, Function.identity());
+        // etcd splits the value at commas and keeps every piece, an empty one too
+        line.value(Flag.HOST_WHITELIST, v -> Set.copyOf(Arrays.asList(v.split(",", -1))))
+                .ifPresent(config::hostWhitelist);
 
         String proxy = line.value(Flag.PROXY, v -> oneOf(v, "off", "readonly", "on")).orElse("off");
         if (!proxy.equals("off")) {

@@ -212,7 +212,8 @@ enum Flag {
 
     HOST_WHITELIST(Section.SECURITY, "host-whitelist", Kind.VALUE, "'*'",
             "Acceptable hostnames from HTTP client requests, if server is not secure (empty or * means allow all).",
-            Support.ACCEPTED, "accepted; Host headers are not checked yet"),
+            Support.IMPLEMENTED, "plain-HTTP requests (gateway, /health, /version) whose Host names another host get"
+                    + " etcd's 421; as etcd, an explicit empty value keeps one empty name, which refuses every named host"),
     EXPERIMENTAL_PEER_SKIP_CLIENT_SAN_VERIFICATION(Section.SECURITY, "experimental-peer-skip-client-san-verification",
             Kind.SWITCH, "'false'", "Skip verification of SAN field in client certificate for peer connections.",
             Support.ACCEPTED, "accepted; peer client certificates' SANs are not checked"),

@@ -126,6 +126,14 @@ class CommandLineTest {
         }
 
         @Test
+        void hostWhitelistIsSplitAtCommasAsEtcdSplitsIt() throws UsageException {
+            assertEquals(Set.of("*"), config().hostWhitelist());
+            assertEquals(Set.of("localhost", "127.0.0.1"), config("--host-whitelist", "localhost,127.0.0.1").hostWhitelist());
+            assertEquals(Set.of("a", ""), config("--host-whitelist=a,,a").hostWhitelist());
+            assertEquals(Set.of(""), config("--host-whitelist=").hostWhitelist());
+        }
+
+        @Test
         void corsAllowsEveryOriginUnlessGivenOrigins() throws UsageException {
             assertEquals(Set.of("*"), config().cors());
             assertEquals(Set.of("http://a.example:8080", "https://b.example:443"),

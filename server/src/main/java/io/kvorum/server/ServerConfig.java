@@ -82,6 +82,8 @@ import java.util.Set;
  *                                 fixed 5 minutes); only leases with more than that left are
  * @param forceNewCluster          {@code --force-new-cluster}: restart this member, which has data, as the only
  *                                 member of its cluster
+ * @param hostWhitelist            {@code --host-whitelist}: the hosts a plain-HTTP request's {@code Host} may name
+ *                                 ({@code *} or none: any), as etcd splits the flag's value
  */
 public record ServerConfig(
         String name,
@@ -127,7 +129,8 @@ public record ServerConfig(
         boolean leaseCheckpoint,
         boolean leaseCheckpointPersist,
         Duration leaseCheckpointInterval,
-        boolean forceNewCluster) {
+        boolean forceNewCluster,
+        Set<String> hostWhitelist) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -315,6 +318,7 @@ public record ServerConfig(
         private boolean leaseCheckpointPersist;
         private Duration leaseCheckpointInterval = DEFAULT_LEASE_CHECKPOINT_INTERVAL;
         private boolean forceNewCluster;
+        private Set<String> hostWhitelist = Set.of("*");
 
         private Builder() {
         }
@@ -364,6 +368,7 @@ public record ServerConfig(
         public Builder leaseCheckpointPersist(boolean v) { leaseCheckpointPersist = v; return this; }
         public Builder leaseCheckpointInterval(Duration v) { leaseCheckpointInterval = v; return this; }
         public Builder forceNewCluster(boolean v) { forceNewCluster = v; return this; }
+        public Builder hostWhitelist(Set<String> v) { hostWhitelist = Set.copyOf(v); return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -381,7 +386,8 @@ public record ServerConfig(
                     authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions,
                     quotaBackendBytes, autoCompactionMode, autoCompactionRetention, metrics, clientConnections,
                     compactionBatchLimit, listenClientHttpUrls,
-                    leaseCheckpoint, leaseCheckpointPersist, leaseCheckpointInterval, forceNewCluster);
+                    leaseCheckpoint, leaseCheckpointPersist, leaseCheckpointInterval, forceNewCluster,
+                    hostWhitelist);
         }
     }
 }

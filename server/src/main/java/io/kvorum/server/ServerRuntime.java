@@ -335,7 +335,9 @@ final class ServerRuntime {
             api.gateway().paths().forEach(path -> http.put(path, api.gateway()));
         }
         Cors cors = new Cors(config.cors());
-        http.replaceAll((path, service) -> cors.wrap(service));
+        HostWhitelist hosts = new HostWhitelist(config.hostWhitelist());
+        // etcd's access controller: the Host check first, then CORS
+        http.replaceAll((path, service) -> hosts.wrap(cors.wrap(service)));
         // With --listen-client-http-urls, as etcd 3.5: gRPC on the client URLs, HTTP on the HTTP URLs only.
         Map<String, HttpService> httpOnClientUrls = httpServer.isPresent() ? Map.of() : Map.copyOf(http);
         server.reconfigure(sb -> {
