@@ -49,7 +49,8 @@ final class EtcdFlags {
         for (Flag flag : List.of(Flag.BACKEND_BATCH_LIMIT, Flag.EXPERIMENTAL_DISTRIBUTED_TRACING_SAMPLING_RATE)) {
             line.value(flag, CommandLine::integer);
         }
-        for (Flag flag : List.of(Flag.BACKEND_BATCH_INTERVAL, Flag.EXPERIMENTAL_WARNING_APPLY_DURATION,
+        line.value(Flag.EXPERIMENTAL_WARNING_APPLY_DURATION, GoDuration::parse).ifPresent(config::warningApplyDuration);
+        for (Flag flag : List.of(Flag.BACKEND_BATCH_INTERVAL,
                 Flag.EXPERIMENTAL_COMPACT_HASH_CHECK_TIME, Flag.EXPERIMENTAL_DOWNGRADE_CHECK_TIME)) {
             line.value(flag, GoDuration::parse);
         }

@@ -254,8 +254,9 @@ enum Flag {
             "1000", "ExperimentalCompactionBatchLimit sets the maximum revisions deleted in each compaction batch.",
             Support.IMPLEMENTED, "records deleted per backend commit; 0 or less: 1000"),
     EXPERIMENTAL_WARNING_APPLY_DURATION(Section.EXPERIMENTAL, "experimental-warning-apply-duration", Kind.VALUE,
-            "'100ms'", "Warning is generated if requests take more than this duration.", Support.ACCEPTED,
-            "accepted; no slow-apply warning is logged yet"),
+            "'100ms'", "Warning is generated if requests take more than this duration.", Support.IMPLEMENTED,
+            "applies that take longer are logged (\"apply request took too long\") and counted in"
+                    + " etcd_server_slow_apply_total; slow read-only requests are not logged"),
     EXPERIMENTAL_COMPACT_HASH_CHECK_ENABLED(Section.EXPERIMENTAL, "experimental-compact-hash-check-enabled",
             Kind.SWITCH, "'false'", "Enable leader to periodically check followers compaction hashes.",
             Support.ACCEPTED, "accepted; --experimental-corrupt-check-time is the corruption check here"),

@@ -84,6 +84,8 @@ import java.util.Set;
  *                                 member of its cluster
  * @param hostWhitelist            {@code --host-whitelist}: the hosts a plain-HTTP request's {@code Host} may name
  *                                 ({@code *} or none: any), as etcd splits the flag's value
+ * @param warningApplyDuration     {@code --experimental-warning-apply-duration}: applies that take longer are logged
+ *                                 ("apply request took too long") and counted
  */
 public record ServerConfig(
         String name,
@@ -130,7 +132,8 @@ public record ServerConfig(
         boolean leaseCheckpointPersist,
         Duration leaseCheckpointInterval,
         boolean forceNewCluster,
-        Set<String> hostWhitelist) {
+        Set<String> hostWhitelist,
+        Duration warningApplyDuration) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -319,6 +322,7 @@ public record ServerConfig(
         private Duration leaseCheckpointInterval = DEFAULT_LEASE_CHECKPOINT_INTERVAL;
         private boolean forceNewCluster;
         private Set<String> hostWhitelist = Set.of("*");
+        private Duration warningApplyDuration = Duration.ofMillis(100);
 
         private Builder() {
         }
@@ -369,6 +373,7 @@ public record ServerConfig(
         public Builder leaseCheckpointInterval(Duration v) { leaseCheckpointInterval = v; return this; }
         public Builder forceNewCluster(boolean v) { forceNewCluster = v; return this; }
         public Builder hostWhitelist(Set<String> v) { hostWhitelist = Set.copyOf(v); return this; }
+        public Builder warningApplyDuration(Duration v) { warningApplyDuration = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -387,7 +392,7 @@ public record ServerConfig(
                     quotaBackendBytes, autoCompactionMode, autoCompactionRetention, metrics, clientConnections,
                     compactionBatchLimit, listenClientHttpUrls,
                     leaseCheckpoint, leaseCheckpointPersist, leaseCheckpointInterval, forceNewCluster,
-                    hostWhitelist);
+                    hostWhitelist, warningApplyDuration);
         }
     }
 }

@@ -210,6 +210,7 @@ final class ServerRuntime {
         }
         toClose.add(() -> applier.auth().tokens().close());
         applier.recordInto(metrics);
+        applier.warningApplyDuration(config.warningApplyDuration());
         halted = applier.halted();
         // The store a snapshot restore put in place, if any, is the one to close.
         toClose.add(() -> applier.store().close());

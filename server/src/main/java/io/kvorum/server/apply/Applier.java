@@ -52,6 +52,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,9 @@ import org.slf4j.LoggerFactory;
 public final class Applier implements StateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
 
+    /** {@code --experimental-warning-apply-duration}: an entry that takes longer is logged and counted. */
+    private volatile long warningApplyNanos = DEFAULT_WARNING_APPLY_DURATION.toNanos();
+
     /** Replaced only by a snapshot restore, on the apply thread. */
     private volatile MvccStore store;
     private final Executor replies;
@@ -73,8 +77,8 @@ public final class Applier implements StateMachine {
     private static final int MAX_NESTING = 101;
     /** How far beyond the applied index a token's entry may be (a follower catching up). */
     private static final long MAX_TOKEN_LEAD = 100_000;
-    /** etcd's warnApplyDuration: an entry that takes longer counts as a slow apply. */
-    private static final long SLOW_APPLY_NANOS = 100_000_000L;
+    /** etcd's default {@code --experimental-warning-apply-duration}. */
+    public static final Duration DEFAULT_WARNING_APPLY_DURATION = Duration.ofMillis(100);
 
     private final AppliedIndex appliedIndex;
     /** The raised alarms; changed only here, by alarm entries. */
@@ -169,8 +173,9 @@ public final class Applier implements StateMachine {
                 boolean fits = quota.available(request, size);
                 long started = System.nanoTime();
                 results[i] = applyOne(request, events, entry.index());
-                if (System.nanoTime() - started > SLOW_APPLY_NANOS) {
-                    metrics.slowApply.inc();
+                long took = System.nanoTime() - started;
+                if (took > warningApplyNanos) {
+                    warnSlowApply(request, took, results[i]);
                 }
                 if (!fits && !(results[i] instanceof Throwable)) {
                     results[i] = new EtcdException(EtcdError.NO_SPACE);
@@ -555,5 +560,34 @@ public final class Applier implements StateMachine {
 
     /** The result of applying a compaction: the response, and when the history is physically gone. */
     record Compacted(CompactionResponse response, CompletableFuture<Void> physical) {
+    }
+
+    /** etcd's {@code --experimental-warning-apply-duration}: applies that take longer are logged and counted. */
+    public void warningApplyDuration(Duration threshold) {
+        warningApplyNanos = threshold.toNanos();
+    }
+
+    /** etcd's "apply request took too long" line and {@code etcd_server_slow_apply_total}. */
+    private void warnSlowApply(InternalRaftRequest request, long tookNanos, Object result) {
+        metrics.slowApply.inc();
+        LOG.atWarn().setMessage("apply request took too long")
+                .addKeyValue("took", Duration.ofNanos(tookNanos))
+                .addKeyValue("expected-duration", Duration.ofNanos(warningApplyNanos))
+                .addKeyValue("prefix", "")
+                .addKeyValue("request", describe(request))
+                .addKeyValue("response", result instanceof Throwable t ? "error: " + t.getMessage() : "")
+                .log();
+    }
+
+    /** The request as etcd's log shows it, values left out: its kind and, for a put, the key and the value's size. */
+    static String describe(InternalRaftRequest request) {
+        String header = "header:<ID:" + request.getHeader().getID() + " > ";
+        if (request.hasPut()) {
+            return header + "put:<key:\"" + request.getPut().getKey().toStringUtf8() + "\" value_size:"
+                    + request.getPut().getValue().size() + " >";
+        }
+        // the one request field set besides the header, by its name in etcd's proto (txn, delete_range, ...)
+        return header + request.getAllFields().keySet().stream().map(f -> f.getName())
+                .filter(name -> !name.equals("header") && !name.equals("ID")).findFirst().orElse("");
     }
 }
