@@ -164,7 +164,9 @@ final class InMemoryBackend implements Backend {
             if (defect == Defect.TORN_BATCHES) {
                 current = new State(Map.copyOf(next));
                 copied.clear();
-                Thread.yield();
+                // hold the half batch out long enough for a reader to open a view on it, however
+                // the threads are scheduled (a yield alone let a run pass on a quiet machine)
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
             }
         }
         current = new State(Map.copyOf(next));
