@@ -81,6 +81,67 @@ class PeerTlsTest {
     }
 
     @Test
+    void threeMembersWithPeerAutoTlsFormAClusterOverHttpsAndKeepOneWhenAMemberIsCutAndBack() {
+        Path dir = ServerSpec.fresh("peer-auto-tls").workDir();
+        List<Integer> ports = IntStream.range(0, 3).mapToObj(i -> FreePorts.pick()).toList();
+        String cluster = IntStream.range(0, 3)
+                .mapToObj(i -> "a" + i + "=https://127.0.0.1:" + ports.get(i)).collect(Collectors.joining(","));
+        List<ManagedProcess> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                members.add(startAutoTls(dir, i, cluster, ports.get(i)));
+            }
+            List<URI> clients = members.stream().map(PeerTlsTest::clientUrl).toList();
+            assertOk(etcdctl.run(clients.get(0), List.of("--command-timeout", "20s", "put", "k", "over auto tls"), ""));
+            for (URI client : clients) {
+                assertEquals("k\nover auto tls\n", assertOk(etcdctl.run(client, List.of("get", "k"), "")).stdout());
+            }
+            // each member made its own certificate in its data dir, as etcd's --peer-auto-tls does
+            for (int i = 0; i < 3; i++) {
+                assertTrue(java.nio.file.Files.exists(dir.resolve("a" + i).resolve("fixtures/peer/cert.pem")),
+                        "a" + i + "'s self-signed peer certificate");
+            }
+
+            // one member down: the other two go on; back up, it catches up over https again
+            members.get(2).close();
+            // a2 may have led: a write proposed before the others elect again times out once
+            long writeDeadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            Etcdctl.Result written;
+            do {
+                written = etcdctl.run(clients.get(0), List.of("--command-timeout", "20s", "put", "k", "while a2 was down"), "");
+            } while (written.exitCode() != 0 && System.nanoTime() < writeDeadline);
+            assertOk(written);
+            members.set(2, startAutoTls(dir, 2, cluster, ports.get(2)));
+            URI back = clientUrl(members.get(2));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            String seen;
+            do {
+                seen = etcdctl.run(back, List.of("get", "k", "--consistency=s"), "").stdout();
+                if (seen.equals("k\nwhile a2 was down\n")) {
+                    break;
+                }
+                ManagedProcess.pause(200);
+            } while (System.nanoTime() < deadline);
+            assertEquals("k\nwhile a2 was down\n", seen);
+        } finally {
+            members.forEach(ManagedProcess::close);
+        }
+    }
+
+    /** Member {@code a<i>} with {@code https://} peer URLs and {@code --peer-auto-tls}, plain-http clients. */
+    private static ManagedProcess startAutoTls(Path dir, int i, String cluster, int port) {
+        String peerUrl = "https://127.0.0.1:" + port;
+        List<String> command = List.of(KvorumProcess.home().resolve("bin/kvorum").toString(),
+                "--name", "a" + i, "--data-dir", dir.resolve("a" + i).toString(),
+                "--initial-cluster", cluster, "--initial-cluster-token", "peer-auto-tls",
+                "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
+                "--listen-client-urls", "http://127.0.0.1:0", "--advertise-client-urls", "http://127.0.0.1:0",
+                "--peer-auto-tls");
+        return ManagedProcess.start("kvorum-a" + i + "-" + System.nanoTime(), command,
+                dir.resolve("log-a" + i + "-" + System.nanoTime()), Map.of());
+    }
+
+    @Test
     void aMemberWhoseCertificateCnIsNotAllowedCannotJoin() {
         Path dir = ServerSpec.fresh("peer-tls-cn").workDir();
         List<ManagedProcess> members = startCluster(dir, List.of("member", "member", "intruder"), false);
