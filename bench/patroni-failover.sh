@@ -10,7 +10,10 @@
 # the etcd run, etcd-server. Run as root (Patroni then runs as the user postgres, as PostgreSQL
 # refuses root) or as any other user (Patroni then runs as that user).
 # Build first:  mvn -B -pl launcher -am package -DskipTests
-# Usage: bench/patroni-failover.sh [kvorum|etcd]   (default kvorum; KEEP=1 keeps the logs and data)
+# Usage: bench/patroni-failover.sh [kvorum|etcd]   (default kvorum)
+#   AUTH=1  turns auth on before Patroni starts: Patroni then authenticates (/v3/auth/authenticate)
+#           as a user whose role may read and write /service/ only
+#   KEEP=1  keeps the logs and data directories
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${1:-kvorum}
@@ -69,6 +72,9 @@ forget() {
   kept=(); for p in "${patroni_pids[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done; patroni_pids=("${kept[@]}")
 }
 now() { date +%s.%N; }
+# etcdctl, as root once auth is on
+auth_user=""
+ectl() { etcdctl ${auth_user:+--user "$auth_user"} "$@"; }
 since() { python3 -c 'import sys; print("%.1f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$(now)"; }
 fail() {
   echo "FAILED: $*" >&2
@@ -104,7 +110,7 @@ done
 # The name (m1..m3) of the member among endpoints $1 that reports itself Raft leader, or nothing.
 raft_leader() {
   local port
-  port=$(etcdctl --endpoints="$1" --dial-timeout=1s --command-timeout=2s endpoint status -w json 2>/dev/null \
+  port=$(ectl --endpoints="$1" --dial-timeout=1s --command-timeout=2s endpoint status -w json 2>/dev/null \
     | python3 -c '
 import json, sys
 for s in json.load(sys.stdin):
@@ -120,7 +126,19 @@ started=$(now)
 leader=""
 for _ in $(seq 1 120); do leader=$(raft_leader "$endpoints"); [ -n "$leader" ] && break; sleep 0.5; done
 [ -n "$leader" ] || fail "the $target cluster elected no leader within 60 s"
-echo "$target: 3 members up, Raft leader $leader ($(since "$started") s); $(etcdctl --endpoints="$endpoints" endpoint status | sed -n 1p | cut -d, -f3 | tr -d ' ')"
+echo "$target: 3 members up, Raft leader $leader ($(since "$started") s); version $(ectl --endpoints="$endpoints" endpoint status | sed -n 1p | cut -d, -f3 | tr -d ' ')"
+
+if [ -n "${AUTH:-}" ]; then
+  ectl --endpoints="$endpoints" user add root:root-secret >/dev/null
+  ectl --endpoints="$endpoints" role add patroni >/dev/null
+  ectl --endpoints="$endpoints" role grant-permission patroni --prefix=true readwrite /service/ >/dev/null
+  ectl --endpoints="$endpoints" user add patroni:patroni-secret >/dev/null
+  ectl --endpoints="$endpoints" user grant-role patroni patroni >/dev/null
+  ectl --endpoints="$endpoints" auth enable >/dev/null
+  auth_user=root:root-secret
+  echo "auth on: Patroni authenticates as patroni, whose role may read and write /service/ only"
+  dcs_auth=$'  username: patroni\n  password: patroni-secret'
+fi
 
 # --- two Patroni nodes
 hosts=""; for i in 1 2 3; do hosts="$hosts    - 127.0.0.1:${client_port[m$i]}"$'\n'; done
@@ -136,6 +154,7 @@ restapi:
   listen: 127.0.0.1:$rest
   connect_address: 127.0.0.1:$rest
 etcd3:
+${dcs_auth:-}
   hosts:
 $hosts
 bootstrap:
@@ -180,6 +199,9 @@ start_patroni() { # node
   patroni_pid[$1]=$!; patroni_pids+=($!); disown $!
 }
 declare -A patroni_pid
+# patronictl's own configuration: node1's, less the members killed (patronictl with auth on
+# spends seconds on a member that is gone before it turns to the next one).
+cp "$work/node1.yml" "$work/ctl.yml"
 started=$(now)
 start_patroni node1
 sleep 1
@@ -187,14 +209,14 @@ start_patroni node2
 
 # patronictl's view as "name role state" lines; then the helpers that read it
 members() {
-  patronictl -c "$work/node1.yml" list -f json 2>/dev/null | python3 -c '
+  patronictl -c "$work/ctl.yml" list -f json 2>/dev/null | python3 -c '
 import json, sys
 for m in json.load(sys.stdin):
     print(m["Member"], m["Role"], m["State"])
 ' || true
 }
 leader_node() { members | awk '$2 == "Leader" && $3 == "running" { print $1; exit }'; }
-show() { patronictl -c "$work/node1.yml" list 2>/dev/null | sed 's/^/  /'; }
+show() { patronictl -c "$work/ctl.yml" list 2>/dev/null | sed 's/^/  /'; }
 psql_on() { # node sql...
   local n=$1; shift
   PGPASSWORD=postgres-secret PGCONNECT_TIMEOUT=3 PGOPTIONS="-c client_min_messages=warning" psql -X -h 127.0.0.1 -p "${pg_port[$n]}" -U postgres -d postgres \
@@ -224,8 +246,8 @@ done
 echo "   Leader $primary after $elected s; Replica $replica streaming from it (pg_stat_replication) after $(since "$started") s:"
 show
 echo "   the keys in the DCS:"
-etcdctl --endpoints="$endpoints" get --prefix /service/ --keys-only | sed '/^$/d; s/^/  /'
-leader_key=$(etcdctl --endpoints="$endpoints" get --print-value-only "/service/$scope/leader")
+ectl --endpoints="$endpoints" get --prefix /service/ --keys-only | sed '/^$/d; s/^/  /'
+leader_key=$(ectl --endpoints="$endpoints" get --print-value-only "/service/$scope/leader")
 [ "$leader_key" = "$primary" ] || fail "/service/$scope/leader holds '$leader_key', not $primary"
 echo "   /service/$scope/leader = $leader_key"
 out=$(write_on "$primary" "a: first primary $primary") || fail "a write on $primary: $out"
@@ -241,6 +263,7 @@ kill -9 "${dcs_pid[$old]}"; gone "${dcs_pid[$old]}" || fail "$old outlived kill 
 forget "${dcs_pid[$old]}"
 killed=$(now)
 echo "   killed $old (pid ${dcs_pid[$old]}, 127.0.0.1:${client_port[$old]})"
+grep -v "^    - 127.0.0.1:${client_port[$old]}\$" "$work/node1.yml" >"$work/ctl.yml"
 rest_endpoints=$(echo "$endpoints" | tr , '\n' | grep -v ":${client_port[$old]}$" | paste -sd,)
 new=""
 for _ in $(seq 1 $((switch_limit * 2))); do new=$(raft_leader "$rest_endpoints"); [ -n "$new" ] && break; sleep 0.5; done
@@ -250,7 +273,7 @@ ok=""
 for _ in $(seq 1 $((switch_limit * 2))); do
   now_primary=$(leader_node)
   if [ -n "$now_primary" ] && out=$(write_on "$now_primary" "b: after $old was killed") \
-     && [ "$(etcdctl --endpoints="$rest_endpoints" get --print-value-only "/service/$scope/leader")" = "$now_primary" ]; then
+     && [ "$(ectl --endpoints="$rest_endpoints" get --print-value-only "/service/$scope/leader")" = "$now_primary" ]; then
     ok=1; break
   fi
   sleep 0.5
@@ -265,9 +288,11 @@ endpoints=$rest_endpoints
 echo "c. kill -9 the primary's Patroni and its postmaster ($primary)"
 # The replica first replays every row written so far, so that the promoted one must hold them all.
 rows=$(psql_on "$primary" -c "select count(*) from failover_check") || fail "count on $primary: $rows"
+caught_up=""
 for _ in $(seq 1 60); do
-  [ "$(psql_on "$replica" -c "select count(*) from failover_check" 2>/dev/null)" = "$rows" ] && break; sleep 0.5
+  [ "$(psql_on "$replica" -c "select count(*) from failover_check" 2>/dev/null)" = "$rows" ] && { caught_up=1; break; }; sleep 0.5
 done
+[ -n "$caught_up" ] || fail "$replica did not replay the $rows rows within 30 s"
 pm=$(postmaster_of "$primary") || fail "no postmaster.pid for $primary"
 kill -9 "${patroni_pid[$primary]}" "$pm"
 killed=$(now)
@@ -285,7 +310,7 @@ show
 held=$(psql_on "$replica" -c "select count(*) from failover_check where id < $out") || fail "count on $replica: $held"
 [ "$held" = "$rows" ] || fail "$replica holds $held of the $rows rows written before the failover"
 echo "   $replica holds all $rows rows written before the failover"
-leader_key=$(etcdctl --endpoints="$endpoints" get --print-value-only "/service/$scope/leader")
+leader_key=$(ectl --endpoints="$endpoints" get --print-value-only "/service/$scope/leader")
 [ "$leader_key" = "$replica" ] || fail "/service/$scope/leader holds '$leader_key', not $replica"
 echo "   /service/$scope/leader = $leader_key"
 echo "PASSED against $target"
