@@ -139,7 +139,11 @@ class SnapshotRestoreClusterTest {
         ok(url, "put", "/l/2", "two", "--lease=" + lease);
         ok(url, "lease", "grant", "1200");
         ok(url, "put", "/big", "b".repeat(60_000));
-        etcdctl.run(url, List.of("txn"), "\nput /t/1 one\nput /t/2 two\ndel /h/a\n\n");
+        Etcdctl.Result txn = etcdctl.run(url, List.of("--command-timeout", "30s", "txn"),
+                "\nput /t/1 one\nput /t/2 two\ndel /h/a\n\n");
+        if (txn.exitCode() != 0 || !txn.stdout().startsWith("SUCCEEDED")) {
+            throw new AssertionError("etcdctl txn at " + url + " failed: " + txn.stdout() + txn.stderr());
+        }
         ok(url, "user", "add", "root:rootpw");
         ok(url, "role", "add", "r1");
         ok(url, "role", "grant-permission", "r1", "readwrite", "/h/", "/i/");
