@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -166,9 +167,20 @@ class ConfigFileStartTest {
             assertEquals(0, put.exitCode(), put.stderr());
             Etcdctl.Result get = etcdctl.run(urls.get(2), List.of("get", "k", "--print-value-only"), "");
             assertEquals("written-on-infra0\n", get.stdout(), get.stderr());
-            Etcdctl.Result list = etcdctl.run(urls.get(1), List.of("member", "list"), "");
+            // each member publishes its name once it is serving, as etcd's do: wait until all three have
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            Etcdctl.Result list;
+            while (true) {
+                list = etcdctl.run(urls.get(1), List.of("member", "list"), "");
+                String shown = list.stdout();
+                if (names.stream().allMatch(name -> shown.contains(", started, " + name + ", " + peers.get(name) + ", "))
+                        || System.nanoTime() > deadline) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
             for (String name : names) {
-                assertTrue(list.stdout().contains(", " + name + ", " + peers.get(name) + ", "), list.stdout());
+                assertTrue(list.stdout().contains(", started, " + name + ", " + peers.get(name) + ", "), list.stdout());
             }
         } finally {
             members.forEach(ManagedProcess::close);

@@ -67,6 +67,7 @@ final class Applier {
             node.membership.membersChanged();
         }
         afterApply.forEach(Runnable::run);
+        node.pending.applied(node.applied);
     }
 
     private void applyConfChange(LogEntry e, List<Runnable> afterApply) {

@@ -69,6 +69,8 @@ final class MembershipCalls {
                     if (failure != null) {
                         LOG.log(Level.DEBUG, "forwarding " + method + " to the leader failed", failure);
                         a.complete(Wire.failure(EtcdErrors.noLeader()));
+                    } else if (changesMembers(method) && Wire.succeeded(bytes)) {
+                        untilAppliedHere(bytes, a);
                     } else {
                         a.complete(bytes);
                     }
@@ -88,6 +90,30 @@ final class MembershipCalls {
             }
         });
         return result;
+    }
+
+    private static boolean changesMembers(String method) {
+        return method.equals(CALL_ADD) || method.equals(CALL_REMOVE) || method.equals(CALL_UPDATE)
+                || method.equals(CALL_PROMOTE);
+    }
+
+    /**
+     * A change the leader applied, answered to a client of this member: as in etcd, where the
+     * member that took the request waits for its own apply, the answer waits until this member
+     * has applied it too, so that its member list (which the answer carries) holds the change. The
+     * leader's commit index, asked by a read index, is at or past the change's entry.
+     */
+    private void untilAppliedHere(byte[] leaderAnswer, CompletableFuture<byte[]> answer) {
+        CompletableFuture<Long> readIndex = node.queue.call(node.pending::read);
+        readIndex.whenComplete((index, failure) -> {
+            if (failure != null) {
+                answer.complete(Wire.failure(failure instanceof ConsensusException c ? c
+                        : failure.getCause() instanceof ConsensusException c ? c : EtcdErrors.timeout()));
+                return;
+            }
+            node.queue.<byte[]>call(f -> node.pending.awaitApplied(index, leaderAnswer, f)).whenComplete(
+                    (bytes, late) -> answer.complete(late == null ? bytes : Wire.failure(EtcdErrors.stopped())));
+        });
     }
 
     /** On the driver: a call from a peer (other than {@code raft.members}, answered off the driver). */

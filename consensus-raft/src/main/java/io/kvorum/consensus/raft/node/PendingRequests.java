@@ -32,6 +32,8 @@ final class PendingRequests {
     private final Map<Long, PendingRead> reads = new HashMap<>();
     private final Map<Long, Waiter> waiters = new HashMap<>();
     private final List<Transfer> transfers = new ArrayList<>();
+    /** Answers held until this member has applied up to an index, in no order (few at a time). */
+    private final List<AppliedWaiter> appliedWaiters = new ArrayList<>();
     private long readSequence;
 
     private record ParkedProposal(byte[] entry, CompletableFuture<Void> future, long deadline) {
@@ -44,6 +46,9 @@ final class PendingRequests {
     }
 
     private record Transfer(long target, CompletableFuture<byte[]> answer, long deadline) {
+    }
+
+    private record AppliedWaiter(long index, byte[] result, CompletableFuture<byte[]> answer, long deadline) {
     }
 
     PendingRequests(RaftNode node) {
@@ -152,6 +157,29 @@ final class PendingRequests {
         }
     }
 
+    /**
+     * {@code answer} completes with {@code result} once this member has applied up to {@code index}
+     * (its registry and member list then hold what the leader's did), or times out.
+     */
+    void awaitApplied(long index, byte[] result, CompletableFuture<byte[]> answer) {
+        if (node.applied >= index) {
+            answer.complete(result);
+        } else {
+            appliedWaiters.add(new AppliedWaiter(index, result, answer, deadline()));
+        }
+    }
+
+    /** This member has applied up to {@code index}, member list included. */
+    void applied(long index) {
+        for (Iterator<AppliedWaiter> it = appliedWaiters.iterator(); it.hasNext(); ) {
+            AppliedWaiter w = it.next();
+            if (w.index() <= index) {
+                it.remove();
+                w.answer().complete(w.result());
+            }
+        }
+    }
+
     /** {@code answer} waits until {@code target} leads. */
     void awaitLeader(long target, CompletableFuture<byte[]> answer) {
         transfers.add(new Transfer(target, answer, deadline()));
@@ -199,6 +227,13 @@ final class PendingRequests {
                 w.answer().complete(Wire.failure(EtcdErrors.timeout()));
             }
         }
+        for (Iterator<AppliedWaiter> it = appliedWaiters.iterator(); it.hasNext(); ) {
+            AppliedWaiter w = it.next();
+            if (ticks >= w.deadline()) {
+                it.remove();
+                w.answer().complete(Wire.failure(EtcdErrors.timeout()));
+            }
+        }
         for (Iterator<Transfer> it = transfers.iterator(); it.hasNext(); ) {
             Transfer t = it.next();
             if (ticks >= t.deadline()) {
@@ -218,5 +253,7 @@ final class PendingRequests {
         waiters.clear();
         transfers.forEach(t -> t.answer().complete(Wire.failure(EtcdErrors.stopped())));
         transfers.clear();
+        appliedWaiters.forEach(w -> w.answer().complete(Wire.failure(EtcdErrors.stopped())));
+        appliedWaiters.clear();
     }
 }

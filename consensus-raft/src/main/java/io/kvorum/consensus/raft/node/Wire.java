@@ -157,6 +157,11 @@ final class Wire {
         });
     }
 
+    /** Whether a call's answer is a success (not a failure). */
+    static boolean succeeded(byte[] answer) {
+        return answer.length > 0 && answer[0] == OK;
+    }
+
     /** The body of an answer; throws the failure it carries. */
     static byte[] body(byte[] answer) {
         if (answer.length == 0) {

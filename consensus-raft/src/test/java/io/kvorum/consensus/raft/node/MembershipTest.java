@@ -38,6 +38,8 @@ class MembershipTest {
             assertTrue(added.learner());
             assertEquals("", added.name());
             assertEquals(List.of("http://m4:2380"), added.peerUrls());
+            assertTrue(c.node(follower).members().stream().anyMatch(m -> m.id() == added.id()),
+                    "the member that took the request lists the change when it answers, as MemberAdd's reply carries it");
             await("every member lists the learner", () -> c.nodes.values().stream()
                     .allMatch(n -> n.members().stream().anyMatch(m -> m.id() == added.id() && m.learner())));
 
@@ -87,6 +89,8 @@ class MembershipTest {
             long follower = c.followers(leader).get(1);
             String own = c.specs.get(follower).peerUrls().get(0);
             LocalCluster.retry(() -> c.node(follower).updateMember(follower, List.of("http://m9:2380", own)));
+            assertTrue(c.node(follower).members().stream().anyMatch(m -> m.id() == follower
+                    && m.peerUrls().contains("http://m9:2380")), "the member that took the request lists the change");
             await("every member has the new URLs", () -> c.nodes.values().stream().allMatch(n -> n.members().stream()
                     .anyMatch(m -> m.id() == follower && m.peerUrls().contains("http://m9:2380"))));
             assertEquals(Reason.MEMBER_NOT_FOUND, failure(() -> c.node(leader).updateMember(0x999,
