@@ -7,6 +7,8 @@ module io.kvorum.server {
     requires io.kvorum.api;
     requires com.linecorp.armeria;
     requires com.linecorp.armeria.grpc;
+    // the gateway's websocket frames and answers are reactive streams (gateway.GatewaySocket)
+    requires org.reactivestreams;
     requires io.grpc;
     requires io.grpc.stub;
     // the leader's client port, for a member that forwards to it (forward.LeaderClient)

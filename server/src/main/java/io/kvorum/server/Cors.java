@@ -4,6 +4,9 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.SimpleDecoratingHttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.common.HttpRequest;
 import java.util.Set;
 
 /**
@@ -22,19 +25,23 @@ final class Cors {
     }
 
     HttpService wrap(HttpService service) {
-        return (ctx, req) -> {
-            String origin = anyOrigin ? "*" : req.headers().get("origin");
-            if (origin != null && (anyOrigin || origins.contains(origin))) {
-                String allowed = origin;
-                ctx.mutateAdditionalResponseHeaders(headers -> headers
-                        .add("access-control-allow-methods", "POST, GET, OPTIONS, PUT, DELETE")
-                        .add("access-control-allow-origin", allowed)
-                        .add("access-control-allow-headers", "accept, content-type, authorization"));
+        // a decorator, so that the server still sees the websocket service underneath (as(...))
+        return new SimpleDecoratingHttpService(service) {
+            @Override
+            public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
+                String origin = anyOrigin ? "*" : req.headers().get("origin");
+                if (origin != null && (anyOrigin || origins.contains(origin))) {
+                    String allowed = origin;
+                    ctx.mutateAdditionalResponseHeaders(headers -> headers
+                            .add("access-control-allow-methods", "POST, GET, OPTIONS, PUT, DELETE")
+                            .add("access-control-allow-origin", allowed)
+                            .add("access-control-allow-headers", "accept, content-type, authorization"));
+                }
+                if (req.method() == HttpMethod.OPTIONS) {
+                    return HttpResponse.of(HttpStatus.OK);
+                }
+                return service.serve(ctx, req);
             }
-            if (req.method() == HttpMethod.OPTIONS) {
-                return HttpResponse.of(HttpStatus.OK);
-            }
-            return service.serve(ctx, req);
         };
     }
 }

@@ -5,6 +5,9 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.SimpleDecoratingHttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.common.HttpRequest;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,19 +34,23 @@ final class HostWhitelist {
         if (anyHost) {
             return service;
         }
-        return (ctx, req) -> {
-            if (!ctx.sessionProtocol().isTls()) {
-                String host = hostname(req.authority());
-                if (!hosts.contains(host)) {
-                    LOG.atWarn().setMessage("rejecting HTTP request to prevent DNS rebinding attacks")
-                            .addKeyValue("host", host).log();
-                    return HttpResponse.of(ResponseHeaders.builder(HttpStatus.MISDIRECTED_REQUEST)
-                            .contentType(MediaType.PLAIN_TEXT_UTF_8)
-                            .add("x-content-type-options", "nosniff")
-                            .build(), com.linecorp.armeria.common.HttpData.ofUtf8(refusal(host)));
+        // a decorator, so that the server still sees the websocket service underneath (as(...))
+        return new SimpleDecoratingHttpService(service) {
+            @Override
+            public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
+                if (!ctx.sessionProtocol().isTls()) {
+                    String host = hostname(req.authority());
+                    if (!hosts.contains(host)) {
+                        LOG.atWarn().setMessage("rejecting HTTP request to prevent DNS rebinding attacks")
+                                .addKeyValue("host", host).log();
+                        return HttpResponse.of(ResponseHeaders.builder(HttpStatus.MISDIRECTED_REQUEST)
+                                .contentType(MediaType.PLAIN_TEXT_UTF_8)
+                                .add("x-content-type-options", "nosniff")
+                                .build(), com.linecorp.armeria.common.HttpData.ofUtf8(refusal(host)));
+                    }
                 }
+                return service.serve(ctx, req);
             }
-            return service.serve(ctx, req);
         };
     }
 

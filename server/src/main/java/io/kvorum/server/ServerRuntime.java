@@ -333,7 +333,8 @@ final class ServerRuntime {
         metricsUrls = metricsEndpoints.listen(config.metrics().listenMetricsUrls(), metricsRoutes, clientTls);
         http.putAll(new Probes(kv, applier, consensus).routes());
         if (config.enableGrpcGateway()) {
-            api.gateway().paths().forEach(path -> http.put(path, api.gateway()));
+            HttpService gateway = api.gateway().withWebSockets();
+            api.gateway().paths().forEach(path -> http.put(path, gateway));
         }
         Cors cors = new Cors(config.cors());
         HostWhitelist hosts = new HostWhitelist(config.hostWhitelist());

@@ -16,9 +16,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +28,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -197,6 +203,108 @@ class JsonGatewayTest {
                 HTTP.send(HttpRequest.newBuilder(options, (name, value) -> true)
                         .uri(server.server().clientUrl().resolve("/v3/kv/put")).build(),
                         HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    @Test
+    @Order(9)
+    void theStreamsWorkOverAWebsocketAsEtcds() throws Exception {
+        List<List<String>> answers = new ArrayList<>();
+        for (ServerProcess target : List.of(etcd, server.server())) {
+            List<String> got = new ArrayList<>();
+            try (Socket watch = Socket.open(target, "/v3/watch")) {
+                watch.send("{\"create_request\":{\"key\":\"d3M=\"}}");
+                got.add(watch.next());
+                post(target, "/v3/kv/put", "{\"key\":\"d3M=\",\"value\":\"MQ==\"}");
+                got.add(watch.next());
+                // a second watch on the same socket, a frame of its own; a value may span frames
+                watch.send("{\"create_request\":");
+                watch.send("{\"key\":\"d3My\"}}");
+                got.add(watch.next());
+                post(target, "/v3/kv/put", "{\"key\":\"d3My\",\"value\":\"Mg==\"}");
+                got.add(watch.next());
+            }
+            try (Socket keepAlive = Socket.open(target, "/v3/lease/keepalive")) {
+                keepAlive.send("{\"ID\":\"123\"}");
+                got.add(keepAlive.next());
+            }
+            // a unary call answers its first request, then the socket closes
+            try (Socket range = Socket.open(target, "/v3/kv/range")) {
+                range.send("{\"key\":\"d3M=\"}");
+                got.add(range.next());
+                got.add(range.next());
+            }
+            // a first request that does not decode fails the call with the gateway's error
+            try (Socket bad = Socket.open(target, "/v3/watch")) {
+                bad.send("garbage");
+                got.add(bad.next());
+            }
+            answers.add(got);
+        }
+        List<String> real = answers.get(0);
+        List<String> kvorum = answers.get(1);
+        assertEquals(real.size(), kvorum.size(), "etcd: " + real + "\nkvorum: " + kvorum);
+        for (int i = 0; i < real.size(); i++) {
+            String what = "message " + i + "\netcd:   " + real + "\nkvorum: " + kvorum;
+            if (real.get(i).startsWith("closed")) {
+                assertEquals("closed", kvorum.get(i).substring(0, "closed".length()), what);
+            } else {
+                assertEquals(shape(real.get(i)), shape(kvorum.get(i)), what);
+            }
+        }
+    }
+
+    /** A websocket to a gateway path: whole text messages in order, then "closed" once the server closes. */
+    private static final class Socket implements WebSocket.Listener, AutoCloseable {
+        private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+        private WebSocket socket;
+
+        static Socket open(ServerProcess target, String path) {
+            Socket s = new Socket();
+            URI url = URI.create("ws://" + target.clientUrl().getAuthority() + path);
+            s.socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(url, s).join();
+            return s;
+        }
+
+        void send(String text) {
+            socket.sendText(text, true).join();
+        }
+
+        /** The next message, or "closed" when the server closed the socket; fails after 10 s. */
+        String next() throws InterruptedException {
+            String m = messages.poll(10, TimeUnit.SECONDS);
+            if (m == null) {
+                throw new AssertionError("no websocket message within 10 s");
+            }
+            return m;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                messages.add(partial.toString());
+                partial.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+            messages.add("closed " + code);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            messages.add("closed " + error);
+        }
+
+        @Override
+        public void close() {
+            socket.abort();
+        }
     }
 
     // ---- comparing

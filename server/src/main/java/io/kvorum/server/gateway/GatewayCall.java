@@ -81,6 +81,46 @@ final class GatewayCall<Q, R> extends ServerCall<Q, R> {
         return HttpResponse.of(call.answer);
     }
 
+    /**
+     * Starts a call whose client side stays open for more messages ({@link #offer}), as a
+     * websocket feeds a stream one frame at a time, and returns the call with its answer.
+     */
+    static <Q, R> Live<Q> startLive(ServiceRequestContext ctx, MethodDescriptor<Q, R> method,
+                                    ServerCallHandler<Q, R> handler, Metadata headers, List<Q> first) {
+        GatewayCall<Q, R> call = new GatewayCall<>(ctx, method, first, false);
+        ctx.whenRequestCancelling().thenRun(call::cancel);
+        call.onEventLoop(() -> {
+            call.listener = handler.startCall(call, headers);
+            call.listener.onReady();
+            call.deliver();
+        });
+        return new Live<>(call, HttpResponse.of(call.answer));
+    }
+
+    /** A call started by {@link #startLive}: its answer, and the way to feed or end its client side. */
+    record Live<Q>(GatewayCall<Q, ?> call, HttpResponse response) {
+        /** More client messages, delivered as the service asks for them. */
+        void offer(List<Q> more) {
+            call.onEventLoop(() -> {
+                call.inbound.addAll(more);
+                call.deliver();
+            });
+        }
+
+        /** The client will send nothing more: its side ends once what it sent is delivered. */
+        void halfClose() {
+            call.onEventLoop(() -> {
+                call.halfClose = true;
+                call.deliver();
+            });
+        }
+
+        /** The client went away. */
+        void cancel() {
+            call.cancel();
+        }
+    }
+
     @Override
     public void request(int n) {
         onEventLoop(() -> {

@@ -12,6 +12,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.websocket.WebSocketService;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
@@ -44,7 +45,7 @@ public final class JsonGateway implements HttpService {
     private static final int JSON_EXPANSION = 2;
     private static final long JSON_OVERHEAD_BYTES = 512 * 1024;
 
-    private record Route(ServerMethodDefinition<?, ?> method, Message requestPrototype) {
+    record Route(ServerMethodDefinition<?, ?> method, Message requestPrototype) {
     }
 
     /** etcd's answer to a gateway call whose client certificate names a user while auth is on. */
@@ -97,6 +98,33 @@ public final class JsonGateway implements HttpService {
             routes.putIfAbsent(path, route);
             routes.putIfAbsent(LEGACY_PREFIX + path.substring(PREFIX.length()), route);
         }
+    }
+
+    /** The method served at {@code path}, or null. */
+    Route route(String path) {
+        return routes.get(path);
+    }
+
+    boolean certificateNamesUser(ServiceRequestContext ctx) {
+        return certificateNamesUser.test(ctx);
+    }
+
+    long maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /**
+     * This gateway, and the same paths over a websocket ({@link GatewaySocket}) for a request that
+     * asks to upgrade, as etcd's gateway behind its websocket proxy: any origin, the {@code Bearer}
+     * subprotocol.
+     */
+    public HttpService withWebSockets() {
+        return WebSocketService.builder(new GatewaySocket(this))
+                .fallbackService(this)
+                .allowedOrigins("*")
+                .subprotocols("Bearer")
+                .maxFramePayloadLength((int) Math.min(Integer.MAX_VALUE, maxBodyBytes))
+                .build();
     }
 
     /** The paths served, {@code /v3/...} and {@code /v3beta/...}. */
