@@ -71,14 +71,17 @@ final class GatewayCall<Q, R> extends ServerCall<Q, R> {
     static <Q, R> HttpResponse start(ServiceRequestContext ctx, MethodDescriptor<Q, R> method,
                                      ServerCallHandler<Q, R> handler, Metadata headers, List<Q> requests,
                                      boolean halfClose) {
-        GatewayCall<Q, R> call = new GatewayCall<>(ctx, method, requests, halfClose);
-        ctx.whenRequestCancelling().thenRun(call::cancel);
-        call.onEventLoop(() -> {
-            call.listener = handler.startCall(call, headers);
-            call.listener.onReady();
-            call.deliver();
+        return new GatewayCall<>(ctx, method, requests, halfClose).begin(handler, headers);
+    }
+
+    private HttpResponse begin(ServerCallHandler<Q, R> handler, Metadata headers) {
+        ctx.whenRequestCancelling().thenRun(this::cancel);
+        onEventLoop(() -> {
+            listener = handler.startCall(this, headers);
+            listener.onReady();
+            deliver();
         });
-        return HttpResponse.of(call.answer);
+        return HttpResponse.of(answer);
     }
 
     /**
@@ -88,13 +91,7 @@ final class GatewayCall<Q, R> extends ServerCall<Q, R> {
     static <Q, R> Live<Q> startLive(ServiceRequestContext ctx, MethodDescriptor<Q, R> method,
                                     ServerCallHandler<Q, R> handler, Metadata headers, List<Q> first) {
         GatewayCall<Q, R> call = new GatewayCall<>(ctx, method, first, false);
-        ctx.whenRequestCancelling().thenRun(call::cancel);
-        call.onEventLoop(() -> {
-            call.listener = handler.startCall(call, headers);
-            call.listener.onReady();
-            call.deliver();
-        });
-        return new Live<>(call, HttpResponse.of(call.answer));
+        return new Live<>(call, call.begin(handler, headers));
     }
 
     /** A call started by {@link #startLive}: its answer, and the way to feed or end its client side. */
