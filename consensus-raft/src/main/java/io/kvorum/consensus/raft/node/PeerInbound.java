@@ -42,6 +42,7 @@ final class PeerInbound implements Transport.Inbound {
         }
         boolean queued = node.queue.runFromPeer(message.from(), () -> {
             node.raw.step(message);
+            node.handOff.heardFrom(message.from());
             if (message.from() == node.leaderId && message.from() != 0) {
                 node.membership.lastLeaderContactTick = node.ticks;
             }
@@ -126,6 +127,9 @@ final class PeerInbound implements Transport.Inbound {
 
     @Override
     public void onUnreachable(long peerId) {
-        node.queue.run(() -> node.raw.reportUnreachable(peerId));
+        node.queue.run(() -> {
+            node.handOff.unreachable(peerId);
+            node.raw.reportUnreachable(peerId);
+        });
     }
 }
