@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * One member of a Raft cluster behind the consensus SPI: the driver and its Ready loop, as etcd's
@@ -42,7 +43,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link SnapshotShipping} (taking, sending and installing snapshots), {@link StandaloneRestart}
  * ({@code --force-new-cluster}), {@link PendingRequests}
  * (parked proposals, reads, waiters and transfers with their deadlines), {@link LeadershipHandOff}
- * (a stopping leader hands over leadership) and {@link PeerInbound} (what peers send).
+ * (a stopping leader hands over leadership), {@link PeerQuestions} (the server's questions to
+ * peers) and {@link PeerInbound} (what peers send).
  *
  * <p><b>Threads.</b> One driver thread owns the {@link RawNode}, the WAL, the in-memory log, the
  * member registry and every pending request, and it calls the state machine's {@code apply} and
@@ -95,6 +97,7 @@ final class RaftNode implements Consensus {
     final SnapshotShipping shipping = new SnapshotShipping(this);
     final Applier applier = new Applier(this);
     final LeadershipHandOff handOff = new LeadershipHandOff(this);
+    final PeerQuestions questions = new PeerQuestions(this);
 
     // Set during start, then owned by the driver thread.
     Transport transport;
@@ -537,6 +540,16 @@ final class RaftNode implements Consensus {
     public CompletableFuture<Void> transferLeadership(long target) {
         return membership.onLeader(MembershipCalls.CALL_TRANSFER, Wire.bytes(out -> out.writeLong(target)),
                 body -> null);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> ask(long targetMemberId, String topic, byte[] question) {
+        return questions.ask(targetMemberId, topic, question);
+    }
+
+    @Override
+    public void answer(String topic, Function<byte[], CompletableFuture<byte[]>> answerer) {
+        questions.answer(topic, answerer);
     }
 
     @Override
