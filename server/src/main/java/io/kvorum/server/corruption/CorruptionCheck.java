@@ -305,8 +305,7 @@ public final class CorruptionCheck implements AutoCloseable {
             if (cause instanceof ConsensusException ce && ce.reason() == ConsensusException.Reason.UNSUPPORTED) {
                 throw new UnsupportedOperationException(ce.getMessage(), ce);
             }
-            throw Status.UNAVAILABLE.withDescription(String.valueOf(cause.getMessage())).withCause(cause)
-                    .asRuntimeException();
+            throw Status.UNAVAILABLE.withDescription(String.valueOf(cause.getMessage())).asRuntimeException();
         }
         return PeerHashKV.response(answer);
     }
