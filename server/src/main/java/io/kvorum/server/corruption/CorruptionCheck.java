@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CorruptionCheck implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CorruptionCheck.class);
+    /** Peers' HashKV questions waiting for the one thread that answers them; beyond, "too many requests". */
+    private static final int MAX_QUEUED_ANSWERS = 8;
 
     private final KvServer kv;
     private final Consensus consensus;
@@ -76,7 +78,6 @@ public final class CorruptionCheck implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-    private static final int MAX_QUEUED_ANSWERS = 8;
 
     /** A peer's answer, or why there is none. */
     record PeerHash(Member member, HashKVResponse response, StatusRuntimeException error) {
