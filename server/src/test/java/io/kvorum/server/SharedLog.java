@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * A consensus test double for several members in one JVM: one shared, ordered log that every
@@ -38,6 +40,8 @@ final class SharedLog {
     private boolean stalled;
     private boolean readsStalled;
     private long nextAddedId = 0x1000;
+    /** Whether members can ask each other questions ({@link Consensus#ask}); off, as a consensus without a peer channel. */
+    private boolean peerQuestions;
 
     /** The provider every member of this log is built with. */
     ConsensusProvider provider() {
@@ -65,6 +69,11 @@ final class SharedLog {
                 }
             }
         };
+    }
+
+    /** Lets members ask each other questions ({@link Consensus#ask}) directly, as over a peer channel. */
+    synchronized void peerQuestions(boolean on) {
+        peerQuestions = on;
     }
 
     /** Makes {@code memberId} the leader of a new term. */
@@ -182,6 +191,7 @@ final class SharedLog {
         private boolean closed;
         private long delivered;
         private Thread delivery;
+        private final Map<String, Function<byte[], CompletableFuture<byte[]>>> answerers = new ConcurrentHashMap<>();
 
         Node(long id, StateMachine stateMachine) {
             this.id = id;
@@ -340,6 +350,30 @@ final class SharedLog {
                 }
                 return CompletableFuture.completedFuture(null);
             }
+        }
+
+        @Override
+        public CompletableFuture<byte[]> ask(long memberId, String topic, byte[] question) {
+            Node to;
+            synchronized (SharedLog.this) {
+                if (!peerQuestions) {
+                    return Consensus.super.ask(memberId, topic, question);
+                }
+                to = nodes.get(memberId);
+            }
+            if (to == null) {
+                return CompletableFuture.failedFuture(new java.io.IOException("member " + memberId + " is not running"));
+            }
+            Function<byte[], CompletableFuture<byte[]>> answerer = to.answerers.get(topic);
+            if (answerer == null) {
+                return CompletableFuture.failedFuture(new ConsensusException(Reason.UNSUPPORTED, "no answerer for " + topic));
+            }
+            return answerer.apply(question.clone());
+        }
+
+        @Override
+        public void answer(String topic, Function<byte[], CompletableFuture<byte[]>> answerer) {
+            answerers.put(topic, answerer);
         }
 
         @Override

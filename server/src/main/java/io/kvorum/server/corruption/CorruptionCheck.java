@@ -1,17 +1,22 @@
 package io.kvorum.server.corruption;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.kvorum.api.etcdserverpb.AlarmRequest;
 import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.api.etcdserverpb.HashKVRequest;
 import io.kvorum.api.etcdserverpb.HashKVResponse;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
+import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.forward.MemberChannels;
+import io.kvorum.server.mvcc.CompactedException;
+import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.server.mvcc.KeyValueHash;
 import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.spi.consensus.Member;
 import io.netty.channel.EventLoopGroup;
@@ -23,22 +28,36 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Compares this member's HashKV with its peers', as etcd's corruption checks do. A peer is asked
- * through its client URLs (Maintenance.HashKV at this member's revision), so the check needs
- * nothing of the consensus plugin but the member list.
+ * for its HashKV at this member's revision over the consensus' peer channel
+ * ({@link Consensus#ask}, topic {@value PeerHashKV#TOPIC}), as etcd asks its peers'
+ * {@code /members/hashkv} on the peer port: that needs no client credentials, so the check works
+ * with auth enabled. A consensus that cannot ask its peers, or a peer that answers no such
+ * question, is asked through its client URLs instead (Maintenance.HashKV). This member answers
+ * its peers' questions the same way, hashing on a thread of its own with a short queue: what does
+ * not fit is answered "too many requests".
  *
  * <p>Threads: {@link #checkInitial} runs on the starting thread, before clients are served; the
  * periodic check runs on a thread of its own, and only while this member leads.
  */
 public final class CorruptionCheck implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CorruptionCheck.class);
+    /** Peers' HashKV questions waiting for the one thread that answers them; beyond, "too many requests". */
+    private static final int MAX_QUEUED_ANSWERS = 8;
 
     private final KvServer kv;
     private final Consensus consensus;
@@ -52,6 +71,13 @@ public final class CorruptionCheck implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Hashes for the peers' questions: one at a time, a few waiting, the rest refused. */
+    private final ThreadPoolExecutor answering = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(MAX_QUEUED_ANSWERS), r -> {
+                Thread t = new Thread(r, "kvorum-corrupt-check-answer");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** A peer's answer, or why there is none. */
     record PeerHash(Member member, HashKVResponse response, StatusRuntimeException error) {
@@ -66,6 +92,36 @@ public final class CorruptionCheck implements AutoCloseable {
         this.consensus = consensus;
         this.timeout = timeout;
         this.channels = channels;
+        consensus.answer(PeerHashKV.TOPIC, this::answerPeer);
+    }
+
+    /** A peer's question: this member's HashKV at the revision asked, or the error a client would get. */
+    private CompletableFuture<byte[]> answerPeer(byte[] question) {
+        long revision;
+        try {
+            revision = PeerHashKV.revision(question);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(PeerHashKV.failure(
+                    Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException()));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    KeyValueHash h = kv.store().hashKV(revision);
+                    ConsensusStatus s = consensus.status();
+                    return PeerHashKV.answer(HashKVResponse.newBuilder()
+                            .setHeader(ResponseHeader.newBuilder().setClusterId(s.clusterId()).setMemberId(s.memberId())
+                                    .setRevision(kv.currentRevision()).setRaftTerm(s.term()))
+                            .setHash(h.hash()).setCompactRevision(h.compactRevision()).build());
+                } catch (FutureRevisionException e) {
+                    return PeerHashKV.failure(EtcdError.FUTURE_REV.asException());
+                } catch (CompactedException e) {
+                    return PeerHashKV.failure(EtcdError.COMPACTED.asException());
+                }
+            }, answering);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(PeerHashKV.failure(EtcdError.TOO_MANY_REQUESTS.asException()));
+        }
     }
 
     /**
@@ -180,12 +236,28 @@ public final class CorruptionCheck implements AutoCloseable {
         }
     }
 
-    /** Each peer's HashKV at {@code revision}, from the first of its client URLs that answers. */
+    /**
+     * Each peer's HashKV at {@code revision}: asked over the peer channel, or, when the consensus or
+     * the peer cannot answer that way, from the first of its client URLs that answers.
+     */
     private List<PeerHash> peerHashes(long revision) {
         long self = consensus.status().memberId();
         List<PeerHash> answers = new ArrayList<>();
         for (Member m : consensus.members()) {
-            if (m.id() == self || m.clientUrls().isEmpty()) {
+            if (m.id() == self) {
+                continue;
+            }
+            try {
+                answers.add(new PeerHash(m, askPeer(m, revision), null));
+                continue;
+            } catch (StatusRuntimeException e) {
+                LOG.warn("failed hash kv request to member {} through the peer channel: {}", hex(m.id()), e.getStatus());
+                answers.add(new PeerHash(m, null, e));
+                continue;
+            } catch (UnsupportedOperationException e) {
+                LOG.debug("member {} answers no HashKV through the peer channel: {}", hex(m.id()), e.getMessage());
+            }
+            if (m.clientUrls().isEmpty()) {
                 continue;
             }
             StatusRuntimeException last = null;
@@ -211,6 +283,34 @@ public final class CorruptionCheck implements AutoCloseable {
         return answers;
     }
 
+    /**
+     * {@code m}'s HashKV at {@code revision}, asked over the peer channel.
+     *
+     * @throws StatusRuntimeException        what the peer answered instead, or why it could not be asked
+     * @throws UnsupportedOperationException when the consensus or the peer cannot be asked that way
+     */
+    private HashKVResponse askPeer(Member m, long revision) {
+        byte[] answer;
+        try {
+            answer = consensus.ask(m.id(), PeerHashKV.TOPIC, PeerHashKV.question(revision))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+        } catch (TimeoutException e) {
+            throw Status.DEADLINE_EXCEEDED.withDescription("no answer within " + timeout.toMillis() + " ms")
+                    .asRuntimeException();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause()
+                    : e.getCause();
+            if (cause instanceof ConsensusException ce && ce.reason() == ConsensusException.Reason.UNSUPPORTED) {
+                throw new UnsupportedOperationException(ce.getMessage(), ce);
+            }
+            throw Status.UNAVAILABLE.withDescription(String.valueOf(cause.getMessage())).asRuntimeException();
+        }
+        return PeerHashKV.response(answer);
+    }
+
     private ManagedChannel channel(URI url) {
         return channels.to(url)
                 .eventLoopGroup(eventLoop)
@@ -225,6 +325,7 @@ public final class CorruptionCheck implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        answering.shutdownNow();
         eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

@@ -3,6 +3,7 @@ package io.kvorum.spi.consensus;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * One member's consensus instance. Futures fail with {@link ConsensusException} for the failures
@@ -57,6 +58,35 @@ public interface Consensus extends AutoCloseable {
         return new CompletableFuture<>();
     }
 
+    /**
+     * Asks member {@code memberId} the question {@code topic} over the members' own channel (the
+     * peer port, as etcd's peers ask each other's {@code /members/hashkv}): no client credentials
+     * are needed, so it works with auth enabled. That member's answerer for {@code topic} (see
+     * {@link #answer}) makes the reply. The future fails with a {@link ConsensusException} of
+     * reason {@code UNSUPPORTED} when this provider has no such channel or that member no
+     * answerer for the topic (the caller may then ask another way), and with another failure when
+     * the member cannot be reached or its answerer failed.
+     */
+    default CompletableFuture<byte[]> ask(long memberId, String topic, byte[] question) {
+        return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.UNSUPPORTED,
+                "this consensus cannot ask its peers"));
+    }
+
+    /**
+     * Answers the question {@code topic} when another member {@link #ask}s it of this one; the
+     * last answerer given for a topic wins. The provider admits questions from members of this
+     * cluster only, and calls {@code answerer} on a thread of its own that is not the one applying
+     * entries; the answerer must not block it for long (it hands heavy work to its own bounded
+     * executor). A provider that cannot be asked ignores it.
+     */
+    default void answer(String topic, Function<byte[], CompletableFuture<byte[]>> answerer) {
+    }
+
+    /**
+     * Stops this member. A provider with leaders should hand leadership to an up-to-date peer
+     * first, as etcd's {@code Stop} does, for at most its request timeout, so that the others need
+     * not wait out an election timeout.
+     */
     @Override
     void close() throws IOException;
 }

@@ -22,7 +22,8 @@ import java.util.concurrent.ExecutionException;
  * then restored and stepped on the driver) and calls.
  *
  * <p><b>Threads.</b> Called on transport threads; everything but {@code raft.members} (answered
- * from the published member list) runs on the driver through its queue.
+ * from the published member list) and {@code raft.ask} (the server's answerers) runs on the
+ * driver through its queue.
  */
 final class PeerInbound implements Transport.Inbound {
     private static final System.Logger LOG = System.getLogger(PeerInbound.class.getName());
@@ -42,6 +43,7 @@ final class PeerInbound implements Transport.Inbound {
         }
         boolean queued = node.queue.runFromPeer(message.from(), () -> {
             node.raw.step(message);
+            node.handOff.heardFrom(message.from());
             if (message.from() == node.leaderId && message.from() != 0) {
                 node.membership.lastLeaderContactTick = node.ticks;
             }
@@ -91,6 +93,13 @@ final class PeerInbound implements Transport.Inbound {
                 Wire.writeMembers(out, known);
             })));
         }
+        if (method.equals(PeerQuestions.CALL_ASK)) {
+            try {
+                return node.questions.onCall(request); // off the driver: the answerer has threads of its own
+            } catch (Wire.MalformedRecordException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         CompletableFuture<byte[]> answer = node.queue.callFromPeer(a -> node.membership.onCall(method, request, a));
         return answer.exceptionallyCompose(e -> {
             if (e instanceof ConsensusException c) {
@@ -126,6 +135,9 @@ final class PeerInbound implements Transport.Inbound {
 
     @Override
     public void onUnreachable(long peerId) {
-        node.queue.run(() -> node.raw.reportUnreachable(peerId));
+        node.queue.run(() -> {
+            node.handOff.unreachable(peerId);
+            node.raw.reportUnreachable(peerId);
+        });
     }
 }

@@ -27,10 +27,12 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * One member of a Raft cluster behind the consensus SPI: the driver and its Ready loop, as etcd's
@@ -40,8 +42,9 @@ import java.util.concurrent.locks.LockSupport;
  * (committed entries), {@link MembershipCalls} (membership requests, forwarding, removal),
  * {@link SnapshotShipping} (taking, sending and installing snapshots), {@link StandaloneRestart}
  * ({@code --force-new-cluster}), {@link PendingRequests}
- * (parked proposals, reads, waiters and transfers with their deadlines) and {@link PeerInbound}
- * (what peers send).
+ * (parked proposals, reads, waiters and transfers with their deadlines), {@link LeadershipHandOff}
+ * (a stopping leader hands over leadership), {@link PeerQuestions} (the server's questions to
+ * peers) and {@link PeerInbound} (what peers send).
  *
  * <p><b>Threads.</b> One driver thread owns the {@link RawNode}, the WAL, the in-memory log, the
  * member registry and every pending request, and it calls the state machine's {@code apply} and
@@ -93,6 +96,8 @@ final class RaftNode implements Consensus {
     final MembershipCalls membership;
     final SnapshotShipping shipping = new SnapshotShipping(this);
     final Applier applier = new Applier(this);
+    final LeadershipHandOff handOff = new LeadershipHandOff(this);
+    final PeerQuestions questions = new PeerQuestions(this);
 
     // Set during start, then owned by the driver thread.
     Transport transport;
@@ -281,10 +286,18 @@ final class RaftNode implements Consensus {
         publishStatus();
     }
 
+    /**
+     * Stops the member. A leader of a cluster with other voters first hands leadership to the
+     * most up-to-date of them that is active (see {@link LeadershipHandOff}), for at most the
+     * request timeout, so that the others need not wait out an election timeout.
+     */
     @Override
     public void close() throws IOException {
         if (queue.stopping() && queue.drained()) {
             return;
+        }
+        if (!queue.stopping() && driver != null && driver != Thread.currentThread()) {
+            handOff.beforeStop(Duration.ofNanos(options.requestTimeoutTicks() * options.tickNanos()));
         }
         queue.stop();
         Thread d = driver;
@@ -416,6 +429,7 @@ final class RaftNode implements Consensus {
         commitIndex = s.hardState().commit();
         learner = s.learner();
         pending.leaderIs(leader);
+        handOff.check();
     }
 
     /**
@@ -526,6 +540,16 @@ final class RaftNode implements Consensus {
     public CompletableFuture<Void> transferLeadership(long target) {
         return membership.onLeader(MembershipCalls.CALL_TRANSFER, Wire.bytes(out -> out.writeLong(target)),
                 body -> null);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> ask(long targetMemberId, String topic, byte[] question) {
+        return questions.ask(targetMemberId, topic, question);
+    }
+
+    @Override
+    public void answer(String topic, Function<byte[], CompletableFuture<byte[]>> answerer) {
+        questions.answer(topic, answerer);
     }
 
     @Override

@@ -50,7 +50,7 @@ class PeerPortFuzzTest {
     private static final Duration PATIENCE = Duration.ofSeconds(10);
     private static final String[] CALLS = {MembershipCalls.CALL_MEMBERS, MembershipCalls.CALL_ADD,
         MembershipCalls.CALL_REMOVE, MembershipCalls.CALL_UPDATE, MembershipCalls.CALL_PROMOTE,
-        MembershipCalls.CALL_TRANSFER, MembershipCalls.CALL_WAS_REMOVED, "raft.no-such-call"};
+        MembershipCalls.CALL_TRANSFER, MembershipCalls.CALL_WAS_REMOVED, PeerQuestions.CALL_ASK, "raft.no-such-call"};
 
     @TempDir
     Path dir;
@@ -168,7 +168,8 @@ class PeerPortFuzzTest {
                 String call = CALLS[random.nextInt(CALLS.length)];
                 headers.put("kvorum-method", call);
                 boolean readOnly = call.equals(MembershipCalls.CALL_MEMBERS)
-                        || call.equals(MembershipCalls.CALL_WAS_REMOVED) || call.equals("raft.no-such-call");
+                        || call.equals(MembershipCalls.CALL_WAS_REMOVED) || call.equals(PeerQuestions.CALL_ASK)
+                        || call.equals("raft.no-such-call");
                 byte[] frame;
                 if (asMember && !readOnly) {
                     // a member's call that acts goes out only malformed: cut short, or with a huge count
