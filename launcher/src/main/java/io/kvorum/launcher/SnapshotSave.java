@@ -137,7 +137,11 @@ final class SnapshotSave {
         } catch (StatusRuntimeException e) {
             String description = e.getStatus().getDescription() != null ? e.getStatus().getDescription()
                     : e.getStatus().getCode().toString();
+            // the innermost cause says why (a TLS handshake's is several wrappers deep)
             Throwable cause = e.getStatus().getCause();
+            while (cause != null && cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
             throw new IOException(cause != null && cause.getMessage() != null
                     ? description + ": " + cause.getMessage() : description, e);
         } catch (NoSuchAlgorithmException e) {

@@ -65,15 +65,11 @@ public final class EtcdMigration {
         }
         Result[] result = new Result[1];
         SnapshotRestore.intoNewDataDir(dataDir, temp -> {
-            long consistentIndex;
-            try (BboltReader reader = BboltReader.open(db, Files.size(db))) {
+            try (BboltReader reader = BboltReader.open(db, Files.size(db));
+                 Backend target = SnapshotRestore.openBackend(temp, backend, options, buckets)) {
                 SnapshotRestore.checkEtcd(reader, "db");
-                consistentIndex = consistentIndex(reader);
-                try (Backend target = SnapshotRestore.openBackend(temp, backend, options, buckets)) {
-                    SnapshotRestore.copy(reader, target, buckets);
-                }
-            }
-            try (Backend target = SnapshotRestore.openBackend(temp, backend, options, buckets)) {
+                long consistentIndex = consistentIndex(reader);
+                SnapshotRestore.copy(reader, target, buckets);
                 result[0] = replay(wal, consistentIndex, target);
                 // the entries' positions belong to etcd's log: the new member's log starts empty
                 try (WriteBatch batch = target.newBatch()) {
