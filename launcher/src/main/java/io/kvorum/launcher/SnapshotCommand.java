@@ -8,6 +8,7 @@ import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.plugin.PluginOptions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -286,7 +287,9 @@ final class SnapshotCommand {
             System.out.println("kvorum: restored snapshot " + restore.file() + " into " + restore.dataDir()
                     + " for member " + restore.name() + "; start it with the same --name and --initial-cluster");
             return Main.EXIT_OK;
-        } catch (IOException | PluginLoadException | IllegalArgumentException e) {
+        } catch (IOException | PluginLoadException | IllegalArgumentException | IllegalStateException
+                 | UncheckedIOException e) {
+            // a file the store cannot make sense of, said as the rest: one line, the reason
             System.err.println("Error: " + e.getMessage());
             return Main.EXIT_START_FAILED;
         }

@@ -3,6 +3,7 @@ package io.kvorum.server.snapshot;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kvorum.api.etcdserverpb.InternalRaftRequest;
 import io.kvorum.server.apply.Applier;
+import io.kvorum.server.apply.ApplyHaltedException;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.backend.Backend;
@@ -118,15 +119,12 @@ public final class EtcdMigration {
                 batch.add(new Entry(e.index(), e.term(), data));
                 bytes[0] += data.length;
                 if (batch.size() >= BATCH_ENTRIES || bytes[0] >= BATCH_BYTES) {
-                    applier.apply(List.copyOf(batch), false);
+                    apply(applier, batch, false);
                     batch.clear();
                     bytes[0] = 0;
                 }
             });
-            applier.apply(List.copyOf(batch), true);
-            applier.failure().ifPresent(f -> {
-                throw new IllegalStateException("applying etcd's WAL failed: " + f.getMessage(), f);
-            });
+            apply(applier, batch, true);
             try {
                 applier.store().physicalCompactionDone().join();
             } catch (CompletionException e) {
@@ -140,6 +138,14 @@ public final class EtcdMigration {
         } finally {
             applier.store().close();
             applier.auth().tokens().close();
+        }
+    }
+
+    private static void apply(Applier applier, List<Entry> batch, boolean durable) throws IOException {
+        try {
+            applier.apply(List.copyOf(batch), durable);
+        } catch (ApplyHaltedException e) {
+            throw new IOException("etcd WAL: " + e.getMessage(), e);
         }
     }
 

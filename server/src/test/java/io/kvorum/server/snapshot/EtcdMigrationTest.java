@@ -101,6 +101,22 @@ class EtcdMigrationTest {
     }
 
     @Test
+    void aForeignOrTruncatedDatabaseIsRefusedAndLeavesNoDataDir() throws Exception {
+        Path etcd = etcdDataDir(wal(false));
+        Path db = etcd.resolve("member").resolve("snap").resolve("db");
+        byte[] whole = Files.readAllBytes(db);
+        Path dataDir = dir.resolve("kvorum");
+        for (byte[] content : List.of("not a database\n".getBytes(StandardCharsets.US_ASCII),
+                java.util.Arrays.copyOf(whole, whole.length / 2), new byte[whole.length])) {
+            Files.write(db, content);
+            IOException e = assertThrows(IOException.class, () -> EtcdMigration.migrate(etcd, null, dataDir,
+                    provider(), PluginOptions.empty(), MvccStore.BUCKETS));
+            assertTrue(e instanceof BboltFormatException, e.toString());
+            assertNothingLeft(dataDir);
+        }
+    }
+
+    @Test
     void aBumpedRestoreStartsPastTheFilesRevisionWithEverythingBeforeCompacted() throws Exception {
         InMemoryBackend etcd = database();
         Path file = dir.resolve("backup.db");
