@@ -16,6 +16,8 @@ module io.kvorum.launcher {
     requires io.grpc;
     requires io.grpc.stub;
     requires io.grpc.netty;
+    // kvorum snapshot save over https: the client's TLS context
+    requires io.netty.handler;
     requires com.google.protobuf;
     // --enable-pprof: a JDK Flight Recorder recording (and whether a class data archive is mapped)
     requires jdk.jfr;

@@ -55,9 +55,10 @@ sealed interface Command {
     }
 
     /**
-     * {@code kvorum snapshot save|status|restore}: etcd's snapshot file.
+     * {@code kvorum snapshot save|status|restore} and {@code kvorum migrate}: etcd's snapshot file and data dir.
      *
-     * @param action     a {@link SnapshotCommand.Save}, {@link SnapshotCommand.Status} or {@link SnapshotCommand.Restore}
+     * @param action     a {@link SnapshotCommand.Save}, {@link SnapshotCommand.Status}, {@link SnapshotCommand.Restore}
+     *                   or {@link SnapshotCommand.Migrate}
      * @param pluginDirs {@code --plugin-dir}: folders of drop-in plugins (the backend a restore writes)
      */
     record Snapshot(Record action, List<Path> pluginDirs) implements Command {

@@ -66,6 +66,9 @@ final class CommandLine {
         if (!args.isEmpty() && args.get(0).equals(SnapshotCommand.WORD)) {
             return SnapshotCommand.parse(args.subList(1, args.size()));
         }
+        if (!args.isEmpty() && args.get(0).equals(SnapshotCommand.MIGRATE)) {
+            return SnapshotCommand.parseMigrate(args.subList(1, args.size()));
+        }
         CommandLine line = new CommandLine(readArguments(args));
         // Like etcd, help and version are answered before the rest of the configuration is checked.
         if (line.switchedOn(Flag.HELP)) {

@@ -481,6 +481,8 @@ enum Flag {
                 .append("    file is provided, other command line flags and environment variables will be ignored.\n\n")
                 .append("  kvorum snapshot save|status|restore FILE [flags]\n")
                 .append("    etcd's snapshot file: etcdctl's save and status, etcdutl's restore (see README).\n\n")
+                .append("  kvorum migrate --from-etcd-data-dir DIR [flags]\n")
+                .append("    A kvorum data dir from a stopped etcd member's database and WAL (see README).\n\n")
                 .append("  kvorum --version\n")
                 .append("    Show the version of kvorum.\n\n")
                 .append("  kvorum -h | --help\n")

@@ -4,7 +4,20 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.kvorum.launcher.plugin.PluginCatalog;
+import io.kvorum.launcher.plugin.PluginKind;
+import io.kvorum.launcher.plugin.PluginLoadException;
+import io.kvorum.server.ServerConfig;
+import io.kvorum.spi.plugin.PluginOptions;
+import io.kvorum.spi.tls.TlsContext;
+import io.kvorum.spi.tls.TlsMaterial;
+import io.kvorum.spi.tls.TlsProvider;
+import io.kvorum.spi.tls.TlsSettings;
+import io.kvorum.spi.tls.TlsSide;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.kvorum.api.etcdserverpb.AuthGrpc;
 import io.kvorum.api.etcdserverpb.AuthenticateRequest;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
@@ -23,27 +36,72 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code kvorum snapshot save FILE --endpoints URL [--user NAME:PASSWORD]}: what {@code etcdctl
- * snapshot save} does, against kvorum or etcd: the stream goes into {@code FILE.part}, which must
- * end in the SHA-256 of what came before it (checked here too, where etcdctl leaves it to the
- * restore), and is synced and renamed to {@code FILE}. Plain {@code http} endpoints only.
+ * {@code kvorum snapshot save FILE --endpoints URL [--user NAME:PASSWORD] [TLS flags]}: what
+ * {@code etcdctl snapshot save} does, against kvorum or etcd: the stream goes into
+ * {@code FILE.part}, which must end in the SHA-256 of what came before it (checked here too, where
+ * etcdctl leaves it to the restore), and is synced and renamed to {@code FILE}. An {@code https}
+ * endpoint is reached over TLS with etcdctl's {@code --cacert}, {@code --cert}, {@code --key} and
+ * {@code --insecure-skip-tls-verify}; the client certificate and key are read by the TLS plugin
+ * (PEM: PKCS#1, PKCS#8 or SEC1 keys, as the member reads its own).
  */
 final class SnapshotSave {
     private static final int HASH_SIZE = 32;
 
+    /**
+     * etcdctl's TLS flags.
+     *
+     * @param cacert             {@code --cacert}: the CAs the member's certificate is verified against;
+     *                           null for the JDK's
+     * @param cert               {@code --cert}: this client's certificate, or null
+     * @param key                {@code --key}: its private key, or null
+     * @param insecureSkipVerify {@code --insecure-skip-tls-verify}: accept any server certificate
+     */
+    record Tls(Path cacert, Path cert, Path key, boolean insecureSkipVerify) {
+        static final Tls NONE = new Tls(null, null, null, false);
+    }
+
     private SnapshotSave() {
     }
 
-    static void save(URI endpoint, String user, Path file) throws IOException {
-        if (!"http".equals(endpoint.getScheme()) || endpoint.getHost() == null || endpoint.getPort() < 0) {
-            throw new IOException("--endpoints: expected http://host:port, got " + endpoint);
+    static void save(URI endpoint, String user, Tls tls, Path file, List<Path> pluginFolders) throws IOException {
+        boolean https = "https".equals(endpoint.getScheme());
+        if (!(https || "http".equals(endpoint.getScheme())) || endpoint.getHost() == null || endpoint.getPort() < 0) {
+            throw new IOException("--endpoints: expected http://host:port or https://host:port, got " + endpoint);
         }
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()))
-                .usePlaintext().maxInboundMessageSize(4 << 20).build();
+        TlsMaterial clientCert = null;
+        ManagedChannel channel;
+        try {
+            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(
+                    new InetSocketAddress(endpoint.getHost(), endpoint.getPort())).maxInboundMessageSize(4 << 20);
+            if (https) {
+                SslContextBuilder ssl = GrpcSslContexts.forClient();
+                if (tls.insecureSkipVerify()) {
+                    ssl.trustManager(InsecureTrustManagerFactory.INSTANCE);
+                } else if (tls.cacert() != null) {
+                    ssl.trustManager(tls.cacert().toFile());
+                }
+                if (tls.cert() != null) {
+                    clientCert = clientCertificate(tls, pluginFolders);
+                    ssl.keyManager(clientCert.keyManager());
+                }
+                builder.sslContext(ssl.build());
+            } else {
+                builder.usePlaintext();
+            }
+            channel = builder.build();
+        } catch (IOException | RuntimeException e) {
+            if (clientCert != null) {
+                clientCert.close();
+            }
+            throw e instanceof IOException io ? io : new IOException("TLS: " + e.getMessage(), e);
+        }
         Path part = file.resolveSibling(file.getFileName() + ".part");
         try {
             MaintenanceGrpc.MaintenanceBlockingStub maintenance = MaintenanceGrpc.newBlockingStub(channel);
@@ -79,19 +137,48 @@ final class SnapshotSave {
         } catch (StatusRuntimeException e) {
             String description = e.getStatus().getDescription() != null ? e.getStatus().getDescription()
                     : e.getStatus().getCode().toString();
+            // the innermost cause says why (a TLS handshake's is several wrappers deep)
             Throwable cause = e.getStatus().getCause();
+            while (cause != null && cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
             throw new IOException(cause != null && cause.getMessage() != null
                     ? description + ": " + cause.getMessage() : description, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         } finally {
             Files.deleteIfExists(part);
+            if (clientCert != null) {
+                clientCert.close();
+            }
             channel.shutdownNow();
             try {
                 channel.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** The client certificate and key, read by the TLS plugin as a member reads its own. */
+    private static TlsMaterial clientCertificate(Tls tls, List<Path> pluginFolders) throws IOException {
+        TlsProvider provider;
+        try {
+            provider = (TlsProvider) PluginCatalog.load(pluginFolders).find(PluginKind.TLS, ServerConfig.DEFAULT_TLS)
+                    .provider();
+        } catch (PluginLoadException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        TlsSettings settings = new TlsSettings(Optional.of(tls.cert()), Optional.of(tls.key()), Optional.empty(), false,
+                Optional.empty(), false, TlsSettings.DEFAULT_SELF_SIGNED_CERT_VALIDITY_YEARS, List.of(), List.of(),
+                List.of(), List.of(), TlsSettings.DEFAULT_PROTOCOLS);
+        try {
+            return provider.open(new TlsContext(TlsSide.CLIENT, settings, tls.cert().toAbsolutePath().getParent(),
+                    PluginOptions.of(Map.of())));
+        } catch (IOException e) {
+            // the plugin names the member's flags; these are etcdctl's
+            throw new IOException(e.getMessage().replace(TlsSide.CLIENT.certFileFlag(), "--cert")
+                    .replace(TlsSide.CLIENT.keyFileFlag(), "--key"), e);
         }
     }
 

@@ -85,8 +85,57 @@ class SnapshotCommandTest {
         assertTrue(usageError("snapshot", "save", "x.db", "--endpoints", "http://a:2379,http://b:2379")
                 .startsWith("snapshot must be requested to one selected node, not multiple"));
         assertTrue(usageError("snapshot", "status").startsWith("kvorum snapshot status takes one snapshot file"));
-        assertEquals("unknown flag: --bump-revision", usageError("snapshot", "restore", "x.db", "--bump-revision", "5"));
+        assertEquals("unknown flag: --revision", usageError("snapshot", "restore", "x.db", "--revision", "5"));
         assertEquals("--wal-dir: kvorum keeps a member's log in <data-dir>/member/wal",
                 usageError("snapshot", "restore", "x.db", "--wal-dir", "/elsewhere"));
+    }
+
+    @Test
+    void restoreBumpsTheRevisionOnlyWithMarkCompactedAsEtcdutl() throws UsageException {
+        SnapshotCommand.Restore restore = (SnapshotCommand.Restore) parse("snapshot", "restore", "b.db",
+                "--bump-revision", "1000000000", "--mark-compacted").action();
+        assertEquals(1_000_000_000L, restore.bumpRevision());
+        assertEquals(0, ((SnapshotCommand.Restore) parse("snapshot", "restore", "b.db").action()).bumpRevision());
+        assertEquals("--bump-revision requires --mark-compacted",
+                usageError("snapshot", "restore", "b.db", "--bump-revision", "5"));
+        assertEquals("--mark-compacted requires --bump-revision > 0",
+                usageError("snapshot", "restore", "b.db", "--mark-compacted"));
+        assertTrue(usageError("snapshot", "restore", "b.db", "--bump-revision", "x", "--mark-compacted")
+                .startsWith("invalid argument \"x\" for \"--bump-revision\" flag"));
+    }
+
+    @Test
+    void saveTakesEtcdctlsTlsFlags() throws UsageException {
+        SnapshotCommand.Save save = (SnapshotCommand.Save) parse("snapshot", "save", "b.db", "--endpoints",
+                "https://10.0.0.1:2379", "--cacert", "ca.crt", "--cert", "c.crt", "--key", "c.key",
+                "--insecure-skip-tls-verify").action();
+        assertEquals(new SnapshotSave.Tls(Path.of("ca.crt"), Path.of("c.crt"), Path.of("c.key"), true), save.tls());
+        assertEquals(SnapshotSave.Tls.NONE.insecureSkipVerify(),
+                ((SnapshotCommand.Save) parse("snapshot", "save", "b.db").action()).tls().insecureSkipVerify());
+        assertEquals("--cert needs --key", usageError("snapshot", "save", "b.db", "--cert", "c.crt"));
+        assertEquals("--key needs --cert", usageError("snapshot", "save", "b.db", "--key", "c.key"));
+    }
+
+    @Test
+    void migrateTakesTheEtcdDataDirAndRestoresFlags() throws UsageException {
+        Command.Snapshot command = parse("migrate", "--from-etcd-data-dir", "/var/lib/etcd", "--from-etcd-wal-dir",
+                "/wal", "--name", "m1", "--data-dir", "/d/m1", "--initial-cluster", "m1=http://a:2380",
+                "--initial-advertise-peer-urls", "http://a:2380", "--backend", "sqlite", "--plugin-dir", "/p");
+        SnapshotCommand.Migrate migrate = assertInstanceOf(SnapshotCommand.Migrate.class, command.action());
+        assertEquals(Path.of("/var/lib/etcd"), migrate.etcdDataDir());
+        assertEquals(Path.of("/wal"), migrate.etcdWalDir());
+        assertEquals(Path.of("/d/m1"), migrate.dataDir());
+        assertEquals("m1", migrate.name());
+        assertEquals("sqlite", migrate.backend());
+        assertEquals(List.of(Path.of("/p")), command.pluginDirs());
+        SnapshotCommand.Migrate defaults = (SnapshotCommand.Migrate) parse("migrate", "--from-etcd-data-dir", "e").action();
+        assertEquals(null, defaults.etcdWalDir());
+        assertEquals(Path.of("default.kvorum"), defaults.dataDir());
+        assertTrue(usageError("migrate").startsWith("kvorum migrate needs --from-etcd-data-dir"));
+        assertTrue(usageError("migrate", "e").startsWith("kvorum migrate takes no file"));
+        assertEquals("unknown flag: --skip-hash-check", usageError("migrate", "--from-etcd-data-dir", "e",
+                "--skip-hash-check"));
+        assertEquals("couldn't find local name \"m3\" in the initial cluster configuration",
+                usageError("migrate", "--from-etcd-data-dir", "e", "--name", "m3", "--initial-cluster", "m1=http://a:2380"));
     }
 }

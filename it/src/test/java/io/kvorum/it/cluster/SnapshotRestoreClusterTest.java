@@ -30,7 +30,11 @@ import org.junit.jupiter.api.Test;
  * leases, users and roles), then {@code kvorum snapshot restore} of that file for each member of
  * a new 3-member kvorum cluster. Every member serves every key at every revision since the
  * compaction, each lease with its keys, and the users and roles, as etcd did; a watch from an
- * old revision replays the history as etcd's does. A damaged file is refused, leaving no data dir.
+ * old revision replays the history as etcd's does. Then the clients switch, as the README's live
+ * migration has them: a watcher resumes on kvorum from the last revision it saw on etcd and gets
+ * exactly the writes made since; and back: etcdctl saves the kvorum cluster's snapshot, restores it
+ * for etcd, and etcd serves the same keys at the same revision, a resumed watcher again missing
+ * nothing. A damaged file is refused, leaving no data dir.
  */
 class SnapshotRestoreClusterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,8 +72,15 @@ class SnapshotRestoreClusterTest {
                 String fromEtcd = watchFrom(etcd.clientUrl(), COMPACTED + 1, etcdSpec.workDir());
                 assertTrue(fromEtcd.contains("DELETE\n/h/b\n") && fromEtcd.contains("/t/2"), fromEtcd);
                 assertEquals(fromEtcd, watchFrom(cluster.members().get(1).clientUrl(), COMPACTED + 1, etcdSpec.workDir()));
-                ok(cluster.members().get(2).clientUrl(), "put", "/h/after", "restore");
-                assertEquals(revision + 1, revision(cluster.members().get(0).clientUrl()));
+                // the clients switch: a watcher resumes on kvorum from the last revision it saw on
+                // etcd and gets exactly the writes made since, on whichever member
+                URI kvorum = cluster.members().get(0).clientUrl();
+                assertEquals("PUT\n/h/after\nrestore\n", resumedWatch(kvorum, revision + 1, etcdSpec.workDir(),
+                        () -> ok(cluster.members().get(2).clientUrl(), "put", "/h/after", "restore"), "/h/after"));
+                assertEquals(revision + 1, revision(kvorum));
+
+                // and the way back: kvorum's snapshot restored by etcdctl, etcd started on it
+                wayBack(kvorum, revision + 1, etcdSpec.workDir());
             }
         } finally {
             etcdSpec.deleteData();
@@ -100,6 +111,47 @@ class SnapshotRestoreClusterTest {
                             "a temporary folder left behind");
                 }
             }
+        }
+    }
+
+    /**
+     * etcdctl saves a kvorum member's snapshot and restores it for etcd; etcd serves every key at
+     * the kvorum cluster's revision, and a watcher resuming there from the next revision gets the
+     * next write alone.
+     */
+    private void wayBack(URI kvorum, long revision, Path workDir) throws IOException {
+        ServerSpec back = ServerSpec.fresh("back-to-etcd");
+        Path file = back.workDir().resolve("from-kvorum.db");
+        ok(kvorum, "snapshot", "save", file.toString());
+        ok(kvorum, "snapshot", "restore", file.toString(), "--name", back.name(), "--data-dir", back.dataDir().toString(),
+                "--initial-cluster", back.name() + "=" + back.peerUrl(),
+                "--initial-advertise-peer-urls", back.peerUrl().toString());
+        try (EtcdProcess etcd = EtcdProcess.start(back)) {
+            assertEquals(revision, revision(etcd.clientUrl()));
+            assertEquals(everything(kvorum, revision), everything(etcd.clientUrl(), revision));
+            assertEquals(leases(kvorum), leases(etcd.clientUrl()));
+            assertEquals("PUT\n/h/back\netcd\n", resumedWatch(etcd.clientUrl(), revision + 1, workDir,
+                    () -> ok(etcd.clientUrl(), "put", "/h/back", "etcd"), "/h/back"));
+        } finally {
+            back.deleteData();
+        }
+    }
+
+    /** What a watcher of / from {@code rev} prints once {@code write} is made and its {@code key} arrived. */
+    private String resumedWatch(URI url, long rev, Path workDir, Runnable write, String key) {
+        ManagedProcess watch = etcdctl.start(url, List.of("watch", "--prefix", "/", "--rev=" + rev),
+                workDir.resolve("resumed-" + System.nanoTime()));
+        try {
+            ManagedProcess.pause(500);
+            write.run();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!watch.stdoutText().contains(key) && System.nanoTime() < deadline) {
+                ManagedProcess.pause(100);
+            }
+            ManagedProcess.pause(300);
+            return watch.stdoutText();
+        } finally {
+            watch.close();
         }
     }
 

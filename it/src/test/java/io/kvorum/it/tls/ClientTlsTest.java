@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The client port over TLS and mutual TLS, as etcdctl sees it: served with the CA, refused without
  * a client certificate, with one from another CA or with one the CRL lists, and served again from
- * files rotated in place while the member runs, without dropping an open watch.
+ * files rotated in place while the member runs, without dropping an open watch. {@code kvorum
+ * snapshot save} takes etcdctl's TLS flags against the mutual TLS member ({@link SnapshotSaveOverTls}).
  */
 class ClientTlsTest {
 
@@ -101,6 +102,8 @@ class ClientTlsTest {
             assertRefused(run(url, new ClientFiles(null, null, caFile), "get", "k"));
             assertRefused(run(url, mallory, "get", "k"));
             assertRefused(run(url, eve, "get", "k"));
+
+            SnapshotSaveOverTls.check(etcdctl, dir, url, caFile, alice.cert(), alice.key());
         }
     }
 

@@ -4,6 +4,7 @@ import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.backend.BackendContext;
 import io.kvorum.spi.backend.BackendProvider;
 import io.kvorum.spi.backend.Bucket;
+import io.kvorum.spi.backend.ReadView;
 import io.kvorum.spi.backend.WriteBatch;
 import io.kvorum.spi.plugin.PluginOptions;
 import java.io.IOException;
@@ -38,7 +39,8 @@ public final class SnapshotRestore {
     private static final int BATCH_ENTRIES = 10_000;
     private static final long BATCH_BYTES = 8L << 20;
     /** The meta keys a restore keeps: the compaction state. Consistent index and term belong to the old log. */
-    private static final Set<String> META_KEPT = Set.of("scheduledCompactRev", "finishedCompactRev");
+    private static final String SCHEDULED_COMPACT_REV = "scheduledCompactRev";
+    private static final Set<String> META_KEPT = Set.of(SCHEDULED_COMPACT_REV, "finishedCompactRev");
 
     private SnapshotRestore() {
     }
@@ -52,6 +54,25 @@ public final class SnapshotRestore {
      */
     public static void restore(Path file, boolean skipHashCheck, Path dataDir, BackendProvider backend,
                                PluginOptions options, List<Bucket> buckets) throws IOException {
+        restore(file, skipHashCheck, 0, dataDir, backend, options, buckets);
+    }
+
+    /**
+     * As {@link #restore(Path, boolean, Path, BackendProvider, PluginOptions, List)}, with
+     * {@code etcdutl}'s {@code --bump-revision N --mark-compacted} (they go together): the
+     * restored store's revision is the file's latest plus {@code bumpRevision}, and every
+     * revision up to that one is compacted, so a client that watched or read the old cluster
+     * after the file was made never sees a revision again, and a watcher resuming from an old
+     * revision is told it was compacted (and lists again) instead of missing what changed since.
+     *
+     * @param bumpRevision 0 for none
+     */
+    public static void restore(Path file, boolean skipHashCheck, long bumpRevision, Path dataDir,
+                               BackendProvider backend, PluginOptions options, List<Bucket> buckets)
+            throws IOException {
+        if (bumpRevision < 0) {
+            throw new IllegalArgumentException("--bump-revision must not be negative");
+        }
         if (Files.exists(dataDir)) {
             throw new IOException("data-dir \"" + dataDir + "\" exists");
         }
@@ -64,21 +85,77 @@ public final class SnapshotRestore {
         if (hasHash && !skipHashCheck) {
             checkHash(file, dbSize);
         }
+        intoNewDataDir(dataDir, temp -> {
+            try (BboltReader reader = BboltReader.open(file, dbSize)) {
+                checkEtcd(reader, "snapshot");
+                try (Backend target = openBackend(temp, backend, options, buckets)) {
+                    copy(reader, target, buckets);
+                    if (bumpRevision > 0) {
+                        bumpAndCompact(target, bumpRevision);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Schedules a compaction at the latest revision plus {@code bump}: the store opens at that
+     * revision (the scheduled compaction is its floor) and compacts everything before it.
+     */
+    private static void bumpAndCompact(Backend target, long bump) throws IOException {
+        long latest;
+        try (ReadView view = target.readView()) {
+            long[] last = {0};
+            view.scan(Bucket.KEY, new byte[0], null, true, 1, (key, value) -> {
+                last[0] = Bbolt.getLong(reverse8(key), 0);
+                return false;
+            });
+            long scheduled = view.get(Bucket.META, bytes(SCHEDULED_COMPACT_REV))
+                    .map(v -> Bbolt.getLong(reverse8(v), 0)).orElse(0L);
+            latest = Math.max(last[0], scheduled);
+        }
+        long bumped = Math.addExact(latest, bump);
+        byte[] revision = new byte[17];
+        for (int i = 0; i < 8; i++) {
+            revision[i] = (byte) (bumped >>> (56 - 8 * i));
+        }
+        revision[8] = '_';
+        try (WriteBatch batch = target.newBatch()) {
+            batch.put(Bucket.META, bytes(SCHEDULED_COMPACT_REV), revision);
+            target.commit(batch, true);
+        }
+    }
+
+    /** The first 8 bytes (big-endian) reversed, for the little-endian reader. */
+    private static byte[] reverse8(byte[] b) {
+        if (b.length < 8) {
+            throw new IllegalStateException("snapshot: a revision of " + b.length + " bytes");
+        }
+        byte[] r = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            r[i] = b[7 - i];
+        }
+        return r;
+    }
+
+    /** Builds a data dir's contents in a folder that does not yet exist. */
+    interface DataDirBuild {
+        void build(Path folder) throws IOException;
+    }
+
+    /**
+     * Builds {@code dataDir} in a temporary folder beside it and renames that into place; on any
+     * failure the folder is removed and nothing appears at {@code dataDir}.
+     */
+    static void intoNewDataDir(Path dataDir, DataDirBuild build) throws IOException {
+        if (Files.exists(dataDir)) {
+            throw new IOException("data-dir \"" + dataDir + "\" exists");
+        }
         Path parent = dataDir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path temp = Files.createTempDirectory(parent, "." + dataDir.getFileName() + ".restore-");
         try {
-            try (BboltReader reader = BboltReader.open(file, dbSize)) {
-                reader.check();
-                if (!reader.forEach(bytes("meta"), (k, v) -> { })) {
-                    throw new BboltFormatException("snapshot: no meta bucket: not an etcd snapshot");
-                }
-                Path backendDir = Files.createDirectories(temp.resolve("member").resolve("db"));
-                Files.createDirectories(temp.resolve("member").resolve("wal"));
-                try (Backend target = backend.open(new BackendContext(backendDir, buckets, options))) {
-                    copy(reader, target, buckets);
-                }
-            }
+            build.build(temp);
             Files.move(temp, dataDir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
             try {
@@ -90,21 +167,44 @@ public final class SnapshotRestore {
         }
     }
 
-    private static void copy(BboltReader reader, Backend target, List<Bucket> buckets) throws IOException {
+    /** Checks bbolt's structure and that the file has etcd's {@code meta} bucket. */
+    static void checkEtcd(BboltReader reader, String what) throws IOException {
+        reader.check();
+        if (!reader.forEach(bytes("meta"), (k, v) -> { })) {
+            throw new BboltFormatException(what + ": no meta bucket: not an etcd " + what);
+        }
+    }
+
+    /** Opens a fresh backend in the data dir {@code folder}, with the member's folders. */
+    static Backend openBackend(Path folder, BackendProvider backend, PluginOptions options, List<Bucket> buckets)
+            throws IOException {
+        Path backendDir = Files.createDirectories(folder.resolve("member").resolve("db"));
+        Files.createDirectories(folder.resolve("member").resolve("wal"));
+        return backend.open(new BackendContext(backendDir, buckets, options));
+    }
+
+    /** Copies the etcd buckets kvorum keeps, and of {@code meta} only the compaction revisions. */
+    static void copy(BboltReader reader, Backend target, List<Bucket> buckets) throws IOException {
         for (Bucket bucket : buckets) {
             if (!EtcdSnapshot.BACKEND_BUCKETS.contains(bucket)) {
                 continue;
             }
             boolean meta = bucket.equals(Bucket.META);
+            boolean key = bucket.equals(Bucket.KEY);
             WriteBatch[] batch = {target.newBatch()};
             long[] pending = {0, 0};
-            reader.forEach(bytes(bucket.name()), (key, value) -> {
-                if (meta && !META_KEPT.contains(new String(key, StandardCharsets.UTF_8))) {
+            reader.forEach(bytes(bucket.name()), (k, v) -> {
+                if (meta && !META_KEPT.contains(new String(k, StandardCharsets.UTF_8))) {
                     return;
                 }
-                batch[0].put(bucket, key, value);
+                if (key && v.length == 0) {
+                    // etcdutl --bump-revision's marker: it always comes with a compaction scheduled
+                    // at its revision (--mark-compacted), which carries that revision here
+                    return;
+                }
+                batch[0].put(bucket, k, v);
                 pending[0]++;
-                pending[1] += key.length + value.length;
+                pending[1] += k.length + v.length;
                 if (pending[0] >= BATCH_ENTRIES || pending[1] >= BATCH_BYTES) {
                     target.commit(batch[0], false);
                     batch[0] = target.newBatch();
@@ -154,7 +254,7 @@ public final class SnapshotRestore {
         return s.append(']').toString();
     }
 
-    private static byte[] bytes(String s) {
+    static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
