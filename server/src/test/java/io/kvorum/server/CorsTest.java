@@ -12,11 +12,23 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.Server;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** etcd's {@code --cors}: which requests get the CORS headers, and OPTIONS answered at once. */
 class CorsTest {
+    /** Every server started here, stopping; all are stopped before the class ends. */
+    private static final List<CompletableFuture<Void>> STOPPING = new CopyOnWriteArrayList<>();
+
+    @AfterAll
+    static void everyServerStops() {
+        CompletableFuture.allOf(STOPPING.toArray(CompletableFuture[]::new)).join();
+    }
+
     private static AggregatedHttpResponse send(Set<String> origins, HttpMethod method, String origin) {
         Server server = Server.builder().port(0, SessionProtocol.HTTP).gracefulShutdownTimeoutMillis(0, 0)
                 .service("/v3/kv/range", new Cors(origins).wrap((ctx, req) -> HttpResponse.of(HttpStatus.ACCEPTED)))
@@ -29,7 +41,8 @@ class CorsTest {
             }
             return WebClient.of("h1c://127.0.0.1:" + server.activeLocalPort()).execute(headers.build()).aggregate().join();
         } finally {
-            server.stop().join();
+            // A stopping server lingers in its event loops' quiet period: let that pass in the background.
+            STOPPING.add(server.stop());
         }
     }
 

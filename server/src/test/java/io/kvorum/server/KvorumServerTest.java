@@ -31,8 +31,12 @@ import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.backend.BackendContext;
 import io.kvorum.spi.backend.BackendProvider;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,8 +46,11 @@ import org.junit.jupiter.api.io.TempDir;
 class KvorumServerTest {
     private static final URI ANY_PORT = URI.create("http://127.0.0.1:0");
 
+    /** Every test's member gets a folder of its own here, kept until the last member has stopped. */
     @TempDir
-    Path dir;
+    static Path root;
+    /** Members stopping in the background: a stop takes about 2 s (Netty's quiet period), which no test waits for. */
+    private static final List<CompletableFuture<Void>> STOPPING = new CopyOnWriteArrayList<>();
     private KvorumServer server;
     private KVGrpc.KVBlockingStub kv;
     private String endpoint;
@@ -81,6 +88,7 @@ class KvorumServerTest {
 
     @BeforeEach
     void start() throws Exception {
+        Path dir = Files.createTempDirectory(root, "member");
         server = KvorumServer.builder()
                 .config(ServerConfig.builder().dataDir(dir).listenClientUrls(List.of(ANY_PORT))
                         .advertiseClientUrls(List.of(ANY_PORT)).maxRequestBytes(4096).build())
@@ -93,7 +101,13 @@ class KvorumServerTest {
 
     @AfterEach
     void stop() {
-        server.close();
+        KvorumServer stopping = server;
+        STOPPING.add(CompletableFuture.runAsync(stopping::close, runnable -> new Thread(runnable, "stop").start()));
+    }
+
+    @AfterAll
+    static void everyMemberStops() {
+        CompletableFuture.allOf(STOPPING.toArray(CompletableFuture[]::new)).join();
     }
 
     private static ByteString b(String s) {

@@ -326,30 +326,73 @@ public final class Cluster implements AutoCloseable {
         return out.toString();
     }
 
-    /** Stops every process this cluster started (SIGTERM, then SIGKILL), closes its probes, deletes the data. */
-    @Override
-    public void close() {
-        Set<Throwable> failures = new HashSet<>();
+    /**
+     * Stops every member (SIGTERM, then SIGKILL after 20 s), all at once: a kvorum member takes
+     * about 2 s to stop, which would add up one member after another. Returns what the stops threw.
+     */
+    private List<RuntimeException> stopEveryMember() {
+        List<RuntimeException> failures = new ArrayList<>();
+        List<Thread> stopping = new ArrayList<>();
         for (ClusterMember m : members) {
-            try {
-                m.stop();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-            m.closeProbe();
+            Thread t = new Thread(() -> {
+                try {
+                    m.stop();
+                } catch (RuntimeException e) {
+                    synchronized (failures) {
+                        failures.add(e);
+                    }
+                }
+            }, "stop-" + m.name());
+            t.start();
+            stopping.add(t);
         }
-        for (ClusterMember m : members) {
+        for (Thread t : stopping) {
             try {
-                new ServerSpec(m.name(), m.workDir(), m.peerPort(), List.of()).deleteData();
-            } catch (RuntimeException e) {
-                failures.add(e);
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while " + this + " stops", e);
             }
         }
+        return failures;
+    }
+
+    /** Stops every member at once (SIGTERM, then SIGKILL after 20 s), as every member of a real cluster may go down together. */
+    public void stopAll() {
+        List<RuntimeException> failures = stopEveryMember();
         if (!failures.isEmpty()) {
-            IllegalStateException e = new IllegalStateException("could not stop and clean up " + this);
+            IllegalStateException e = new IllegalStateException("could not stop " + this);
             failures.forEach(e::addSuppressed);
             throw e;
         }
+    }
+
+    /**
+     * Closes the probes, then stops every process this cluster started (SIGTERM, then SIGKILL; all
+     * members at once) and deletes the data, in the background: the members' ports and data are
+     * theirs alone, so the next test need not wait the seconds that takes. The test JVM waits for
+     * it before it exits ({@link ManagedProcess#inBackground}).
+     */
+    @Override
+    public void close() {
+        for (ClusterMember m : members) {
+            m.closeProbe();
+        }
+        ManagedProcess.inBackground(toString(), () -> {
+            Set<Throwable> failures = new HashSet<>(stopEveryMember());
+            for (ClusterMember m : members) {
+                try {
+                    new ServerSpec(m.name(), m.workDir(), m.peerPort(), List.of()).deleteData();
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+            if (!failures.isEmpty()) {
+                IllegalStateException e = new IllegalStateException("could not stop and clean up " + this);
+                failures.forEach(e::addSuppressed);
+                throw e;
+            }
+        });
     }
 
     @Override

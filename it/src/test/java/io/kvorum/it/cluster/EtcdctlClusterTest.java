@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.kvorum.it.etcdctl.Etcdctl;
 import io.kvorum.it.server.ManagedProcess;
+import io.kvorum.it.server.OracleRun;
 import io.kvorum.it.server.Target;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,9 +45,17 @@ class EtcdctlClusterTest {
     void etcdctlPrintsTheSameAboutAClusterAsAboutARealEtcdCluster() {
         ClusterEtcdctl etcdctl = ClusterEtcdctl.require();
         Target target = Target.current();
-        List<Step> oracle = run(Target.ETCD, etcdctl);
+        // both clusters at once: the etcd cluster's steps run beside the target's
+        OracleRun<List<Step>> oracleRun = OracleRun.start(() -> run(Target.ETCD, etcdctl));
+        List<Step> actual;
+        try {
+            actual = run(target, etcdctl);
+        } catch (RuntimeException | Error e) {
+            oracleRun.awaitQuietly();
+            throw e;
+        }
+        List<Step> oracle = oracleRun.join();
         assertTheOracleIsWhatEtcdDocuments(oracle);
-        List<Step> actual = run(target, etcdctl);
         assertSameSteps(oracle, target == Target.ETCD ? "a second real etcd cluster" : "kvorum", actual);
     }
 

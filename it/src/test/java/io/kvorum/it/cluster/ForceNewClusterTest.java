@@ -36,9 +36,7 @@ class ForceNewClusterTest {
             for (int i = 0; i < KEYS; i++) {
                 ok(etcdctl.run(List.of(all.get(i % 3)), List.of("put", "k" + i, "v" + i)), "put k" + i);
             }
-            for (ClusterMember m : all) {
-                m.stop();
-            }
+            cluster.stopAll();
 
             ClusterMember survivor = all.get(0);
             survivor.startAgainWith("--force-new-cluster");

@@ -61,17 +61,24 @@ class EtcdctlScenarioTest {
         Transcript actual;
         String tail;
         String serverName;
-        try (ServerProcess server = target.start(spec)) {
+        ServerProcess server;
+        try {
+            server = target.start(spec);
+        } catch (RuntimeException | Error e) {
+            awaitQuietly(liveOracle);
+            spec.deleteData();
+            throw e;
+        }
+        try {
             actual = ScenarioRun.run(etcdctl, script, server);
             tail = server + "\n" + server.logTail();
             serverName = target.name().toLowerCase();
         } catch (RuntimeException | Error e) {
-            if (liveOracle != null) {
-                liveOracle.exceptionally(ignored -> null).join(); // leave no etcd running behind the failure
-            }
+            awaitQuietly(liveOracle);
             throw e;
         } finally {
-            spec.deleteData();
+            // stopped, and its data deleted, while the transcripts are compared and the next scenario starts
+            server.closeInBackground();
         }
 
         Transcript oracle;
@@ -94,6 +101,13 @@ class EtcdctlScenarioTest {
         if (!record && target == Target.ETCD) {
             golden(scenario).ifPresent(g -> assertSameSteps("golden transcript etcdctl/" + scenario + ".golden", g,
                     "real etcd", oracle, null));
+        }
+    }
+
+    /** Leaves no etcd running behind a failure of the server under test. */
+    private static void awaitQuietly(CompletableFuture<Transcript> liveOracle) {
+        if (liveOracle != null) {
+            liveOracle.exceptionally(ignored -> null).join();
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kvorum.it.cluster.Cluster;
 import io.kvorum.it.cluster.ClusterMember;
+import io.kvorum.it.server.OracleRun;
 import io.kvorum.it.server.Target;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,25 +51,34 @@ class Etcd3gwTest {
         try (InputStream in = Etcd3gwTest.class.getResourceAsStream("etcd3gw_scenario.py")) {
             Files.copy(in, script);
         }
-        List<String> oracle = play(Target.ETCD, script);
-        List<String> actual = play(Target.current(), script);
+        // both clusters at once: the etcd cluster's scenario runs beside the target's
+        OracleRun<List<String>> oracleRun = OracleRun.start(() -> play(Target.ETCD, "oracle", script));
+        List<String> actual;
+        try {
+            actual = play(Target.current(), "actual", script);
+        } catch (RuntimeException | Error e) {
+            oracleRun.awaitQuietly();
+            throw e;
+        }
+        List<String> oracle = oracleRun.join();
         assertEquals("done", oracle.get(oracle.size() - 1), "the scenario did not finish against etcd:\n" + oracle);
         assertEquals(String.join("\n", oracle), String.join("\n", actual),
                 "python3-etcd3gw sees " + Target.current() + " differently from real etcd");
     }
 
-    private static List<String> play(Target target, Path script) {
+    /** The scenario's output against a new cluster of {@code target}; {@code run} names its output files. */
+    private static List<String> play(Target target, String run, Path script) {
         try (Cluster cluster = Cluster.start(target, "etcd3gw", 3)) {
             List<ClusterMember> members = cluster.members();
             String endpoints = List.of(members.get(0), members.get(members.size() - 1)).stream()
                     .map(m -> "127.0.0.1:" + m.clientPort()).collect(Collectors.joining(","));
-            return run(script, endpoints, target);
+            return run(script, endpoints, target, run);
         }
     }
 
-    private static List<String> run(Path script, String endpoints, Target target) {
-        Path out = work.resolve(target.name().toLowerCase() + ".out");
-        Path err = work.resolve(target.name().toLowerCase() + ".err");
+    private static List<String> run(Path script, String endpoints, Target target, String run) {
+        Path out = work.resolve(run + "-" + target.name().toLowerCase() + ".out");
+        Path err = work.resolve(run + "-" + target.name().toLowerCase() + ".err");
         try {
             Process p = new ProcessBuilder(python, script.toString(), endpoints)
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();

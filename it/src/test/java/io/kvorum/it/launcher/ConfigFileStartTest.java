@@ -14,14 +14,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the file are ignored, as etcd ignores them.
  */
 class ConfigFileStartTest {
-    private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (http://\\S+)");
     /** etcd's sample in etcd's Go sources, where Debian installs them. */
     private static final Path ETCD_SAMPLE = Path.of("/usr/share/gocode/src/go.etcd.io/etcd/etcd.conf.yml.sample");
 
@@ -79,19 +75,6 @@ class ConfigFileStartTest {
                 Map.of("ETCD_NAME", "from-the-environment", "ETCD_MAX_TXN_OPS", "not-a-number"));
     }
 
-    private static URI awaitServing(ManagedProcess process) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            Matcher m = SERVING.matcher(process.stdoutText());
-            if (m.find()) {
-                return URI.create(m.group(1));
-            }
-            assertTrue(process.isAlive(), () -> "exited before serving\n" + process.tail(60));
-            ManagedProcess.pause(100);
-        }
-        throw new AssertionError("no serving line\n" + process.tail(60));
-    }
-
     @Test
     void etcdsSampleConfigFileStartsAMemberThatServesEtcdctl() throws Exception {
         Etcdctl etcdctl = Etcdctl.require();
@@ -112,7 +95,7 @@ class ConfigFileStartTest {
         Files.writeString(config, yaml);
 
         try (ManagedProcess member = start("sample", config)) {
-            URI url = awaitServing(member);
+            URI url = member.awaitServing();
             assertTrue(member.stderrText().contains("loaded server configuration, other configuration command line"
                     + " flags and environment variables will be ignored if provided"), member.tail(40));
 
@@ -160,7 +143,7 @@ class ConfigFileStartTest {
             }
             List<URI> urls = new ArrayList<>();
             for (ManagedProcess member : members) {
-                urls.add(awaitServing(member));
+                urls.add(member.awaitServing());
             }
 
             Etcdctl.Result put = etcdctl.run(urls.get(0), List.of("put", "k", "written-on-infra0"), "");
@@ -183,7 +166,7 @@ class ConfigFileStartTest {
                 assertTrue(list.stdout().contains(", started, " + name + ", " + peers.get(name) + ", "), list.stdout());
             }
         } finally {
-            members.forEach(ManagedProcess::close);
+            ManagedProcess.closeAll(members);
         }
     }
 }

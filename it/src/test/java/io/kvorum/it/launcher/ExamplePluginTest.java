@@ -17,8 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExamplePluginTest {
     private static final String ANY_PORT = "http://127.0.0.1:0";
-    private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (http://\\S+)");
     /** Overrides where the example plugin's jar is looked for (by default its module's target/). */
     private static final String JAR_PROPERTY = "kvorum.it.example.plugin";
 
@@ -61,7 +58,7 @@ class ExamplePluginTest {
         List<String> serve = List.of("--backend", "memory", "--backend-opt", "sync=always", "--data-dir", data.toString(),
                 "--listen-client-urls", ANY_PORT, "--advertise-client-urls", ANY_PORT);
         try (ManagedProcess member = start(home, serve, "first")) {
-            URI endpoint = servingUrl(member);
+            URI endpoint = member.awaitServing();
             assertEquals(0, etcdctl.run(endpoint, List.of("put", "greeting", "from a plugin"), "").exitCode());
             Etcdctl.Result get = etcdctl.run(endpoint, List.of("get", "greeting", "--print-value-only"), "");
             assertEquals(0, get.exitCode(), get.stderr());
@@ -75,7 +72,7 @@ class ExamplePluginTest {
             assertTrue(files.anyMatch(f -> f.getFileName().toString().equals("memory.log")), "the plugin's log is in the data dir");
         }
         try (ManagedProcess member = start(home, serve, "again")) {
-            Etcdctl.Result get = etcdctl.run(servingUrl(member), List.of("get", "greeting", "--print-value-only"), "");
+            Etcdctl.Result get = etcdctl.run(member.awaitServing(), List.of("get", "greeting", "--print-value-only"), "");
             assertEquals("from a plugin", get.stdout().strip(), "the value survives a restart");
             member.terminate(Duration.ofSeconds(30));
         }
@@ -154,30 +151,6 @@ class ExamplePluginTest {
         command.add(home.resolve("bin/kvorum").toString());
         command.addAll(args);
         return ManagedProcess.start("kvorum", command, work.resolve("logs").resolve(label + "-" + System.nanoTime()), Map.of());
-    }
-
-    private static URI servingUrl(ManagedProcess member) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            Matcher m = SERVING.matcher(member.stdoutText());
-            if (m.find()) {
-                return URI.create(m.group(1));
-            }
-            if (!member.isAlive()) {
-                fail("kvorum exited before serving:\n" + member.tail(60));
-            }
-            pause();
-        }
-        return fail("no serving line within 60 s:\n" + member.tail(60));
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     /** A copy of the built distribution, which this test may change. */

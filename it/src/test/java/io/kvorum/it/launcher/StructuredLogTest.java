@@ -22,7 +22,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StructuredLogTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (http://\\S+)");
     /** zap's ISO8601 time with milliseconds, Z or a numeric offset. */
     private static final Pattern ZAP_TIME = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d{4})");
     /** zap's short caller, {@code dir/file:line}. */
@@ -166,7 +164,7 @@ class StructuredLogTest {
         args.addAll(List.of(flags));
         ManagedProcess member = start(label, args);
         try {
-            URI url = servingUrl(member);
+            URI url = member.awaitServing();
             member.terminate(Duration.ofSeconds(30));
             return new Run(url, member.stdoutText(), member.stderrText(), member.exitValue());
         } finally {
@@ -181,20 +179,6 @@ class StructuredLogTest {
         return ManagedProcess.start("kvorum", command, work.resolve("logs").resolve(label), Map.of());
     }
 
-    private static URI servingUrl(ManagedProcess member) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            Matcher m = SERVING.matcher(member.stdoutText());
-            if (m.find()) {
-                return URI.create(m.group(1));
-            }
-            if (!member.isAlive()) {
-                fail("kvorum exited before serving:\n" + member.tail(60));
-            }
-            ManagedProcess.pause(50);
-        }
-        return fail("no serving line within 60 s:\n" + member.tail(60));
-    }
 
     /** Every non-empty line, each of which must be one JSON object. */
     private static List<JsonNode> jsonLines(String text) {

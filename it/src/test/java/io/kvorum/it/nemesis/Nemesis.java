@@ -4,6 +4,7 @@ import io.kvorum.it.cluster.Cluster;
 import io.kvorum.it.cluster.ClusterMember;
 import io.kvorum.it.server.ManagedProcess;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -12,7 +13,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Faults, one at a time, on a cluster: kill -9 a member and restart it, pause it (SIGSTOP, then
  * SIGCONT), or cut it off from its peers ({@link PeerNetwork#isolate}). Between faults the cluster
- * runs healthy for a while. Every choice (fault, member, how long) comes from one random source;
+ * runs healthy for a while. The first faults are every kind once, in a random order, so that even a
+ * short run has each; after that each kind is drawn at random. Every choice (fault, member, how
+ * long) comes from one random source;
  * the target is the member the source picks, or half of the time the leader of the moment (which
  * the source cannot foresee: a replay is as close as real processes allow). Every step goes to a
  * printable trace.
@@ -55,9 +58,11 @@ final class Nemesis implements AutoCloseable {
 
     private void run() {
         try {
+            List<Fault> firstRound = new ArrayList<>(List.of(Fault.values()));
             while (!stopping) {
                 long healthy = 1_000 + random.nextInt(2_000);
-                Fault fault = Fault.values()[random.nextInt(Fault.values().length)];
+                Fault fault = firstRound.isEmpty() ? Fault.values()[random.nextInt(Fault.values().length)]
+                        : firstRound.remove(random.nextInt(firstRound.size()));
                 boolean leader = random.nextBoolean();
                 List<ClusterMember> members = cluster.members();
                 ClusterMember target = members.get(random.nextInt(members.size()));
@@ -176,6 +181,28 @@ final class Nemesis implements AutoCloseable {
         if (failure.get() != null) {
             throw new AssertionError("the nemesis failed\n" + trace() + "\n" + cluster.logTails(), failure.get());
         }
+    }
+
+    /**
+     * Waits until a fault of every kind has been healed, at most {@code timeoutMillis}; true if so.
+     * A short run waits here for the kinds its first round has not yet reached.
+     */
+    boolean awaitEveryKind(long timeoutMillis) {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (!healedKinds().containsAll(EnumSet.allOf(Fault.class))) {
+            if (System.nanoTime() > deadline || !thread.isAlive()) {
+                return false;
+            }
+            ManagedProcess.pause(50);
+        }
+        return true;
+    }
+
+    /** The kinds of fault healed so far. */
+    synchronized EnumSet<Fault> healedKinds() {
+        EnumSet<Fault> kinds = EnumSet.noneOf(Fault.class);
+        windows.forEach(w -> kinds.add(w.fault()));
+        return kinds;
     }
 
     /** The faults that were in force, from the moment each was complete to the moment its healing began. */

@@ -41,12 +41,13 @@ import org.junit.jupiter.api.Test;
  * </ul>
  *
  * <p>Every random choice of the nemesis and the clients comes from one seed, printed at the start
- * with the trace of nemesis events. Runs (the short one, about two minutes, also runs in
- * {@code mvn -B verify}):
+ * with the trace of nemesis events. The run fails unless every kind of fault was in force at least
+ * once (the nemesis begins with each kind once, in random order). Runs (the short one, 40 s of
+ * faults and about a minute in all, also runs in {@code mvn -B verify}):
  * <pre>
  * mvn -B -pl it -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='Nemesis*' -DskipSqliteITs
  * ... -Dkvorum.it.target=etcd               against real etcd
- * ... -Dkvorum.nemesis.duration=20m         a long run (s, m or h, or ISO-8601 such as PT20M), with
+ * ... -Dkvorum.nemesis.duration=20m         a long soak (s, m or h, or ISO-8601 such as PT20M), with
  *     -Djunit.jupiter.execution.timeout.default=30m   more than the suite's 3 minutes per test
  * ... -Dkvorum.nemesis.seed=1234            replay a run as closely as real processes allow
  * </pre>
@@ -64,7 +65,10 @@ class NemesisTest {
     static final int CLIENTS = 5;
     static final int KEYS = 5;
     private static final String PREFIX = "nemesis/";
-    private static final Duration DEFAULT_DURATION = Duration.ofMinutes(2);
+    /** The run in {@code mvn -B verify}: long enough for several faults, every kind among the first. */
+    private static final Duration DEFAULT_DURATION = Duration.ofSeconds(40);
+    /** How much longer than its duration a run may go on until every kind of fault has been healed once. */
+    private static final Duration EVERY_KIND = Duration.ofSeconds(60);
     private static final Duration CATCH_UP = Duration.ofSeconds(90);
     /** Healthy time at the end, so that the history also ends in calm. */
     private static final long CALM_MILLIS = 3_000;
@@ -113,7 +117,14 @@ class NemesisTest {
                 Nemesis n = new Nemesis(cluster, network, nemesisRandom, start)) {
             nemesis = n;
             ManagedProcess.pause(duration.toMillis());
+            // however short the run, it ends only once every kind of fault has been in force
+            boolean everyKind = nemesis.awaitEveryKind(EVERY_KIND.toMillis());
             nemesis.stop();
+            if (!everyKind) {
+                fail("within " + duration.plus(EVERY_KIND).toSeconds() + " s the nemesis healed only "
+                        + nemesis.healedKinds() + ", not every kind of fault\n" + nemesis.trace() + "\n"
+                        + cluster.logTails());
+            }
             ManagedProcess.pause(CALM_MILLIS);
             history = clients.stop();
             failedGets = clients.failedGets();
@@ -242,7 +253,7 @@ class NemesisTest {
         return problems;
     }
 
-    /** {@code 90s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT20M}); empty: two minutes. */
+    /** {@code 90s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT20M}); empty: the default, 40 s. */
     static Duration duration(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.isEmpty()) {

@@ -7,8 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The kvorum distribution ({@code kvorum.home}, normally {@code launcher/target/kvorum}) started as
@@ -18,8 +16,6 @@ import java.util.regex.Pattern;
  * the black-box suite runs once per backend.
  */
 public final class KvorumProcess extends ServerProcess {
-    private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (http://\\S+)");
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** The backend every start uses unless a test names one; empty for the distribution's default. */
     public static final String BACKEND_PROPERTY = "kvorum.it.backend";
 
@@ -59,7 +55,7 @@ public final class KvorumProcess extends ServerProcess {
         command.addAll(spec.extraFlags());
         Path logDir = spec.workDir().resolve("kvorum-" + System.nanoTime());
         ManagedProcess process = ManagedProcess.start("kvorum", command, logDir, Map.of());
-        URI url = awaitServingLine(process);
+        URI url = process.awaitServing();
         List<String> backend = backendFlags(spec);
         if (!backend.isEmpty()) {
             awaitBackendOpened(process, backend.get(1));
@@ -91,24 +87,6 @@ public final class KvorumProcess extends ServerProcess {
             }
             ManagedProcess.pause(50);
         }
-    }
-
-    private static URI awaitServingLine(ManagedProcess process) {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Matcher m = SERVING.matcher(process.stdoutText());
-            if (m.find()) {
-                return URI.create(m.group(1));
-            }
-            if (!process.isAlive()) {
-                throw new IllegalStateException("kvorum exited before serving client requests\n" + process.tail(60));
-            }
-            ManagedProcess.pause(50);
-        }
-        String tail = process.tail(60);
-        process.kill();
-        throw new IllegalStateException("kvorum printed no 'kvorum: serving client requests on' line within "
-                + START_TIMEOUT.toSeconds() + " s\n" + tail);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One operating-system process this test JVM started, with stdout and stderr going straight to
@@ -23,11 +28,24 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ManagedProcess implements AutoCloseable {
     private static final Set<ManagedProcess> LIVE = ConcurrentHashMap.newKeySet();
+    /** Stops going on in the background ({@link #terminateInBackground}), each until it is complete. */
+    private static final Set<CompletableFuture<Void>> STOPPING = ConcurrentHashMap.newKeySet();
+    /** The line kvorum prints on stdout for each client listener once it serves there. */
+    private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (https?://\\S+)");
+    /** How long a kvorum member may take to print its serving lines: a loaded machine starts JVMs slowly. */
+    private static final Duration SERVING_TIMEOUT = Duration.ofSeconds(90);
 
     static {
-        // Safety net for a test JVM that exits with servers still running (e.g. a timed-out fork).
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ManagedProcess::killQuietly),
-                "kvorum-it-process-reaper"));
+        // Stops begun in the background end first (each bounded by its grace period and SIGKILL);
+        // then the safety net for a test JVM that exits with servers still running (e.g. a timed-out fork).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                CompletableFuture.allOf(STOPPING.toArray(CompletableFuture[]::new)).get(25, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // the reaper below ends whatever is left
+            }
+            LIVE.forEach(ManagedProcess::killQuietly);
+        }, "kvorum-it-process-reaper"));
     }
 
     private final String label;
@@ -171,6 +189,41 @@ public final class ManagedProcess implements AutoCloseable {
         LIVE.remove(this);
     }
 
+    /**
+     * {@link #terminate} on a thread of its own, then {@code afterwards} (e.g. deleting the data):
+     * a kvorum member takes about 2 s to stop (Netty's quiet period), during which the next test
+     * can already run on its own ports and data. The test JVM waits for such stops before it exits.
+     * What goes wrong is printed to stderr: the test that started the process has ended.
+     */
+    public void terminateInBackground(Duration grace, Runnable afterwards) {
+        inBackground(label + " (pid " + process.pid() + ")", () -> {
+            terminate(grace);
+            afterwards.run();
+        });
+    }
+
+    /**
+     * Runs {@code stop} (which ends processes started by this class, and cleans up after them) on a
+     * thread of its own; the test JVM waits for it before it exits. What it throws is printed to
+     * stderr with {@code what}.
+     */
+    public static void inBackground(String what, Runnable stop) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        STOPPING.add(done);
+        Thread t = new Thread(() -> {
+            try {
+                stop.run();
+            } catch (RuntimeException | Error e) {
+                System.err.println("stopping " + what + " in the background: " + e);
+            } finally {
+                done.complete(null);
+                STOPPING.remove(done);
+            }
+        }, "stop-" + what);
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** SIGKILL the process and everything it started, and wait until they are gone. */
     public void kill() {
         List<ProcessHandle> tree = descendants();
@@ -238,6 +291,39 @@ public final class ManagedProcess implements AutoCloseable {
         }
     }
 
+    /** The URL of a kvorum member's one client listener: {@link #awaitServing(int)} of 1. */
+    public URI awaitServing() {
+        return awaitServing(1).get(0);
+    }
+
+    /**
+     * Waits until this kvorum member has printed {@code kvorum: serving client requests on <url>}
+     * for each of its {@code listeners} client listeners, and returns those URLs in the order
+     * printed. Fails with the log tail if the process ends first; if the lines do not come within
+     * 90 s the process is killed too.
+     */
+    public List<URI> awaitServing(int listeners) {
+        long deadline = System.nanoTime() + SERVING_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<URI> urls = new ArrayList<>();
+            Matcher m = SERVING.matcher(stdoutText());
+            while (m.find()) {
+                urls.add(URI.create(m.group(1)));
+            }
+            if (urls.size() >= listeners) {
+                return List.copyOf(urls.subList(0, listeners));
+            }
+            if (!isAlive()) {
+                throw new IllegalStateException(label + " exited before serving client requests\n" + tail(60));
+            }
+            pause(50);
+        }
+        String tail = tail(60);
+        kill();
+        throw new IllegalStateException(label + " printed no 'kvorum: serving client requests on' line within "
+                + SERVING_TIMEOUT.toSeconds() + " s\n" + tail);
+    }
+
     /** Sleeps while polling a starting server; an interrupt ends the test. */
     public static void pause(long millis) {
         try {
@@ -251,5 +337,36 @@ public final class ManagedProcess implements AutoCloseable {
     @Override
     public void close() {
         terminate(Duration.ofSeconds(20));
+    }
+
+    /**
+     * {@link #close()}s every process of {@code processes} at once: a kvorum member takes about 2 s
+     * to stop, which would add up one after another. Throws what the first failing close threw.
+     */
+    public static void closeAll(List<ManagedProcess> processes) {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (ManagedProcess p : processes) {
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    p.close();
+                    closed.complete(null);
+                } catch (RuntimeException | Error e) {
+                    closed.completeExceptionally(e);
+                }
+            }, "close-" + p.label);
+            t.start();
+            closing.add(closed);
+        }
+        for (CompletableFuture<Void> closed : closing) {
+            try {
+                closed.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw (Error) e.getCause();
+            }
+        }
     }
 }

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  * &#64;RegisterExtension
  * static final ServerExtension server = ServerExtension.withFlags("--max-request-bytes", "4096");
  * </pre>
- * Started before the first test, stopped (SIGTERM, then SIGKILL) after the last; its data directory
- * is deleted, its logs stay under {@code target/it-work}. A failing test gets the server's log tail
+ * Started before the first test, stopped (SIGTERM, then SIGKILL) after the last, in the background
+ * ({@link ServerProcess#closeInBackground()}); its data directory is deleted, its logs stay under
+ * {@code target/it-work}. A failing test gets the server's log tail
  * attached. Resources registered with {@link #closeAfterAll} are closed before the server stops.
  */
 public final class ServerExtension implements BeforeAllCallback, AfterAllCallback, TestExecutionExceptionHandler {
@@ -53,8 +54,8 @@ public final class ServerExtension implements BeforeAllCallback, AfterAllCallbac
         }
         closeables.clear();
         if (server != null) {
-            server.close();
-            server.spec().deleteData();
+            // stopped, and its data deleted, while the next class runs
+            server.closeInBackground();
             server = null;
         }
         if (first != null) {

@@ -33,8 +33,6 @@ import org.junit.jupiter.api.Test;
  * catches up.
  */
 class PeerTlsTest {
-    private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (https?://\\S+)");
-
     private static Etcdctl etcdctl;
 
     @BeforeAll
@@ -48,7 +46,7 @@ class PeerTlsTest {
         Path dir = ServerSpec.fresh("peer-tls").workDir();
         List<ManagedProcess> members = startCluster(dir, List.of("member", "member", "member"), true);
         try {
-            List<URI> clients = members.stream().map(PeerTlsTest::clientUrl).toList();
+            List<URI> clients = members.stream().map(ManagedProcess::awaitServing).toList();
             assertTrue(clients.stream().allMatch(u -> u.getScheme().equals("https")), clients.toString());
             assertOk(run(dir, clients.get(0), "put", "k", "over peer tls"));
             for (URI client : clients) {
@@ -76,7 +74,7 @@ class PeerTlsTest {
                 assertTrue(kept.contains("keepalived with TTL"), kept);
             }
         } finally {
-            members.forEach(ManagedProcess::close);
+            ManagedProcess.closeAll(members);
         }
     }
 
@@ -91,7 +89,7 @@ class PeerTlsTest {
             for (int i = 0; i < 3; i++) {
                 members.add(startAutoTls(dir, i, cluster, ports.get(i)));
             }
-            List<URI> clients = members.stream().map(PeerTlsTest::clientUrl).toList();
+            List<URI> clients = members.stream().map(ManagedProcess::awaitServing).toList();
             assertOk(etcdctl.run(clients.get(0), List.of("--command-timeout", "20s", "put", "k", "over auto tls"), ""));
             for (URI client : clients) {
                 assertEquals("k\nover auto tls\n", assertOk(etcdctl.run(client, List.of("get", "k"), "")).stdout());
@@ -112,7 +110,7 @@ class PeerTlsTest {
             } while (written.exitCode() != 0 && System.nanoTime() < writeDeadline);
             assertOk(written);
             members.set(2, startAutoTls(dir, 2, cluster, ports.get(2)));
-            URI back = clientUrl(members.get(2));
+            URI back = members.get(2).awaitServing();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             String seen;
             do {
@@ -124,7 +122,7 @@ class PeerTlsTest {
             } while (System.nanoTime() < deadline);
             assertEquals("k\nwhile a2 was down\n", seen);
         } finally {
-            members.forEach(ManagedProcess::close);
+            ManagedProcess.closeAll(members);
         }
     }
 
@@ -146,11 +144,11 @@ class PeerTlsTest {
         Path dir = ServerSpec.fresh("peer-tls-cn").workDir();
         List<ManagedProcess> members = startCluster(dir, List.of("member", "member", "intruder"), false);
         try {
-            URI first = clientUrl(members.get(0));
-            URI intruder = clientUrl(members.get(2));
+            URI first = members.get(0).awaitServing();
+            URI intruder = members.get(2).awaitServing();
             // Two members of three are a quorum: the cluster works without the intruder.
             assertOk(etcdctl.run(first, List.of("--command-timeout", "20s", "put", "k", "v"), ""));
-            assertEquals("k\nv\n", assertOk(etcdctl.run(clientUrl(members.get(1)), List.of("get", "k"), "")).stdout());
+            assertEquals("k\nv\n", assertOk(etcdctl.run(members.get(1).awaitServing(), List.of("get", "k"), "")).stdout());
 
             // The intruder never gets the entry: its peers refuse its certificate, and it theirs.
             ManagedProcess.pause(3000);
@@ -159,7 +157,7 @@ class PeerTlsTest {
             assertTrue(refused.exitCode() != 0, refused.stdout());
             assertEquals("k\nv\n", assertOk(etcdctl.run(first, List.of("get", "k"), "")).stdout());
         } finally {
-            members.forEach(ManagedProcess::close);
+            ManagedProcess.closeAll(members);
         }
     }
 
@@ -201,21 +199,6 @@ class PeerTlsTest {
             started.add(ManagedProcess.start("kvorum-m" + i, command, dir.resolve("log-m" + i), Map.of()));
         }
         return started;
-    }
-
-    private static URI clientUrl(ManagedProcess process) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            Matcher m = SERVING.matcher(process.stdoutText());
-            if (m.find()) {
-                return URI.create(m.group(1));
-            }
-            if (!process.isAlive()) {
-                throw new IllegalStateException("kvorum exited before serving\n" + process.tail(40));
-            }
-            ManagedProcess.pause(50);
-        }
-        throw new IllegalStateException("kvorum did not serve within 90 s\n" + process.tail(40));
     }
 
     private static long startedOverHttps(String memberList) {

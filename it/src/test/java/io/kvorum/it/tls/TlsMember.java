@@ -9,13 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** One kvorum member started from the distribution with TLS flags; its https client URL read from stdout. */
 final class TlsMember implements AutoCloseable {
-    private static final Pattern SERVING = Pattern.compile("kvorum: serving client requests on (https?://\\S+)");
-
     final ManagedProcess process;
     final List<URI> clientUrls;
 
@@ -28,24 +24,7 @@ final class TlsMember implements AutoCloseable {
     static TlsMember start(Path workDir, List<String> listenUrls, List<String> tlsFlags) {
         ManagedProcess process = ManagedProcess.start("kvorum-tls", command(workDir, listenUrls, tlsFlags),
                 workDir.resolve("log-" + System.nanoTime()), Map.of());
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            List<URI> urls = new ArrayList<>();
-            Matcher m = SERVING.matcher(process.stdoutText());
-            while (m.find()) {
-                urls.add(URI.create(m.group(1)));
-            }
-            if (urls.size() == listenUrls.size()) {
-                return new TlsMember(process, urls);
-            }
-            if (!process.isAlive()) {
-                throw new IllegalStateException("kvorum exited before serving\n" + process.tail(40));
-            }
-            ManagedProcess.pause(50);
-        }
-        String tail = process.tail(40);
-        process.kill();
-        throw new IllegalStateException("kvorum did not serve within 60 s\n" + tail);
+        return new TlsMember(process, process.awaitServing(listenUrls.size()));
     }
 
     /** Starts a member expected to fail; returns the ended process. */
