@@ -1,9 +1,13 @@
 package io.kvorum.bench.jmh;
 
+import io.kvorum.consensus.raft.core.Encoding;
+import io.kvorum.consensus.raft.core.EntryType;
+import io.kvorum.consensus.raft.core.LogEntry;
 import io.kvorum.consensus.raft.core.MemoryStorage;
 import io.kvorum.consensus.raft.core.RaftConfig;
 import io.kvorum.consensus.raft.core.RawNode;
 import io.kvorum.consensus.raft.core.Ready;
+import io.kvorum.consensus.raft.core.StateRole;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -36,11 +40,14 @@ public class RaftStepBenchmark {
         storage = new MemoryStorage();
         node = new RawNode(new RaftConfig(1, 10, 1, storage, 0, 1 << 20, 256, true, true, new Random(1)));
         node.bootstrap(List.of(1L));
+        drain();
         node.campaign();
-        for (int i = 0; i < 100 && node.status().softState().role() != io.kvorum.consensus.raft.core.StateRole.LEADER; i++) {
+        for (int i = 0; i < 100 && node.status().softState().role() != StateRole.LEADER; i++) {
             drain();
         }
-        drain();
+        if (node.status().softState().role() != StateRole.LEADER) {
+            throw new IllegalStateException("the single voter did not become leader");
+        }
     }
 
     @Benchmark
@@ -60,6 +67,11 @@ public class RaftStepBenchmark {
                 storage.setHardState(rd.hardState());
             }
             storage.append(rd.entries());
+            for (LogEntry e : rd.committedEntries()) {
+                if (e.type() == EntryType.CONF_CHANGE) {
+                    node.applyConfChange(Encoding.decodeConfChange(e.data()));
+                }
+            }
             if (!rd.committedEntries().isEmpty()) {
                 applied = rd.committedEntries().get(rd.committedEntries().size() - 1).index();
             }

@@ -37,7 +37,7 @@ public class KeyIndexBenchmark {
         random = new SplittableRandom(7);
         for (int i = 0; i < keys; i++) {
             keyBytes[i] = String.format("/registry/key/%08d", i).getBytes();
-            index.getOrCreate(keyBytes[i]).append(new Revision(++revision, 0), false);
+            index.getOrCreate(keyBytes[i]).append(new Revision(++revision, 0), false, 1, 1);
         }
     }
 
@@ -45,7 +45,7 @@ public class KeyIndexBenchmark {
     @Benchmark
     public KeyIndex put() {
         KeyIndex keyIndex = index.getOrCreate(keyBytes[random.nextInt(keys)]);
-        KeyIndex appended = index.append(keyIndex, new Revision(++revision, 0), false);
+        KeyIndex appended = index.append(keyIndex, new Revision(++revision, 0), false, 1, 1);
         if (revision % (4L * keys) == 0) {
             index.compact(revision - keys, new RevisionList(), () -> true);
         }

@@ -12,6 +12,7 @@ import io.kvorum.server.metrics.ServerMetrics;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +56,11 @@ public final class Lessor {
     static final int CHECKPOINT_BATCHES_PER_ROUND = 500;
 
     private final Map<Long, Lease> leases = new ConcurrentHashMap<>();
+    /**
+     * The lease each leased key names in its newest record (etcd's itemMap), so that a put detaches
+     * the key from its old lease without reading its previous record. Apply thread only.
+     */
+    private final Map<ByteString, Long> leaseOfKey = new HashMap<>();
     private final long minTtlSeconds;
     private final LongSupplier nanoClock;
     private final LeaseCheckpoints checkpoints;
@@ -113,6 +119,7 @@ public final class Lessor {
      */
     public void recover(MvccStore store) {
         leases.clear();
+        leaseOfKey.clear();
         store.scanBucket(Bucket.LEASE, (key, value) -> {
             try {
                 io.kvorum.api.leasepb.Lease stored = io.kvorum.api.leasepb.Lease.parseFrom(value);
@@ -125,6 +132,7 @@ public final class Lessor {
             return true;
         });
         store.takeLeasedKeys().forEach((key, id) -> {
+            leaseOfKey.put(key, id);
             Lease lease = leases.get(id);
             if (lease == null) {
                 LOG.warn("key {} names lease {} which does not exist", key.toStringUtf8(), Long.toHexString(id));
@@ -197,12 +205,16 @@ public final class Lessor {
         lease.markRevoked();
     }
 
-    /** Keeps the key-to-lease attachments in step with a write's events. */
+    /**
+     * Keeps the key-to-lease attachments in step with a write's events. The lease a key had comes
+     * from this lessor's own map, not from the event: a PUT event carries no previous KeyValue.
+     */
     public void apply(List<Event> events) {
         for (Event event : events) {
             KeyValue kv = event.getKv();
-            long before = event.hasPrevKv() ? event.getPrevKv().getLease() : 0;
             long after = event.getType() == Event.EventType.PUT ? kv.getLease() : 0;
+            Long had = after != 0 ? leaseOfKey.put(kv.getKey(), after) : leaseOfKey.remove(kv.getKey());
+            long before = had == null ? 0 : had;
             if (before == after) {
                 continue;
             }

@@ -74,27 +74,14 @@ public final class MvccStore implements AutoCloseable {
     private volatile boolean closed;
 
     // The apply thread's own state.
-    private long stagedRevision;
-    private long stagedCompactedRevision;
-    private final List<WriteTxn.Change> staged = new ArrayList<>();
-    private Map<Revision, KeyValue> stagedValues = new HashMap<>();
-    /** The previous batch's values: hot keys are usually rewritten soon, this spares a backend read. */
-    private Map<Revision, KeyValue> recentValues = new HashMap<>();
+    private final StagedWrites staged;
     private final List<ScheduledCompaction> scheduledCompactions = new ArrayList<>();
-    /** Writes to buckets other than {@code key} (leases, …) that go into the next commit's batch. */
-    private final List<BucketWrite> bucketWrites = new ArrayList<>();
     /** The live keys that carry a lease, as found at open; handed once to the lessor. */
     private Map<ByteString, Long> leasedKeys = new HashMap<>();
-    /** Opened on demand after each commit; sees everything committed. */
-    private ReadView committedView;
     private WriteTxn openTxn;
     private boolean failed;
 
     private record ScheduledCompaction(long revision, CompletableFuture<Void> done) {
-    }
-
-    /** A staged write to another bucket; a null value deletes. */
-    private record BucketWrite(Bucket bucket, byte[] key, byte[] value) {
     }
 
     /** Thrown by a read when the index names a record its view does not have. */
@@ -106,11 +93,14 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
-    private MvccStore(Backend backend, MvccConfig config, TreeIndex index) {
+    private MvccStore(Backend backend, MvccConfig config, TreeIndex index, long revision, long compactedRevision) {
         this.config = config;
         this.backend = backend;
         this.index = index;
         this.compactor = new Compactor(backend, index, commitLock, config);
+        this.currentRevision = revision;
+        this.compactedRevision = compactedRevision;
+        this.staged = new StagedWrites(backend, revision, compactedRevision);
     }
 
     /** Opens the store kept in {@code backend}, with {@link MvccConfig#DEFAULT}. */
@@ -136,14 +126,16 @@ public final class MvccStore implements AutoCloseable {
             term = MetaBucket.read(view, MetaBucket.TERM, 0);
             scheduled = MetaBucket.read(view, MetaBucket.SCHEDULED_COMPACT_REVISION, -1);
             finished = MetaBucket.read(view, MetaBucket.FINISHED_COMPACT_REVISION, -1);
-            // records come in revision order, so every key's history is appended oldest first
+            // records come in revision order, so every key's history is appended oldest first,
+            // and the index ends with each key's newest create revision and version
             view.scan(Bucket.KEY, new byte[0], null, false, 0, (key, record) -> {
                 Revision revision = Revision.fromKey(key);
                 boolean tombstone = Revision.isTombstoneKey(key);
-                byte[] userKey = KeyBucket.userKey(record);
-                index.getOrCreate(userKey).append(revision, tombstone);
+                KeyBucket.Header header = KeyBucket.header(record);
+                byte[] userKey = header.key();
+                index.getOrCreate(userKey).append(revision, tombstone, header.createRevision(), header.version());
                 highest[0] = revision.main();
-                long lease = tombstone ? 0 : KeyBucket.lease(record);
+                long lease = tombstone ? 0 : header.lease();
                 if (lease != 0) {
                     leased.put(ByteString.copyFrom(userKey), lease);
                 } else if (!leased.isEmpty()) {
@@ -152,15 +144,11 @@ public final class MvccStore implements AutoCloseable {
                 return true;
             });
         }
-        MvccStore store = new MvccStore(backend, config, index);
+        // a fresh store is at revision 1; a compaction may have removed the newest records
+        MvccStore store = new MvccStore(backend, config, index, Math.max(1, Math.max(highest[0], scheduled)), scheduled);
         store.leasedKeys = leased;
         store.consistentIndex = consistentIndex;
         store.consistentTerm = term;
-        // a fresh store is at revision 1; a compaction may have removed the newest records
-        store.currentRevision = Math.max(1, Math.max(highest[0], scheduled));
-        store.stagedRevision = store.currentRevision;
-        store.compactedRevision = scheduled;
-        store.stagedCompactedRevision = scheduled;
         if (scheduled >= 0) {
             // always compact the rebuilt index: records of an unfinished compaction are back in it.
             // No writes yet, so this is done here; the compactor's own pass then finds nothing.
@@ -465,13 +453,13 @@ public final class MvccStore implements AutoCloseable {
      */
     public void stageBucketPut(Bucket bucket, byte[] key, byte[] value) {
         requireWritable();
-        bucketWrites.add(new BucketWrite(bucket, key, value));
+        staged.bucketPut(bucket, key, value);
     }
 
     /** Deletes {@code key} from {@code bucket} as part of the next commit. */
     public void stageBucketDelete(Bucket bucket, byte[] key) {
         requireWritable();
-        bucketWrites.add(new BucketWrite(bucket, key, null));
+        staged.bucketDelete(bucket, key);
     }
 
     /**
@@ -483,7 +471,7 @@ public final class MvccStore implements AutoCloseable {
         if (openTxn != null) {
             throw new IllegalStateException("mvcc: a write txn is already open");
         }
-        openTxn = new WriteTxn(this, stagedRevision + 1);
+        openTxn = new WriteTxn(this, staged, staged.revision() + 1);
         return openTxn;
     }
 
@@ -501,21 +489,12 @@ public final class MvccStore implements AutoCloseable {
             throw new IllegalStateException("mvcc: commit while a write txn is open");
         }
         try (WriteBatch batch = backend.newBatch()) {
-            for (WriteTxn.Change change : staged) {
-                batch.put(Bucket.KEY, change.revision().toKey(change.tombstone()), change.kv().toByteArray());
-            }
+            staged.writeTo(batch);
             batch.put(Bucket.META, MetaBucket.key(MetaBucket.CONSISTENT_INDEX), MetaBucket.encodeUint64(consistentIndex));
             batch.put(Bucket.META, MetaBucket.key(MetaBucket.TERM), MetaBucket.encodeUint64(term));
-            for (BucketWrite write : bucketWrites) {
-                if (write.value() == null) {
-                    batch.delete(write.bucket(), write.key());
-                } else {
-                    batch.put(write.bucket(), write.key(), write.value());
-                }
-            }
             if (!scheduledCompactions.isEmpty()) {
                 batch.put(Bucket.META, MetaBucket.key(MetaBucket.SCHEDULED_COMPACT_REVISION),
-                        MetaBucket.encodeCompactRevision(stagedCompactedRevision));
+                        MetaBucket.encodeCompactRevision(staged.compactedRevision()));
             }
             commitLock.lock();
             try {
@@ -528,17 +507,10 @@ public final class MvccStore implements AutoCloseable {
             failed = true;
             throw e;
         }
-        staged.clear();
-        bucketWrites.clear();
-        recentValues = stagedValues;
-        stagedValues = new HashMap<>();
-        if (committedView != null) {
-            committedView.close();
-            committedView = null;
-        }
+        staged.committed();
         this.consistentIndex = consistentIndex;
         this.consistentTerm = term;
-        currentRevision = stagedRevision;
+        currentRevision = staged.revision();
         for (ScheduledCompaction compaction : scheduledCompactions) {
             // published before the compactor touches the index: see the class comment
             compactedRevision = compaction.revision();
@@ -562,13 +534,13 @@ public final class MvccStore implements AutoCloseable {
         if (openTxn != null) {
             throw new IllegalStateException("mvcc: compaction while a write txn is open");
         }
-        if (revision <= stagedCompactedRevision) {
+        if (revision <= staged.compactedRevision()) {
             throw new CompactedException();
         }
-        if (revision > stagedRevision) {
+        if (revision > staged.revision()) {
             throw new FutureRevisionException();
         }
-        stagedCompactedRevision = revision;
+        staged.compactAt(revision);
         CompletableFuture<Void> done = new CompletableFuture<>();
         scheduledCompactions.add(new ScheduledCompaction(revision, done));
         return done.copy();
@@ -581,7 +553,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public void snapshot(OutputStream out) throws IOException {
         requireWritable();
-        if (openTxn != null || !staged.isEmpty() || !bucketWrites.isEmpty() || !scheduledCompactions.isEmpty()) {
+        if (openTxn != null || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
             throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
         }
         backend.snapshot(out);
@@ -596,7 +568,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public BackendSnapshot openSnapshot() throws IOException {
         requireWritable();
-        if (openTxn != null || !staged.isEmpty() || !bucketWrites.isEmpty() || !scheduledCompactions.isEmpty()) {
+        if (openTxn != null || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
             throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
         }
         return backend.openSnapshot();
@@ -636,10 +608,7 @@ public final class MvccStore implements AutoCloseable {
         }
         scheduledCompactions.clear();
         compactor.close();
-        if (committedView != null) {
-            committedView.close();
-            committedView = null;
-        }
+        staged.closeView();
     }
 
     /** Tests only: {@code hook} runs on the compactor thread after each chunk of keys it compacts. */
@@ -653,58 +622,21 @@ public final class MvccStore implements AutoCloseable {
         return index;
     }
 
-    long stagedRevision() {
-        return stagedRevision;
-    }
-
-    long stagedCompactedRevision() {
-        return stagedCompactedRevision;
-    }
-
-    /** The key's newest record, staged or committed, or null when it is absent now. */
-    KeyValue latest(KeyIndex keyIndex, long txnRevision) {
-        Revision live = keyIndex.liveAt(txnRevision);
-        return live == null ? null : record(live);
-    }
-
-    /** The record of a revision the index names, wherever it is now. */
+    /** The record of a revision the index names, staged or committed. */
     KeyValue record(Revision revision) {
-        KeyValue kv = revision.main() > currentRevision ? stagedValues.get(revision) : recentValues.get(revision);
-        if (kv == null && revision.main() <= currentRevision) {
-            if (committedView == null) {
-                committedView = backend.readView();
-            }
-            kv = committedView.get(Bucket.KEY, revision.toKey(false))
-                    .map(record -> KeyBucket.decode(revision, record))
-                    .orElse(null);
-        }
-        if (kv == null) {
-            throw new IllegalStateException("mvcc: no record for revision " + revision);
-        }
-        return kv;
-    }
-
-    void stage(Revision revision, KeyValue kv) {
-        stagedValues.put(revision, kv);
+        return staged.record(revision, currentRevision);
     }
 
     /** @return the revision after the txn */
     long end(WriteTxn txn, List<WriteTxn.Change> changes) {
         openTxn = null;
-        if (!changes.isEmpty()) {
-            staged.addAll(changes);
-            stagedRevision = txn.revision();
-        }
-        return stagedRevision;
+        staged.end(txn.revision(), changes);
+        return staged.revision();
     }
 
     void abandon(List<WriteTxn.Change> changes) {
         openTxn = null;
-        for (WriteTxn.Change change : changes) {
-            change.index().truncate(change.revision().main());
-            index.removeIfEmpty(change.index());
-            stagedValues.remove(change.revision());
-        }
+        staged.abandon(changes, index);
     }
 
     private void requireWritable() {

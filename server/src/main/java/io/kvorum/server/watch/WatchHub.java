@@ -402,11 +402,16 @@ public final class WatchHub implements AutoCloseable {
             return;
         }
         ResponseHeader header = headers.apply(b.revision());
+        // PUT events come without prev_kv: read once per event for the watchers that want it
+        Map<Event, Event> withPrevKv = new IdentityHashMap<>();
         for (Map.Entry<Watcher, List<Event>> m : matched.entrySet()) {
             Watcher w = m.getKey();
             List<Event> events = select(w, m.getValue());
             if (events.isEmpty()) {
                 continue;
+            }
+            if (w.prevKv) {
+                events = withPrevKvs(events, withPrevKv);
             }
             if (w.stream.offer(responses(w, header, events), false)) {
                 w.sentSinceTick = true;
@@ -513,6 +518,19 @@ public final class WatchHub implements AutoCloseable {
         w.stream.offer(List.of(WatchResponse.newBuilder()
                 .setHeader(headers.apply(0))
                 .setWatchId(w.id).setCompactRevision(compactedRevision).setCanceled(true).build()), true);
+    }
+
+    /** {@code events} with each PUT's {@code prev_kv}, taken from {@code cache} or read into it. */
+    private List<Event> withPrevKvs(List<Event> events, Map<Event, Event> cache) {
+        List<Event> out = new ArrayList<>(events.size());
+        for (Event e : events) {
+            if (e.getType() != Event.EventType.PUT || e.hasPrevKv()) {
+                out.add(e);
+            } else {
+                out.add(cache.computeIfAbsent(e, put -> withPrevKv(store.get(), put, new KeyValue[1], 0)));
+            }
+        }
+        return out;
     }
 
     /** The event with the key's previous version, read at the revision before; none if that is compacted. */
