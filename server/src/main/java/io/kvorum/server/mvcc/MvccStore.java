@@ -11,16 +11,13 @@ import io.kvorum.spi.backend.WriteBatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.CRC32C;
 
 /**
  * etcd's multi-version key-value store over a {@link Backend}.
@@ -41,8 +38,9 @@ import java.util.zip.CRC32C;
  *
  * <p>How writes become visible: a txn puts its changes into the index at once, under a revision
  * above the published one, so readers skip them, while the apply thread's own later txns see them.
- * Their records wait here until {@link #commit} writes them, with the consistent index, in one
- * backend batch; only then is the new revision published to readers. A compaction likewise takes
+ * Their records wait in {@link StagedWrites} (the apply thread's side of the store, which its
+ * txns share) until {@link #commit} writes them, with the consistent index, in one backend batch;
+ * only then is the new revision published to readers. A compaction likewise takes
  * effect for readers when the batch it was applied in commits.
  *
  * <p>Why a compaction at R may run in the background: it only drops, per key, the entries older
@@ -273,99 +271,30 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /**
-     * A CRC-32C over the {@code key} bucket's records up to {@code revision} (0 or less: the
-     * current one), with the bucket name first, as etcd's HashKV: records a compaction dropped count
-     * as gone whether or not they are deleted yet. Like etcd's, it asks the index which records the
-     * compaction keeps, which is the same before, during and after the compactor's pass over the
-     * index, so it never waits for that pass.
+     * etcd's HashKV: a CRC-32C over the {@code key} bucket's records up to {@code revision} (0 or
+     * less: the current one); see {@link StoreHashes#hashKV}. Any thread.
      *
      * @throws FutureRevisionException when {@code revision} is above the current revision
      * @throws CompactedException       when {@code revision} is below the compacted revision
      */
     public KeyValueHash hashKV(long revision) {
-        while (true) {
-            long current = currentRevision;
-            long compacted = compactedRevision;
-            long at = revision > 0 ? revision : current;
-            if (at > current) {
-                throw new FutureRevisionException();
-            }
-            if (at < compacted) {
-                if (revision > 0) {
-                    throw new CompactedException();
-                }
-                continue; // as in read: the current revision moved past a new compaction meanwhile
-            }
-            CRC32C crc = new CRC32C();
-            crc.update(KeyBucket.NAME);
-            try (ReadView view = backend.readView()) {
-                view.scan(Bucket.KEY, new byte[0], Revision.firstKeyOf(at + 1), false, 0, (key, record) -> {
-                    Revision rev = Revision.fromKey(key);
-                    boolean dropped = rev.main() <= compacted && (Revision.isTombstoneKey(key)
-                            || !rev.equals(liveAt(KeyBucket.userKey(record), compacted)));
-                    if (!dropped) {
-                        crc.update(key);
-                        crc.update(record);
-                    }
-                    return true;
-                });
-            }
-            // a compaction at `compacted` keeps exactly the record live then, whether the compactor
-            // has reached the key yet or not; one at a later revision may drop it from the index
-            if (compactedRevision == compacted) {
-                return new KeyValueHash((int) crc.getValue(), current, compacted);
-            }
-        }
+        return StoreHashes.hashKV(this, backend, index, revision);
     }
 
     /**
-     * etcd's Hash: a CRC-32C over every one of the store's {@link #BUCKETS} in name order, each its name and
-     * then its keys and values in key order, leaving out the consistent index and term (they are
-     * the log's, not the data's), as of one committed moment. Any thread.
-     *
-     * @return the hash, the revision it was taken at and the compacted revision then
+     * etcd's Hash: a CRC-32C over every bucket but the consistent index and term, as of one
+     * committed moment; see {@link StoreHashes#hashAll}. Any thread.
      */
     public KeyValueHash hashAll() {
-        List<Bucket> ordered = new ArrayList<>(BUCKETS);
-        ordered.sort((a, b) -> Arrays.compareUnsigned(a.name().getBytes(StandardCharsets.UTF_8),
-                b.name().getBytes(StandardCharsets.UTF_8)));
-        byte[] consistentIndex = MetaBucket.key(MetaBucket.CONSISTENT_INDEX);
-        byte[] term = MetaBucket.key(MetaBucket.TERM);
-        while (true) {
-            long current = currentRevision;
-            long compacted = compactedRevision;
-            CRC32C crc = new CRC32C();
-            try (ReadView view = backend.readView()) {
-                for (Bucket bucket : ordered) {
-                    crc.update(bucket.name().getBytes(StandardCharsets.UTF_8));
-                    boolean meta = bucket.equals(Bucket.META);
-                    view.scan(bucket, new byte[0], null, false, 0, (key, value) -> {
-                        if (!meta || !(Arrays.equals(key, consistentIndex) || Arrays.equals(key, term))) {
-                            crc.update(key);
-                            crc.update(value);
-                        }
-                        return true;
-                    });
-                }
-            }
-            if (currentRevision == current && compactedRevision == compacted) {
-                return new KeyValueHash((int) crc.getValue(), current, compacted);
-            }
-        }
+        return StoreHashes.hashAll(this, backend);
     }
 
-    /** The revision of the key's record at {@code revision}, or null; any thread. */
-    private Revision liveAt(byte[] key, long revision) {
-        KeyIndex keyIndex = index.get(key);
-        return keyIndex == null ? null : keyIndex.liveAt(revision);
-    }
-
-    /** The newest committed revision: what reads at revision 0 see. */
     /** The keys in the index: live ones and deleted ones whose history is not compacted away. */
     public long keyCount() {
         return index.size();
     }
 
+    /** The newest committed revision: what reads at revision 0 see. */
     public long currentRevision() {
         return currentRevision;
     }
