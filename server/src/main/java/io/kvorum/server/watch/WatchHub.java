@@ -75,7 +75,7 @@ public final class WatchHub implements AutoCloseable {
     /** Every event up to this revision has been dispatched to the synced watchers. */
     private long dispatched;
     private final Map<ByteString, Set<Watcher>> syncedByKey = new HashMap<>();
-    private final Set<Watcher> syncedRanges = new LinkedHashSet<>();
+    private final RangeWatchers syncedRanges = new RangeWatchers();
     private final Set<Watcher> unsynced = new LinkedHashSet<>();
     private final Map<WatchStream, Map<Long, Watcher>> streams = new IdentityHashMap<>();
     private boolean syncSoon;
@@ -389,12 +389,8 @@ public final class WatchHub implements AutoCloseable {
                 }
             }
             if (!syncedRanges.isEmpty()) {
-                byte[] key = e.getKv().getKey().toByteArray();
-                for (Watcher w : syncedRanges) {
-                    if (w.covers(key)) {
-                        matched.computeIfAbsent(w, x -> new ArrayList<>()).add(e);
-                    }
-                }
+                syncedRanges.forEachCovering(e.getKv().getKey().toByteArray(),
+                        w -> matched.computeIfAbsent(w, x -> new ArrayList<>()).add(e));
             }
         }
         dispatched = b.revision();
@@ -427,7 +423,7 @@ public final class WatchHub implements AutoCloseable {
         if (revision <= dispatched) {
             return;
         }
-        List<Watcher> synced = new ArrayList<>(syncedRanges);
+        List<Watcher> synced = new ArrayList<>(syncedRanges.all());
         syncedByKey.values().forEach(synced::addAll);
         for (Watcher w : synced) {
             markUnsynced(w, dispatched + 1);
