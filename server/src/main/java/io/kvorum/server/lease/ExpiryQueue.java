@@ -7,9 +7,11 @@ import java.util.TreeSet;
 
 /**
  * When the primary next looks at each lease, soonest first, as etcd's {@code LeaseQueue}: at its
- * expiry, or, once its revoke is proposed, when that proposal would be retried. The expiry check
- * then costs the leases that are due, not every lease; a renewal moves its lease's one entry, so
- * the queue never holds more entries than there are leases, however often clients renew.
+ * expiry or earlier, or, once its revoke is proposed, when that proposal would be retried. The
+ * expiry check then costs the leases that are due, not every lease. A renewal that pushes an expiry
+ * later leaves the entry where it is (the check queues the lease again at its new expiry when the
+ * old time comes), so keepalives rarely touch the queue; one that brings it earlier moves the entry.
+ * There is one entry per lease, however often clients renew.
  *
  * <p><b>Threads.</b> Renewals (any thread), the apply thread (grants, revokes) and the lessor's
  * timer (expiry checks, promotion) all use it; every method is guarded by {@code this}.

@@ -284,7 +284,13 @@ public final class Lessor {
 
     private long refresh(Lease lease) {
         if (primary) {
-            expireAt(lease, nanoClock.getAsLong() + lease.ttl() * 1_000_000_000L);
+            long before = lease.expiry();
+            long expiry = nanoClock.getAsLong() + lease.ttl() * 1_000_000_000L;
+            lease.expireAt(expiry);
+            if (expiry < before) {
+                // only an earlier expiry moves the queue; a later one is found when the old time comes
+                expiries.schedule(lease.id(), expiry);
+            }
             metrics.leaseRenewed.inc();
         }
         return lease.ttl();
@@ -294,7 +300,8 @@ public final class Lessor {
      * The expired leases whose revoke is not being proposed yet (or was proposed so long ago that
      * it seems lost), at most {@code max}, soonest expired first; each is looked at again after
      * three seconds in case its revoke gets lost. Only the primary has any. Costs
-     * the leases due, not every lease ({@link ExpiryQueue}).
+     * the leases due, not every lease ({@link ExpiryQueue}); a lease renewed since it was queued
+     * is queued again at its new expiry.
      */
     public List<Lease> takeExpired(int max) {
         List<Lease> expired = new ArrayList<>();
