@@ -56,7 +56,9 @@ class ApplyHaltTest {
 
         KvorumServer second = start(); // a fresh start reads the key's record from the backend
         memory.backend.failReads(true);
-        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> kv(second).put(put("a", "2")));
+        // a put that asks for prev_kv reads the key's previous record
+        PutRequest withPrevKv = put("a", "2").toBuilder().setPrevKv(true).build();
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> kv(second).put(withPrevKv));
         assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
         assertEquals("etcdserver: server stopped", refused.getStatus().getDescription());
         ExecutionException stopped = assertThrows(ExecutionException.class, () -> second.stopped().get(10, TimeUnit.SECONDS));

@@ -24,9 +24,6 @@ public final class Lease {
     private volatile long checkpointedTtl;
     /** System.nanoTime() at which the lease expires, or {@link #NEVER}. */
     private volatile long expiry = NEVER;
-    /** When this member last proposed revoking it, so that it asks again only if that got lost. */
-    private volatile long revokeProposedAt;
-    private volatile boolean revokeProposed;
 
     Lease(long id, long ttl) {
         this.id = id;
@@ -91,16 +88,6 @@ public final class Lease {
 
     void expireAt(long nanos) {
         expiry = nanos;
-        revokeProposed = false;
-    }
-
-    boolean revokeProposed(long now, long retryNanos) {
-        return revokeProposed && now - revokeProposedAt < retryNanos;
-    }
-
-    void markRevokeProposed(long now) {
-        revokeProposedAt = now;
-        revokeProposed = true;
     }
 
     void markRevoked() {

@@ -12,8 +12,10 @@ import io.kvorum.server.metrics.ServerMetrics;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -55,10 +57,17 @@ public final class Lessor {
     static final int CHECKPOINT_BATCHES_PER_ROUND = 500;
 
     private final Map<Long, Lease> leases = new ConcurrentHashMap<>();
+    /**
+     * The lease each leased key names in its newest record (etcd's itemMap), so that a put detaches
+     * the key from its old lease without reading its previous record. Apply thread only.
+     */
+    private final Map<ByteString, Long> leaseOfKey = new HashMap<>();
     private final long minTtlSeconds;
     private final LongSupplier nanoClock;
     private final LeaseCheckpoints checkpoints;
     private final CheckpointSchedule schedule = new CheckpointSchedule();
+    /** The primary's leases by when to look at them next; empty on other members. */
+    private final ExpiryQueue expiries = new ExpiryQueue();
     /** Proposes checkpoints; completes once applied (or failed). Null: checkpoints are off. */
     private volatile Function<LeaseCheckpointRequest, CompletableFuture<?>> checkpointer;
     private volatile boolean primary;
@@ -113,6 +122,8 @@ public final class Lessor {
      */
     public void recover(MvccStore store) {
         leases.clear();
+        leaseOfKey.clear();
+        expiries.clear();
         store.scanBucket(Bucket.LEASE, (key, value) -> {
             try {
                 io.kvorum.api.leasepb.Lease stored = io.kvorum.api.leasepb.Lease.parseFrom(value);
@@ -125,6 +136,7 @@ public final class Lessor {
             return true;
         });
         store.takeLeasedKeys().forEach((key, id) -> {
+            leaseOfKey.put(key, id);
             Lease lease = leases.get(id);
             if (lease == null) {
                 LOG.warn("key {} names lease {} which does not exist", key.toStringUtf8(), Long.toHexString(id));
@@ -153,10 +165,10 @@ public final class Lessor {
         }
         Lease lease = new Lease(id, Math.max(requestedTtl, minTtlSeconds));
         long now = nanoClock.getAsLong();
-        if (primary) {
-            lease.expireAt(now + lease.ttl() * 1_000_000_000L);
-        }
         leases.put(id, lease);
+        if (primary) {
+            expireAt(lease, now + lease.ttl() * 1_000_000_000L);
+        }
         metrics.leaseGranted.inc();
         metrics.leaseTtl.observe(lease.ttl());
         store.stageBucketPut(Bucket.LEASE, bucketKey(id), record(lease));
@@ -193,16 +205,21 @@ public final class Lessor {
         if (leases.remove(lease.id()) != null) {
             metrics.leaseRevoked.inc();
         }
+        expiries.remove(lease.id());
         store.stageBucketDelete(Bucket.LEASE, bucketKey(lease.id()));
         lease.markRevoked();
     }
 
-    /** Keeps the key-to-lease attachments in step with a write's events. */
+    /**
+     * Keeps the key-to-lease attachments in step with a write's events. The lease a key had comes
+     * from this lessor's own map, not from the event: a PUT event carries no previous KeyValue.
+     */
     public void apply(List<Event> events) {
         for (Event event : events) {
             KeyValue kv = event.getKv();
-            long before = event.hasPrevKv() ? event.getPrevKv().getLease() : 0;
             long after = event.getType() == Event.EventType.PUT ? kv.getLease() : 0;
+            Long had = after != 0 ? leaseOfKey.put(kv.getKey(), after) : leaseOfKey.remove(kv.getKey());
+            long before = had == null ? 0 : had;
             if (before == after) {
                 continue;
             }
@@ -267,15 +284,24 @@ public final class Lessor {
 
     private long refresh(Lease lease) {
         if (primary) {
-            lease.expireAt(nanoClock.getAsLong() + lease.ttl() * 1_000_000_000L);
+            long before = lease.expiry();
+            long expiry = nanoClock.getAsLong() + lease.ttl() * 1_000_000_000L;
+            lease.expireAt(expiry);
+            if (expiry < before) {
+                // only an earlier expiry moves the queue; a later one is found when the old time comes
+                expiries.schedule(lease.id(), expiry);
+            }
             metrics.leaseRenewed.inc();
         }
         return lease.ttl();
     }
 
     /**
-     * The expired leases whose revoke is not being proposed yet, at most {@code max}; marks them as
-     * proposed. Only the primary has any.
+     * The expired leases whose revoke is not being proposed yet (or was proposed so long ago that
+     * it seems lost), at most {@code max}, soonest expired first; each is looked at again after
+     * three seconds in case its revoke gets lost. Only the primary has any. Costs
+     * the leases due, not every lease ({@link ExpiryQueue}); a lease renewed since it was queued
+     * is queued again at its new expiry.
      */
     public List<Lease> takeExpired(int max) {
         List<Lease> expired = new ArrayList<>();
@@ -283,14 +309,25 @@ public final class Lessor {
             return expired;
         }
         long now = nanoClock.getAsLong();
-        for (Lease lease : leases.values()) {
-            if (expired.size() >= max) {
+        while (expired.size() < max) {
+            OptionalLong due = expiries.pollDue(now);
+            if (due.isEmpty()) {
                 break;
             }
-            if (lease.expiry() <= now && !lease.revokeProposed(now, REVOKE_RETRY_NANOS)) {
-                lease.markRevokeProposed(now);
-                expired.add(lease);
+            Lease lease = leases.get(due.getAsLong());
+            if (lease == null) {
+                continue;
             }
+            long expiry = lease.expiry();
+            if (expiry > now) {
+                // renewed while this check ran; NEVER once demoted (a promotion schedules it again)
+                if (expiry != Lease.NEVER) {
+                    expiries.schedule(lease.id(), expiry);
+                }
+                continue;
+            }
+            expiries.schedule(lease.id(), now + REVOKE_RETRY_NANOS);
+            expired.add(lease);
         }
         return expired;
     }
@@ -336,6 +373,11 @@ public final class Lessor {
         return proposed;
     }
 
+    /** The entries of the expiry queue: at most one per lease. */
+    int queuedExpiries() {
+        return expiries.size();
+    }
+
     /** The leases waiting for their next checkpoint. */
     int scheduledCheckpoints() {
         return schedule.size();
@@ -351,10 +393,11 @@ public final class Lessor {
      */
     public void promote(long extendNanos) {
         schedule.clear();
+        expiries.clear();
         primary = true;
         long now = nanoClock.getAsLong();
         for (Lease lease : leases.values()) {
-            lease.expireAt(now + lease.remainingTtl() * 1_000_000_000L + extendNanos);
+            expireAt(lease, now + lease.remainingTtl() * 1_000_000_000L + extendNanos);
             scheduleCheckpoint(lease, now);
         }
     }
@@ -366,6 +409,13 @@ public final class Lessor {
             lease.expireAt(Lease.NEVER);
         }
         schedule.clear();
+        expiries.clear();
+    }
+
+    /** Sets the lease's expiry and queues it to be looked at then. */
+    private void expireAt(Lease lease, long nanos) {
+        lease.expireAt(nanos);
+        expiries.schedule(lease.id(), nanos);
     }
 
     /** etcd's scheduleCheckpointIfNeeded: only a lease with more than one interval left is checkpointed. */

@@ -18,6 +18,10 @@ final class KeyBucket {
 
     private static final int KEY_TAG =
             KeyValue.KEY_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    private static final int LEASE_TAG = KeyValue.LEASE_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_VARINT;
+    private static final int CREATE_REVISION_TAG =
+            KeyValue.CREATE_REVISION_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_VARINT;
+    private static final int VERSION_TAG = KeyValue.VERSION_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_VARINT;
 
     private KeyBucket() {
     }
@@ -30,41 +34,42 @@ final class KeyBucket {
         }
     }
 
-    private static final int LEASE_TAG = KeyValue.LEASE_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_VARINT;
-
-    /** The lease of a record (0: none), without decoding the (possibly large) value. */
-    static long lease(byte[] record) {
-        try {
-            CodedInputStream in = CodedInputStream.newInstance(record);
-            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-                if (tag == LEASE_TAG) {
-                    return in.readInt64();
-                }
-                if (!in.skipField(tag)) {
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("mvcc: unreadable record", e);
-        }
-        return 0;
+    /** What rebuilding the index needs of a record: all of it but the value. */
+    record Header(byte[] key, long createRevision, long version, long lease) {
     }
 
-    /** The user key of a record, without decoding the (possibly large) value. */
-    static byte[] userKey(byte[] record) {
+    /** A record's key, create revision, version and lease, without decoding the (possibly large) value. */
+    static Header header(byte[] record) {
+        byte[] key = null;
+        long createRevision = 0;
+        long version = 0;
+        long lease = 0;
         try {
             CodedInputStream in = CodedInputStream.newInstance(record);
             for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
                 if (tag == KEY_TAG) {
-                    return in.readByteArray();
-                }
-                if (!in.skipField(tag)) {
+                    key = in.readByteArray();
+                } else if (tag == CREATE_REVISION_TAG) {
+                    createRevision = in.readInt64();
+                } else if (tag == VERSION_TAG) {
+                    version = in.readInt64();
+                } else if (tag == LEASE_TAG) {
+                    lease = in.readInt64();
+                } else if (!in.skipField(tag)) {
                     break;
                 }
             }
         } catch (IOException e) {
             throw new IllegalStateException("mvcc: unreadable record", e);
         }
-        throw new IllegalStateException("mvcc: record without a key");
+        if (key == null) {
+            throw new IllegalStateException("mvcc: record without a key");
+        }
+        return new Header(key, createRevision, version, lease);
+    }
+
+    /** The user key of a record, without decoding the (possibly large) value. */
+    static byte[] userKey(byte[] record) {
+        return header(record).key();
     }
 }

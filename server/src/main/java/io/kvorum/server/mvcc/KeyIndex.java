@@ -16,6 +16,12 @@ import java.util.Arrays;
  *
  * <p>An index left empty is marked removed before it leaves the {@link TreeIndex}, under the same
  * monitor; {@link #append} then refuses, so no entry is ever added to an index no longer mapped.
+ *
+ * <p>The index also knows the create revision and version of the key's newest record, as etcd's
+ * key index keeps them per generation, so a put computes its own without reading the previous
+ * record from the backend. Only the apply thread writes and reads them; compaction never changes
+ * them, since it keeps the newest record (or empties and unmaps the index when that is a tombstone,
+ * and a tombstone's version is 0 anyway). {@link MvccStore#open} sets them from the records.
  */
 final class KeyIndex {
 
@@ -26,6 +32,9 @@ final class KeyIndex {
     private volatile History history = History.EMPTY;
     /** Guarded by this object's monitor: once set, the index is (being) unmapped and stays empty. */
     private boolean removed;
+    /** The newest record's create revision and version; 0 and 0 when the key is absent now. Apply thread. */
+    private long createRevision;
+    private long version;
 
     /** Entry i is {@code slots[2i]} = main, {@code slots[2i+1]} = sub, with TOMBSTONE for a delete. */
     private record History(long[] slots, int size) {
@@ -95,16 +104,35 @@ final class KeyIndex {
         return false;
     }
 
+    /** The create revision of the key's newest record (staged ones included); 0 when absent. Apply thread. */
+    long createRevision() {
+        return createRevision;
+    }
+
+    /** The version of the key's newest record (staged ones included); 0 when absent. Apply thread. */
+    long version() {
+        return version;
+    }
+
+    /** Apply thread: puts back the create revision and version an abandoned txn's change replaced. */
+    synchronized void restoreGeneration(long createRevision, long version) {
+        this.createRevision = createRevision;
+        this.version = version;
+    }
+
     /**
-     * Apply thread only. Revisions arrive in increasing order.
+     * Apply thread only. Revisions arrive in increasing order. A put's record has
+     * {@code createRevision} and {@code version}; a tombstone's are 0.
      *
      * @return false, changing nothing, when the index was removed: the caller appends to the key's
      *         new index instead (see {@link TreeIndex#append})
      */
-    synchronized boolean append(Revision revision, boolean tombstone) {
+    synchronized boolean append(Revision revision, boolean tombstone, long createRevision, long version) {
         if (removed) {
             return false;
         }
+        this.createRevision = tombstone ? 0 : createRevision;
+        this.version = tombstone ? 0 : version;
         History h = history;
         long[] slots = h.slots();
         if (2 * h.size() == slots.length) {

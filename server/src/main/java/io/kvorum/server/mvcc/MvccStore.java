@@ -11,16 +11,13 @@ import io.kvorum.spi.backend.WriteBatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.CRC32C;
 
 /**
  * etcd's multi-version key-value store over a {@link Backend}.
@@ -41,8 +38,9 @@ import java.util.zip.CRC32C;
  *
  * <p>How writes become visible: a txn puts its changes into the index at once, under a revision
  * above the published one, so readers skip them, while the apply thread's own later txns see them.
- * Their records wait here until {@link #commit} writes them, with the consistent index, in one
- * backend batch; only then is the new revision published to readers. A compaction likewise takes
+ * Their records wait in {@link StagedWrites} (the apply thread's side of the store, which its
+ * txns share) until {@link #commit} writes them, with the consistent index, in one backend batch;
+ * only then is the new revision published to readers. A compaction likewise takes
  * effect for readers when the batch it was applied in commits.
  *
  * <p>Why a compaction at R may run in the background: it only drops, per key, the entries older
@@ -74,27 +72,14 @@ public final class MvccStore implements AutoCloseable {
     private volatile boolean closed;
 
     // The apply thread's own state.
-    private long stagedRevision;
-    private long stagedCompactedRevision;
-    private final List<WriteTxn.Change> staged = new ArrayList<>();
-    private Map<Revision, KeyValue> stagedValues = new HashMap<>();
-    /** The previous batch's values: hot keys are usually rewritten soon, this spares a backend read. */
-    private Map<Revision, KeyValue> recentValues = new HashMap<>();
+    private final StagedWrites staged;
     private final List<ScheduledCompaction> scheduledCompactions = new ArrayList<>();
-    /** Writes to buckets other than {@code key} (leases, …) that go into the next commit's batch. */
-    private final List<BucketWrite> bucketWrites = new ArrayList<>();
     /** The live keys that carry a lease, as found at open; handed once to the lessor. */
     private Map<ByteString, Long> leasedKeys = new HashMap<>();
-    /** Opened on demand after each commit; sees everything committed. */
-    private ReadView committedView;
     private WriteTxn openTxn;
     private boolean failed;
 
     private record ScheduledCompaction(long revision, CompletableFuture<Void> done) {
-    }
-
-    /** A staged write to another bucket; a null value deletes. */
-    private record BucketWrite(Bucket bucket, byte[] key, byte[] value) {
     }
 
     /** Thrown by a read when the index names a record its view does not have. */
@@ -106,11 +91,14 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
-    private MvccStore(Backend backend, MvccConfig config, TreeIndex index) {
+    private MvccStore(Backend backend, MvccConfig config, TreeIndex index, long revision, long compactedRevision) {
         this.config = config;
         this.backend = backend;
         this.index = index;
         this.compactor = new Compactor(backend, index, commitLock, config);
+        this.currentRevision = revision;
+        this.compactedRevision = compactedRevision;
+        this.staged = new StagedWrites(backend, revision, compactedRevision);
     }
 
     /** Opens the store kept in {@code backend}, with {@link MvccConfig#DEFAULT}. */
@@ -136,14 +124,16 @@ public final class MvccStore implements AutoCloseable {
             term = MetaBucket.read(view, MetaBucket.TERM, 0);
             scheduled = MetaBucket.read(view, MetaBucket.SCHEDULED_COMPACT_REVISION, -1);
             finished = MetaBucket.read(view, MetaBucket.FINISHED_COMPACT_REVISION, -1);
-            // records come in revision order, so every key's history is appended oldest first
+            // records come in revision order, so every key's history is appended oldest first,
+            // and the index ends with each key's newest create revision and version
             view.scan(Bucket.KEY, new byte[0], null, false, 0, (key, record) -> {
                 Revision revision = Revision.fromKey(key);
                 boolean tombstone = Revision.isTombstoneKey(key);
-                byte[] userKey = KeyBucket.userKey(record);
-                index.getOrCreate(userKey).append(revision, tombstone);
+                KeyBucket.Header header = KeyBucket.header(record);
+                byte[] userKey = header.key();
+                index.getOrCreate(userKey).append(revision, tombstone, header.createRevision(), header.version());
                 highest[0] = revision.main();
-                long lease = tombstone ? 0 : KeyBucket.lease(record);
+                long lease = tombstone ? 0 : header.lease();
                 if (lease != 0) {
                     leased.put(ByteString.copyFrom(userKey), lease);
                 } else if (!leased.isEmpty()) {
@@ -152,15 +142,11 @@ public final class MvccStore implements AutoCloseable {
                 return true;
             });
         }
-        MvccStore store = new MvccStore(backend, config, index);
+        // a fresh store is at revision 1; a compaction may have removed the newest records
+        MvccStore store = new MvccStore(backend, config, index, Math.max(1, Math.max(highest[0], scheduled)), scheduled);
         store.leasedKeys = leased;
         store.consistentIndex = consistentIndex;
         store.consistentTerm = term;
-        // a fresh store is at revision 1; a compaction may have removed the newest records
-        store.currentRevision = Math.max(1, Math.max(highest[0], scheduled));
-        store.stagedRevision = store.currentRevision;
-        store.compactedRevision = scheduled;
-        store.stagedCompactedRevision = scheduled;
         if (scheduled >= 0) {
             // always compact the rebuilt index: records of an unfinished compaction are back in it.
             // No writes yet, so this is done here; the compactor's own pass then finds nothing.
@@ -285,99 +271,30 @@ public final class MvccStore implements AutoCloseable {
     }
 
     /**
-     * A CRC-32C over the {@code key} bucket's records up to {@code revision} (0 or less: the
-     * current one), with the bucket name first, as etcd's HashKV: records a compaction dropped count
-     * as gone whether or not they are deleted yet. Like etcd's, it asks the index which records the
-     * compaction keeps, which is the same before, during and after the compactor's pass over the
-     * index, so it never waits for that pass.
+     * etcd's HashKV: a CRC-32C over the {@code key} bucket's records up to {@code revision} (0 or
+     * less: the current one); see {@link StoreHashes#hashKV}. Any thread.
      *
      * @throws FutureRevisionException when {@code revision} is above the current revision
      * @throws CompactedException       when {@code revision} is below the compacted revision
      */
     public KeyValueHash hashKV(long revision) {
-        while (true) {
-            long current = currentRevision;
-            long compacted = compactedRevision;
-            long at = revision > 0 ? revision : current;
-            if (at > current) {
-                throw new FutureRevisionException();
-            }
-            if (at < compacted) {
-                if (revision > 0) {
-                    throw new CompactedException();
-                }
-                continue; // as in read: the current revision moved past a new compaction meanwhile
-            }
-            CRC32C crc = new CRC32C();
-            crc.update(KeyBucket.NAME);
-            try (ReadView view = backend.readView()) {
-                view.scan(Bucket.KEY, new byte[0], Revision.firstKeyOf(at + 1), false, 0, (key, record) -> {
-                    Revision rev = Revision.fromKey(key);
-                    boolean dropped = rev.main() <= compacted && (Revision.isTombstoneKey(key)
-                            || !rev.equals(liveAt(KeyBucket.userKey(record), compacted)));
-                    if (!dropped) {
-                        crc.update(key);
-                        crc.update(record);
-                    }
-                    return true;
-                });
-            }
-            // a compaction at `compacted` keeps exactly the record live then, whether the compactor
-            // has reached the key yet or not; one at a later revision may drop it from the index
-            if (compactedRevision == compacted) {
-                return new KeyValueHash((int) crc.getValue(), current, compacted);
-            }
-        }
+        return StoreHashes.hashKV(this, backend, index, revision);
     }
 
     /**
-     * etcd's Hash: a CRC-32C over every one of the store's {@link #BUCKETS} in name order, each its name and
-     * then its keys and values in key order, leaving out the consistent index and term (they are
-     * the log's, not the data's), as of one committed moment. Any thread.
-     *
-     * @return the hash, the revision it was taken at and the compacted revision then
+     * etcd's Hash: a CRC-32C over every bucket but the consistent index and term, as of one
+     * committed moment; see {@link StoreHashes#hashAll}. Any thread.
      */
     public KeyValueHash hashAll() {
-        List<Bucket> ordered = new ArrayList<>(BUCKETS);
-        ordered.sort((a, b) -> Arrays.compareUnsigned(a.name().getBytes(StandardCharsets.UTF_8),
-                b.name().getBytes(StandardCharsets.UTF_8)));
-        byte[] consistentIndex = MetaBucket.key(MetaBucket.CONSISTENT_INDEX);
-        byte[] term = MetaBucket.key(MetaBucket.TERM);
-        while (true) {
-            long current = currentRevision;
-            long compacted = compactedRevision;
-            CRC32C crc = new CRC32C();
-            try (ReadView view = backend.readView()) {
-                for (Bucket bucket : ordered) {
-                    crc.update(bucket.name().getBytes(StandardCharsets.UTF_8));
-                    boolean meta = bucket.equals(Bucket.META);
-                    view.scan(bucket, new byte[0], null, false, 0, (key, value) -> {
-                        if (!meta || !(Arrays.equals(key, consistentIndex) || Arrays.equals(key, term))) {
-                            crc.update(key);
-                            crc.update(value);
-                        }
-                        return true;
-                    });
-                }
-            }
-            if (currentRevision == current && compactedRevision == compacted) {
-                return new KeyValueHash((int) crc.getValue(), current, compacted);
-            }
-        }
+        return StoreHashes.hashAll(this, backend);
     }
 
-    /** The revision of the key's record at {@code revision}, or null; any thread. */
-    private Revision liveAt(byte[] key, long revision) {
-        KeyIndex keyIndex = index.get(key);
-        return keyIndex == null ? null : keyIndex.liveAt(revision);
-    }
-
-    /** The newest committed revision: what reads at revision 0 see. */
     /** The keys in the index: live ones and deleted ones whose history is not compacted away. */
     public long keyCount() {
         return index.size();
     }
 
+    /** The newest committed revision: what reads at revision 0 see. */
     public long currentRevision() {
         return currentRevision;
     }
@@ -465,13 +382,13 @@ public final class MvccStore implements AutoCloseable {
      */
     public void stageBucketPut(Bucket bucket, byte[] key, byte[] value) {
         requireWritable();
-        bucketWrites.add(new BucketWrite(bucket, key, value));
+        staged.bucketPut(bucket, key, value);
     }
 
     /** Deletes {@code key} from {@code bucket} as part of the next commit. */
     public void stageBucketDelete(Bucket bucket, byte[] key) {
         requireWritable();
-        bucketWrites.add(new BucketWrite(bucket, key, null));
+        staged.bucketDelete(bucket, key);
     }
 
     /**
@@ -483,7 +400,7 @@ public final class MvccStore implements AutoCloseable {
         if (openTxn != null) {
             throw new IllegalStateException("mvcc: a write txn is already open");
         }
-        openTxn = new WriteTxn(this, stagedRevision + 1);
+        openTxn = new WriteTxn(this, staged, staged.revision() + 1);
         return openTxn;
     }
 
@@ -501,21 +418,12 @@ public final class MvccStore implements AutoCloseable {
             throw new IllegalStateException("mvcc: commit while a write txn is open");
         }
         try (WriteBatch batch = backend.newBatch()) {
-            for (WriteTxn.Change change : staged) {
-                batch.put(Bucket.KEY, change.revision().toKey(change.tombstone()), change.kv().toByteArray());
-            }
+            staged.writeTo(batch);
             batch.put(Bucket.META, MetaBucket.key(MetaBucket.CONSISTENT_INDEX), MetaBucket.encodeUint64(consistentIndex));
             batch.put(Bucket.META, MetaBucket.key(MetaBucket.TERM), MetaBucket.encodeUint64(term));
-            for (BucketWrite write : bucketWrites) {
-                if (write.value() == null) {
-                    batch.delete(write.bucket(), write.key());
-                } else {
-                    batch.put(write.bucket(), write.key(), write.value());
-                }
-            }
             if (!scheduledCompactions.isEmpty()) {
                 batch.put(Bucket.META, MetaBucket.key(MetaBucket.SCHEDULED_COMPACT_REVISION),
-                        MetaBucket.encodeCompactRevision(stagedCompactedRevision));
+                        MetaBucket.encodeCompactRevision(staged.compactedRevision()));
             }
             commitLock.lock();
             try {
@@ -528,17 +436,10 @@ public final class MvccStore implements AutoCloseable {
             failed = true;
             throw e;
         }
-        staged.clear();
-        bucketWrites.clear();
-        recentValues = stagedValues;
-        stagedValues = new HashMap<>();
-        if (committedView != null) {
-            committedView.close();
-            committedView = null;
-        }
+        staged.committed();
         this.consistentIndex = consistentIndex;
         this.consistentTerm = term;
-        currentRevision = stagedRevision;
+        currentRevision = staged.revision();
         for (ScheduledCompaction compaction : scheduledCompactions) {
             // published before the compactor touches the index: see the class comment
             compactedRevision = compaction.revision();
@@ -562,13 +463,13 @@ public final class MvccStore implements AutoCloseable {
         if (openTxn != null) {
             throw new IllegalStateException("mvcc: compaction while a write txn is open");
         }
-        if (revision <= stagedCompactedRevision) {
+        if (revision <= staged.compactedRevision()) {
             throw new CompactedException();
         }
-        if (revision > stagedRevision) {
+        if (revision > staged.revision()) {
             throw new FutureRevisionException();
         }
-        stagedCompactedRevision = revision;
+        staged.compactAt(revision);
         CompletableFuture<Void> done = new CompletableFuture<>();
         scheduledCompactions.add(new ScheduledCompaction(revision, done));
         return done.copy();
@@ -581,7 +482,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public void snapshot(OutputStream out) throws IOException {
         requireWritable();
-        if (openTxn != null || !staged.isEmpty() || !bucketWrites.isEmpty() || !scheduledCompactions.isEmpty()) {
+        if (openTxn != null || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
             throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
         }
         backend.snapshot(out);
@@ -596,7 +497,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public BackendSnapshot openSnapshot() throws IOException {
         requireWritable();
-        if (openTxn != null || !staged.isEmpty() || !bucketWrites.isEmpty() || !scheduledCompactions.isEmpty()) {
+        if (openTxn != null || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
             throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
         }
         return backend.openSnapshot();
@@ -636,10 +537,7 @@ public final class MvccStore implements AutoCloseable {
         }
         scheduledCompactions.clear();
         compactor.close();
-        if (committedView != null) {
-            committedView.close();
-            committedView = null;
-        }
+        staged.closeView();
     }
 
     /** Tests only: {@code hook} runs on the compactor thread after each chunk of keys it compacts. */
@@ -653,58 +551,21 @@ public final class MvccStore implements AutoCloseable {
         return index;
     }
 
-    long stagedRevision() {
-        return stagedRevision;
-    }
-
-    long stagedCompactedRevision() {
-        return stagedCompactedRevision;
-    }
-
-    /** The key's newest record, staged or committed, or null when it is absent now. */
-    KeyValue latest(KeyIndex keyIndex, long txnRevision) {
-        Revision live = keyIndex.liveAt(txnRevision);
-        return live == null ? null : record(live);
-    }
-
-    /** The record of a revision the index names, wherever it is now. */
+    /** The record of a revision the index names, staged or committed. */
     KeyValue record(Revision revision) {
-        KeyValue kv = revision.main() > currentRevision ? stagedValues.get(revision) : recentValues.get(revision);
-        if (kv == null && revision.main() <= currentRevision) {
-            if (committedView == null) {
-                committedView = backend.readView();
-            }
-            kv = committedView.get(Bucket.KEY, revision.toKey(false))
-                    .map(record -> KeyBucket.decode(revision, record))
-                    .orElse(null);
-        }
-        if (kv == null) {
-            throw new IllegalStateException("mvcc: no record for revision " + revision);
-        }
-        return kv;
-    }
-
-    void stage(Revision revision, KeyValue kv) {
-        stagedValues.put(revision, kv);
+        return staged.record(revision, currentRevision);
     }
 
     /** @return the revision after the txn */
     long end(WriteTxn txn, List<WriteTxn.Change> changes) {
         openTxn = null;
-        if (!changes.isEmpty()) {
-            staged.addAll(changes);
-            stagedRevision = txn.revision();
-        }
-        return stagedRevision;
+        staged.end(txn.revision(), changes);
+        return staged.revision();
     }
 
     void abandon(List<WriteTxn.Change> changes) {
         openTxn = null;
-        for (WriteTxn.Change change : changes) {
-            change.index().truncate(change.revision().main());
-            index.removeIfEmpty(change.index());
-            stagedValues.remove(change.revision());
-        }
+        staged.abandon(changes, index);
     }
 
     private void requireWritable() {

@@ -54,12 +54,13 @@ final class TreeIndex {
     /**
      * Apply thread only: appends to {@code index}, or, when compaction has just emptied and removed
      * it, to the key's new index. What the caller read from the removed index stays right: it was
-     * emptied, so the key was absent at the compacted revision and had no newer entry.
+     * emptied, so the key was absent at the compacted revision and had no newer entry (its version
+     * was 0, and the put starts a generation).
      *
      * @return the index appended to
      */
-    KeyIndex append(KeyIndex index, Revision revision, boolean tombstone) {
-        while (!index.append(revision, tombstone)) {
+    KeyIndex append(KeyIndex index, Revision revision, boolean tombstone, long createRevision, long version) {
+        while (!index.append(revision, tombstone, createRevision, version)) {
             if (keys.remove(index.key(), index)) { // the compactor may not have unmapped it yet
                 size.decrementAndGet();
             }

@@ -6,7 +6,6 @@ import io.kvorum.api.mvccpb.KeyValue;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * One write txn of the apply thread: everything it changes shares one main revision, in the order
@@ -17,17 +16,24 @@ import java.util.Optional;
  */
 public final class WriteTxn implements AutoCloseable {
 
-    /** One change: the record written under {@code revision}, and what it replaced. */
-    record Change(KeyIndex index, Revision revision, KeyValue kv, KeyValue prev, boolean tombstone) {
+    /**
+     * One change: the record written under {@code revision}; for a delete, the record it ended
+     * ({@code prev}, null for a put); and the key's create revision and version before it, which an
+     * abandoned txn puts back.
+     */
+    record Change(KeyIndex index, Revision revision, KeyValue kv, KeyValue prev, boolean tombstone,
+                  long prevCreateRevision, long prevVersion) {
     }
 
     private final MvccStore store;
+    private final StagedWrites staged;
     private final long revision;
     private final List<Change> changes = new ArrayList<>();
     private boolean done;
 
-    WriteTxn(MvccStore store, long revision) {
+    WriteTxn(MvccStore store, StagedWrites staged, long revision) {
         this.store = store;
+        this.staged = staged;
         this.revision = revision;
     }
 
@@ -51,12 +57,12 @@ public final class WriteTxn implements AutoCloseable {
 
     /** The revision a read at revision 0 sees now: this txn's once it changed anything, else the one before. */
     public long currentRevision() {
-        return changes.isEmpty() ? store.stagedRevision() : this.revision;
+        return changes.isEmpty() ? staged.revision() : this.revision;
     }
 
     /** The lowest revision still readable, counting compactions staged in this batch. */
     public long compactedRevision() {
-        return store.stagedCompactedRevision();
+        return staged.compactedRevision();
     }
 
     private RangeResult read(byte[] key, byte[] rangeEnd, long revision, long limit, boolean countOnly) {
@@ -67,7 +73,7 @@ public final class WriteTxn implements AutoCloseable {
         if (at > latest) {
             throw new FutureRevisionException();
         }
-        if (at < store.stagedCompactedRevision()) {
+        if (at < staged.compactedRevision()) {
             throw new CompactedException();
         }
         return store.collect(key, rangeEnd, at, limit, countOnly, store::record);
@@ -76,28 +82,31 @@ public final class WriteTxn implements AutoCloseable {
     /**
      * Puts {@code value} under {@code key} with {@code lease} (0: none). A key absent until now
      * starts a generation: create revision = this txn's revision, version 1; otherwise the create
-     * revision stays and the version goes up by one. The arrays are the store's from now on.
+     * revision stays and the version goes up by one. Both come from the key index: a put never
+     * reads the previous record. The arrays are the store's from now on.
      *
-     * @return the key's previous KeyValue, if it had one
+     * @return the KeyValue written
      */
-    public Optional<KeyValue> put(byte[] key, byte[] value, long lease) {
+    public KeyValue put(byte[] key, byte[] value, long lease) {
         requireOpen();
         MvccStore.requireKey(key);
         KeyIndex index = store.index().getOrCreate(key);
-        KeyValue prev = store.latest(index, revision);
+        long prevVersion = index.version();
+        long prevCreateRevision = index.createRevision();
+        long createRevision = prevVersion == 0 ? revision : prevCreateRevision;
         Revision at = nextRevision();
         KeyValue kv = KeyValue.newBuilder()
                 .setKey(UnsafeByteOperations.unsafeWrap(index.key()))
-                .setCreateRevision(prev == null ? revision : prev.getCreateRevision())
+                .setCreateRevision(createRevision)
                 .setModRevision(revision)
-                .setVersion(prev == null ? 1 : prev.getVersion() + 1)
+                .setVersion(prevVersion + 1)
                 .setValue(UnsafeByteOperations.unsafeWrap(value))
                 .setLease(lease)
                 .build();
-        KeyIndex appended = store.index().append(index, at, false);
-        store.stage(at, kv);
-        changes.add(new Change(appended, at, kv, prev, false));
-        return Optional.ofNullable(prev);
+        KeyIndex appended = store.index().append(index, at, false, createRevision, prevVersion + 1);
+        staged.stage(at, kv);
+        changes.add(new Change(appended, at, kv, null, false, prevCreateRevision, prevVersion));
+        return kv;
     }
 
     /**
@@ -111,17 +120,19 @@ public final class WriteTxn implements AutoCloseable {
         MvccStore.requireKey(key);
         List<KeyValue> deleted = new ArrayList<>();
         for (KeyIndex index : store.index().range(key, rangeEnd)) {
-            KeyValue prev = store.latest(index, revision);
-            if (prev == null) {
+            long prevVersion = index.version();
+            if (prevVersion == 0) {
                 continue;
             }
+            long prevCreateRevision = index.createRevision();
+            KeyValue prev = store.record(index.liveAt(revision));
             Revision at = nextRevision();
             KeyValue tombstone = KeyValue.newBuilder()
                     .setKey(UnsafeByteOperations.unsafeWrap(index.key()))
                     .setModRevision(revision)
                     .build();
-            KeyIndex appended = store.index().append(index, at, true);
-            changes.add(new Change(appended, at, tombstone, prev, true));
+            KeyIndex appended = store.index().append(index, at, true, 0, 0);
+            changes.add(new Change(appended, at, tombstone, prev, true, prevCreateRevision, prevVersion));
             deleted.add(prev);
         }
         return Collections.unmodifiableList(deleted);
@@ -129,8 +140,9 @@ public final class WriteTxn implements AutoCloseable {
 
     /**
      * This txn's changes as watch events, in sub-revision order: a PUT carries the new KeyValue, a
-     * DELETE the key and mod revision; {@code prev_kv} is set wherever there was a previous one.
-     * Still answers after {@link #end()}, for the watch hub.
+     * DELETE the key and mod revision and, as {@code prev_kv}, the KeyValue it deleted. A PUT has
+     * no {@code prev_kv}: the store does not read it; a watcher that asks for it reads it at the
+     * revision before (as etcd's watch does). Still answers after {@link #end()}, for the watch hub.
      */
     public List<Event> events() {
         List<Event> events = new ArrayList<>(changes.size());

@@ -75,7 +75,7 @@ public final class WatchHub implements AutoCloseable {
     /** Every event up to this revision has been dispatched to the synced watchers. */
     private long dispatched;
     private final Map<ByteString, Set<Watcher>> syncedByKey = new HashMap<>();
-    private final Set<Watcher> syncedRanges = new LinkedHashSet<>();
+    private final RangeWatchers syncedRanges = new RangeWatchers();
     private final Set<Watcher> unsynced = new LinkedHashSet<>();
     private final Map<WatchStream, Map<Long, Watcher>> streams = new IdentityHashMap<>();
     private boolean syncSoon;
@@ -389,12 +389,8 @@ public final class WatchHub implements AutoCloseable {
                 }
             }
             if (!syncedRanges.isEmpty()) {
-                byte[] key = e.getKv().getKey().toByteArray();
-                for (Watcher w : syncedRanges) {
-                    if (w.covers(key)) {
-                        matched.computeIfAbsent(w, x -> new ArrayList<>()).add(e);
-                    }
-                }
+                syncedRanges.forEachCovering(e.getKv().getKey().toByteArray(),
+                        w -> matched.computeIfAbsent(w, x -> new ArrayList<>()).add(e));
             }
         }
         dispatched = b.revision();
@@ -402,11 +398,16 @@ public final class WatchHub implements AutoCloseable {
             return;
         }
         ResponseHeader header = headers.apply(b.revision());
+        // PUT events come without prev_kv: read once per event for the watchers that want it
+        Map<Event, Event> withPrevKv = new IdentityHashMap<>();
         for (Map.Entry<Watcher, List<Event>> m : matched.entrySet()) {
             Watcher w = m.getKey();
             List<Event> events = select(w, m.getValue());
             if (events.isEmpty()) {
                 continue;
+            }
+            if (w.prevKv) {
+                events = withPrevKvs(events, withPrevKv);
             }
             if (w.stream.offer(responses(w, header, events), false)) {
                 w.sentSinceTick = true;
@@ -422,7 +423,7 @@ public final class WatchHub implements AutoCloseable {
         if (revision <= dispatched) {
             return;
         }
-        List<Watcher> synced = new ArrayList<>(syncedRanges);
+        List<Watcher> synced = new ArrayList<>(syncedRanges.all());
         syncedByKey.values().forEach(synced::addAll);
         for (Watcher w : synced) {
             markUnsynced(w, dispatched + 1);
@@ -513,6 +514,19 @@ public final class WatchHub implements AutoCloseable {
         w.stream.offer(List.of(WatchResponse.newBuilder()
                 .setHeader(headers.apply(0))
                 .setWatchId(w.id).setCompactRevision(compactedRevision).setCanceled(true).build()), true);
+    }
+
+    /** {@code events} with each PUT's {@code prev_kv}, taken from {@code cache} or read into it. */
+    private List<Event> withPrevKvs(List<Event> events, Map<Event, Event> cache) {
+        List<Event> out = new ArrayList<>(events.size());
+        for (Event e : events) {
+            if (e.getType() != Event.EventType.PUT || e.hasPrevKv()) {
+                out.add(e);
+            } else {
+                out.add(cache.computeIfAbsent(e, put -> withPrevKv(store.get(), put, new KeyValue[1], 0)));
+            }
+        }
+        return out;
     }
 
     /** The event with the key's previous version, read at the revision before; none if that is compacted. */

@@ -51,9 +51,10 @@ class ApplierHaltTest {
         Applier member = applier(backend);
         CompletableFuture<Object> waiting = member.await(2);
 
-        backend.failReads(true); // a put reads the key's previous record
+        backend.failReads(true); // a put that asks for prev_kv reads the key's previous record
         ApplyHaltedException halted = assertThrows(ApplyHaltedException.class,
-                () -> member.apply(List.of(put(2, "a", "2"), put(3, "b", "3")), true));
+                () -> member.apply(List.of(put(2, PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("a"))
+                        .setValue(ByteString.copyFromUtf8("2")).setPrevKv(true)), put(3, "b", "3")), true));
 
         assertEquals(2, halted.index());
         assertTrue(halted.getMessage().contains("index 2"), halted.getMessage());

@@ -63,6 +63,30 @@ class LessorTest {
     }
 
     @Test
+    void renewalsKeepOneExpiryEntryPerLeaseAndRevokesDropIt() throws Exception {
+        lessor.promote(0);
+        Lease first = lessor.grant(store, 1, 5);
+        lessor.grant(store, 2, 5);
+        for (int i = 0; i < 1000; i++) {
+            clock.addAndGet(SECOND / 1000);
+            assertEquals(5, lessor.renew(1).get());
+        }
+        assertEquals(2, lessor.queuedExpiries());
+
+        clock.addAndGet(4 * SECOND + SECOND / 2);
+        assertEquals(List.of(2L), lessor.takeExpired(10).stream().map(Lease::id).toList(),
+                "the renewed lease is queued again at its new expiry");
+        assertEquals(2, lessor.queuedExpiries());
+        clock.addAndGet(SECOND);
+        assertEquals(List.of(1L), lessor.takeExpired(10).stream().map(Lease::id).toList());
+        lessor.remove(store, first);
+        assertEquals(1, lessor.queuedExpiries());
+        lessor.demote();
+        assertEquals(0, lessor.queuedExpiries());
+        store.commit(1, 1, true);
+    }
+
+    @Test
     void keysFollowPutsAndDeletesAndLeasesSurviveReopening() throws Exception {
         lessor.grant(store, 3, 60);
         try (WriteTxn w = store.beginWrite()) {

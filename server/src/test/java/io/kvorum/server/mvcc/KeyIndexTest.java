@@ -14,11 +14,11 @@ class KeyIndexTest {
     /** put@2, put@4, delete@6, put@8.1 (a second generation), put@9 */
     private static KeyIndex twoGenerations() {
         KeyIndex index = new KeyIndex(TestApply.bytes("k"));
-        index.append(new Revision(2, 0), false);
-        index.append(new Revision(4, 0), false);
-        index.append(new Revision(6, 0), true);
-        index.append(new Revision(8, 1), false);
-        index.append(new Revision(9, 0), false);
+        index.append(new Revision(2, 0), false, 1, 1);
+        index.append(new Revision(4, 0), false, 1, 1);
+        index.append(new Revision(6, 0), true, 0, 0);
+        index.append(new Revision(8, 1), false, 1, 1);
+        index.append(new Revision(9, 0), false, 1, 1);
         return index;
     }
 
@@ -48,8 +48,8 @@ class KeyIndexTest {
     void newerEntriesDoNotChangeWhatAnOlderRevisionSees() {
         KeyIndex index = twoGenerations();
 
-        index.append(new Revision(10, 0), true);
-        index.append(new Revision(11, 0), false);
+        index.append(new Revision(10, 0), true, 0, 0);
+        index.append(new Revision(11, 0), false, 1, 1);
 
         assertEquals(new Revision(9, 0), index.liveAt(9));
         assertNull(index.liveAt(6));
@@ -60,8 +60,8 @@ class KeyIndexTest {
     @Test
     void truncateForgetsAnAbandonedTxnOnly() {
         KeyIndex index = twoGenerations();
-        index.append(new Revision(10, 0), true);
-        index.append(new Revision(10, 1), false);
+        index.append(new Revision(10, 0), true, 0, 0);
+        index.append(new Revision(10, 1), false, 1, 1);
 
         index.truncate(10);
 
@@ -98,8 +98,8 @@ class KeyIndexTest {
     @Test
     void compactingAKeyDeletedBeforeTheRevisionEmptiesIt() {
         KeyIndex index = new KeyIndex(TestApply.bytes("k"));
-        index.append(new Revision(2, 0), false);
-        index.append(new Revision(3, 0), true);
+        index.append(new Revision(2, 0), false, 1, 1);
+        index.append(new Revision(3, 0), true, 0, 0);
         RevisionList dropped = new RevisionList();
 
         index.compact(3, dropped);

@@ -15,7 +15,6 @@ import io.kvorum.spi.backend.Bucket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -75,15 +74,16 @@ class MvccStoreTest {
     }
 
     @Test
-    void putStoresTheLeaseAsGivenAndReturnsThePreviousKeyValue() {
+    void putStoresTheLeaseAsGivenAndReturnsTheKeyValueWritten() {
         apply.put("a", "1");
-        List<Optional<KeyValue>> previous = new ArrayList<>();
+        List<KeyValue> written = new ArrayList<>();
 
-        apply.txn(txn -> previous.add(txn.put(bytes("a"), bytes("2"), 42)));
-        apply.txn(txn -> previous.add(txn.put(bytes("new"), bytes("v"), 0)));
+        apply.txn(txn -> written.add(txn.put(bytes("a"), bytes("2"), 42)));
+        apply.txn(txn -> written.add(txn.put(bytes("new"), bytes("v"), 0)));
 
-        assertEquals("1", string(previous.get(0).orElseThrow().getValue()));
-        assertTrue(previous.get(1).isEmpty());
+        assertEquals(apply.get("a", 0), written.get(0));
+        assertEquals(2, written.get(0).getVersion());
+        assertEquals(apply.get("new", 0), written.get(1));
         assertEquals(42, apply.get("a", 0).getLease());
     }
 
@@ -279,8 +279,8 @@ class MvccStoreTest {
         List<String> seen = new ArrayList<>();
         long second = apply.stage(txn -> {
             seen.add(string(txn.range(bytes("a"), null, 0, 0).kvs().get(0).getValue()));
-            Optional<KeyValue> previous = txn.put(bytes("a"), bytes("mine"), 0);
-            seen.add(string(previous.orElseThrow().getValue()));
+            KeyValue written = txn.put(bytes("a"), bytes("mine"), 0);
+            seen.add(String.valueOf(written.getVersion()));
             seen.add(string(txn.range(bytes("a"), null, 0, 0).kvs().get(0).getValue()));
             seen.add(string(txn.range(bytes("a"), null, 2, 0).kvs().get(0).getValue()));
             txn.deleteRange(bytes("a"), null);
@@ -288,7 +288,7 @@ class MvccStoreTest {
         });
         apply.commit();
 
-        assertEquals(List.of("staged", "staged", "mine", "committed", "0"), seen);
+        assertEquals(List.of("staged", "3", "mine", "committed", "0"), seen);
         assertEquals(3, first);
         assertEquals(4, second);
         assertEquals(2, apply.get("a", 3).getVersion());
@@ -343,6 +343,44 @@ class MvccStoreTest {
         assertEquals(1, apply.get("a", 0).getVersion());
         assertNull(apply.get("fresh", 0));
         assertEquals(List.of("a", "b"), rangeKeys("a", new byte[] {0}));
+    }
+
+    @Test
+    void txnClosedWithoutEndPutsBackTheVersionsItChanged() {
+        apply.put("a", "1");
+        apply.put("a", "2");
+
+        try (WriteTxn txn = store.beginWrite()) {
+            txn.put(bytes("a"), bytes("3"), 0);
+            txn.deleteRange(bytes("a"), null);
+            txn.put(bytes("a"), bytes("4"), 0);
+        }
+        apply.put("a", "5");
+
+        KeyValue kv = apply.get("a", 0);
+        assertEquals("5", string(kv.getValue()));
+        assertEquals(2, kv.getCreateRevision());
+        assertEquals(3, kv.getVersion());
+    }
+
+    @Test
+    void versionsGoOnAfterCompactionAndReopening() throws Exception {
+        apply.put("a", "1");
+        apply.put("a", "2");
+        apply.put("a", "3");
+        apply.put("gone", "1");
+        apply.delete("gone");
+        apply.compact(store.currentRevision()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+        try (MvccStore reopened = MvccStore.open(backend.restart())) {
+            TestApply again = new TestApply(reopened);
+            again.put("a", "4");
+            again.put("gone", "2");
+            assertEquals(2, again.get("a", 0).getCreateRevision());
+            assertEquals(4, again.get("a", 0).getVersion());
+            assertEquals(reopened.currentRevision(), again.get("gone", 0).getCreateRevision());
+            assertEquals(1, again.get("gone", 0).getVersion());
+        }
     }
 
     @Test

@@ -18,8 +18,8 @@ class TreeIndexTest {
 
     /** k: put@2, delete@3; the apply thread then looks k up to put it again at 4. */
     private KeyIndex deletedKeyAsTheApplyThreadFindsIt() {
-        tree.append(tree.getOrCreate(key), new Revision(2, 0), false);
-        tree.append(tree.getOrCreate(key), new Revision(3, 0), true);
+        tree.append(tree.getOrCreate(key), new Revision(2, 0), false, 1, 1);
+        tree.append(tree.getOrCreate(key), new Revision(3, 0), true, 0, 0);
         return tree.getOrCreate(key);
     }
 
@@ -28,7 +28,7 @@ class TreeIndexTest {
         KeyIndex found = deletedKeyAsTheApplyThreadFindsIt();
         tree.compact(3, new RevisionList(), () -> true);
 
-        KeyIndex appended = tree.append(found, new Revision(4, 0), false);
+        KeyIndex appended = tree.append(found, new Revision(4, 0), false, 1, 1);
 
         assertNotSame(found, appended);
         assertSame(appended, tree.get(key));
@@ -42,18 +42,18 @@ class TreeIndexTest {
         found.compact(3, new RevisionList());
         assertTrue(found.markRemovedIfEmpty());
 
-        KeyIndex appended = tree.append(found, new Revision(4, 0), false);
+        KeyIndex appended = tree.append(found, new Revision(4, 0), false, 1, 1);
 
         assertNotSame(found, appended);
         assertSame(appended, tree.get(key));
         assertEquals(new Revision(4, 0), appended.liveAt(4));
-        assertFalse(found.append(new Revision(5, 0), false));
+        assertFalse(found.append(new Revision(5, 0), false, 1, 1));
     }
 
     @Test
     void aKeyPutAgainBeforeTheCompactorReachesItKeepsItsIndexAndNewGeneration() {
         KeyIndex found = deletedKeyAsTheApplyThreadFindsIt();
-        tree.append(found, new Revision(4, 0), false);
+        tree.append(found, new Revision(4, 0), false, 1, 1);
 
         RevisionList dropped = new RevisionList();
         tree.compact(3, dropped, () -> true);
@@ -68,8 +68,8 @@ class TreeIndexTest {
     void compactionStopsBetweenChunksWhenToldTo() {
         for (int i = 0; i < 3 * TreeIndex.CHUNK; i++) {
             KeyIndex index = tree.getOrCreate(bytes("k" + i));
-            tree.append(index, new Revision(2, i), false);
-            tree.append(index, new Revision(3, i), false);
+            tree.append(index, new Revision(2, i), false, 1, 1);
+            tree.append(index, new Revision(3, i), false, 1, 1);
         }
         RevisionList dropped = new RevisionList();
         int[] chunks = {0};
