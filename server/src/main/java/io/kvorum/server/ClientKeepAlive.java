@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * connection's pipeline (it sees every read) and reaches HTTP/2 through Netty's connection handler once
  * Armeria has added it: the PINGs through its frame listener, the frames the server writes through a
  * scanner placed just before it (behind TLS). Everything runs on the connection's event loop.
+ *
+ * <p>One gap: Armeria sets HTTP/2 up while handling the read that brings the client's preface, so PINGs that
+ * arrive in that very read (before the client has seen the server's SETTINGS) are answered but not counted.
+ * The policy and the pings start with the next read; clients send their first PINGs later.
  */
 final class ClientKeepAlive extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ClientKeepAlive.class);
