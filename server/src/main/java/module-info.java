@@ -17,6 +17,11 @@ module io.kvorum.server {
     requires io.netty.transport;
     // TLS on the client port: Armeria is configured through Netty's SslContextBuilder
     requires io.netty.handler;
+    // etcd's gRPC keepalive on client connections (ClientKeepAlive): Netty's HTTP/2 handler under Armeria
+    requires io.netty.codec.http2;
+    requires io.netty.buffer;
+    // SO_REUSEPORT on listeners (ListenerSockets)
+    requires io.netty.transport.unix.common;
     requires io.grpc.services;
     requires com.google.protobuf;
     // the gRPC-JSON gateway: messages as JSON, and the JSON of its bodies and errors

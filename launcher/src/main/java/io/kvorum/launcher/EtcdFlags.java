@@ -1,6 +1,7 @@
 package io.kvorum.launcher;
 
 import io.kvorum.server.ClientConnections;
+import io.kvorum.server.ListenerSockets;
 import io.kvorum.server.ServerConfig;
 import io.kvorum.spi.plugin.PluginOptions;
 import java.net.URI;
@@ -46,14 +47,26 @@ final class EtcdFlags {
         line.value(Flag.EXPERIMENTAL_COMPACTION_BATCH_LIMIT, CommandLine::integer)
                 .map(n -> n < 1 || n > Integer.MAX_VALUE ? ServerConfig.DEFAULT_COMPACTION_BATCH_LIMIT : (int) (long) n)
                 .ifPresent(config::compactionBatchLimit);
-        for (Flag flag : List.of(Flag.BACKEND_BATCH_LIMIT, Flag.EXPERIMENTAL_DISTRIBUTED_TRACING_SAMPLING_RATE)) {
-            line.value(flag, CommandLine::integer);
-        }
+        line.value(Flag.EXPERIMENTAL_DISTRIBUTED_TRACING_SAMPLING_RATE, CommandLine::integer);
+        line.value(Flag.BACKEND_BATCH_LIMIT, CommandLine::integer).ifPresent(config::backendBatchLimit);
         line.value(Flag.EXPERIMENTAL_WARNING_APPLY_DURATION, GoDuration::parse).ifPresent(config::warningApplyDuration);
-        for (Flag flag : List.of(Flag.BACKEND_BATCH_INTERVAL,
-                Flag.EXPERIMENTAL_COMPACT_HASH_CHECK_TIME, Flag.EXPERIMENTAL_DOWNGRADE_CHECK_TIME)) {
-            line.value(flag, GoDuration::parse);
+        config.listenerSockets(new ListenerSockets(
+                line.value(Flag.SOCKET_REUSE_PORT, CommandLine::bool).orElse(false),
+                line.value(Flag.SOCKET_REUSE_ADDRESS, CommandLine::bool).orElse(false)));
+        line.value(Flag.EXPERIMENTAL_STOP_GRPC_SERVICE_ON_DEFRAG, CommandLine::bool)
+                .ifPresent(config::stopGrpcServiceOnDefrag);
+        line.value(Flag.EXPERIMENTAL_COMPACT_HASH_CHECK_ENABLED, CommandLine::bool).ifPresent(config::compactHashCheck);
+        java.util.Optional<java.time.Duration> hashCheckTime =
+                line.value(Flag.EXPERIMENTAL_COMPACT_HASH_CHECK_TIME, GoDuration::parse);
+        if (hashCheckTime.isPresent()) {
+            if (hashCheckTime.get().isNegative() || hashCheckTime.get().isZero()) { // etcd 3.5's check
+                throw new UsageException("--experimental-compact-hash-check-time must be >0 (set to "
+                        + line.value(Flag.EXPERIMENTAL_COMPACT_HASH_CHECK_TIME, Function.identity()).orElse("") + ")");
+            }
+            config.compactHashCheckTime(hashCheckTime.get());
         }
+        line.value(Flag.EXPERIMENTAL_DOWNGRADE_CHECK_TIME, GoDuration::parse);
+        line.value(Flag.BACKEND_BATCH_INTERVAL, GoDuration::parse).ifPresent(config::backendBatchInterval);
         for (Flag flag : Flag.values()) {
             if (flag.kind() == Flag.Kind.SWITCH) {
                 line.value(flag, CommandLine::bool);

@@ -147,4 +147,29 @@ class EtcdFlagsTest {
         assertTrue(help.contains("\nv2 Proxy (to be deprecated in v4):\n"), help);
         assertTrue(help.contains("\nProfiling and Monitoring:\n"), help);
     }
+
+    @Test
+    void theFlagsThatWereOnlyAcceptedReachTheServersConfiguration() throws UsageException {
+        var config = serve("--socket-reuse-port", "--socket-reuse-address=true", "--experimental-stop-grpc-service-on-defrag",
+                "--experimental-compact-hash-check-enabled", "--experimental-compact-hash-check-time", "2m",
+                "--backend-batch-limit", "100", "--backend-batch-interval", "10ms",
+                "--grpc-keepalive-min-time", "10s", "--grpc-keepalive-interval", "1h", "--grpc-keepalive-timeout", "30s")
+                .config();
+
+        assertEquals(new io.kvorum.server.ListenerSockets(true, true), config.listenerSockets());
+        assertTrue(config.stopGrpcServiceOnDefrag());
+        assertTrue(config.compactHashCheck());
+        assertEquals(java.time.Duration.ofMinutes(2), config.compactHashCheckTime());
+        assertEquals(100, config.backendBatchLimit());
+        assertEquals(java.time.Duration.ofMillis(10), config.backendBatchInterval());
+        assertEquals(java.time.Duration.ofSeconds(10), config.clientConnections().keepAliveMinTime());
+        assertEquals(java.time.Duration.ofHours(1), config.clientConnections().keepAliveInterval());
+        assertEquals(java.time.Duration.ofSeconds(30), config.clientConnections().keepAliveTimeout());
+    }
+
+    @Test
+    void theCompactHashCheckTimeMustBeAboveZeroAsInEtcd() {
+        assertEquals("--experimental-compact-hash-check-time must be >0 (set to 0s)",
+                refused("--experimental-compact-hash-check-time", "0s"));
+    }
 }

@@ -86,7 +86,8 @@ final class MetricsEndpoints implements AutoCloseable {
      *
      * @return the URLs with the ports actually bound
      */
-    List<URI> listen(List<URI> urls, Map<String, HttpService> routes, Optional<TlsMaterial> clientTls) {
+    List<URI> listen(List<URI> urls, Map<String, HttpService> routes, Optional<TlsMaterial> clientTls,
+                     ListenerSockets sockets) {
         List<URI> bound = new ArrayList<>();
         for (URI url : urls) {
             boolean https = "https".equals(url.getScheme());
@@ -100,6 +101,7 @@ final class MetricsEndpoints implements AutoCloseable {
             if (https) {
                 ClientPortTls.configure(sb, clientTls.get());
             }
+            sockets.configure(sb);
             sb.meterRegistry(NoopMeterRegistry.get());
             sb.gracefulShutdownTimeoutMillis(0, 1000);
             routes.forEach(sb::service);

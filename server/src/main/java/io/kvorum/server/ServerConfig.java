@@ -86,6 +86,17 @@ import java.util.Set;
  *                                 ({@code *} or none: any), as etcd splits the flag's value
  * @param warningApplyDuration     {@code --experimental-warning-apply-duration}: applies that take longer are logged
  *                                 ("apply request took too long") and counted
+ * @param listenerSockets          {@code --socket-reuse-port} and {@code --socket-reuse-address} on the member's
+ *                                 client, client HTTP and metrics listeners
+ * @param stopGrpcServiceOnDefrag  {@code --experimental-stop-grpc-service-on-defrag}: the gRPC health service
+ *                                 answers NOT_SERVING while a defragmentation runs
+ * @param compactHashCheck         {@code --experimental-compact-hash-check-enabled}: the leader compares the
+ *                                 members' hashes at the last compaction revision
+ * @param compactHashCheckTime     {@code --experimental-compact-hash-check-time}: how often it does
+ * @param backendBatchLimit        {@code --backend-batch-limit}: a backend commit is synced after this many
+ *                                 applied entries (0: no bound)
+ * @param backendBatchInterval     {@code --backend-batch-interval}: or once this long passed since the last synced
+ *                                 one (zero: no bound)
  */
 public record ServerConfig(
         String name,
@@ -133,7 +144,13 @@ public record ServerConfig(
         Duration leaseCheckpointInterval,
         boolean forceNewCluster,
         Set<String> hostWhitelist,
-        Duration warningApplyDuration) {
+        Duration warningApplyDuration,
+        ListenerSockets listenerSockets,
+        boolean stopGrpcServiceOnDefrag,
+        boolean compactHashCheck,
+        Duration compactHashCheckTime,
+        long backendBatchLimit,
+        Duration backendBatchInterval) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -240,6 +257,9 @@ public record ServerConfig(
                     + watchProgressNotifyInterval.toMillis() + "ms");
         }
         Objects.requireNonNull(clientConnections, "clientConnections");
+        Objects.requireNonNull(listenerSockets, "listenerSockets");
+        Objects.requireNonNull(compactHashCheckTime, "compactHashCheckTime");
+        Objects.requireNonNull(backendBatchInterval, "backendBatchInterval");
         listenClientHttpUrls = List.copyOf(listenClientHttpUrls);
         for (URI url : listenClientHttpUrls) {
             if ("https".equals(url.getScheme()) && !clientTls.hasServerCertificate()) {
@@ -323,6 +343,12 @@ public record ServerConfig(
         private boolean forceNewCluster;
         private Set<String> hostWhitelist = Set.of("*");
         private Duration warningApplyDuration = Duration.ofMillis(100);
+        private ListenerSockets listenerSockets = ListenerSockets.DEFAULT;
+        private boolean stopGrpcServiceOnDefrag;
+        private boolean compactHashCheck;
+        private Duration compactHashCheckTime = Duration.ofMinutes(1);
+        private long backendBatchLimit;
+        private Duration backendBatchInterval = Duration.ZERO;
 
         private Builder() {
         }
@@ -374,6 +400,12 @@ public record ServerConfig(
         public Builder forceNewCluster(boolean v) { forceNewCluster = v; return this; }
         public Builder hostWhitelist(Set<String> v) { hostWhitelist = Set.copyOf(v); return this; }
         public Builder warningApplyDuration(Duration v) { warningApplyDuration = v; return this; }
+        public Builder listenerSockets(ListenerSockets v) { listenerSockets = v; return this; }
+        public Builder stopGrpcServiceOnDefrag(boolean v) { stopGrpcServiceOnDefrag = v; return this; }
+        public Builder compactHashCheck(boolean v) { compactHashCheck = v; return this; }
+        public Builder compactHashCheckTime(Duration v) { compactHashCheckTime = v; return this; }
+        public Builder backendBatchLimit(long v) { backendBatchLimit = v; return this; }
+        public Builder backendBatchInterval(Duration v) { backendBatchInterval = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -392,7 +424,8 @@ public record ServerConfig(
                     quotaBackendBytes, autoCompactionMode, autoCompactionRetention, metrics, clientConnections,
                     compactionBatchLimit, listenClientHttpUrls,
                     leaseCheckpoint, leaseCheckpointPersist, leaseCheckpointInterval, forceNewCluster,
-                    hostWhitelist, warningApplyDuration);
+                    hostWhitelist, warningApplyDuration, listenerSockets, stopGrpcServiceOnDefrag,
+                    compactHashCheck, compactHashCheckTime, backendBatchLimit, backendBatchInterval);
         }
     }
 }

@@ -211,6 +211,7 @@ final class ServerRuntime {
         toClose.add(() -> applier.auth().tokens().close());
         applier.recordInto(metrics);
         applier.warningApplyDuration(config.warningApplyDuration());
+        applier.backendBatch(config.backendBatchLimit(), config.backendBatchInterval());
         halted = applier.halted();
         // The store a snapshot restore put in place, if any, is the one to close.
         toClose.add(() -> applier.store().close());
@@ -278,7 +279,7 @@ final class ServerRuntime {
             try {
                 building.complete(new ClientApi(kv, leases, auth, watchHub, consensus, backend, blocking, config.maxTxnOps(),
                         config.maxRequestBytes(), config.electionTimeout(), registry, config.metrics().level(),
-                        config.clientTls().clientCertAuth()));
+                        config.clientTls().clientCertAuth(), config.stopGrpcServiceOnDefrag()));
             } catch (RuntimeException | LinkageError e) {
                 building.completeExceptionally(e);
             }
@@ -312,6 +313,9 @@ final class ServerRuntime {
             corruption.checkInitial(); // before any client is served, as etcd
         }
         corruption.start(config.corruptCheckTime());
+        if (config.compactHashCheck()) {
+            corruption.startCompactHashCheck(config.compactHashCheckTime());
+        }
         AutoCompaction autoCompaction = AutoCompaction.parse(config.autoCompactionMode(), config.autoCompactionRetention());
         if (autoCompaction.enabled()) {
             AutoCompactor compactor = AutoCompactor.of(autoCompaction, kv::currentRevision,
@@ -330,7 +334,8 @@ final class ServerRuntime {
         metricsEndpoints.service().ifPresent(service -> http.put("/metrics", service));
         Map<String, HttpService> metricsRoutes = new HashMap<>(Map.of("/health", health));
         metricsEndpoints.service().ifPresent(service -> metricsRoutes.put("/metrics", service));
-        metricsUrls = metricsEndpoints.listen(config.metrics().listenMetricsUrls(), metricsRoutes, clientTls);
+        metricsUrls = metricsEndpoints.listen(config.metrics().listenMetricsUrls(), metricsRoutes, clientTls,
+                config.listenerSockets());
         http.putAll(new Probes(kv, applier, consensus).routes());
         if (config.enableGrpcGateway()) {
             HttpService gateway = api.gateway().withWebSockets();
@@ -428,10 +433,15 @@ final class ServerRuntime {
         return urls.stream().map(URI::getHost).distinct().toList();
     }
 
-    /** etcd's --max-concurrent-streams: what each connection's SETTINGS allow (0, as in grpc-go: no limit). */
+    /**
+     * etcd's --max-concurrent-streams (what each connection's SETTINGS allow; 0, as in grpc-go: no limit) and
+     * gRPC keepalive (grpc-go's ping policy and server pings; Armeria's own ping interval stays off). Set again
+     * on each reconfiguration: Armeria's reconfigured server takes every connection setting from it.
+     */
     private static void configureConnections(com.linecorp.armeria.server.ServerBuilder sb, ClientConnections connections) {
         long maxStreams = connections.maxConcurrentStreams();
         sb.http2MaxStreamsPerConnection(maxStreams == 0 ? ClientConnections.MAX_CONCURRENT_STREAMS_UNLIMITED : maxStreams);
+        sb.childChannelPipelineCustomizer(ClientKeepAlive.installer(connections));
     }
 
     /** How the store works off compactions: {@code --experimental-compaction-batch-limit}, etcd's pause. */
@@ -460,6 +470,7 @@ final class ServerRuntime {
             }
         }
         tls.ifPresent(m -> ClientPortTls.configure(sb, m));
+        config.listenerSockets().configure(sb);
         // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
         sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
         configureConnections(sb, config.clientConnections());

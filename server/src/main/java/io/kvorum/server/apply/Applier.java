@@ -68,6 +68,9 @@ public final class Applier implements StateMachine {
     /** {@code --experimental-warning-apply-duration}: an entry that takes longer is logged and counted. */
     private volatile long warningApplyNanos = DEFAULT_WARNING_APPLY_DURATION.toNanos();
 
+    /** When a commit is synced although the consensus' log could replay it; set before entries come. */
+    private volatile BackendBatch backendBatch = BackendBatch.UNBOUNDED;
+
     /** Replaced only by a snapshot restore, on the apply thread. */
     private volatile MvccStore store;
     private final Executor replies;
@@ -192,7 +195,10 @@ public final class Applier implements StateMachine {
         Entry last = entries.get(entries.size() - 1);
         try {
             long started = System.nanoTime();
-            store.commit(last.index(), last.term(), durable);
+            BackendBatch batching = backendBatch;
+            boolean sync = batching.mustSync(entries.size(), durable);
+            store.commit(last.index(), last.term(), sync);
+            batching.committed(entries.size(), sync);
             metrics.backendCommit.observeNanos(System.nanoTime() - started);
         } catch (IOException | RuntimeException | Error e) {
             // The batch is not durable, so nobody may be told it was applied. The store refuses
@@ -560,6 +566,19 @@ public final class Applier implements StateMachine {
 
     /** The result of applying a compaction: the response, and when the history is physically gone. */
     record Compacted(CompactionResponse response, CompletableFuture<Void> physical) {
+    }
+
+    /**
+     * etcd's {@code --backend-batch-limit} and {@code --backend-batch-interval}: a backend commit is synced after
+     * that many applied entries or that interval since the last synced one (see {@link BackendBatch}); 0 and
+     * zero: no bound. Set before consensus starts delivering entries.
+     */
+    public void backendBatch(long limit, Duration interval) {
+        backendBatch(limit, interval, System::nanoTime);
+    }
+
+    void backendBatch(long limit, Duration interval, java.util.function.LongSupplier clock) {
+        backendBatch = new BackendBatch(limit, interval, clock);
     }
 
     /** etcd's {@code --experimental-warning-apply-duration}: applies that take longer are logged and counted. */

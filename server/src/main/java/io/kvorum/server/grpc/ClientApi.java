@@ -43,8 +43,10 @@ public final class ClientApi {
 
     public ClientApi(KvServer kv, LeaseServer leases, AuthServer auth, WatchHub watchHub, Consensus consensus,
                      Backend backend, Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout,
-                     MetricRegistry metrics, MetricsLevel level, boolean clientCertAuth) {
+                     MetricRegistry metrics, MetricsLevel level, boolean clientCertAuth,
+                     boolean stopGrpcServiceOnDefrag) {
         Headers headers = new Headers(consensus, kv);
+        HealthService health = new HealthService(stopGrpcServiceOnDefrag);
         Callers callers = new Callers(auth, clientCertAuth);
         List<BindableService> services = List.of(
                 new KvService(kv, new RequestChecks(maxTxnOps), headers, callers),
@@ -53,9 +55,9 @@ public final class ClientApi {
                 new LockService(new LockServer(kv, leases, watchHub), headers, callers, kv),
                 new ElectionService(new ElectionServer(kv, leases, watchHub), headers, callers, kv),
                 new ClusterService(consensus, headers, callers),
-                new MaintenanceService(consensus, kv, backend, headers, blocking, callers),
+                new MaintenanceService(consensus, kv, backend, headers, blocking, callers, health),
                 new AuthService(auth, callers, headers),
-                new HealthService());
+                health);
         ServerInterceptor cluster = new ClusterInterceptor(consensus, electionTimeout);
         // Counted first, as etcd's grpc_prometheus interceptor comes first: a call the cluster check refuses counts too.
         ServerInterceptor counted = new GrpcMetrics(metrics, level,

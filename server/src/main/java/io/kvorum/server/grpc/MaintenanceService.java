@@ -46,9 +46,13 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
     private final Callers callers;
 
+    /** Told when a defragmentation starts and ends (--experimental-stop-grpc-service-on-defrag). */
+    private final HealthService health;
+
     MaintenanceService(Consensus consensus, KvServer kv, Backend backend, Headers headers, Executor blocking,
-                       Callers callers) {
+                       Callers callers, HealthService health) {
         this.callers = callers;
+        this.health = health;
         this.consensus = consensus;
         this.kv = kv;
         this.backend = backend;
@@ -106,12 +110,14 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             ServerMetrics metrics = kv.metrics();
             metrics.defragInflight.set(1);
             long started = System.nanoTime();
+            health.defragStarted();
             try {
                 backend.defragment();
                 metrics.backendDefrag.observeNanos(System.nanoTime() - started);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } finally {
+                health.defragFinished();
                 metrics.defragInflight.set(0);
             }
         }, blocking), v -> DefragmentResponse.getDefaultInstance(), out);

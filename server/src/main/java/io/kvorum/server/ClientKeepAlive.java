@@ -1,0 +1,213 @@
+package io.kvorum.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameListener;
+import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
+import io.netty.handler.codec.http2.Http2FrameTypes;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * etcd's gRPC keepalive on one client connection, as grpc-go's server keeps it:
+ * <ul>
+ *   <li>{@code --grpc-keepalive-min-time} (grpc-go's enforcement policy): a client PING that comes sooner
+ *       than that after the previous one (or, with no stream open, sooner than 2 h) is a strike unless the
+ *       server sent headers or data in between; past two strikes the connection gets GOAWAY
+ *       ENHANCE_YOUR_CALM "too_many_pings" and is closed;</li>
+ *   <li>{@code --grpc-keepalive-interval} and {@code --grpc-keepalive-timeout}: when nothing was read for
+ *       the interval the server sends a PING; when still nothing was read within the timeout the
+ *       connection is closed.</li>
+ * </ul>
+ * Armeria has no ping policy and its own ping interval cannot serve: its ping timeout is the interval
+ * itself, and on epoll it also sets TCP_KEEPIDLE to the interval's milliseconds taken as seconds, which
+ * Linux refuses past 32767, so at etcd's 2 h default every accepted connection fails to register and is
+ * never released, and the server's stop waits for it forever. This handler is installed first in each
+ * connection's pipeline (it sees every read) and reaches HTTP/2 through Netty's connection handler once
+ * Armeria has added it: the PINGs through its frame listener, the frames the server writes through a
+ * scanner placed just before it (behind TLS). Everything runs on the connection's event loop.
+ *
+ * <p>One gap: Armeria sets HTTP/2 up while handling the read that brings the client's preface, so PINGs that
+ * arrive in that very read (before the client has seen the server's SETTINGS) are answered but not counted.
+ * The policy and the pings start with the next read; clients send their first PINGs later.
+ */
+final class ClientKeepAlive extends ChannelDuplexHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientKeepAlive.class);
+
+    /** grpc-go's maxPingStrikes: the third strike past it closes the connection. */
+    static final int MAX_PING_STRIKES = 2;
+    /** grpc-go's defaultPingTimeout: how far apart client PINGs must be while no stream is open. */
+    static final Duration NO_STREAM_MIN_TIME = Duration.ofHours(2);
+    /** What grpc-go's server sends in its keepalive PINGs. */
+    private static final long PING_DATA = 0;
+
+    private final long minTimeNanos;
+    private final long intervalNanos;
+    private final long timeoutNanos;
+
+    private ChannelHandlerContext ctx;
+    private Http2ConnectionHandler http2;
+    private ChannelHandlerContext http2Ctx;
+    private long lastReadNanos;
+
+    // the ping policy
+    private boolean pingedBefore;
+    private long lastPingNanos;
+    private int pingStrikes;
+    private boolean serverWroteSincePing;
+
+    // the server's keepalive pings, as grpc-go's keepalive loop
+    private ScheduledFuture<?> keepAliveTimer;
+    private long readsSeenUpTo;
+    private boolean outstandingPing;
+    private long timeoutLeftNanos;
+
+    private ClientKeepAlive(ClientConnections connections) {
+        this.minTimeNanos = connections.effectiveKeepAliveMinTime().toNanos();
+        this.intervalNanos = connections.effectiveKeepAliveInterval().toNanos();
+        this.timeoutNanos = connections.effectiveKeepAliveTimeout().toNanos();
+    }
+
+    /** Installs the keepalive first in each new connection's pipeline. */
+    static Consumer<ChannelPipeline> installer(ClientConnections connections) {
+        return pipeline -> pipeline.addFirst(new ClientKeepAlive(connections));
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        lastReadNanos = System.nanoTime();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        lastReadNanos = System.nanoTime();
+        ctx.fireChannelRead(msg);
+        if (http2 == null) {
+            findHttp2();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (keepAliveTimer != null) {
+            keepAliveTimer.cancel(false);
+        }
+        super.channelInactive(ctx);
+    }
+
+    /** Once Armeria has chosen HTTP/2 for this connection: polices its PINGs and starts pinging. */
+    private void findHttp2() {
+        ChannelHandlerContext found = ctx.pipeline().context(Http2ConnectionHandler.class);
+        if (found == null || !ctx.channel().isActive()) {
+            return;
+        }
+        http2Ctx = found;
+        http2 = (Http2ConnectionHandler) found.handler();
+        http2.decoder().frameListener(new PingPolicy(http2.decoder().frameListener()));
+        ctx.pipeline().addBefore(found.name(), null, new WrittenFrames());
+        readsSeenUpTo = lastReadNanos;
+        keepAliveTimer = ctx.executor().schedule(this::keepAlive, intervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** grpc-go's server keepalive loop, one turn per timer. */
+    private void keepAlive() {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (lastReadNanos - readsSeenUpTo > 0) {
+            // Read since the last turn: the next ping is due an interval after that read.
+            outstandingPing = false;
+            readsSeenUpTo = lastReadNanos;
+            keepAliveTimer = ctx.executor().schedule(this::keepAlive,
+                    Math.max(0, lastReadNanos + intervalNanos - now), TimeUnit.NANOSECONDS);
+            return;
+        }
+        if (outstandingPing && timeoutLeftNanos <= 0) {
+            LOG.debug("closing client connection {}: keepalive ping not acknowledged in time", ctx.channel());
+            ctx.close();
+            return;
+        }
+        if (!outstandingPing) {
+            http2.encoder().writePing(http2Ctx, false, PING_DATA, http2Ctx.newPromise());
+            http2Ctx.flush();
+            timeoutLeftNanos = timeoutNanos;
+            outstandingPing = true;
+        }
+        long sleep = Math.min(intervalNanos, timeoutLeftNanos);
+        timeoutLeftNanos -= sleep;
+        keepAliveTimer = ctx.executor().schedule(this::keepAlive, sleep, TimeUnit.NANOSECONDS);
+    }
+
+    /** grpc-go's handlePing: counts the strikes of a client PING and sends GOAWAY past the last one. */
+    private void clientPinged() {
+        long now = System.nanoTime();
+        boolean first = !pingedBefore;
+        long sincePrevious = now - lastPingNanos;
+        pingedBefore = true;
+        lastPingNanos = now;
+        if (serverWroteSincePing) {
+            serverWroteSincePing = false;
+            pingStrikes = 0;
+            return;
+        }
+        long allowed = http2.connection().numActiveStreams() < 1 ? NO_STREAM_MIN_TIME.toNanos() : minTimeNanos;
+        if (!first && sincePrevious < allowed) {
+            pingStrikes++;
+        }
+        if (pingStrikes > MAX_PING_STRIKES) {
+            LOG.debug("closing client connection {}: too many pings", ctx.channel());
+            ByteBuf debug = Unpooled.copiedBuffer("too_many_pings", StandardCharsets.US_ASCII);
+            ChannelPromise written = http2Ctx.newPromise();
+            // Once the GOAWAY is out (a flush may wait for the end of the read), closed from the first handler:
+            // no graceful drain of the open streams, as grpc-go's closeConn.
+            written.addListener(f -> ctx.close());
+            http2.goAway(http2Ctx, http2.connection().remote().lastStreamCreated(),
+                    Http2Error.ENHANCE_YOUR_CALM.code(), debug, written);
+            http2Ctx.flush();
+        }
+    }
+
+    /** Armeria's frame listener, told first of each frame; client PINGs also go through the policy. */
+    private final class PingPolicy extends Http2FrameListenerDecorator {
+        PingPolicy(Http2FrameListener listener) {
+            super(listener);
+        }
+
+        @Override
+        public void onPingRead(ChannelHandlerContext ctx, long data) throws io.netty.handler.codec.http2.Http2Exception {
+            super.onPingRead(ctx, data);
+            clientPinged();
+        }
+    }
+
+    /** Sees the frames the server writes (just before Netty's HTTP/2 handler): headers and data reset the strikes. */
+    private final class WrittenFrames extends ChannelOutboundHandlerAdapter {
+        private final Http2FrameScanner scanner = new Http2FrameScanner();
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            if (msg instanceof ByteBuf buf) {
+                scanner.scan(buf, type -> {
+                    if (type == Http2FrameTypes.HEADERS || type == Http2FrameTypes.DATA) {
+                        serverWroteSincePing = true;
+                    }
+                });
+            }
+            ctx.write(msg, promise);
+        }
+    }
+}
