@@ -70,7 +70,7 @@ final class EtcdFlags {
             throw notSupported(Flag.PROXY, proxy, "the v2 proxy");
         }
         if (line.switchedOn(Flag.ENABLE_V2)) {
-            throw notSupported(Flag.ENABLE_V2, "true", "the v2 API");
+            config.enableV2(true);
         }
         for (Flag flag : List.of(Flag.DISCOVERY, Flag.DISCOVERY_PROXY, Flag.DISCOVERY_SRV, Flag.DISCOVERY_SRV_NAME)) {
             Optional<String> given = line.value(flag, Function.identity()).filter(v -> !v.isEmpty());

@@ -86,6 +86,8 @@ import java.util.Set;
  *                                 ({@code *} or none: any), as etcd splits the flag's value
  * @param warningApplyDuration     {@code --experimental-warning-apply-duration}: applies that take longer are logged
  *                                 ("apply request took too long") and counted
+ * @param enableV2                 {@code --enable-v2}: serve etcd's v2 API ({@code /v2/keys}, {@code /v2/members},
+ *                                 {@code /v2/machines}) on the client port
  */
 public record ServerConfig(
         String name,
@@ -133,7 +135,8 @@ public record ServerConfig(
         Duration leaseCheckpointInterval,
         boolean forceNewCluster,
         Set<String> hostWhitelist,
-        Duration warningApplyDuration) {
+        Duration warningApplyDuration,
+        boolean enableV2) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -323,6 +326,7 @@ public record ServerConfig(
         private boolean forceNewCluster;
         private Set<String> hostWhitelist = Set.of("*");
         private Duration warningApplyDuration = Duration.ofMillis(100);
+        private boolean enableV2;
 
         private Builder() {
         }
@@ -374,6 +378,7 @@ public record ServerConfig(
         public Builder forceNewCluster(boolean v) { forceNewCluster = v; return this; }
         public Builder hostWhitelist(Set<String> v) { hostWhitelist = Set.copyOf(v); return this; }
         public Builder warningApplyDuration(Duration v) { warningApplyDuration = v; return this; }
+        public Builder enableV2(boolean v) { enableV2 = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -392,7 +397,7 @@ public record ServerConfig(
                     quotaBackendBytes, autoCompactionMode, autoCompactionRetention, metrics, clientConnections,
                     compactionBatchLimit, listenClientHttpUrls,
                     leaseCheckpoint, leaseCheckpointPersist, leaseCheckpointInterval, forceNewCluster,
-                    hostWhitelist, warningApplyDuration);
+                    hostWhitelist, warningApplyDuration, enableV2);
         }
     }
 }

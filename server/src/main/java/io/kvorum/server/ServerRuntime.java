@@ -15,6 +15,8 @@ import io.kvorum.spi.auth.TokenContext;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.v2http.V2Http;
 import io.kvorum.server.apply.LeaderChanges;
 import io.kvorum.server.apply.LeaseServer;
 import io.kvorum.server.lease.LeaseCheckpoints;
@@ -332,6 +334,14 @@ final class ServerRuntime {
         metricsEndpoints.service().ifPresent(service -> metricsRoutes.put("/metrics", service));
         metricsUrls = metricsEndpoints.listen(config.metrics().listenMetricsUrls(), metricsRoutes, clientTls);
         http.putAll(new Probes(kv, applier, consensus).routes());
+        // The v2 store is applied and expired whatever the flag (as etcd 3.4 keeps it); only
+        // serving it waits for --enable-v2.
+        V2Server v2 = new V2Server(kv, applier, consensus, workers);
+        toClose.add(v2);
+        v2.start();
+        if (config.enableV2()) {
+            http.putAll(V2Http.routes(v2, consensus));
+        }
         if (config.enableGrpcGateway()) {
             api.gateway().paths().forEach(path -> http.put(path, api.gateway()));
         }
