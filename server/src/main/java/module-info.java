@@ -16,6 +16,8 @@ module io.kvorum.server {
     // TLS on the client port: Armeria is configured through Netty's SslContextBuilder
     requires io.netty.handler;
     requires io.grpc.services;
+    // reading a v2 form body up to Go's limit (v2http.FormBody), as Armeria's requests stream
+    requires org.reactivestreams;
     requires com.google.protobuf;
     // the gRPC-JSON gateway: messages as JSON, and the JSON of its bodies and errors
     requires com.google.protobuf.util;

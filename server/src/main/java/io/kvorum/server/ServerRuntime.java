@@ -357,7 +357,7 @@ final class ServerRuntime {
             sb.meterRegistry(NoopMeterRegistry.get());
             configureConnections(sb, config.clientConnections());
             api.bindTo(sb);
-            httpOnClientUrls.forEach(sb::service);
+            httpOnClientUrls.forEach((path, service) -> serve(sb, path, service));
         });
         gate.open(new StartGate.Routes(httpOnClientUrls, api.service()));
         httpServer.ifPresent(h -> {
@@ -365,7 +365,7 @@ final class ServerRuntime {
                 tls.ifPresent(m -> ClientPortTls.configure(sb, m));
                 sb.meterRegistry(NoopMeterRegistry.get());
                 configureConnections(sb, config.clientConnections());
-                http.forEach(sb::service);
+                http.forEach((path, service) -> serve(sb, path, service));
             });
             httpGate.open(new StartGate.Routes(Map.copyOf(http), (ctx, req) -> HttpResponse.of(HttpStatus.NOT_FOUND)));
             LOG.info("serving client HTTP requests on {}", clientHttpUrls);
@@ -435,6 +435,18 @@ final class ServerRuntime {
     /** The host part of each URL, each once: what an auto-TLS certificate must be valid for. */
     private static List<String> hosts(List<URI> urls) {
         return urls.stream().map(URI::getHost).distinct().toList();
+    }
+
+    /**
+     * Serves {@code service} at {@code path}. The v2 API reads its bodies itself, up to Go's form
+     * limit, to answer a larger one as etcd does; the others keep Armeria's request length limit.
+     */
+    private static void serve(com.linecorp.armeria.server.ServerBuilder sb, String path, HttpService service) {
+        if (V2Http.reads(path)) {
+            sb.route().path(path).maxRequestLength(0).build(service);
+        } else {
+            sb.service(path, service);
+        }
     }
 
     /** etcd's --max-concurrent-streams: what each connection's SETTINGS allow (0, as in grpc-go: no limit). */

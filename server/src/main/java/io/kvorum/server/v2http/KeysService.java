@@ -1,7 +1,5 @@
 package io.kvorum.server.v2http;
 
-import com.linecorp.armeria.common.AggregatedHttpRequest;
-import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
@@ -44,24 +42,15 @@ final class KeysService implements HttpService {
             return V2Http.methodNotAllowed("HEAD,GET,PUT,POST,DELETE");
         }
         String clusterId = V2Http.clusterId(server.status());
-        ctx.setMaxRequestLength(GoForm.MAX_FORM_BYTES);
         String path = ctx.decodedPath();
         String query = ctx.query();
         String contentType = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        CompletableFuture<HttpResponse> answer = req.aggregate().handle((AggregatedHttpRequest agg, Throwable failure) -> {
-            byte[] body;
+        CompletableFuture<HttpResponse> answer = FormBody.read(ctx, req).handle((body, failure) -> {
             if (failure != null) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure;
-                if (!(cause instanceof ContentTooLargeException)) {
-                    return HttpResponse.ofFailure(cause);
-                }
-                body = null;
-            } else {
-                body = agg.content().array();
+                return HttpResponse.ofFailure(failure);
             }
             try {
-                GoForm form = GoForm.parse(method, contentType, body, query);
+                GoForm form = GoForm.parse(method, contentType, body.orElse(null), query);
                 KeyRequest parsed = KeyRequest.parse(method, path, form, V2Http::unixNanos);
                 return serve(ctx, parsed, clusterId);
             } catch (V2Error e) {

@@ -35,6 +35,11 @@ public final class V2Http {
         return routes;
     }
 
+    /** Whether {@code pathPattern} is one of these routes, which read their bodies themselves, up to a limit. */
+    public static boolean reads(String pathPattern) {
+        return pathPattern.startsWith("/v2/") || pathPattern.startsWith("prefix:/v2/");
+    }
+
     static boolean allow(String method, String... allowed) {
         for (String m : allowed) {
             if (m.equals(method)) {
