@@ -339,9 +339,7 @@ final class ServerRuntime {
         V2Server v2 = new V2Server(kv, applier, consensus, workers);
         toClose.add(v2);
         v2.start();
-        if (config.enableV2()) {
-            http.putAll(V2Http.routes(v2, consensus));
-        }
+        http.putAll(config.enableV2() ? V2Http.routes(v2, consensus) : V2Http.notServed());
         if (config.enableGrpcGateway()) {
             api.gateway().paths().forEach(path -> http.put(path, api.gateway()));
         }

@@ -11,7 +11,6 @@ import io.kvorum.server.apply.V2Server;
 import io.kvorum.server.cluster.MemberIds;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusStatus;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -19,25 +18,48 @@ import java.util.Map;
  * {@code /v2/keys} ({@link KeysService}), {@code /v2/machines}, and {@code /v2/members} (reads). Without {@code --enable-v2} none is served and the paths answer 404.
  */
 public final class V2Http {
+    private static final String PATTERN = "prefix:/v2/";
     private V2Http() {
     }
 
-    /** The routes, by Armeria path pattern. */
+    /**
+     * The routes, by Armeria path pattern: one, {@code prefix:/v2/}, dispatching as etcd's mux
+     * does, so that any other v2 path is "404 page not found".
+     */
     public static Map<String, HttpService> routes(V2Server server, Consensus consensus) {
-        Map<String, HttpService> routes = new LinkedHashMap<>();
         KeysService keys = new KeysService(server);
-        routes.put(KeyRequest.PREFIX, keys);
-        routes.put("prefix:" + KeyRequest.PREFIX + "/", keys);
         ClusterServices cluster = new ClusterServices(server, consensus);
-        routes.put("/v2/machines", cluster::machines);
-        routes.put("/v2/members", cluster::members);
-        routes.put("prefix:/v2/members/", cluster::members);
-        return routes;
+        HttpService notFound = notFound();
+        HttpService dispatch = (ctx, req) -> {
+            String path = ctx.path();
+            if (path.equals(KeyRequest.PREFIX) || path.startsWith(KeyRequest.PREFIX + "/")) {
+                return keys.serve(ctx, req);
+            }
+            if (path.equals("/v2/machines")) {
+                return cluster.machines(ctx, req);
+            }
+            if (path.equals("/v2/members") || path.startsWith("/v2/members/")) {
+                return cluster.members(ctx, req);
+            }
+            return notFound.serve(ctx, req);
+        };
+        return Map.of(PATTERN, dispatch);
+    }
+
+    /** Without {@code --enable-v2}: every v2 path is Go's {@code http.NotFound}, as etcd answers. */
+    public static Map<String, HttpService> notServed() {
+        return Map.of(PATTERN, notFound());
+    }
+
+    private static HttpService notFound() {
+        return (ctx, req) -> HttpResponse.of(ResponseHeaders.builder(HttpStatus.NOT_FOUND)
+                        .contentType(MediaType.PLAIN_TEXT_UTF_8).add("x-content-type-options", "nosniff").build(),
+                HttpData.ofUtf8("404 page not found\n"));
     }
 
     /** Whether {@code pathPattern} is one of these routes, which read their bodies themselves, up to a limit. */
     public static boolean reads(String pathPattern) {
-        return pathPattern.startsWith("/v2/") || pathPattern.startsWith("prefix:/v2/");
+        return pathPattern.equals(PATTERN);
     }
 
     static boolean allow(String method, String... allowed) {
