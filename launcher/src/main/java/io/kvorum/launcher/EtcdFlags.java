@@ -80,7 +80,7 @@ final class EtcdFlags {
         }
         Optional<String> v2v3 = line.value(Flag.EXPERIMENTAL_ENABLE_V2V3, Function.identity()).filter(v -> !v.isEmpty());
         if (v2v3.isPresent()) {
-            throw notSupported(Flag.EXPERIMENTAL_ENABLE_V2V3, v2v3.get(), "the v2 API");
+            throw notSupported(Flag.EXPERIMENTAL_ENABLE_V2V3, v2v3.get(), "the v2 API over the v3 store (v2v3)");
         }
         line.value(Flag.LISTEN_CLIENT_HTTP_URLS, v -> v.isEmpty() ? List.<URI>of() : CommandLine.urls(v))
                 .ifPresent(config::listenClientHttpUrls);

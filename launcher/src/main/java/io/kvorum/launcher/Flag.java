@@ -244,7 +244,7 @@ enum Flag {
 
     EXPERIMENTAL_ENABLE_V2V3(Section.EXPERIMENTAL, "experimental-enable-v2v3", Kind.VALUE, "''",
             "Serve v2 requests through the v3 backend under a given prefix.", Support.PARTIAL,
-            "only empty: the v2 API is not supported yet"),
+            "only empty: the v2 API over the v3 store (v2v3) is not supported yet"),
     EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE(Section.EXPERIMENTAL, "experimental-backend-bbolt-freelist-type",
             Kind.VALUE, "'array'",
             "ExperimentalBackendFreelistType specifies the type of freelist that boltdb backend uses(array and map"

@@ -99,7 +99,7 @@ class EtcdFlagsTest {
                 + " supported yet", refused("--discovery", "https://discovery.etcd.io/3e86b59982e49066c5d813af1c2e2579cbf573de"));
         assertEquals("--discovery-srv example.com: discovery is not supported yet",
                 refused("--discovery-srv", "example.com"));
-        assertEquals("--experimental-enable-v2v3 /v2/: the v2 API is not supported yet",
+        assertEquals("--experimental-enable-v2v3 /v2/: the v2 API over the v3 store (v2v3) is not supported yet",
                 refused("--experimental-enable-v2v3", "/v2/"));
         assertEquals("invalid value \"sideways\" for flag --proxy: valid values are off, readonly, on",
                 refused("--proxy", "sideways"));

@@ -13,10 +13,4 @@ import java.util.Optional;
  */
 public record NodeView(String key, Optional<String> value, boolean dir, long expiration, long ttl,
                        Optional<List<NodeView>> nodes, long modifiedIndex, long createdIndex) {
-
-    /** This node under another key, its children too, as etcd trims the keys prefix. */
-    public NodeView rekeyed(java.util.function.UnaryOperator<String> rename) {
-        return new NodeView(rename.apply(key), value, dir, expiration, ttl,
-                nodes.map(list -> list.stream().map(n -> n.rekeyed(rename)).toList()), modifiedIndex, createdIndex);
-    }
 }

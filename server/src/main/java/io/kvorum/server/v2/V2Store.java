@@ -30,6 +30,7 @@ public final class V2Store {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final LongSupplier clock;
     private final WatcherHub hub;
+    private final V2Stats stats = new V2Stats();
     private V2Node root;
     private long currentIndex;
     /** Nodes with an expiry, soonest first. */
@@ -74,16 +75,35 @@ public final class V2Store {
         return hub.count();
     }
 
+    /** etcd's {@code /v2/stats/store} JSON. */
+    public String statsJson() {
+        return stats.json(hub.count());
+    }
+
+    /** Runs {@code op}, counting it as a success or a failure. */
+    private <T> T counted(V2Stats.Counter success, V2Stats.Counter failure, java.util.function.Supplier<T> op) {
+        try {
+            T result = op.get();
+            stats.inc(success);
+            return result;
+        } catch (V2Error e) {
+            stats.inc(failure);
+            throw e;
+        }
+    }
+
     // ---- reads, any thread ----
 
     /** etcd's {@code Get}: the node, with its children (all levels when {@code recursive}). */
     public V2Event get(String nodePath, boolean recursive, boolean sorted) {
         lock.readLock().lock();
         try {
-            String p = clean(nodePath);
-            V2Node n = internalGet(p);
-            NodeView view = n.loaded(recursive, sorted, clock.getAsLong());
-            return new V2Event(V2Event.GET, rekey(view, p), Optional.empty(), currentIndex, false);
+            return counted(V2Stats.Counter.GETS_SUCCESS, V2Stats.Counter.GETS_FAIL, () -> {
+                String p = clean(nodePath);
+                V2Node n = internalGet(p);
+                NodeView view = n.loaded(recursive, sorted, clock.getAsLong());
+                return new V2Event(V2Event.GET, view, Optional.empty(), currentIndex, false);
+            });
         } finally {
             lock.readLock().unlock();
         }
@@ -116,9 +136,11 @@ public final class V2Store {
     public V2Event create(String nodePath, boolean dir, String value, boolean unique, long expireTime) {
         lock.writeLock().lock();
         try {
-            V2Event e = internalCreate(nodePath, dir, value, unique, false, expireTime, V2Event.CREATE);
-            hub.notify(e);
-            return e;
+            return counted(V2Stats.Counter.CREATE_SUCCESS, V2Stats.Counter.CREATE_FAIL, () -> {
+                V2Event e = internalCreate(nodePath, dir, value, unique, false, expireTime, V2Event.CREATE);
+                hub.notify(e);
+                return e;
+            });
         } finally {
             lock.writeLock().unlock();
         }
@@ -128,25 +150,8 @@ public final class V2Store {
     public V2Event set(String nodePath, boolean dir, String value, long expireTime, boolean refresh) {
         lock.writeLock().lock();
         try {
-            V2Node n = null;
-            V2Error missing = null;
-            try {
-                n = internalGet(clean(nodePath));
-            } catch (V2Error e) {
-                if (e.code() != V2Error.KEY_NOT_FOUND) {
-                    throw e;
-                }
-                missing = e;
-            }
-            if (refresh) {
-                if (missing != null) {
-                    throw missing;
-                }
-                value = n.value;
-            }
-            NodeView prev = n == null ? null : rekey(n.view(false, false, clock.getAsLong()), clean(nodePath));
-            V2Event e = internalCreate(nodePath, dir, value, false, true, expireTime, V2Event.SET);
-            e = new V2Event(e.action(), e.node(), Optional.ofNullable(prev), e.etcdIndex(), refresh);
+            V2Event e = counted(V2Stats.Counter.SETS_SUCCESS, V2Stats.Counter.SETS_FAIL,
+                    () -> internalSet(nodePath, dir, value, expireTime, refresh));
             if (refresh) {
                 hub.add(e);
             } else {
@@ -158,38 +163,58 @@ public final class V2Store {
         }
     }
 
+    private V2Event internalSet(String nodePath, boolean dir, String value, long expireTime, boolean refresh) {
+        V2Node n = null;
+        V2Error missing = null;
+        try {
+            n = internalGet(clean(nodePath));
+        } catch (V2Error e) {
+            if (e.code() != V2Error.KEY_NOT_FOUND) {
+                throw e;
+            }
+            missing = e;
+        }
+        if (refresh && missing != null) {
+            throw missing;
+        }
+        String newValue = refresh ? n.value : value;
+        NodeView prev = n == null ? null : n.view(false, false, clock.getAsLong());
+        V2Event e = internalCreate(nodePath, dir, newValue, false, true, expireTime, V2Event.SET);
+        return new V2Event(e.action(), e.node(), Optional.ofNullable(prev), e.etcdIndex(), refresh);
+    }
+
     /** etcd's {@code Update}: a file's value and TTL, or a directory's TTL. */
     public V2Event update(String nodePath, String newValue, long expireTime, boolean refresh) {
         lock.writeLock().lock();
         try {
-            String p = clean(nodePath);
-            checkWritable(p);
-            long next = currentIndex + 1;
-            V2Node n = internalGet(p);
-            if (n.isDir() && !newValue.isEmpty()) {
-                throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
-            }
-            if (refresh) {
-                newValue = n.value;
-            }
-            long now = clock.getAsLong();
-            NodeView prev = n.view(false, false, now);
-            if (!n.isDir()) {
-                n.value = newValue;
-            }
-            n.modifiedIndex = next;
-            updateTtl(n, expireTime);
-            changed.add(n.path);
-            NodeView node = new NodeView(p, n.isDir() ? Optional.empty() : Optional.of(newValue), n.isDir(),
-                    n.expireTime, n.ttlAt(now), Optional.empty(), next, n.createdIndex);
-            V2Event e = new V2Event(V2Event.UPDATE, node, Optional.of(prev), next, refresh);
-            if (refresh) {
-                hub.add(e);
-            } else {
-                hub.notify(e);
-            }
-            advance(next);
-            return e;
+            return counted(V2Stats.Counter.UPDATE_SUCCESS, V2Stats.Counter.UPDATE_FAIL, () -> {
+                String p = clean(nodePath);
+                checkWritable(p);
+                long next = currentIndex + 1;
+                V2Node n = internalGet(p);
+                if (n.isDir() && !newValue.isEmpty()) {
+                    throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
+                }
+                String value = refresh ? n.value : newValue;
+                long now = clock.getAsLong();
+                NodeView prev = n.view(false, false, now);
+                if (!n.isDir()) {
+                    n.value = value;
+                }
+                n.modifiedIndex = next;
+                updateTtl(n, expireTime);
+                changed.add(n.path);
+                NodeView node = new NodeView(p, n.isDir() ? Optional.empty() : Optional.of(value), n.isDir(),
+                        n.expireTime, n.ttlAt(now), Optional.empty(), next, n.createdIndex);
+                V2Event e = new V2Event(V2Event.UPDATE, node, Optional.of(prev), next, refresh);
+                if (refresh) {
+                    hub.add(e);
+                } else {
+                    hub.notify(e);
+                }
+                advance(next);
+                return e;
+            });
         } finally {
             lock.writeLock().unlock();
         }
@@ -200,36 +225,36 @@ public final class V2Store {
                                   long expireTime, boolean refresh) {
         lock.writeLock().lock();
         try {
-            String p = clean(nodePath);
-            checkWritable(p);
-            V2Node n = internalGet(p);
-            if (n.isDir()) {
-                throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
-            }
-            String failed = n.compareFailure(prevValue, prevIndex);
-            if (failed != null) {
-                throw new V2Error(V2Error.TEST_FAILED, failed, currentIndex);
-            }
-            if (refresh) {
-                value = n.value;
-            }
-            long next = currentIndex + 1;
-            long now = clock.getAsLong();
-            NodeView prev = n.view(false, false, now);
-            n.value = value;
-            n.modifiedIndex = next;
-            updateTtl(n, expireTime);
-            changed.add(n.path);
-            advance(next);
-            NodeView node = new NodeView(p, Optional.of(value), false, n.expireTime, n.ttlAt(now), Optional.empty(),
-                    next, n.createdIndex);
-            V2Event e = new V2Event(V2Event.COMPARE_AND_SWAP, node, Optional.of(prev), next, refresh);
-            if (refresh) {
-                hub.add(e);
-            } else {
-                hub.notify(e);
-            }
-            return e;
+            return counted(V2Stats.Counter.COMPARE_AND_SWAP_SUCCESS, V2Stats.Counter.COMPARE_AND_SWAP_FAIL, () -> {
+                String p = clean(nodePath);
+                checkWritable(p);
+                V2Node n = internalGet(p);
+                if (n.isDir()) {
+                    throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
+                }
+                String failed = n.compareFailure(prevValue, prevIndex);
+                if (failed != null) {
+                    throw new V2Error(V2Error.TEST_FAILED, failed, currentIndex);
+                }
+                String newValue = refresh ? n.value : value;
+                long next = currentIndex + 1;
+                long now = clock.getAsLong();
+                NodeView prev = n.view(false, false, now);
+                n.value = newValue;
+                n.modifiedIndex = next;
+                updateTtl(n, expireTime);
+                changed.add(n.path);
+                advance(next);
+                NodeView node = new NodeView(p, Optional.of(newValue), false, n.expireTime, n.ttlAt(now),
+                        Optional.empty(), next, n.createdIndex);
+                V2Event e = new V2Event(V2Event.COMPARE_AND_SWAP, node, Optional.of(prev), next, refresh);
+                if (refresh) {
+                    hub.add(e);
+                } else {
+                    hub.notify(e);
+                }
+                return e;
+            });
         } finally {
             lock.writeLock().unlock();
         }
@@ -239,25 +264,27 @@ public final class V2Store {
     public V2Event delete(String nodePath, boolean dir, boolean recursive) {
         lock.writeLock().lock();
         try {
-            String p = clean(nodePath);
-            checkWritable(p);
-            V2Node n = internalGet(p);
-            long next = currentIndex + 1;
-            if (n.isDir()) {
-                if (!(dir || recursive)) {
-                    throw new V2Error(V2Error.NOT_FILE, n.path, currentIndex);
+            return counted(V2Stats.Counter.DELETE_SUCCESS, V2Stats.Counter.DELETE_FAIL, () -> {
+                String p = clean(nodePath);
+                checkWritable(p);
+                V2Node n = internalGet(p);
+                long next = currentIndex + 1;
+                if (n.isDir()) {
+                    if (!(dir || recursive)) {
+                        throw new V2Error(V2Error.NOT_FILE, n.path, currentIndex);
+                    }
+                    if (!n.children.isEmpty() && !recursive) {
+                        throw new V2Error(V2Error.DIR_NOT_EMPTY, n.path, currentIndex);
+                    }
                 }
-                if (!n.children.isEmpty() && !recursive) {
-                    throw new V2Error(V2Error.DIR_NOT_EMPTY, n.path, currentIndex);
-                }
-            }
-            NodeView prev = n.view(false, false, clock.getAsLong());
-            NodeView node = new NodeView(p, Optional.empty(), n.isDir(), 0, 0, Optional.empty(), next, n.createdIndex);
-            V2Event e = new V2Event(V2Event.DELETE, node, Optional.of(prev), next, false);
-            remove(n, e);
-            advance(next);
-            hub.notify(e);
-            return e;
+                NodeView prev = n.view(false, false, clock.getAsLong());
+                NodeView node = new NodeView(p, Optional.empty(), n.isDir(), 0, 0, Optional.empty(), next, n.createdIndex);
+                V2Event e = new V2Event(V2Event.DELETE, node, Optional.of(prev), next, false);
+                remove(n, e);
+                advance(next);
+                hub.notify(e);
+                return e;
+            });
         } finally {
             lock.writeLock().unlock();
         }
@@ -267,23 +294,25 @@ public final class V2Store {
     public V2Event compareAndDelete(String nodePath, String prevValue, long prevIndex) {
         lock.writeLock().lock();
         try {
-            String p = clean(nodePath);
-            V2Node n = internalGet(p);
-            if (n.isDir()) {
-                throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
-            }
-            String failed = n.compareFailure(prevValue, prevIndex);
-            if (failed != null) {
-                throw new V2Error(V2Error.TEST_FAILED, failed, currentIndex);
-            }
-            long next = currentIndex + 1;
-            NodeView prev = n.view(false, false, clock.getAsLong());
-            NodeView node = new NodeView(p, Optional.empty(), false, 0, 0, Optional.empty(), next, n.createdIndex);
-            V2Event e = new V2Event(V2Event.COMPARE_AND_DELETE, node, Optional.of(prev), next, false);
-            advance(next);
-            remove(n, e);
-            hub.notify(e);
-            return e;
+            return counted(V2Stats.Counter.COMPARE_AND_DELETE_SUCCESS, V2Stats.Counter.COMPARE_AND_DELETE_FAIL, () -> {
+                String p = clean(nodePath);
+                V2Node n = internalGet(p);
+                if (n.isDir()) {
+                    throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
+                }
+                String failed = n.compareFailure(prevValue, prevIndex);
+                if (failed != null) {
+                    throw new V2Error(V2Error.TEST_FAILED, failed, currentIndex);
+                }
+                long next = currentIndex + 1;
+                NodeView prev = n.view(false, false, clock.getAsLong());
+                NodeView node = new NodeView(p, Optional.empty(), false, 0, 0, Optional.empty(), next, n.createdIndex);
+                V2Event e = new V2Event(V2Event.COMPARE_AND_DELETE, node, Optional.of(prev), next, false);
+                advance(next);
+                remove(n, e);
+                hub.notify(e);
+                return e;
+            });
         } finally {
             lock.writeLock().unlock();
         }
@@ -302,6 +331,7 @@ public final class V2Store {
                         n.createdIndex);
                 V2Event e = new V2Event(V2Event.EXPIRE, node, Optional.of(prev), next, false);
                 remove(n, e);
+                stats.inc(V2Stats.Counter.EXPIRE_COUNT);
                 hub.notify(e);
             }
         } finally {
@@ -527,10 +557,6 @@ public final class V2Store {
         if (p.equals("/")) {
             throw new V2Error(V2Error.ROOT_READ_ONLY, "/", currentIndex);
         }
-    }
-
-    private NodeView rekey(NodeView view, String p) {
-        return view.key().equals(p) ? view : view.rekeyed(k -> k.equals(view.key()) ? p : k);
     }
 
     /** Go's {@code path.Clean(path.Join("/", p))}: absolute, no empty, {@code .} or {@code ..} parts. */

@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * The v2 HTTP API's routes on the client port, as etcd 3.4 serves them with {@code --enable-v2}:
- * {@code /v2/keys} ({@link KeysService}), {@code /v2/machines}, and {@code /v2/members} (reads). Without {@code --enable-v2} none is served and the paths answer 404.
+ * {@code /v2/keys} ({@link KeysService}), {@code /v2/machines}, {@code /v2/members} (reads) and
+ * {@code /v2/stats/store}. Without {@code --enable-v2} none is served and the paths answer 404.
  */
 public final class V2Http {
     private static final String PATTERN = "prefix:/v2/";
@@ -40,6 +41,12 @@ public final class V2Http {
             }
             if (path.equals("/v2/members") || path.startsWith("/v2/members/")) {
                 return cluster.members(ctx, req);
+            }
+            if (path.equals("/v2/stats/store")) {
+                if (!allow(req.method().name(), "GET")) {
+                    return methodNotAllowed("GET");
+                }
+                return HttpResponse.of(HttpStatus.OK, MediaType.JSON, server.store().statsJson());
             }
             return notFound.serve(ctx, req);
         };

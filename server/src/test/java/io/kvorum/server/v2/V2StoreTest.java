@@ -290,6 +290,21 @@ class V2StoreTest {
     }
 
     @Test
+    void statsCountSuccessesFailuresExpiriesAndWatchers() {
+        store.set("/a", false, "1", 0, false);
+        fails(V2Error.NODE_EXIST, () -> store.create("/a", false, "1", false, 0));
+        store.get("/a", false, false);
+        fails(V2Error.KEY_NOT_FOUND, () -> store.get("/missing", false, false));
+        store.set("/t", false, "1", now.get(), false);
+        store.deleteExpiredKeys(now.get());
+        store.watch("/w", false, false, 0);
+        assertEquals("{\"getsSuccess\":1,\"getsFail\":1,\"setsSuccess\":2,\"setsFail\":0,\"deleteSuccess\":0,"
+                + "\"deleteFail\":0,\"updateSuccess\":0,\"updateFail\":0,\"createSuccess\":0,\"createFail\":1,"
+                + "\"compareAndSwapSuccess\":0,\"compareAndSwapFail\":0,\"compareAndDeleteSuccess\":0,"
+                + "\"compareAndDeleteFail\":0,\"expireCount\":1,\"watchers\":1}", store.statsJson());
+    }
+
+    @Test
     void cleanIsGosPathClean() {
         assertEquals("/", V2Store.clean(""));
         assertEquals("/a/b", V2Store.clean("//a/./b/"));
