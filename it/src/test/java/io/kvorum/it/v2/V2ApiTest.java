@@ -108,6 +108,18 @@ class V2ApiTest {
         s.http("GET", "/v2/machines", null);
         s.http("GET", "/v2/members", null);
         s.http("GET", "/v2/members/nobody", null);
+        s.http("GET", "/v2/stats/nothing", null);
+        // membership changes refused: etcd's status and message, and the members stay
+        s.httpTyped("POST", "/v2/members", "{\"peerURLs\":[\"http://127.0.0.1:1\"]}", "text/plain");
+        s.httpTyped("POST", "/v2/members", "{\"peerURLs\":[\"ftp://127.0.0.1:1\"]}", "application/json");
+        s.httpTyped("POST", "/v2/members", "{\"peerURLs\":[\"http://127.0.0.1\"]}", "application/json; charset=utf-8");
+        s.httpTyped("POST", "/v2/members", "{\"peerURLs\":[\"http://127.0.0.1:1/path\"]}", "application/json");
+        s.httpTyped("POST", "/v2/members", "{\"peerURLs\":[]}", "application/json");
+        s.http("DELETE", "/v2/members/1234", null);
+        s.http("DELETE", "/v2/members/xyz", null);
+        s.http("DELETE", "/v2/members", null);
+        s.httpTyped("PUT", "/v2/members/1234", "{\"peerURLs\":[\"http://127.0.0.1:1\"]}", "application/json");
+        s.etcdctl("member", "list");
         // bad input: etcd's error, and the store index does not move
         s.http("PUT", "/v2/keys/vdir?dir=true", null);
         s.http("PUT", "/v2/keys/vdir", "value=x");

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * The v2 store is replicated as every write: v2 writes through any member reach every member in
  * the same order, a follower that was down catches up from a snapshot (a small
  * {@code --snapshot-count} and catch-up window), a member killed with SIGKILL comes back with the
- * same store, TTLs expire on every member alike (the leader's SYNC), and a quorum read on a
- * follower sees the latest write.
+ * same store, TTLs expire on every member alike (the leader's SYNC), a quorum read on a
+ * follower sees the latest write, and {@code /v2/members} adds and removes a member.
  */
 @Tag("cluster")
 class V2ClusterTest {
@@ -55,6 +55,16 @@ class V2ClusterTest {
             HttpResponse<String> quorum = send(down, "GET", "/v2/keys/dir/k000?quorum=true", null);
             assertTrue(quorum.body().contains("\"value\":\"changed\""), quorum.body());
 
+            HttpResponse<String> added = send(leader, "POST", "/v2/members",
+                    "{\"peerURLs\":[\"http://127.0.0.1:" + unusedPort() + "\"]}", "application/json");
+            assertEquals(201, added.statusCode(), added.body());
+            String id = added.body().replaceAll("(?s).*\"id\":\"([0-9a-f]+)\".*", "$1");
+            assertTrue(send(down, "GET", "/v2/members", null).body().contains("\"id\":\"" + id + "\""));
+            assertEquals(409, send(up, "POST", "/v2/members", "{\"peerURLs\":[\"" + leader.peerUrl() + "\"]}",
+                    "application/json").statusCode());
+            assertEquals(204, send(up, "DELETE", "/v2/members/" + id, null).statusCode());
+            assertTrue(!send(leader, "GET", "/v2/members", null).body().contains(id));
+
             up.kill();
             up.restart();
             assertEquals(awaitSame(cluster, "/v2/keys/?recursive=true&sorted=true", Duration.ofSeconds(60)),
@@ -83,11 +93,23 @@ class V2ClusterTest {
     }
 
     private static HttpResponse<String> send(ClusterMember m, String method, String path, String form) {
+        return send(m, method, path, form, "application/x-www-form-urlencoded");
+    }
+
+    private static int unusedPort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static HttpResponse<String> send(ClusterMember m, String method, String path, String body, String type) {
         URI uri = m.clientUrl().resolve(path);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                .method(method, form == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(form));
-        if (form != null) {
-            b.header("Content-Type", "application/x-www-form-urlencoded");
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", type);
         }
         try {
             return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());

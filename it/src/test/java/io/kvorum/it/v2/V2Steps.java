@@ -58,6 +58,12 @@ final class V2Steps {
                 send(method, pathAndQuery, form, form == null ? null : "application/x-www-form-urlencoded"));
     }
 
+    /** A request with {@code body} of {@code contentType}. */
+    void httpTyped(String method, String pathAndQuery, String body, String contentType) {
+        record(method + " " + pathAndQuery + " <- " + contentType + " " + body,
+                send(method, pathAndQuery, body, contentType));
+    }
+
     /** {@code n} writes of {@code path}, left out of the transcript (but for how far the index moved). */
     void repeat(String path, int n) {
         HttpResponse<String> last = null;

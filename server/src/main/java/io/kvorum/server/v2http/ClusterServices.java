@@ -1,6 +1,7 @@
 package io.kvorum.server.v2http;
 
 import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -17,7 +18,8 @@ import java.util.stream.Collectors;
 
 /**
  * etcd's v2 cluster reads: {@code /v2/machines} (every member's client URLs, comma separated)
- * and {@code /v2/members} ({@code {"members":[...]}}), {@code /v2/members/leader}.
+ * and {@code /v2/members} ({@code {"members":[...]}}), {@code /v2/members/leader}; changes
+ * (POST, PUT, DELETE) in {@link MemberChanges}.
  */
 final class ClusterServices {
     private final V2Server server;
@@ -47,12 +49,14 @@ final class ClusterServices {
             return V2Http.methodNotAllowed("GET,POST,DELETE,PUT");
         }
         String clusterId = V2Http.clusterId(server.status());
+        String path = ctx.decodedPath().substring("/v2/members".length());
+        String rest = path.startsWith("/") ? path.substring(1) : path;
         if (!method.equals("GET")) {
-            return message(HttpStatus.METHOD_NOT_ALLOWED, clusterId,
-                    "membership changes through /v2/members are not supported; use the v3 API (etcdctl member)");
+            return HttpResponse.of(req.aggregate().thenCompose(body -> MemberChanges.change(consensus, method, rest,
+                    req.headers().get(HttpHeaderNames.CONTENT_TYPE), body.contentUtf8()))
+                    .handle((done, failure) -> failure == null ? done.response(clusterId)
+                            : message(HttpStatus.INTERNAL_SERVER_ERROR, clusterId, "Internal Server Error")));
         }
-        String rest = ctx.decodedPath().substring("/v2/members".length());
-        rest = rest.startsWith("/") ? rest.substring(1) : rest;
         List<Member> members = consensus.members().stream().sorted(Comparator.comparingLong(Member::id)).toList();
         if (rest.isEmpty()) {
             String body = "{\"members\":[" + members.stream().map(ClusterServices::member)
@@ -69,7 +73,7 @@ final class ClusterServices {
     }
 
     /** etcd's {@code httptypes.Member}. */
-    private static String member(Member m) {
+    static String member(Member m) {
         StringBuilder out = new StringBuilder("{\"id\":");
         V2Json.string(out, V2Http.hex(m.id()));
         out.append(",\"name\":");
@@ -92,12 +96,12 @@ final class ClusterServices {
         out.append(']');
     }
 
-    private static HttpResponse json(HttpStatus status, String clusterId, String body) {
+    static HttpResponse json(HttpStatus status, String clusterId, String body) {
         return HttpResponse.of(V2Http.json(status, clusterId).build(), HttpData.ofUtf8(body));
     }
 
     /** etcd's {@code httptypes.HTTPError}: {@code {"message":...}}. */
-    private static HttpResponse message(HttpStatus status, String clusterId, String message) {
+    static HttpResponse message(HttpStatus status, String clusterId, String message) {
         StringBuilder out = new StringBuilder("{\"message\":");
         V2Json.string(out, message);
         return HttpResponse.of(ResponseHeaders.builder(status).contentType(MediaType.JSON)

@@ -86,6 +86,13 @@ public final class V2Http {
                 HttpData.ofUtf8("Method Not Allowed\n"));
     }
 
+    /** Go's {@code http.Error(w, "Method Not Allowed", 405)}, with no {@code Allow} header. */
+    static HttpResponse methodNotAllowedPlain() {
+        return HttpResponse.of(ResponseHeaders.builder(HttpStatus.METHOD_NOT_ALLOWED)
+                        .contentType(MediaType.PLAIN_TEXT_UTF_8).add("x-content-type-options", "nosniff").build(),
+                HttpData.ofUtf8("Method Not Allowed\n"));
+    }
+
     static ResponseHeadersBuilder json(HttpStatus status, String clusterId) {
         return ResponseHeaders.builder(status).contentType(MediaType.JSON).add("x-etcd-cluster-id", clusterId);
     }
