@@ -42,7 +42,7 @@ final class MemberChanges {
         long id = 0;
         if (!method.equals("POST")) {
             if (rest.isEmpty()) {
-                return done(c -> V2Http.methodNotAllowedPlain());
+                return done(V2Http::methodNotAllowedPlain);
             }
             try {
                 id = Long.parseUnsignedLong(rest, 16);

@@ -86,10 +86,11 @@ public final class V2Http {
                 HttpData.ofUtf8("Method Not Allowed\n"));
     }
 
-    /** Go's {@code http.Error(w, "Method Not Allowed", 405)}, with no {@code Allow} header. */
-    static HttpResponse methodNotAllowedPlain() {
+    /** Go's {@code http.Error(w, "Method Not Allowed", 405)} after etcd set its cluster id header. */
+    static HttpResponse methodNotAllowedPlain(String clusterId) {
         return HttpResponse.of(ResponseHeaders.builder(HttpStatus.METHOD_NOT_ALLOWED)
-                        .contentType(MediaType.PLAIN_TEXT_UTF_8).add("x-content-type-options", "nosniff").build(),
+                        .contentType(MediaType.PLAIN_TEXT_UTF_8).add("x-content-type-options", "nosniff")
+                        .add("x-etcd-cluster-id", clusterId).build(),
                 HttpData.ofUtf8("Method Not Allowed\n"));
     }
 
