@@ -370,11 +370,6 @@ public final class V2Store {
         }
     }
 
-    /** Forgets changes not flushed: the batch they belonged to is not applied after all. */
-    public boolean hasUnflushed() {
-        return indexChanged || !changed.isEmpty();
-    }
-
     /**
      * Becomes the store the records describe (as {@link #flush} wrote them, in key order):
      * after a restart, or a snapshot restore. Watchers stay; history starts after the index.
