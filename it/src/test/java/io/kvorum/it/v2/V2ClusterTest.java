@@ -48,7 +48,8 @@ class V2ClusterTest {
             String expected = awaitSame(cluster, "/v2/keys/?recursive=true&sorted=true", Duration.ofSeconds(60));
             assertTrue(expected.contains("\"key\":\"/dir/k059\""), expected);
             assertTrue(!expected.contains("/short"), "the TTL key expired on every member: " + expected);
-            assertTrue(cluster.members().stream().anyMatch(m -> m.allLogs().contains("installed a snapshot")),
+            // the line may come a moment after the member serves the snapshot's state
+            awaitTrue(() -> down.allLogs().contains("installed a snapshot"),
                     "the member that was down caught up from a snapshot, as this test means it to\n" + cluster.logTails());
 
             assertEquals(200, send(leader, "PUT", "/v2/keys/dir/k000", "value=changed").statusCode());
@@ -59,11 +60,14 @@ class V2ClusterTest {
                     "{\"peerURLs\":[\"http://127.0.0.1:" + unusedPort() + "\"]}", "application/json");
             assertEquals(201, added.statusCode(), added.body());
             String id = added.body().replaceAll("(?s).*\"id\":\"([0-9a-f]+)\".*", "$1");
-            assertTrue(send(down, "GET", "/v2/members", null).body().contains("\"id\":\"" + id + "\""));
+            // a member's list is its own, as etcd's: the others learn of the change when they apply it
+            awaitTrue(() -> send(down, "GET", "/v2/members", null).body().contains("\"id\":\"" + id + "\""),
+                    "the follower lists the added member");
             assertEquals(409, send(up, "POST", "/v2/members", "{\"peerURLs\":[\"" + leader.peerUrl() + "\"]}",
                     "application/json").statusCode());
             assertEquals(204, send(up, "DELETE", "/v2/members/" + id, null).statusCode());
-            assertTrue(!send(leader, "GET", "/v2/members", null).body().contains(id));
+            awaitTrue(() -> !send(leader, "GET", "/v2/members", null).body().contains(id),
+                    "the leader no longer lists the removed member");
 
             up.kill();
             up.restart();
@@ -85,6 +89,16 @@ class V2ClusterTest {
         }
         fail("the members did not converge on " + path + ": " + answers + "\n" + cluster.logTails());
         return "";
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("within 10 s: " + what);
+            }
+            sleep(100);
+        }
     }
 
     private static String get(ClusterMember m, String path) {
