@@ -7,7 +7,8 @@ module io.kvorum.server {
     requires io.kvorum.api;
     requires com.linecorp.armeria;
     requires com.linecorp.armeria.grpc;
-    // the gateway's websocket frames and answers are reactive streams (gateway.GatewaySocket)
+    // the gateway's websocket frames and answers (gateway.GatewaySocket) and a v2 form body read up to
+    // Go's limit (v2http.FormBody) are reactive streams, as Armeria's messages are
     requires org.reactivestreams;
     requires io.grpc;
     requires io.grpc.stub;

@@ -83,7 +83,7 @@ final class EtcdFlags {
             throw notSupported(Flag.PROXY, proxy, "the v2 proxy");
         }
         if (line.switchedOn(Flag.ENABLE_V2)) {
-            throw notSupported(Flag.ENABLE_V2, "true", "the v2 API");
+            config.enableV2(true);
         }
         for (Flag flag : List.of(Flag.DISCOVERY, Flag.DISCOVERY_PROXY, Flag.DISCOVERY_SRV, Flag.DISCOVERY_SRV_NAME)) {
             Optional<String> given = line.value(flag, Function.identity()).filter(v -> !v.isEmpty());
@@ -93,7 +93,7 @@ final class EtcdFlags {
         }
         Optional<String> v2v3 = line.value(Flag.EXPERIMENTAL_ENABLE_V2V3, Function.identity()).filter(v -> !v.isEmpty());
         if (v2v3.isPresent()) {
-            throw notSupported(Flag.EXPERIMENTAL_ENABLE_V2V3, v2v3.get(), "the v2 API");
+            throw notSupported(Flag.EXPERIMENTAL_ENABLE_V2V3, v2v3.get(), "the v2 API over the v3 store (v2v3)");
         }
         line.value(Flag.LISTEN_CLIENT_HTTP_URLS, v -> v.isEmpty() ? List.<URI>of() : CommandLine.urls(v))
                 .ifPresent(config::listenClientHttpUrls);

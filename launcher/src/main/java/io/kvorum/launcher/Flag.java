@@ -209,11 +209,10 @@ enum Flag {
             "Suffix to the dns srv name queried when bootstrapping.", Support.PARTIAL,
             "only empty: discovery is not supported yet"),
     ENABLE_V2(Section.CLUSTERING, "enable-v2", Kind.SWITCH, "'false'",
-            "Accept etcd V2 client requests.", Support.PARTIAL,
-            "only false: the v2 API is not supported yet"),
+            "Accept etcd V2 client requests."),
     V2_DEPRECATION(Section.CLUSTERING, "v2-deprecation", Kind.VALUE, "'not-yet'",
             "v2store deprecation stage: 'not-yet', 'write-only', 'write-only-drop-data' or 'gone'.", Support.ACCEPTED,
-            "accepted; kvorum has no v2 store, as etcd at 'gone'"),
+            "accepted; the v2 store is kept as at 'not-yet'"),
 
     HOST_WHITELIST(Section.SECURITY, "host-whitelist", Kind.VALUE, "'*'",
             "Acceptable hostnames from HTTP client requests, if server is not secure (empty or * means allow all).",
@@ -250,7 +249,7 @@ enum Flag {
 
     EXPERIMENTAL_ENABLE_V2V3(Section.EXPERIMENTAL, "experimental-enable-v2v3", Kind.VALUE, "''",
             "Serve v2 requests through the v3 backend under a given prefix.", Support.PARTIAL,
-            "only empty: the v2 API is not supported yet"),
+            "only empty: the v2 API over the v3 store (v2v3) is not supported yet"),
     EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE(Section.EXPERIMENTAL, "experimental-backend-bbolt-freelist-type",
             Kind.VALUE, "'array'",
             "ExperimentalBackendFreelistType specifies the type of freelist that boltdb backend uses(array and map"

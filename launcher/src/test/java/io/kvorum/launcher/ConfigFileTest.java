@@ -216,10 +216,9 @@ class ConfigFileTest {
     }
 
     @Test
-    void theV2ApiMayBeTurnedOffButNotOn() throws Exception {
-        fromFile("enable-v2: false\n");
-        assertEquals("--enable-v2 true: the v2 API is not supported yet",
-                refused("enable-v2: true\n"));
+    void theV2ApiIsTurnedOnByEnableV2() throws Exception {
+        assertFalse(fromFile("enable-v2: false\n").config().enableV2());
+        assertTrue(fromFile("enable-v2: true\n").config().enableV2());
     }
 
     @Test

@@ -82,16 +82,24 @@ class EtcdFlagsTest {
     }
 
     @Test
-    void theV2ApiProxyAndDiscoveryAreRefusedUnlessOff() throws UsageException {
+    void theV2ApiIsServedWithEnableV2() throws UsageException {
+        assertFalse(serve().config().enableV2());
+        assertFalse(serve("--enable-v2=false").config().enableV2());
+        assertTrue(serve("--enable-v2").config().enableV2());
+        assertTrue(serve("--enable-v2=true").config().enableV2());
+        assertTrue(serve(Map.of("ETCD_ENABLE_V2", "true")).config().enableV2());
+    }
+
+    @Test
+    void theV2ProxyAndDiscoveryAreRefusedUnlessOff() throws UsageException {
         serve("--enable-v2=false", "--proxy", "off", "--discovery", "", "--discovery-srv=", "--experimental-enable-v2v3",
                 "");
-        assertEquals("--enable-v2 true: the v2 API is not supported yet", refused("--enable-v2"));
         assertEquals("--proxy readonly: the v2 proxy is not supported yet", refused("--proxy", "readonly"));
         assertEquals("--discovery https://discovery.etcd.io/3e86b59982e49066c5d813af1c2e2579cbf573de: discovery is not"
                 + " supported yet", refused("--discovery", "https://discovery.etcd.io/3e86b59982e49066c5d813af1c2e2579cbf573de"));
         assertEquals("--discovery-srv example.com: discovery is not supported yet",
                 refused("--discovery-srv", "example.com"));
-        assertEquals("--experimental-enable-v2v3 /v2/: the v2 API is not supported yet",
+        assertEquals("--experimental-enable-v2v3 /v2/: the v2 API over the v3 store (v2v3) is not supported yet",
                 refused("--experimental-enable-v2v3", "/v2/"));
         assertEquals("invalid value \"sideways\" for flag --proxy: valid values are off, readonly, on",
                 refused("--proxy", "sideways"));

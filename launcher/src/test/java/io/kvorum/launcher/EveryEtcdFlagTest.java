@@ -87,7 +87,7 @@ class EveryEtcdFlagTest {
             Map.entry("pre-vote", "true"),
             Map.entry("auto-compaction-retention", "1h"),
             Map.entry("auto-compaction-mode", "periodic"),
-            Map.entry("enable-v2", "false"),
+            Map.entry("enable-v2", "true"),
             Map.entry("cert-file", ""),
             Map.entry("key-file", ""),
             Map.entry("client-cert-auth", "false"),
@@ -222,9 +222,6 @@ class EveryEtcdFlagTest {
                 // Go's flag package: a boolean takes its value only after '='; alone it means true
                 if (isSwitch) {
                     args.add(dashes + flag);
-                    if (flag.equals("enable-v2")) {
-                        continue;
-                    }
                 } else {
                     args.add(dashes + flag);
                     args.add(valueFor(flag));

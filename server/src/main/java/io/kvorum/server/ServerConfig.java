@@ -97,6 +97,8 @@ import java.util.Set;
  *                                 applied entries (0: no bound)
  * @param backendBatchInterval     {@code --backend-batch-interval}: or once this long passed since the last synced
  *                                 one (zero: no bound)
+ * @param enableV2                 {@code --enable-v2}: serve etcd's v2 API ({@code /v2/keys}, {@code /v2/members},
+ *                                 {@code /v2/machines}) on the client port
  */
 public record ServerConfig(
         String name,
@@ -150,7 +152,8 @@ public record ServerConfig(
         boolean compactHashCheck,
         Duration compactHashCheckTime,
         long backendBatchLimit,
-        Duration backendBatchInterval) {
+        Duration backendBatchInterval,
+        boolean enableV2) {
 
     public static final String DEFAULT_NAME = "default";
     public static final URI DEFAULT_CLIENT_URL = URI.create("http://localhost:2379");
@@ -349,6 +352,7 @@ public record ServerConfig(
         private Duration compactHashCheckTime = Duration.ofMinutes(1);
         private long backendBatchLimit;
         private Duration backendBatchInterval = Duration.ZERO;
+        private boolean enableV2;
 
         private Builder() {
         }
@@ -406,6 +410,7 @@ public record ServerConfig(
         public Builder compactHashCheckTime(Duration v) { compactHashCheckTime = v; return this; }
         public Builder backendBatchLimit(long v) { backendBatchLimit = v; return this; }
         public Builder backendBatchInterval(Duration v) { backendBatchInterval = v; return this; }
+        public Builder enableV2(boolean v) { enableV2 = v; return this; }
 
         public ServerConfig build() {
             Path dir = dataDir != null ? dataDir : Path.of(name + ".kvorum");
@@ -425,7 +430,7 @@ public record ServerConfig(
                     compactionBatchLimit, listenClientHttpUrls,
                     leaseCheckpoint, leaseCheckpointPersist, leaseCheckpointInterval, forceNewCluster,
                     hostWhitelist, warningApplyDuration, listenerSockets, stopGrpcServiceOnDefrag,
-                    compactHashCheck, compactHashCheckTime, backendBatchLimit, backendBatchInterval);
+                    compactHashCheck, compactHashCheckTime, backendBatchLimit, backendBatchInterval, enableV2);
         }
     }
 }

@@ -15,6 +15,8 @@ import io.kvorum.spi.auth.TokenContext;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.v2http.V2Http;
 import io.kvorum.server.apply.LeaderChanges;
 import io.kvorum.server.apply.LeaseServer;
 import io.kvorum.server.lease.LeaseCheckpoints;
@@ -337,6 +339,12 @@ final class ServerRuntime {
         metricsUrls = metricsEndpoints.listen(config.metrics().listenMetricsUrls(), metricsRoutes, clientTls,
                 config.listenerSockets());
         http.putAll(new Probes(kv, applier, consensus).routes());
+        // The v2 store is applied and expired whatever the flag (as etcd 3.4 keeps it); only
+        // serving it waits for --enable-v2.
+        V2Server v2 = new V2Server(kv, applier, consensus, workers);
+        toClose.add(v2);
+        v2.start();
+        http.putAll(config.enableV2() ? V2Http.routes(v2, consensus) : V2Http.notServed());
         if (config.enableGrpcGateway()) {
             HttpService gateway = api.gateway().withWebSockets();
             api.gateway().paths().forEach(path -> http.put(path, gateway));
@@ -353,7 +361,7 @@ final class ServerRuntime {
             sb.meterRegistry(NoopMeterRegistry.get());
             configureConnections(sb, config.clientConnections());
             api.bindTo(sb);
-            httpOnClientUrls.forEach(sb::service);
+            httpOnClientUrls.forEach((path, service) -> serve(sb, path, service));
         });
         gate.open(new StartGate.Routes(httpOnClientUrls, api.service()));
         httpServer.ifPresent(h -> {
@@ -361,7 +369,7 @@ final class ServerRuntime {
                 tls.ifPresent(m -> ClientPortTls.configure(sb, m));
                 sb.meterRegistry(NoopMeterRegistry.get());
                 configureConnections(sb, config.clientConnections());
-                http.forEach(sb::service);
+                http.forEach((path, service) -> serve(sb, path, service));
             });
             httpGate.open(new StartGate.Routes(Map.copyOf(http), (ctx, req) -> HttpResponse.of(HttpStatus.NOT_FOUND)));
             LOG.info("serving client HTTP requests on {}", clientHttpUrls);
@@ -431,6 +439,18 @@ final class ServerRuntime {
     /** The host part of each URL, each once: what an auto-TLS certificate must be valid for. */
     private static List<String> hosts(List<URI> urls) {
         return urls.stream().map(URI::getHost).distinct().toList();
+    }
+
+    /**
+     * Serves {@code service} at {@code path}. The v2 API reads its bodies itself, up to Go's form
+     * limit, to answer a larger one as etcd does; the others keep Armeria's request length limit.
+     */
+    private static void serve(com.linecorp.armeria.server.ServerBuilder sb, String path, HttpService service) {
+        if (V2Http.reads(path)) {
+            sb.route().path(path).maxRequestLength(0).build(service);
+        } else {
+            sb.service(path, service);
+        }
     }
 
     /**

@@ -44,10 +44,19 @@ final class StartGate implements HttpService {
     private static final int RESOURCE_EXHAUSTED = 8;
     private static final int UNAVAILABLE = 14;
 
-    /** The service for a path once the member is ready: by exact path, else the gRPC service. */
+    /** The service for a path once the member is ready: by exact path, else by a {@code prefix:} pattern, else the gRPC service. */
     record Routes(Map<String, HttpService> byPath, HttpService grpc) {
         HttpService serviceFor(String path) {
-            return byPath.getOrDefault(path, grpc);
+            HttpService exact = byPath.get(path);
+            if (exact != null) {
+                return exact;
+            }
+            for (Map.Entry<String, HttpService> e : byPath.entrySet()) {
+                if (e.getKey().startsWith("prefix:") && path.startsWith(e.getKey().substring("prefix:".length()))) {
+                    return e.getValue();
+                }
+            }
+            return grpc;
         }
     }
 

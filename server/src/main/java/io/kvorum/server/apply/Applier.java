@@ -28,6 +28,8 @@ import io.kvorum.server.alarm.BackendQuota;
 import io.kvorum.server.lease.Lease;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.watch.WatchHub;
+import io.kvorum.server.v2.V2Records;
+import io.kvorum.server.v2.V2Store;
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
@@ -90,6 +92,9 @@ public final class Applier implements StateMachine {
     /** Users, roles and permissions; changed only here, by auth entries. */
     private final AuthStore auth;
     private final AuthApplier authApplier;
+    /** etcd's v2 store (the v2 keys API); changed only here, by v2 entries, kept in its own bucket. */
+    private final V2Store v2;
+    private final V2Applier v2Applier;
     /** The space quota applied entries are held to; set before consensus starts delivering entries. */
     private volatile BackendQuota quota = BackendQuota.disabled();
     /** Proposes this member's NOSPACE alarm; completes when it is applied (or failed). */
@@ -123,7 +128,24 @@ public final class Applier implements StateMachine {
         this.alarms = AlarmStore.recover(store);
         this.auth = AuthStore.recover(store, tokens.apply(this::tokenIndexApplied));
         this.authApplier = new AuthApplier(auth);
+        this.v2 = new V2Store(Applier::unixNanos, replies);
+        this.v2.recover(v2Records(store));
+        this.v2Applier = new V2Applier(v2);
         this.appliedTerm = store.consistentTerm();
+    }
+
+    private static long unixNanos() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    private static List<V2Records.Record> v2Records(MvccStore store) {
+        List<V2Records.Record> records = new ArrayList<>();
+        store.scanBucket(V2Records.BUCKET, (key, value) -> {
+            records.add(new V2Records.Record(key, value));
+            return true;
+        });
+        return records;
     }
 
     @Override
@@ -194,6 +216,18 @@ public final class Applier implements StateMachine {
         }
         Entry last = entries.get(entries.size() - 1);
         try {
+            MvccStore into = store;
+            v2.flush(new V2Store.Records() {
+                @Override
+                public void put(byte[] key, byte[] value) {
+                    into.stageBucketPut(V2Records.BUCKET, key, value);
+                }
+
+                @Override
+                public void delete(byte[] key) {
+                    into.stageBucketDelete(V2Records.BUCKET, key);
+                }
+            });
             long started = System.nanoTime();
             BackendBatch batching = backendBatch;
             boolean sync = batching.mustSync(entries.size(), durable);
@@ -248,6 +282,10 @@ public final class Applier implements StateMachine {
     }
 
     private Object applyOne(InternalRaftRequest r, List<Event> events, long index) {
+        if (r.hasV2()) {
+            // etcd 3.4 applies v2 requests to its v2 store, apart from the v3 appliers (alarms, auth)
+            return v2Applier.apply(r.getV2());
+        }
         try {
             if (r.hasAlarm()) {
                 return alarm(r.getAlarm());
@@ -486,6 +524,11 @@ public final class Applier implements StateMachine {
         return auth;
     }
 
+    /** The v2 store, as applied on this member. */
+    public V2Store v2() {
+        return v2;
+    }
+
     KvApplier kv() {
         return kv;
     }
@@ -541,6 +584,7 @@ public final class Applier implements StateMachine {
         lessor.recover(store);
         alarms.reload(store);
         auth.reload(store);
+        v2.recover(v2Records(store));
         appliedTerm = store.consistentTerm();
         WatchHub hub = watchHub;
         if (hub != null) {
