@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvorum.it.etcdctl.Etcdctl;
 import io.kvorum.it.server.Binaries;
 import io.kvorum.it.server.EtcdProcess;
@@ -23,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -44,9 +41,9 @@ import org.junit.jupiter.api.Test;
  * {@code EtcdMigrationTest} covers the other refusals, torn tails and overwritten entries).
  */
 class EtcdMigrateTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Etcdctl etcdctl = Etcdctl.require();
+    private final EtcdctlReads reads = new EtcdctlReads(etcdctl);
 
     @Test
     void aStoppedEtcdMembersDatabaseAndWalBecomeAKvorumMemberServingTheSameState() throws Exception {
@@ -59,9 +56,9 @@ class EtcdMigrateTest {
         ServerSpec kvorumSpec = ServerSpec.fresh("migrated");
         try {
             try (EtcdProcess etcd = EtcdProcess.start(first)) {
-                ok(etcd.clientUrl(), "put", "/a", "1");
-                ok(etcd.clientUrl(), "put", "/a", "2");
-                ok(etcd.clientUrl(), "put", "/gone", "x");
+                reads.ok(etcd.clientUrl(), "put", "/a", "1");
+                reads.ok(etcd.clientUrl(), "put", "/a", "2");
+                reads.ok(etcd.clientUrl(), "put", "/gone", "x");
             }
             long revision;
             List<String> everything = new ArrayList<>();
@@ -70,33 +67,33 @@ class EtcdMigrateTest {
             long compacted = 6;
             try (EtcdProcess etcd = EtcdProcess.start(second)) {
                 URI url = etcd.clientUrl();
-                ok(url, "put", "/a", "3");                        // 5
-                ok(url, "put", "/b", "1");                        // 6
-                ok(url, "compact", Long.toString(compacted));
-                ok(url, "del", "/gone");                          // 7
-                ok(url, "put", "/a", "4");                        // 8
-                String lease = ok(url, "lease", "grant", "900").split(" ")[1];
-                ok(url, "put", "/l/1", "one", "--lease=" + lease);
-                ok(url, "put", "/l/2", "two", "--lease=" + lease);
-                String revoked = ok(url, "lease", "grant", "600").split(" ")[1];
-                ok(url, "put", "/r/1", "soon gone", "--lease=" + revoked);
-                ok(url, "lease", "revoke", revoked);
-                ok(url, "lease", "grant", "1200");
+                reads.ok(url, "put", "/a", "3");                        // 5
+                reads.ok(url, "put", "/b", "1");                        // 6
+                reads.ok(url, "compact", Long.toString(compacted));
+                reads.ok(url, "del", "/gone");                          // 7
+                reads.ok(url, "put", "/a", "4");                        // 8
+                String lease = reads.ok(url, "lease", "grant", "900").split(" ")[1];
+                reads.ok(url, "put", "/l/1", "one", "--lease=" + lease);
+                reads.ok(url, "put", "/l/2", "two", "--lease=" + lease);
+                String revoked = reads.ok(url, "lease", "grant", "600").split(" ")[1];
+                reads.ok(url, "put", "/r/1", "soon gone", "--lease=" + revoked);
+                reads.ok(url, "lease", "revoke", revoked);
+                reads.ok(url, "lease", "grant", "1200");
                 Etcdctl.Result txn = etcdctl.run(url, List.of("--command-timeout", "30s", "txn"),
                         "\nput /t/1 one\nput /t/2 two\ndel /b\n\n\n");
                 assertTrue(txn.exitCode() == 0 && txn.stdout().startsWith("SUCCESS"), txn.stdout() + txn.stderr());
-                ok(url, "put", "/big", "b".repeat(60_000));
-                ok(url, "user", "add", "bob:bobpw");
-                ok(url, "role", "add", "r1");
-                ok(url, "role", "grant-permission", "r1", "readwrite", "/a", "/b");
-                ok(url, "user", "grant-role", "bob", "r1");
-                revision = revision(url);
+                reads.ok(url, "put", "/big", "b".repeat(60_000));
+                reads.ok(url, "user", "add", "bob:bobpw");
+                reads.ok(url, "role", "add", "r1");
+                reads.ok(url, "role", "grant-permission", "r1", "readwrite", "/a", "/b");
+                reads.ok(url, "user", "grant-role", "bob", "r1");
+                revision = reads.revision(url);
                 for (long rev = compacted; rev <= revision; rev++) {
-                    everything.add(everything(url, rev));
+                    everything.add(reads.everything(url, rev));
                 }
-                leases = leases(url);
+                leases = reads.leases(url);
                 for (String args : List.of("user list", "role list", "user get bob", "role get r1")) {
-                    auth.add(ok(url, args.split(" ")));
+                    auth.add(reads.ok(url, args.split(" ")));
                 }
                 etcd.kill();
             }
@@ -115,19 +112,19 @@ class EtcdMigrateTest {
 
             try (KvorumProcess kvorum = KvorumProcess.start(kvorumSpec)) {
                 URI url = kvorum.clientUrl();
-                assertEquals(revision, revision(url));
+                assertEquals(revision, reads.revision(url));
                 for (long rev = compacted; rev <= revision; rev++) {
-                    assertEquals(everything.get((int) (rev - compacted)), everything(url, rev), "at revision " + rev);
+                    assertEquals(everything.get((int) (rev - compacted)), reads.everything(url, rev), "at revision " + rev);
                 }
                 Etcdctl.Result old = etcdctl.run(url, List.of("get", "/a", "--rev=" + (compacted - 1)), "");
                 assertTrue(old.stderr().contains("required revision has been compacted"), old.stderr());
-                assertEquals(leases, leases(url));
+                assertEquals(leases, reads.leases(url));
                 int i = 0;
                 for (String args : List.of("user list", "role list", "user get bob", "role get r1")) {
-                    assertEquals(auth.get(i++), ok(url, args.split(" ")), args);
+                    assertEquals(auth.get(i++), reads.ok(url, args.split(" ")), args);
                 }
-                ok(url, "put", "/after", "migration");
-                assertEquals(revision + 1, revision(url));
+                reads.ok(url, "put", "/after", "migration");
+                assertEquals(revision + 1, reads.revision(url));
             }
 
             refusals(first, kvorumSpec.workDir());
@@ -188,37 +185,5 @@ class EtcdMigrateTest {
             command.addAll(List.of("--backend", backend));
         }
         return ManagedProcess.start("kvorum-migrate", command, workDir.resolve("migrate-" + System.nanoTime()), Map.of());
-    }
-
-    private long revision(URI url) throws IOException {
-        return JSON.readTree(ok(url, "get", "/", "-w", "json")).get("header").get("revision").asLong();
-    }
-
-    private String everything(URI url, long rev) throws IOException {
-        JsonNode kvs = JSON.readTree(ok(url, "get", "", "--from-key", "--rev=" + rev, "-w", "json")).get("kvs");
-        return kvs == null ? "[]" : kvs.toString();
-    }
-
-    private List<String> leases(URI url) throws IOException {
-        List<String> out = new ArrayList<>();
-        TreeSet<Long> ids = new TreeSet<>();
-        JSON.readTree(ok(url, "lease", "list", "-w", "json")).get("leases").forEach(l -> ids.add(l.get("id").asLong()));
-        for (long id : ids) {
-            JsonNode ttl = JSON.readTree(ok(url, "lease", "timetolive", Long.toHexString(id), "--keys", "-w", "json"));
-            TreeSet<String> keys = new TreeSet<>();
-            if (ttl.get("keys") != null) {
-                ttl.get("keys").forEach(k -> keys.add(k.asText()));
-            }
-            out.add(id + " " + ttl.get("granted-ttl").asLong() + " " + keys);
-        }
-        return out;
-    }
-
-    private String ok(URI url, String... args) {
-        Etcdctl.Result r = etcdctl.run(url, List.of(args), "");
-        if (r.exitCode() != 0) {
-            throw new AssertionError("etcdctl " + String.join(" ", args) + " at " + url + " failed: " + r.stderr());
-        }
-        return r.stdout().trim();
     }
 }

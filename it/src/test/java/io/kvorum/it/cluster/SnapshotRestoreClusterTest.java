@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvorum.it.etcdctl.Etcdctl;
 import io.kvorum.it.server.Binaries;
 import io.kvorum.it.server.EtcdProcess;
@@ -21,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -37,10 +34,10 @@ import org.junit.jupiter.api.Test;
  * nothing. A damaged file is refused, leaving no data dir.
  */
 class SnapshotRestoreClusterTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long COMPACTED = 5;
 
     private final Etcdctl etcdctl = Etcdctl.require();
+    private final EtcdctlReads reads = new EtcdctlReads(etcdctl);
 
     @Test
     void aKvorumClusterRestoredFromEtcdsSnapshotServesEtcdsHistoryLeasesAndUsersOnEveryMember() throws Exception {
@@ -52,20 +49,20 @@ class SnapshotRestoreClusterTest {
             load(etcd.clientUrl());
             Etcdctl.Result saved = etcdctl.run(etcd.clientUrl(), List.of("snapshot", "save", file.toString()), "");
             assertEquals(0, saved.exitCode(), saved.stderr());
-            long revision = revision(etcd.clientUrl());
+            long revision = reads.revision(etcd.clientUrl());
 
             try (Cluster cluster = Cluster.startPrepared("restored", 3, (member, initialCluster) ->
                     restore(file, member, initialCluster))) {
                 for (ClusterMember member : cluster.members()) {
                     URI url = member.clientUrl();
-                    assertEquals(revision, revision(url), member.name());
+                    assertEquals(revision, reads.revision(url), member.name());
                     for (long rev = COMPACTED; rev <= revision; rev++) {
-                        assertEquals(everything(etcd.clientUrl(), rev), everything(url, rev),
+                        assertEquals(reads.everything(etcd.clientUrl(), rev), reads.everything(url, rev),
                                 member.name() + " at revision " + rev);
                     }
-                    assertEquals(leases(etcd.clientUrl()), leases(url), member.name());
+                    assertEquals(reads.leases(etcd.clientUrl()), reads.leases(url), member.name());
                     for (String args : List.of("user list", "role list", "user get bob", "role get r1")) {
-                        assertEquals(ok(etcd.clientUrl(), args.split(" ")), ok(url, args.split(" ")),
+                        assertEquals(reads.ok(etcd.clientUrl(), args.split(" ")), reads.ok(url, args.split(" ")),
                                 member.name() + ": " + args);
                     }
                 }
@@ -76,8 +73,8 @@ class SnapshotRestoreClusterTest {
                 // etcd and gets exactly the writes made since, on whichever member
                 URI kvorum = cluster.members().get(0).clientUrl();
                 assertEquals("PUT\n/h/after\nrestore\n", resumedWatch(kvorum, revision + 1, etcdSpec.workDir(),
-                        () -> ok(cluster.members().get(2).clientUrl(), "put", "/h/after", "restore"), "/h/after"));
-                assertEquals(revision + 1, revision(kvorum));
+                        () -> reads.ok(cluster.members().get(2).clientUrl(), "put", "/h/after", "restore"), "/h/after"));
+                assertEquals(revision + 1, reads.revision(kvorum));
 
                 // and the way back: kvorum's snapshot restored by etcdctl, etcd started on it
                 wayBack(kvorum, revision + 1, etcdSpec.workDir());
@@ -122,16 +119,16 @@ class SnapshotRestoreClusterTest {
     private void wayBack(URI kvorum, long revision, Path workDir) throws IOException {
         ServerSpec back = ServerSpec.fresh("back-to-etcd");
         Path file = back.workDir().resolve("from-kvorum.db");
-        ok(kvorum, "snapshot", "save", file.toString());
-        ok(kvorum, "snapshot", "restore", file.toString(), "--name", back.name(), "--data-dir", back.dataDir().toString(),
+        reads.ok(kvorum, "snapshot", "save", file.toString());
+        reads.ok(kvorum, "snapshot", "restore", file.toString(), "--name", back.name(), "--data-dir", back.dataDir().toString(),
                 "--initial-cluster", back.name() + "=" + back.peerUrl(),
                 "--initial-advertise-peer-urls", back.peerUrl().toString());
         try (EtcdProcess etcd = EtcdProcess.start(back)) {
-            assertEquals(revision, revision(etcd.clientUrl()));
-            assertEquals(everything(kvorum, revision), everything(etcd.clientUrl(), revision));
-            assertEquals(leases(kvorum), leases(etcd.clientUrl()));
+            assertEquals(revision, reads.revision(etcd.clientUrl()));
+            assertEquals(reads.everything(kvorum, revision), reads.everything(etcd.clientUrl(), revision));
+            assertEquals(reads.leases(kvorum), reads.leases(etcd.clientUrl()));
             assertEquals("PUT\n/h/back\netcd\n", resumedWatch(etcd.clientUrl(), revision + 1, workDir,
-                    () -> ok(etcd.clientUrl(), "put", "/h/back", "etcd"), "/h/back"));
+                    () -> reads.ok(etcd.clientUrl(), "put", "/h/back", "etcd"), "/h/back"));
         } finally {
             back.deleteData();
         }
@@ -180,52 +177,28 @@ class SnapshotRestoreClusterTest {
     /** History (overwrites, deletes, a txn), a compaction, leases with keys, a big value, users and roles. */
     private void load(URI url) {
         for (int i = 1; i <= 4; i++) {
-            ok(url, "put", "/h/a", "v" + i);                                  // revisions 2..5
+            reads.ok(url, "put", "/h/a", "v" + i);                                  // revisions 2..5
         }
-        ok(url, "compact", Long.toString(COMPACTED));
-        ok(url, "put", "/h/b", "x");
-        ok(url, "del", "/h/b");
-        ok(url, "put", "/h/b", "again");
-        String lease = ok(url, "lease", "grant", "900").split(" ")[1];
-        ok(url, "put", "/l/1", "one", "--lease=" + lease);
-        ok(url, "put", "/l/2", "two", "--lease=" + lease);
-        ok(url, "lease", "grant", "1200");
-        ok(url, "put", "/big", "b".repeat(60_000));
+        reads.ok(url, "compact", Long.toString(COMPACTED));
+        reads.ok(url, "put", "/h/b", "x");
+        reads.ok(url, "del", "/h/b");
+        reads.ok(url, "put", "/h/b", "again");
+        String lease = reads.ok(url, "lease", "grant", "900").split(" ")[1];
+        reads.ok(url, "put", "/l/1", "one", "--lease=" + lease);
+        reads.ok(url, "put", "/l/2", "two", "--lease=" + lease);
+        reads.ok(url, "lease", "grant", "1200");
+        reads.ok(url, "put", "/big", "b".repeat(60_000));
         Etcdctl.Result txn = etcdctl.run(url, List.of("--command-timeout", "30s", "txn"),
                 // no compares, three success requests, no failure requests: each list ends with an empty line
                 "\nput /t/1 one\nput /t/2 two\ndel /h/a\n\n\n");
         if (txn.exitCode() != 0 || !txn.stdout().startsWith("SUCCESS")) {
             throw new AssertionError("etcdctl txn at " + url + " failed: " + txn.stdout() + txn.stderr());
         }
-        ok(url, "user", "add", "root:rootpw");
-        ok(url, "role", "add", "r1");
-        ok(url, "role", "grant-permission", "r1", "readwrite", "/h/", "/i/");
-        ok(url, "user", "add", "bob:bobpw");
-        ok(url, "user", "grant-role", "bob", "r1");
-    }
-
-    private long revision(URI url) throws IOException {
-        return JSON.readTree(ok(url, "get", "/", "-w", "json")).get("header").get("revision").asLong();
-    }
-
-    private String everything(URI url, long rev) throws IOException {
-        JsonNode kvs = JSON.readTree(ok(url, "get", "", "--from-key", "--rev=" + rev, "-w", "json")).get("kvs");
-        return kvs == null ? "[]" : kvs.toString();
-    }
-
-    private List<String> leases(URI url) throws IOException {
-        List<String> out = new ArrayList<>();
-        TreeSet<Long> ids = new TreeSet<>();
-        JSON.readTree(ok(url, "lease", "list", "-w", "json")).get("leases").forEach(l -> ids.add(l.get("id").asLong()));
-        for (long id : ids) {
-            JsonNode ttl = JSON.readTree(ok(url, "lease", "timetolive", Long.toHexString(id), "--keys", "-w", "json"));
-            TreeSet<String> keys = new TreeSet<>();
-            if (ttl.get("keys") != null) {
-                ttl.get("keys").forEach(k -> keys.add(k.asText()));
-            }
-            out.add(id + " " + ttl.get("granted-ttl").asLong() + " " + keys);
-        }
-        return out;
+        reads.ok(url, "user", "add", "root:rootpw");
+        reads.ok(url, "role", "add", "r1");
+        reads.ok(url, "role", "grant-permission", "r1", "readwrite", "/h/", "/i/");
+        reads.ok(url, "user", "add", "bob:bobpw");
+        reads.ok(url, "user", "grant-role", "bob", "r1");
     }
 
     /** What {@code etcdctl watch --prefix / --rev=N} prints until the last change arrives. */
@@ -242,13 +215,5 @@ class SnapshotRestoreClusterTest {
         } finally {
             watch.close();
         }
-    }
-
-    private String ok(URI url, String... args) {
-        Etcdctl.Result r = etcdctl.run(url, List.of(args), "");
-        if (r.exitCode() != 0) {
-            throw new AssertionError("etcdctl " + String.join(" ", args) + " at " + url + " failed: " + r.stderr());
-        }
-        return r.stdout().trim();
     }
 }

@@ -81,6 +81,26 @@ public final class V2Store {
     }
 
     /** Runs {@code op}, counting it as a success or a failure. */
+    /** {@code op} under the write lock, counted. */
+    private <T> T writing(V2Stats.Counter success, V2Stats.Counter failure, java.util.function.Supplier<T> op) {
+        lock.writeLock().lock();
+        try {
+            return counted(success, failure, op);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** {@code op} under the read lock, counted. */
+    private <T> T reading(V2Stats.Counter success, V2Stats.Counter failure, java.util.function.Supplier<T> op) {
+        lock.readLock().lock();
+        try {
+            return counted(success, failure, op);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     private <T> T counted(V2Stats.Counter success, V2Stats.Counter failure, java.util.function.Supplier<T> op) {
         try {
             T result = op.get();
@@ -96,17 +116,12 @@ public final class V2Store {
 
     /** etcd's {@code Get}: the node, with its children (all levels when {@code recursive}). */
     public V2Event get(String nodePath, boolean recursive, boolean sorted) {
-        lock.readLock().lock();
-        try {
-            return counted(V2Stats.Counter.GETS_SUCCESS, V2Stats.Counter.GETS_FAIL, () -> {
-                String p = clean(nodePath);
-                V2Node n = internalGet(p);
-                NodeView view = n.loaded(recursive, sorted, clock.getAsLong());
-                return new V2Event(V2Event.GET, view, Optional.empty(), currentIndex, false);
-            });
-        } finally {
-            lock.readLock().unlock();
-        }
+        return reading(V2Stats.Counter.GETS_SUCCESS, V2Stats.Counter.GETS_FAIL, () -> {
+            String p = clean(nodePath);
+            V2Node n = internalGet(p);
+            NodeView view = n.loaded(recursive, sorted, clock.getAsLong());
+            return new V2Event(V2Event.GET, view, Optional.empty(), currentIndex, false);
+        });
     }
 
     /**
@@ -134,16 +149,11 @@ public final class V2Store {
 
     /** etcd's {@code Create}: fails if the node exists; with {@code unique}, under a new in-order name. */
     public V2Event create(String nodePath, boolean dir, String value, boolean unique, long expireTime) {
-        lock.writeLock().lock();
-        try {
-            return counted(V2Stats.Counter.CREATE_SUCCESS, V2Stats.Counter.CREATE_FAIL, () -> {
-                V2Event e = internalCreate(nodePath, dir, value, unique, false, expireTime, V2Event.CREATE);
-                hub.notify(e);
-                return e;
-            });
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return writing(V2Stats.Counter.CREATE_SUCCESS, V2Stats.Counter.CREATE_FAIL, () -> {
+            V2Event e = internalCreate(nodePath, dir, value, unique, false, expireTime, V2Event.CREATE);
+            hub.notify(e);
+            return e;
+        });
     }
 
     /** etcd's {@code Set}: creates or replaces a file (or creates a directory); {@code refresh} keeps the value. */
@@ -185,137 +195,117 @@ public final class V2Store {
 
     /** etcd's {@code Update}: a file's value and TTL, or a directory's TTL. */
     public V2Event update(String nodePath, String newValue, long expireTime, boolean refresh) {
-        lock.writeLock().lock();
-        try {
-            return counted(V2Stats.Counter.UPDATE_SUCCESS, V2Stats.Counter.UPDATE_FAIL, () -> {
-                String p = clean(nodePath);
-                checkWritable(p);
-                long next = currentIndex + 1;
-                V2Node n = internalGet(p);
-                if (n.isDir() && !newValue.isEmpty()) {
-                    throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
-                }
-                String value = refresh ? n.value : newValue;
-                long now = clock.getAsLong();
-                NodeView prev = n.view(false, false, now);
-                if (!n.isDir()) {
-                    n.value = value;
-                }
-                n.modifiedIndex = next;
-                updateTtl(n, expireTime);
-                changed.add(n.path);
-                NodeView node = new NodeView(p, n.isDir() ? Optional.empty() : Optional.of(value), n.isDir(),
-                        n.expireTime, n.ttlAt(now), Optional.empty(), next, n.createdIndex);
-                V2Event e = new V2Event(V2Event.UPDATE, node, Optional.of(prev), next, refresh);
-                if (refresh) {
-                    hub.add(e);
-                } else {
-                    hub.notify(e);
-                }
-                advance(next);
-                return e;
-            });
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return writing(V2Stats.Counter.UPDATE_SUCCESS, V2Stats.Counter.UPDATE_FAIL, () -> {
+            String p = clean(nodePath);
+            checkWritable(p);
+            long next = currentIndex + 1;
+            V2Node n = internalGet(p);
+            if (n.isDir() && !newValue.isEmpty()) {
+                throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
+            }
+            String value = refresh ? n.value : newValue;
+            long now = clock.getAsLong();
+            NodeView prev = n.view(false, false, now);
+            if (!n.isDir()) {
+                n.value = value;
+            }
+            n.modifiedIndex = next;
+            updateTtl(n, expireTime);
+            changed.add(n.path);
+            NodeView node = new NodeView(p, n.isDir() ? Optional.empty() : Optional.of(value), n.isDir(),
+                    n.expireTime, n.ttlAt(now), Optional.empty(), next, n.createdIndex);
+            V2Event e = new V2Event(V2Event.UPDATE, node, Optional.of(prev), next, refresh);
+            if (refresh) {
+                hub.add(e);
+            } else {
+                hub.notify(e);
+            }
+            advance(next);
+            return e;
+        });
     }
 
     /** etcd's {@code CompareAndSwap}: a file whose value and/or modified index match. */
     public V2Event compareAndSwap(String nodePath, String prevValue, long prevIndex, String value,
                                   long expireTime, boolean refresh) {
-        lock.writeLock().lock();
-        try {
-            return counted(V2Stats.Counter.COMPARE_AND_SWAP_SUCCESS, V2Stats.Counter.COMPARE_AND_SWAP_FAIL, () -> {
-                String p = clean(nodePath);
-                checkWritable(p);
-                V2Node n = internalGet(p);
-                if (n.isDir()) {
-                    throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
-                }
-                String failed = n.compareFailure(prevValue, prevIndex);
-                if (failed != null) {
-                    throw new V2Error(V2Error.TEST_FAILED, failed, currentIndex);
-                }
-                String newValue = refresh ? n.value : value;
-                long next = currentIndex + 1;
-                long now = clock.getAsLong();
-                NodeView prev = n.view(false, false, now);
-                n.value = newValue;
-                n.modifiedIndex = next;
-                updateTtl(n, expireTime);
-                changed.add(n.path);
-                advance(next);
-                NodeView node = new NodeView(p, Optional.of(newValue), false, n.expireTime, n.ttlAt(now),
-                        Optional.empty(), next, n.createdIndex);
-                V2Event e = new V2Event(V2Event.COMPARE_AND_SWAP, node, Optional.of(prev), next, refresh);
-                if (refresh) {
-                    hub.add(e);
-                } else {
-                    hub.notify(e);
-                }
-                return e;
-            });
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return writing(V2Stats.Counter.COMPARE_AND_SWAP_SUCCESS, V2Stats.Counter.COMPARE_AND_SWAP_FAIL, () -> {
+            String p = clean(nodePath);
+            checkWritable(p);
+            V2Node n = internalGet(p);
+            if (n.isDir()) {
+                throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
+            }
+            String failed = n.compareFailure(prevValue, prevIndex);
+            if (failed != null) {
+                throw new V2Error(V2Error.TEST_FAILED, failed, currentIndex);
+            }
+            String newValue = refresh ? n.value : value;
+            long next = currentIndex + 1;
+            long now = clock.getAsLong();
+            NodeView prev = n.view(false, false, now);
+            n.value = newValue;
+            n.modifiedIndex = next;
+            updateTtl(n, expireTime);
+            changed.add(n.path);
+            advance(next);
+            NodeView node = new NodeView(p, Optional.of(newValue), false, n.expireTime, n.ttlAt(now),
+                    Optional.empty(), next, n.createdIndex);
+            V2Event e = new V2Event(V2Event.COMPARE_AND_SWAP, node, Optional.of(prev), next, refresh);
+            if (refresh) {
+                hub.add(e);
+            } else {
+                hub.notify(e);
+            }
+            return e;
+        });
     }
 
     /** etcd's {@code Delete}: a file, an empty directory ({@code dir}), or a directory and all below ({@code recursive}). */
     public V2Event delete(String nodePath, boolean dir, boolean recursive) {
-        lock.writeLock().lock();
-        try {
-            return counted(V2Stats.Counter.DELETE_SUCCESS, V2Stats.Counter.DELETE_FAIL, () -> {
-                String p = clean(nodePath);
-                checkWritable(p);
-                V2Node n = internalGet(p);
-                long next = currentIndex + 1;
-                if (n.isDir()) {
-                    if (!(dir || recursive)) {
-                        throw new V2Error(V2Error.NOT_FILE, n.path, currentIndex);
-                    }
-                    if (!n.children.isEmpty() && !recursive) {
-                        throw new V2Error(V2Error.DIR_NOT_EMPTY, n.path, currentIndex);
-                    }
+        return writing(V2Stats.Counter.DELETE_SUCCESS, V2Stats.Counter.DELETE_FAIL, () -> {
+            String p = clean(nodePath);
+            checkWritable(p);
+            V2Node n = internalGet(p);
+            long next = currentIndex + 1;
+            if (n.isDir()) {
+                if (!(dir || recursive)) {
+                    throw new V2Error(V2Error.NOT_FILE, n.path, currentIndex);
                 }
-                NodeView prev = n.view(false, false, clock.getAsLong());
-                NodeView node = new NodeView(p, Optional.empty(), n.isDir(), 0, 0, Optional.empty(), next, n.createdIndex);
-                V2Event e = new V2Event(V2Event.DELETE, node, Optional.of(prev), next, false);
-                remove(n, e);
-                advance(next);
-                hub.notify(e);
-                return e;
-            });
-        } finally {
-            lock.writeLock().unlock();
-        }
+                if (!n.children.isEmpty() && !recursive) {
+                    throw new V2Error(V2Error.DIR_NOT_EMPTY, n.path, currentIndex);
+                }
+            }
+            NodeView prev = n.view(false, false, clock.getAsLong());
+            NodeView node = new NodeView(p, Optional.empty(), n.isDir(), 0, 0, Optional.empty(), next, n.createdIndex);
+            V2Event e = new V2Event(V2Event.DELETE, node, Optional.of(prev), next, false);
+            remove(n, e);
+            advance(next);
+            hub.notify(e);
+            return e;
+        });
     }
 
     /** etcd's {@code CompareAndDelete}: a file whose value and/or modified index match. */
     public V2Event compareAndDelete(String nodePath, String prevValue, long prevIndex) {
-        lock.writeLock().lock();
-        try {
-            return counted(V2Stats.Counter.COMPARE_AND_DELETE_SUCCESS, V2Stats.Counter.COMPARE_AND_DELETE_FAIL, () -> {
-                String p = clean(nodePath);
-                V2Node n = internalGet(p);
-                if (n.isDir()) {
-                    throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
-                }
-                String failed = n.compareFailure(prevValue, prevIndex);
-                if (failed != null) {
-                    throw new V2Error(V2Error.TEST_FAILED, failed, currentIndex);
-                }
-                long next = currentIndex + 1;
-                NodeView prev = n.view(false, false, clock.getAsLong());
-                NodeView node = new NodeView(p, Optional.empty(), false, 0, 0, Optional.empty(), next, n.createdIndex);
-                V2Event e = new V2Event(V2Event.COMPARE_AND_DELETE, node, Optional.of(prev), next, false);
-                advance(next);
-                remove(n, e);
-                hub.notify(e);
-                return e;
-            });
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return writing(V2Stats.Counter.COMPARE_AND_DELETE_SUCCESS, V2Stats.Counter.COMPARE_AND_DELETE_FAIL, () -> {
+            String p = clean(nodePath);
+            V2Node n = internalGet(p);
+            if (n.isDir()) {
+                throw new V2Error(V2Error.NOT_FILE, p, currentIndex);
+            }
+            String failed = n.compareFailure(prevValue, prevIndex);
+            if (failed != null) {
+                throw new V2Error(V2Error.TEST_FAILED, failed, currentIndex);
+            }
+            long next = currentIndex + 1;
+            NodeView prev = n.view(false, false, clock.getAsLong());
+            NodeView node = new NodeView(p, Optional.empty(), false, 0, 0, Optional.empty(), next, n.createdIndex);
+            V2Event e = new V2Event(V2Event.COMPARE_AND_DELETE, node, Optional.of(prev), next, false);
+            advance(next);
+            remove(n, e);
+            hub.notify(e);
+            return e;
+        });
     }
 
     /** etcd's {@code DeleteExpiredKeys}: every node whose expiry is at or before {@code cutoff} (Unix ns) expires. */

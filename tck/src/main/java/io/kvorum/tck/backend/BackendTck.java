@@ -343,18 +343,23 @@ public abstract class BackendTck extends BackendSnapshotTck {
             }
         });
         ExecutorService readers = Executors.newFixedThreadPool(4);
+        AtomicBoolean committed = new AtomicBoolean();
         try (ReadView shared = backend.readView()) {
             List<Future<?>> checks = new ArrayList<>();
             for (int r = 0; r < 4; r++) {
                 checks.add(readers.submit(() -> {
-                    for (int round = 0; round < 50; round++) {
+                    // at least 50 rounds, and on until one that began after the last commit
+                    for (int round = 0; ; round++) {
+                        boolean last = committed.get() && round >= 50;
                         List<String> values = new ArrayList<>();
                         shared.scan(KEY, bytes(), null, round % 2 == 1, 0, (key, value) -> values.add(text(value)));
                         assertEquals(keys, values.size());
                         assertTrue(values.stream().allMatch("v0"::equals), values.toString());
                         assertEquals("v0", text(shared.get(KEY, utf8("k007")).orElseThrow()));
+                        if (last) {
+                            return null;
+                        }
                     }
-                    return null;
                 }));
             }
             for (int version = 1; version <= 20; version++) {
@@ -365,6 +370,7 @@ public abstract class BackendTck extends BackendSnapshotTck {
                     }
                 });
             }
+            committed.set(true);
             for (Future<?> check : checks) {
                 check.get(60, TimeUnit.SECONDS);
             }
