@@ -186,7 +186,8 @@ final class ServerRuntime {
                 .addKeyValue("backend", backendProvider.name())
                 .addKeyValue("backend-options", config.backendOptions().toString())
                 .log();
-        MvccStore store = MvccStore.open(backend, mvccConfig(config));
+        MvccStore store = MvccStore.open(backend,
+                mvccConfig(config).recordingInto(MvccConfig.CompactionMetrics.of(registry)));
         Lessor lessor = new Lessor(Lessor.minTtlSeconds(config.heartbeatInterval().toMillis(),
                 config.electionTimeout().toMillis()), System::nanoTime, new LeaseCheckpoints(config.leaseCheckpoint(),
                 config.leaseCheckpointPersist(), config.leaseCheckpointInterval()));

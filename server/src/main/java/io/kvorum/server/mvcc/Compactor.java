@@ -96,6 +96,7 @@ final class Compactor implements AutoCloseable {
     /** @return false when closed before the job was done */
     private boolean run(Job job) throws IOException, InterruptedException {
         RevisionList dropped = job.dropped();
+        long indexStarted = System.nanoTime();
         boolean indexCompacted = index.compact(job.revision(), dropped, () -> {
             afterIndexChunk.run();
             return closing.getCount() > 0;
@@ -103,6 +104,7 @@ final class Compactor implements AutoCloseable {
         if (!indexCompacted) {
             return false;
         }
+        config.metrics().indexPause().observe((System.nanoTime() - indexStarted) / 1e6);
         int next = 0;
         while (true) {
             if (closing.getCount() == 0) {
@@ -110,6 +112,7 @@ final class Compactor implements AutoCloseable {
             }
             int end = Math.min(dropped.size(), next + config.compactionBatchLimit());
             boolean last = end == dropped.size();
+            int from = next;
             try (WriteBatch batch = backend.newBatch()) {
                 for (; next < end; next++) {
                     batch.delete(Bucket.KEY, dropped.recordKey(next));
@@ -118,6 +121,7 @@ final class Compactor implements AutoCloseable {
                     batch.put(Bucket.META, MetaBucket.key(MetaBucket.FINISHED_COMPACT_REVISION),
                             MetaBucket.encodeCompactRevision(job.revision()));
                 }
+                long paused = System.nanoTime();
                 commitLock.lock();
                 try {
                     // durable, so that no later batch survives a crash that an earlier one did not:
@@ -126,6 +130,8 @@ final class Compactor implements AutoCloseable {
                 } finally {
                     commitLock.unlock();
                 }
+                config.metrics().dbPause().observe((System.nanoTime() - paused) / 1e6);
+                config.metrics().keys().inc(end - from);
             }
             if (last) {
                 return true;

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kvorum.server.metrics.Registry;
 import io.kvorum.spi.backend.Bucket;
+import io.kvorum.spi.metrics.MetricFamily;
+import io.kvorum.spi.metrics.Series;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +64,28 @@ class CompactionTest {
         apply.put("c", "1");
         apply.delete("b");
         apply.put("a", "3");
+    }
+
+    private static Series series(Registry registry, String name) {
+        MetricFamily family = registry.collect().stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow();
+        return family.series().get(0);
+    }
+
+    @Test
+    void aCompactionRecordsItsIndexPauseEachBatchsPauseAndTheRecordsItDeletes() throws Exception {
+        Registry registry = new Registry();
+        TestApply apply = open(backend, ONE_RECORD_PER_BATCH.recordingInto(MvccConfig.CompactionMetrics.of(registry)));
+        assertEquals(0, ((Series.Value) series(registry, "etcd_debugging_mvcc_db_compaction_keys_total")).value());
+        history(apply);
+
+        await(apply.compact(6));
+
+        // a@2, b@3, b@6 (tombstone) dropped, one record per batch
+        assertEquals(3, ((Series.Value) series(registry, "etcd_debugging_mvcc_db_compaction_keys_total")).value());
+        assertEquals(1, ((Series.Distribution) series(registry,
+                "etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds")).count());
+        assertEquals(3, ((Series.Distribution) series(registry,
+                "etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds")).count());
     }
 
     @Test
