@@ -249,6 +249,7 @@ final class ServerRuntime {
         WatchHub watchHub = new WatchHub(applier::store, revision -> header(consensus, revision),
                 config.maxRequestBytes(), config.watchProgressNotifyInterval().toNanos(), watchSenders);
         toClose.add(watchHub);
+        watchHub.recordInto(registry);
         applier.publishTo(watchHub);
         this.watchHub = watchHub;
         toClose.add(consensus);

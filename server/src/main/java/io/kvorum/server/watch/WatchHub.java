@@ -8,6 +8,9 @@ import io.kvorum.api.mvccpb.KeyValue;
 import io.kvorum.server.mvcc.CompactedException;
 import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.server.mvcc.MvccStore;
+import io.kvorum.spi.metrics.Counter;
+import io.kvorum.spi.metrics.Gauge;
+import io.kvorum.spi.metrics.MetricRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -70,6 +73,10 @@ public final class WatchHub implements AutoCloseable {
     /** How soon a stream whose transport was not ready looks again. */
     private static final long RETRY_MILLIS = 20;
     private volatile boolean running = true;
+    /** {@code etcd_debugging_mvcc_events_total}: events the hub handed to watch streams. */
+    private volatile Counter sentEvents = MetricRegistry.noop().counter("events", "");
+    /** {@code etcd_debugging_mvcc_pending_events_total}: events queued for the hub, not yet dispatched. */
+    private volatile Gauge pendingEvents = MetricRegistry.noop().gauge("pending", "");
 
     // ---- the hub thread's own state ----
     /** Every event up to this revision has been dispatched to the synced watchers. */
@@ -141,6 +148,15 @@ public final class WatchHub implements AutoCloseable {
         this.thread.start();
     }
 
+    /**
+     * Records from now on the events sent to watchers ({@code etcd_debugging_mvcc_events_total}) and
+     * those committed but not yet dispatched ({@code etcd_debugging_mvcc_pending_events_total}).
+     */
+    public void recordInto(MetricRegistry registry) {
+        sentEvents = registry.counter("etcd_debugging_mvcc_events_total", "Total number of events sent by this member.");
+        pendingEvents = registry.gauge("etcd_debugging_mvcc_pending_events_total", "Total number of pending events to be sent.");
+    }
+
     /** A new stream whose responses go to {@code sink}. */
     public WatchStream openStream(WatchStream.Sink sink) {
         return new WatchStream(this, sink, sender);
@@ -164,6 +180,7 @@ public final class WatchHub implements AutoCloseable {
             pendingBytes.addAndGet(-bytes);
             tasks.add(new Gap(revision));
         } else {
+            pendingEvents.add(events.size());
             tasks.add(new Batch(revision, events, bytes));
         }
     }
@@ -276,6 +293,7 @@ public final class WatchHub implements AutoCloseable {
     private void handle(Object task) {
         if (task instanceof Batch b) {
             pendingBytes.addAndGet(-b.bytes());
+            pendingEvents.add(-b.events().size());
             dispatch(b);
         } else if (task instanceof Gap g) {
             gap(g.revision());
@@ -410,6 +428,7 @@ public final class WatchHub implements AutoCloseable {
                 events = withPrevKvs(events, withPrevKv);
             }
             if (w.stream.offer(responses(w, header, events), false)) {
+                sentEvents.inc(events.size());
                 w.sentSinceTick = true;
             } else {
                 // the client does not keep up: it reads these and what follows from history
@@ -488,6 +507,7 @@ public final class WatchHub implements AutoCloseable {
                     if (!w.stream.offer(responses(w, header, events), false)) {
                         continue;
                     }
+                    sentEvents.inc(events.size());
                     w.sentSinceTick = true;
                 }
                 w.nextRevision = history.lastRevision() + 1;

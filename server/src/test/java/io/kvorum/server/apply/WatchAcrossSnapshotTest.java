@@ -12,16 +12,21 @@ import io.kvorum.api.etcdserverpb.WatchCreateRequest;
 import io.kvorum.api.etcdserverpb.WatchResponse;
 import io.kvorum.api.mvccpb.Event;
 import io.kvorum.server.lease.Lessor;
+import io.kvorum.server.metrics.Registry;
 import io.kvorum.server.mvcc.InMemoryBackend;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.server.watch.WatchHub;
 import io.kvorum.server.watch.WatchStream;
 import io.kvorum.spi.consensus.Entry;
+import io.kvorum.spi.metrics.MetricFamily;
+import io.kvorum.spi.metrics.Series;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -147,5 +152,74 @@ class WatchAcrossSnapshotTest {
         WatchResponse canceled = live.stream().filter(WatchResponse::getCanceled).findFirst().orElseThrow();
         assertEquals(40, canceled.getCompactRevision());
         assertEquals(List.of(), revisions(live), "nothing is sent for revisions it cannot have in full");
+    }
+
+    private static double value(Registry registry, String name) {
+        MetricFamily f = registry.collect().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
+        return ((Series.Value) f.series().get(0)).value();
+    }
+
+    @Test
+    void theHubCountsTheEventsItSendsToEachWatcherAndNoneStayPendingOnceDispatched() throws Exception {
+        Applier member = applier();
+        member.apply(puts(1, 5), true); // at revision 6
+        WatchHub hub = hub(member);
+        Registry registry = new Registry();
+        hub.recordInto(registry);
+        assertEquals(0, value(registry, "etcd_debugging_mvcc_events_total"));
+
+        List<WatchResponse> live = open(hub, 0);
+        List<WatchResponse> fromOld = open(hub, 2); // revisions 2 to 6 from history
+        member.apply(puts(6, 8), true); // revisions 7 to 9
+        await(live, r -> revisions(r).contains(9L));
+        await(fromOld, r -> revisions(r).contains(9L));
+
+        assertEquals(3 + 8, value(registry, "etcd_debugging_mvcc_events_total"));
+        assertEquals(0, value(registry, "etcd_debugging_mvcc_pending_events_total"));
+    }
+
+    @Test
+    void eventsCommittedWhileTheHubIsBusyArePendingUntilItDispatchesThem() throws Exception {
+        Applier member = applier();
+        WatchHub hub = hub(member);
+        Registry registry = new Registry();
+        hub.recordInto(registry);
+        CountDownLatch sending = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<WatchResponse> got = new CopyOnWriteArrayList<>();
+        // responses are sent from the hub's own thread here: a send that waits holds the hub
+        WatchStream stream = hub.openStream(new WatchStream.Sink() {
+            public boolean isReady() {
+                return true;
+            }
+
+            public void send(WatchResponse response) {
+                if (response.getEventsCount() > 0 && sending.getCount() > 0) {
+                    sending.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                got.add(response);
+            }
+        });
+        stream.create(WatchCreateRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
+                .setRangeEnd(ByteString.copyFromUtf8("l")).build());
+        await(got, responses -> responses.stream().anyMatch(WatchResponse::getCreated));
+
+        member.apply(puts(1, 1), true);
+        assertTrue(sending.await(10, TimeUnit.SECONDS));
+        member.apply(puts(2, 4), true);
+        assertEquals(3, value(registry, "etcd_debugging_mvcc_pending_events_total"));
+
+        release.countDown();
+        await(got, r -> revisions(r).contains(5L));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (value(registry, "etcd_debugging_mvcc_pending_events_total") != 0) {
+            assertTrue(System.nanoTime() < deadline);
+            Thread.onSpinWait();
+        }
     }
 }
