@@ -380,6 +380,26 @@ class ClusterMembersTest {
     }
 
     @Test
+    void aPromotionCountsAsASuccessOnTheMemberThatWasAsked() {
+        assertEquals(0, cluster.metric(1, "etcd_server_learner_promote_successes").orElseThrow(), "registered at start");
+        put(0, "promote", "v");
+        cluster.log.setLearner(ids[2], true);
+        var follower = cluster.client(1, ClusterGrpc.ClusterBlockingStub.class);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            try {
+                follower.memberPromote(MemberPromoteRequest.newBuilder().setID(ids[2]).build());
+                break;
+            } catch (StatusRuntimeException e) {
+                // the learner has not read the whole log yet
+                assertTrue(System.nanoTime() < deadline, e.toString());
+            }
+        }
+        assertEquals(1, cluster.metric(1, "etcd_server_learner_promote_successes").orElseThrow());
+        assertEquals(0, cluster.metric(0, "etcd_server_learner_promote_successes").orElseThrow());
+    }
+
+    @Test
     void aLearnerServesOnlyStatusAndSerializableReads() throws Exception {
         put(0, "l", "v");
         assertEquals(1, kv(2).range(RangeRequest.newBuilder().setKey(b("l")).build()).getCount());
@@ -447,9 +467,11 @@ class ClusterMembersTest {
                     () -> follower.memberAdd(MemberAddRequest.newBuilder().addPeerURLs("http://127.0.0.1:22381")
                             .setIsLearner(true).build()));
             // never started, so never caught up
-            assertError(Status.Code.FAILED_PRECONDITION,
-                    "etcdserver: can only promote a learner member which is in sync with leader",
+            String notReady = "etcdserver: can only promote a learner member which is in sync with leader";
+            double failedBefore = cluster.metric(1, "etcd_server_learner_promote_failures", notReady).orElse(0);
+            assertError(Status.Code.FAILED_PRECONDITION, notReady,
                     () -> follower.memberPromote(MemberPromoteRequest.newBuilder().setID(added.getMember().getID()).build()));
+            assertEquals(failedBefore + 1, cluster.metric(1, "etcd_server_learner_promote_failures", notReady).orElseThrow());
         } finally {
             follower.memberRemove(MemberRemoveRequest.newBuilder().setID(added.getMember().getID()).build());
         }

@@ -3,6 +3,11 @@ package io.kvorum.server;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
 import io.kvorum.api.etcdserverpb.StatusRequest;
+import io.kvorum.spi.metrics.MetricSource;
+import io.kvorum.spi.metrics.MetricsExporter;
+import io.kvorum.spi.metrics.MetricsExporterContext;
+import io.kvorum.spi.metrics.MetricsExporterProvider;
+import io.kvorum.spi.metrics.Series;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,6 +30,8 @@ final class SharedLogCluster implements AutoCloseable {
 
     final SharedLog log = new SharedLog();
     private final List<KvorumServer> members = new ArrayList<>();
+    /** Each member's metrics, as its exporters see them. */
+    private final List<MetricSource> metrics = new ArrayList<>();
 
     SharedLogCluster(Path dir, int size) throws IOException {
         this(dir, size, i -> new KvorumServerTest.MemoryBackendProvider(), UnaryOperator.identity());
@@ -47,6 +54,16 @@ final class SharedLogCluster implements AutoCloseable {
                                 .listenClientUrls(List.of(ANY_PORT)).advertiseClientUrls(List.of(ANY_PORT))).build())
                         .backend(backends.apply(i))
                         .consensus(log.provider())
+                        .metricsExporters(List.of(new MetricsExporterProvider() {
+                            public String name() {
+                                return "test";
+                            }
+
+                            public MetricsExporter open(MetricsExporterContext context) {
+                                metrics.add(context.source());
+                                return () -> { };
+                            }
+                        }))
                         .build();
                 members.add(server);
                 server.start();
@@ -55,6 +72,14 @@ final class SharedLogCluster implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** The value of member {@code member}'s series of {@code family} with these label values, or empty. */
+    java.util.OptionalDouble metric(int member, String family, String... labelValues) {
+        return metrics.get(member).collect().stream().filter(f -> f.name().equals(family))
+                .flatMap(f -> f.series().stream())
+                .filter(s -> s.labelValues().equals(List.of(labelValues)))
+                .mapToDouble(s -> ((Series.Value) s).value()).findFirst();
     }
 
     int size() {

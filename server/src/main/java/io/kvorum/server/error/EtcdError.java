@@ -93,6 +93,14 @@ public enum EtcdError {
         return message;
     }
 
+    /** Whether {@code message} is one of these errors' messages. */
+    public static boolean isMessage(String message) {
+        return MESSAGES.contains(message);
+    }
+
+    private static final java.util.Set<String> MESSAGES = java.util.Arrays.stream(values())
+            .map(EtcdError::message).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     public StatusRuntimeException asException() {
         return Status.fromCode(code).withDescription(message).asRuntimeException();
     }

@@ -54,7 +54,7 @@ public final class ClientApi {
                 new LeaseService(leases, headers, callers),
                 new LockService(new LockServer(kv, leases, watchHub), headers, callers, kv),
                 new ElectionService(new ElectionServer(kv, leases, watchHub), headers, callers, kv),
-                new ClusterService(consensus, headers, callers),
+                new ClusterService(consensus, headers, callers, metrics),
                 new MaintenanceService(consensus, kv, backend, headers, blocking, callers, health),
                 new AuthService(auth, callers, headers),
                 health);

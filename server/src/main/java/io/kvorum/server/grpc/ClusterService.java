@@ -1,5 +1,6 @@
 package io.kvorum.server.grpc;
 
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.api.etcdserverpb.ClusterGrpc;
 import io.kvorum.api.etcdserverpb.Member;
@@ -17,6 +18,9 @@ import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.apply.WaitForLeader;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.spi.consensus.Consensus;
+import io.kvorum.spi.metrics.Counter;
+import io.kvorum.spi.metrics.Family;
+import io.kvorum.spi.metrics.MetricRegistry;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,11 +32,18 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final Consensus consensus;
     private final Headers headers;
     private final Callers callers;
+    private final Counter promoteSuccesses;
+    private final Family<Counter> promoteFailures;
 
-    ClusterService(Consensus consensus, Headers headers, Callers callers) {
+    ClusterService(Consensus consensus, Headers headers, Callers callers, MetricRegistry metrics) {
         this.consensus = consensus;
         this.callers = callers;
         this.headers = headers;
+        promoteSuccesses = metrics.counter("etcd_server_learner_promote_successes",
+                "The total number of successful learner promotions while this member is leader.");
+        promoteFailures = metrics.counter("etcd_server_learner_promote_failures",
+                "The total number of failed learner promotions (likely learner not ready) while this member is leader.",
+                List.of("Reason"));
     }
 
     @Override
@@ -73,8 +84,23 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void memberPromote(MemberPromoteRequest r, StreamObserver<MemberPromoteResponse> out) {
-        Replies.reply(() -> callers.admin().thenCompose(who -> changeMembership(() -> consensus.promoteMember(r.getID()))), v -> MemberPromoteResponse.newBuilder()
+        Replies.reply(() -> callers.admin().thenCompose(who -> changeMembership(() -> consensus.promoteMember(r.getID()))
+                .whenComplete((done, failure) -> countPromotion(failure))), v -> MemberPromoteResponse.newBuilder()
                 .setHeader(headers.membership()).addAllMembers(members()).build(), out);
+    }
+
+    /**
+     * etcd's promotion counters: a success, or a failure by the error's message, which is one of
+     * etcd's fixed messages or else the gRPC code's name, so that the labels stay few.
+     */
+    private void countPromotion(Throwable failure) {
+        if (failure == null) {
+            promoteSuccesses.inc();
+            return;
+        }
+        Status status = Errors.toStatus(failure).getStatus();
+        String reason = status.getDescription();
+        promoteFailures.labels(reason != null && EtcdError.isMessage(reason) ? reason : status.getCode().name()).inc();
     }
 
     /**
