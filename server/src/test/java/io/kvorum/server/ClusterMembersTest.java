@@ -29,6 +29,7 @@ import io.kvorum.api.etcdserverpb.PutResponse;
 import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.api.etcdserverpb.RangeResponse;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
+import io.kvorum.api.etcdserverpb.SnapshotRequest;
 import io.kvorum.api.etcdserverpb.StatusRequest;
 import io.kvorum.api.etcdserverpb.StatusResponse;
 import io.kvorum.api.etcdserverpb.WatchCreateRequest;
@@ -397,6 +398,23 @@ class ClusterMembersTest {
         }
         assertEquals(1, cluster.metric(1, "etcd_server_learner_promote_successes").orElseThrow());
         assertEquals(0, cluster.metric(0, "etcd_server_learner_promote_successes").orElseThrow());
+    }
+
+    @Test
+    void eachSnapshotSentIsTimed() {
+        double before = cluster.metric(1, "etcd_disk_backend_snapshot_duration_seconds").orElseThrow();
+        put(0, "snap", "v");
+        var chunks = cluster.client(1, MaintenanceGrpc.MaintenanceBlockingStub.class)
+                .snapshot(SnapshotRequest.getDefaultInstance());
+        while (chunks.hasNext()) {
+            chunks.next();
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        // observed once the sender is done, just after the client read the last chunk
+        while (cluster.metric(1, "etcd_disk_backend_snapshot_duration_seconds").orElseThrow() != before + 1) {
+            assertTrue(System.nanoTime() < deadline, "not timed");
+            Thread.onSpinWait();
+        }
     }
 
     @Test

@@ -74,12 +74,15 @@ final class SharedLogCluster implements AutoCloseable {
         }
     }
 
-    /** The value of member {@code member}'s series of {@code family} with these label values, or empty. */
+    /**
+     * The value of member {@code member}'s series of {@code family} with these label values (a
+     * histogram's count of observations), or empty.
+     */
     java.util.OptionalDouble metric(int member, String family, String... labelValues) {
         return metrics.get(member).collect().stream().filter(f -> f.name().equals(family))
                 .flatMap(f -> f.series().stream())
                 .filter(s -> s.labelValues().equals(List.of(labelValues)))
-                .mapToDouble(s -> ((Series.Value) s).value()).findFirst();
+                .mapToDouble(s -> s instanceof Series.Distribution d ? d.count() : ((Series.Value) s).value()).findFirst();
     }
 
     int size() {

@@ -55,7 +55,7 @@ public final class ClientApi {
                 new LockService(new LockServer(kv, leases, watchHub), headers, callers, kv),
                 new ElectionService(new ElectionServer(kv, leases, watchHub), headers, callers, kv),
                 new ClusterService(consensus, headers, callers, metrics),
-                new MaintenanceService(consensus, kv, backend, headers, blocking, callers, health),
+                new MaintenanceService(consensus, kv, backend, headers, blocking, callers, health, metrics),
                 new AuthService(auth, callers, headers),
                 health);
         ServerInterceptor cluster = new ClusterInterceptor(consensus, electionTimeout);

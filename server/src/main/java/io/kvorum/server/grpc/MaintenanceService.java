@@ -29,6 +29,9 @@ import io.kvorum.server.snapshot.EtcdSnapshot;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
+import io.kvorum.spi.metrics.Buckets;
+import io.kvorum.spi.metrics.Histogram;
+import io.kvorum.spi.metrics.MetricRegistry;
 import io.kvorum.server.metrics.ServerMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,8 +52,13 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     /** Told when a defragmentation starts and ends (--experimental-stop-grpc-service-on-defrag). */
     private final HealthService health;
 
+    /** etcd's time from opening a snapshot's read view until it is closed, sent or not. */
+    private final Histogram snapshotDuration;
+
     MaintenanceService(Consensus consensus, KvServer kv, Backend backend, Headers headers, Executor blocking,
-                       Callers callers, HealthService health) {
+                       Callers callers, HealthService health, MetricRegistry metrics) {
+        this.snapshotDuration = metrics.histogram("etcd_disk_backend_snapshot_duration_seconds",
+                "The latency distribution of backend snapshots.", Buckets.exponential(.01, 2, 17));
         this.callers = callers;
         this.health = health;
         this.consensus = consensus;
@@ -175,6 +183,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         SnapshotSender sender = new SnapshotSender((ServerCallStreamObserver<SnapshotResponse>) out);
         callers.admin().thenAccept(who -> {
             Thread thread = new Thread(() -> {
+                long started = System.nanoTime();
                 EtcdSnapshot snapshot;
                 try {
                     snapshot = EtcdSnapshot.open(backend.readView(), consensus.members(), EtcdVersion.CLUSTER);
@@ -183,6 +192,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
                     return;
                 }
                 sender.send(snapshot);
+                snapshotDuration.observe((System.nanoTime() - started) / 1e9);
             }, "kvorum-snapshot");
             thread.setDaemon(true);
             thread.start();
