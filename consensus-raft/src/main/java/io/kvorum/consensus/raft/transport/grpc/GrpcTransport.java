@@ -106,6 +106,16 @@ public final class GrpcTransport implements Transport {
         }
 
         @Override
+        public void connected(long peerId) {
+            identity.ifPresent(self -> metrics.connected(self.memberId(), peerId));
+        }
+
+        @Override
+        public void disconnected(long peerId) {
+            identity.ifPresent(self -> metrics.disconnected(self.memberId(), peerId));
+        }
+
+        @Override
         public void reportRemoved(long peerId) {
             onSender(() -> {
                 Inbound to = inbound;
@@ -344,6 +354,7 @@ public final class GrpcTransport implements Transport {
             SnapshotUpload upload = new SnapshotUpload(channel(url),
                     PeerWire.streamHeaders(self.get().clusterId(), self.get().memberId(), message.to()),
                     message, body, peer + " at " + url);
+            metrics.snapshotSending(message.to(), upload.result());
             snapshotWorkers.execute(upload);
             return upload.result();
         } catch (IllegalStateException | RejectedExecutionException e) {

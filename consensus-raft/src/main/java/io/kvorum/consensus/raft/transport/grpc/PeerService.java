@@ -245,17 +245,22 @@ final class PeerService {
     }
 
     private void restore(ServerCall<byte[], byte[]> call, Message message, ChunkPipe body) {
+        CompletableFuture<Void> received = new CompletableFuture<>();
+        metrics.snapshotReceiving(message.from(), received);
         Status status;
         try {
             inbound.onSnapshot(message, body);
             status = Status.OK;
+            received.complete(null);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "restoring the snapshot from {0} failed: {1}", Long.toHexString(message.from()),
                     describe(e));
             status = Status.INTERNAL.withDescription("snapshot not restored: " + describe(e));
+            received.completeExceptionally(e);
         } catch (RuntimeException | Error e) {
             LOG.log(Level.WARNING, "restoring the snapshot from " + Long.toHexString(message.from()) + " failed", e);
             status = Status.INTERNAL.withDescription("snapshot not restored: " + describe(e));
+            received.completeExceptionally(e);
         }
         try {
             if (status.isOk()) {

@@ -51,6 +51,14 @@ final class PeerStream {
         }
         /** The peer refused the stream because it removed this member. */
         void reportRemoved(long peerId);
+
+        /** The stream to the peer opened. */
+        default void connected(long peerId) {
+        }
+
+        /** The stream to the peer, open until now, ended. */
+        default void disconnected(long peerId) {
+        }
     }
 
     private final long peerId;
@@ -111,6 +119,9 @@ final class PeerStream {
         }
         ClientCall<byte[], byte[]> old = call;
         call = null;
+        if (state == State.OPEN) {
+            owner.disconnected(peerId);
+        }
         state = State.IDLE;
         backoffMillis = MIN_BACKOFF_MILLIS;
         if (old != null) {
@@ -121,6 +132,9 @@ final class PeerStream {
 
     /** Ends the stream for good (sender thread): the peer was removed or the transport closes. */
     void close() {
+        if (state == State.OPEN) {
+            owner.disconnected(peerId);
+        }
         state = State.CLOSED;
         queue.clear();
         ClientCall<byte[], byte[]> old = call;
@@ -188,6 +202,7 @@ final class PeerStream {
             public void onHeaders(Metadata headers) {
                 if (call == opened && state == State.CONNECTING) {
                     state = State.OPEN;
+                    owner.connected(peerId);
                     backoffMillis = MIN_BACKOFF_MILLIS;
                     lastRefusal = null;
                     LOG.log(Level.DEBUG, "stream to peer {0} at {1} open", Long.toHexString(peerId), url);
@@ -218,6 +233,9 @@ final class PeerStream {
         }
         boolean wasOpen = state == State.OPEN;
         state = State.BACKING_OFF;
+        if (wasOpen) {
+            owner.disconnected(peerId);
+        }
         String peer = Long.toHexString(peerId);
         switch (status.getCode()) {
             case FAILED_PRECONDITION, INVALID_ARGUMENT, UNIMPLEMENTED, PERMISSION_DENIED -> {

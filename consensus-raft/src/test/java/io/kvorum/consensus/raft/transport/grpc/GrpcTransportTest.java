@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +44,9 @@ class GrpcTransportTest {
     private static final long PATIENCE_SECONDS = RecordingInbound.PATIENCE.toSeconds();
 
     private final List<GrpcTransport> opened = new ArrayList<>();
+
+    /** Every transport's metrics: series differ by their peer labels. */
+    private final RecordingRegistry metrics = new RecordingRegistry();
 
     @AfterEach
     void closeAll() {
@@ -212,6 +216,14 @@ class GrpcTransportTest {
         assertArrayEquals(body, restored.toByteArray());
         assertTrue(largestRead.get() <= SnapshotUpload.CHUNK_BYTES, "largest read " + largestRead.get());
         assertTrue(reads.get() >= 6, reads.get() + " reads");
+        // recorded as the send's result completes, maybe just after the caller sees it
+        receiverInbound.await("the send to count", () -> metrics.value("etcd_network_snapshot_send_success", "2") == 1);
+        assertEquals(1, metrics.value("etcd_network_snapshot_send_total_duration_seconds", "2"));
+        assertEquals(0, metrics.value("etcd_network_snapshot_send_inflights_total", "2"));
+        assertEquals(0, metrics.value("etcd_network_snapshot_send_failures", "2"));
+        assertEquals(1, metrics.value("etcd_network_snapshot_receive_success", "1"));
+        assertEquals(1, metrics.value("etcd_network_snapshot_receive_total_duration_seconds", "1"));
+        assertEquals(0, metrics.value("etcd_network_snapshot_receive_inflights_total", "1"));
     }
 
     @Test
@@ -233,6 +245,11 @@ class GrpcTransportTest {
         PeerCallException cause = assertInstanceOf(PeerCallException.class, failure.getCause());
         assertTrue(cause.getMessage().contains("disk full"), cause.getMessage());
         assertFalse(cause.unreachable());
+        receiverInbound.await("the failure to count", () -> metrics.value("etcd_network_snapshot_send_failures", "2") == 1);
+        assertEquals(0, metrics.value("etcd_network_snapshot_send_success", "2"));
+        assertEquals(0, metrics.value("etcd_network_snapshot_send_inflights_total", "2"));
+        assertEquals(1, metrics.value("etcd_network_snapshot_receive_failures", "1"));
+        assertEquals(0, metrics.value("etcd_network_snapshot_receive_inflights_total", "1"));
     }
 
     @Test
@@ -334,10 +351,16 @@ class GrpcTransportTest {
         sender.updatePeers(Map.of(2L, List.of(url)));
         sender.send(append(1, 2, 1));
         firstInbound.await("the first message", () -> firstInbound.messages().size() == 1);
+        firstInbound.await("the stream to be active",
+                () -> metrics.value("etcd_network_active_peers", "1", "2") == 1);
+        assertEquals(0, metrics.value("etcd_network_disconnected_peers_total", "1", "2"));
 
         first.close();
         AtomicLong index = new AtomicLong(1);
         sendUntil(sender, senderInbound, index, () -> senderInbound.wasUnreachable(2));
+        senderInbound.await("the broken stream to count",
+                () -> metrics.value("etcd_network_disconnected_peers_total", "1", "2") == 1);
+        assertEquals(0, metrics.value("etcd_network_active_peers", "1", "2"));
 
         RecordingInbound restartedInbound = new RecordingInbound();
         GrpcTransport restarted = open(List.of(url));
@@ -556,7 +579,7 @@ class GrpcTransportTest {
     }
 
     private GrpcTransport open(List<URI> urls) {
-        GrpcTransport transport = new GrpcTransport(urls);
+        GrpcTransport transport = new GrpcTransport(urls, Optional.empty(), metrics);
         opened.add(transport);
         return transport;
     }
