@@ -33,6 +33,7 @@ import io.kvorum.server.compaction.AutoCompactor;
 import io.kvorum.server.compaction.CompactionLoop;
 import io.kvorum.api.etcdserverpb.CompactionRequest;
 import io.kvorum.server.grpc.ClientApi;
+import io.kvorum.server.metrics.OpenViewsBackend;
 import io.kvorum.server.metrics.Registry;
 import io.kvorum.server.metrics.ServerMetrics;
 import io.kvorum.spi.metrics.MetricsExporterProvider;
@@ -175,7 +176,9 @@ final class ServerRuntime {
         Backend backend;
         long opening = System.nanoTime();
         try {
-            backend = backendProvider.open(new BackendContext(backendDir, MvccStore.BUCKETS, config.backendOptions()));
+            backend = new OpenViewsBackend(
+                    backendProvider.open(new BackendContext(backendDir, MvccStore.BUCKETS, config.backendOptions())),
+                    registry.gauge("etcd_mvcc_db_open_read_transactions", "The number of currently open read transactions"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--backend-opt: " + e.getMessage(), e);
         }
