@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Every load of the performance issue against real etcd and kvorum, interleaved load by load, on
+# this machine in one run: both servers (or both 3-member clusters) run at once on free loopback
+# ports with fresh data directories on the same disk; each load goes to etcd, then to kvorum, then
+# on to the next load. Prints a markdown table: etcd, kvorum and kvorum ÷ etcd per load.
+#
+# The load generator is $LOADGEN (default: kvbench, built from ../shared/tools/kvbench, a
+# generator on etcd's Go client; see docs/performance.md). It takes kvbench's flags and prints one
+# JSON line per run (qps, p50_ms, p90_ms, p99_ms, errors).
+#
+# Build first:  mvn -B package -DskipTests
+# Usage: bench/side-by-side.sh [single|cluster] [scale]
+#   single   one member each (default); cluster: three members each, load sent to the leader
+#   scale    multiplies the request counts (default 1)
+# KVORUM_FLAGS: further flags for every kvorum member.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+shape=${1:-single}
+scale=${2:-1}
+kvorum_bin="$root/launcher/target/kvorum/bin/kvorum"
+loadgen=${LOADGEN:-kvbench}
+
+command -v etcd >/dev/null || { echo "real etcd is needed: apt-get install etcd-server" >&2; exit 1; }
+command -v etcdctl >/dev/null || { echo "etcdctl is needed: apt-get install etcd-client" >&2; exit 1; }
+command -v "$loadgen" >/dev/null || { echo "the load generator '$loadgen' is not on PATH (set LOADGEN)" >&2; exit 1; }
+[ -x "$kvorum_bin" ] || { echo "build the distribution first: mvn -B package -DskipTests" >&2; exit 1; }
+case "$shape" in single) size=1 ;; cluster) size=3 ;; *) echo "usage: $0 [single|cluster] [scale]" >&2; exit 2 ;; esac
+
+source "$root/bench/common.sh"
+
+# start target: starts $size members of etcd or kvorum; prints their client endpoints, comma-separated.
+start() {
+  local target=$1 i initial="" eps=""
+  local -a client peer cmd
+  for i in $(seq 1 "$size"); do client[$i]=$(free_port); peer[$i]=$(free_port); done
+  for i in $(seq 1 "$size"); do initial="${initial:+$initial,}m$i=http://127.0.0.1:${peer[$i]}"; done
+  for i in $(seq 1 "$size"); do
+    if [ "$target" = etcd ]; then cmd=(etcd); else cmd=("$kvorum_bin" ${KVORUM_FLAGS:-}); fi
+    "${cmd[@]}" --name "m$i" --data-dir "$work/$target-m$i" \
+      --listen-client-urls "http://127.0.0.1:${client[$i]}" --advertise-client-urls "http://127.0.0.1:${client[$i]}" \
+      --listen-peer-urls "http://127.0.0.1:${peer[$i]}" --initial-advertise-peer-urls "http://127.0.0.1:${peer[$i]}" \
+      --initial-cluster "$initial" --initial-cluster-state new --initial-cluster-token "bench-$target" \
+      --log-level error >"$work/$target-m$i.log" 2>&1 &
+    pids+=($!)
+    eps="${eps:+$eps,}127.0.0.1:${client[$i]}"
+  done
+  echo "$eps"
+}
+
+# leader_of endpoints: the client address of the member that reports itself leader.
+leader_of() {
+  local i leader
+  for i in $(seq 1 300); do
+    leader=$(ETCDCTL_API=3 etcdctl --endpoints="$1" --dial-timeout=2s --command-timeout=3s endpoint status 2>/dev/null \
+      | awk -F', ' '$5 == "true" { sub("^http://", "", $1); print $1; exit }')
+    [ -n "$leader" ] && { echo "$leader"; return 0; }
+    sleep 0.2
+  done
+  echo "no leader among $1" >&2
+  return 1
+}
+
+etcd_eps=$(start etcd)
+kvorum_eps=$(start kvorum)
+etcd_at=$(leader_of "$etcd_eps")
+kvorum_at=$(leader_of "$kvorum_eps")
+
+echo "etcd: $(etcd --version | sed -n 1p); kvorum: $("$kvorum_bin" --version | sed -n 1p)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "shape: $shape ($size member(s) each); load generator: $loadgen; KVORUM_FLAGS: ${KVORUM_FLAGS:-none}"
+
+# The same unmeasured warm-up for both: the JVM compiles its hot paths, etcd's caches fill.
+for at in "$etcd_at" "$kvorum_at"; do
+  "$loadgen" -endpoints "$at" -mode put -conns 2 -clients 10 -total $((20000 * scale)) >/dev/null
+  "$loadgen" -endpoints "$at" -mode get-lin -conns 2 -clients 10 -total $((20000 * scale)) >/dev/null
+done
+
+# field json name: one number from kvbench's JSON line.
+field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.2f" % (b/a) if a else "-")' "$1" "$2"; }
+fmt() { python3 -c 'import sys; v=float(sys.argv[1]); print("{:,.0f}".format(v) if v >= 100 else "%.2f" % v)' "$1"; }
+
+echo
+echo "| load | measure | etcd | kvorum | kvorum ÷ etcd |"
+echo "|---|---|---:|---:|---:|"
+# row label measure(s) -- kvbench args: runs the load on etcd, then kvorum, and prints a row per measure.
+row() {
+  local label=$1 measures=$2; shift 3
+  local e k m
+  e=$("$loadgen" -endpoints "$etcd_at" "$@")
+  k=$("$loadgen" -endpoints "$kvorum_at" "$@")
+  for m in $measures; do
+    echo "| $label | $m | $(fmt "$(field "$e" "$m")") | $(fmt "$(field "$k" "$m")") | $(ratio "$(field "$e" "$m")" "$(field "$k" "$m")") |"
+  done
+  for r in "$e" "$k"; do
+    [ "$(field "$r" errors)" = 0 ] || echo "| $label | errors | $(field "$e" errors) | $(field "$k" errors) | |"
+  done
+}
+row "put, 100 clients / 10 conns" "qps p50_ms p99_ms" -- -mode put -conns 10 -clients 100 -total $((40000 * scale))
+row "put, 1 client" "qps p50_ms p99_ms" -- -mode put -conns 1 -clients 1 -total $((2000 * scale))
+row "get linearizable, 100 clients" "qps p99_ms" -- -mode get-lin -conns 10 -clients 100 -total $((100000 * scale))
+row "get serializable, 100 clients" "qps p99_ms" -- -mode get-ser -conns 10 -clients 100 -total $((100000 * scale))
+row "txn compare-and-swap, 100 clients" "qps p99_ms" -- -mode txn-cas -conns 10 -clients 100 -total $((20000 * scale))
+row "watch, 1,000 watchers, 100 per stream, 200 puts" "p50_ms p99_ms" -- -mode watch -conns 10 -watchers 1000 -total 200
+row "watch, 1,000 watchers, 10 per stream, 200 puts" "p50_ms p99_ms" -- -mode watch -conns 100 -watchers 1000 -total 200
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
