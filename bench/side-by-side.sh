@@ -28,9 +28,10 @@ case "$shape" in single) size=1 ;; cluster) size=3 ;; *) echo "usage: $0 [single
 
 source "$root/bench/common.sh"
 
-# start target: starts $size members of etcd or kvorum; prints their client endpoints, comma-separated.
+# start target: starts $size members of etcd or kvorum (in this shell, so that the exit trap stops
+# them); sets $eps to their client endpoints, comma-separated.
 start() {
-  local target=$1 i initial="" eps=""
+  local target=$1 i initial=""
   local -a client peer cmd
   for i in $(seq 1 "$size"); do client[$i]=$(free_port); peer[$i]=$(free_port); done
   for i in $(seq 1 "$size"); do initial="${initial:+$initial,}m$i=http://127.0.0.1:${peer[$i]}"; done
@@ -42,9 +43,9 @@ start() {
       --initial-cluster "$initial" --initial-cluster-state new --initial-cluster-token "bench-$target" \
       --log-level error >"$work/$target-m$i.log" 2>&1 &
     pids+=($!)
-    eps="${eps:+$eps,}127.0.0.1:${client[$i]}"
   done
-  echo "$eps"
+  eps=""
+  for i in $(seq 1 "$size"); do eps="${eps:+$eps,}127.0.0.1:${client[$i]}"; done
 }
 
 # leader_of endpoints: the client address of the member that reports itself leader.
@@ -60,8 +61,8 @@ leader_of() {
   return 1
 }
 
-etcd_eps=$(start etcd)
-kvorum_eps=$(start kvorum)
+start etcd; etcd_eps=$eps
+start kvorum; kvorum_eps=$eps
 etcd_at=$(leader_of "$etcd_eps")
 kvorum_at=$(leader_of "$kvorum_eps")
 
