@@ -1,7 +1,6 @@
 package io.kvorum.launcher;
 
 import io.kvorum.launcher.discovery.Bootstrap;
-import io.kvorum.launcher.discovery.DiscoverySettings;
 import io.kvorum.launcher.plugin.InstalledPlugin;
 import io.kvorum.launcher.plugin.PluginCatalog;
 import io.kvorum.launcher.plugin.PluginKind;
@@ -164,7 +163,7 @@ public final class Main {
      * its own so that the signal handlers can still stop the process.
      */
     private static Optional<Command.Serve> discover(Command.Serve command, CountDownLatch stop) throws Bootstrap.Failed {
-        if (command.discovery().equals(DiscoverySettings.NONE)) {
+        if (!command.discovery().discovers()) {
             return Optional.of(command);
         }
         java.util.concurrent.CompletableFuture<ServerConfig> found = new java.util.concurrent.CompletableFuture<>();

@@ -52,12 +52,12 @@ class SrvDiscoveryTest {
             }
             List<URI> clients = members.stream().map(Member::awaitServing).toList();
 
-            Etcdctl.Result list = Etcdctl.require().run(clients.get(0), List.of("member", "list", "-w", "simple"), "");
-            assertEquals(0, list.exitCode(), list.stderr());
+            // the SRV records name only this member; the others' names come as each publishes its own
+            Etcdctl.Result list = awaitNamed(clients.get(0), names);
             assertEquals(3, list.stdout().lines().filter(l -> !l.isBlank()).count(), list.stdout());
             for (int i = 0; i < names.size(); i++) {
-                assertTrue(list.stdout().contains(", http://" + host(names.get(i)) + ":" + ports.get(i) + ", "),
-                        list.stdout());
+                assertTrue(list.stdout().contains(", started, " + names.get(i) + ", http://" + host(names.get(i)) + ":"
+                        + ports.get(i) + ", "), list.stdout());
             }
             assertTrue(dns.questions().contains("SRV _etcd-server-ssl-blue._tcp." + DOMAIN), dns.questions().toString());
             assertTrue(dns.questions().contains("SRV _etcd-server-blue._tcp." + DOMAIN), dns.questions().toString());
@@ -72,6 +72,19 @@ class SrvDiscoveryTest {
                     stranger.process.tail(20));
         } finally {
             ManagedProcess.closeAll(members.stream().map(m -> m.process).toList());
+        }
+    }
+
+    /** {@code member list} once it shows every name, or after 30 s as it is then. */
+    private static Etcdctl.Result awaitNamed(URI client, List<String> names) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (true) {
+            Etcdctl.Result list = Etcdctl.require().run(client, List.of("member", "list", "-w", "simple"), "");
+            assertEquals(0, list.exitCode(), list.stderr());
+            if (names.stream().allMatch(n -> list.stdout().contains(", started, " + n + ", ")) || System.nanoTime() > deadline) {
+                return list;
+            }
+            ManagedProcess.pause(200);
         }
     }
 

@@ -56,7 +56,7 @@ public final class Bootstrap {
      */
     public static ServerConfig initialCluster(ServerConfig config, DiscoverySettings settings,
                                               Map<String, String> environment) throws Failed, InterruptedException {
-        if (settings.url().isEmpty() && settings.srv().isEmpty()) {
+        if (!settings.discovers()) {
             return config;
         }
         if (hasData(config)) {

@@ -20,6 +20,11 @@ public record DiscoverySettings(String url, Fallback fallback, String proxy, Str
         EXIT, PROXY
     }
 
+    /** Whether the initial cluster is to be discovered: {@code --discovery} or {@code --discovery-srv} is given. */
+    public boolean discovers() {
+        return !url.isEmpty() || !srv.isEmpty();
+    }
+
     public DiscoverySettings {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(fallback, "fallback");

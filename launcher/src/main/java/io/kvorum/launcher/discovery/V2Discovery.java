@@ -222,6 +222,10 @@ final class V2Discovery {
         } catch (IllegalArgumentException e) {
             throw new DiscoveryException(Reason.INVALID_URL);
         }
+        if (cluster.isEmpty()) {
+            // a size of 0: no member at all is no cluster (etcd's URL parse fails there too)
+            throw new DiscoveryException(Reason.INVALID_URL);
+        }
         if (cluster.size() != size) {
             throw new DiscoveryException(Reason.DUPLICATE_NAME);
         }

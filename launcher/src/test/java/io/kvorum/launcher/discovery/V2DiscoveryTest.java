@@ -96,6 +96,14 @@ class V2DiscoveryTest {
     }
 
     @Test
+    void aClusterOfSizeZeroIsNoCluster() {
+        DiscoveryException e = assertThrows(DiscoveryException.class,
+                () -> discovery(token(0), 0).joinCluster("m1=http://10.0.0.1:2380"));
+
+        assertEquals("discovery: invalid URL", e.getMessage());
+    }
+
+    @Test
     void aMissingTokenIsTheServicesErrorAsEtcd34ReportsIt() {
         MemoryKeys keys = new MemoryKeys().put("/v2/keys/other/_config/size", "3");
 
