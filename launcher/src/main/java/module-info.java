@@ -22,6 +22,10 @@ module io.kvorum.launcher {
     // --enable-pprof: a JDK Flight Recorder recording (and whether a class data archive is mapped)
     requires jdk.jfr;
     requires java.management;
+    // --discovery: the v2 discovery protocol over HTTP; --discovery-srv: SRV records through JNDI's DNS provider
+    requires java.net.http;
+    requires java.naming;
+    requires jdk.naming.dns;
     // sun.misc.Signal: stop cleanly and exit 0 on SIGTERM/SIGINT.
     requires jdk.unsupported;
 

@@ -1,5 +1,6 @@
 package io.kvorum.launcher;
 
+import io.kvorum.launcher.discovery.DiscoverySettings;
 import io.kvorum.server.ServerConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,20 +20,28 @@ sealed interface Command {
      * @param notices    things to log at info level at start, e.g. that a config file's settings are used
      * @param enablePprof {@code --enable-pprof}: record with JDK Flight Recorder (see {@link Profiling})
      * @param logging    {@code --logger}, {@code --log-outputs}, {@code --log-format}, {@code --log-package-levels}
+     * @param discovery  {@code --discovery*}: where the initial cluster comes from when it is discovered
      */
     record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs,
-                 List<String> notices, boolean enablePprof, LogFlags logging) implements Command {
+                 List<String> notices, boolean enablePprof, LogFlags logging, DiscoverySettings discovery)
+            implements Command {
         public Serve {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(logLevel, "logLevel");
             Objects.requireNonNull(logging, "logging");
+            Objects.requireNonNull(discovery, "discovery");
             warnings = List.copyOf(warnings);
             pluginDirs = List.copyOf(pluginDirs);
             notices = List.copyOf(notices);
         }
 
         public Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs) {
-            this(config, logLevel, warnings, pluginDirs, List.of(), false, LogFlags.DEFAULT);
+            this(config, logLevel, warnings, pluginDirs, List.of(), false, LogFlags.DEFAULT, DiscoverySettings.NONE);
+        }
+
+        /** This command with {@code newConfig}, e.g. the initial cluster discovery found. */
+        Serve withConfig(ServerConfig newConfig) {
+            return new Serve(newConfig, logLevel, warnings, pluginDirs, notices, enablePprof, logging, discovery);
         }
     }
 

@@ -89,12 +89,12 @@ final class CommandLine {
             return new Command.Serve(config, fromFile.logLevel(), warnings, fromFile.pluginDirs(),
                     List.of("loaded server configuration, other configuration command line flags and environment"
                             + " variables will be ignored if provided {\"path\": \"" + configFile.get() + "\"}"),
-                    fromFile.switchedOn(Flag.ENABLE_PPROF), fromFile.logFlags(warnings));
+                    fromFile.switchedOn(Flag.ENABLE_PPROF), fromFile.logFlags(warnings), new EtcdFlags(fromFile).discovery());
         }
         List<String> warnings = line.addEnvironment(environment);
         LogFlags logging = line.logFlags(warnings);
         return new Command.Serve(line.serverConfig(warnings), line.logLevel(), warnings, line.pluginDirs(), List.of(),
-                line.switchedOn(Flag.ENABLE_PPROF), logging);
+                line.switchedOn(Flag.ENABLE_PPROF), logging, new EtcdFlags(line).discovery());
     }
 
     private static CommandLine fromConfigFile(Path file) throws UsageException {

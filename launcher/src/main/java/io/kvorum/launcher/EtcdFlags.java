@@ -1,5 +1,6 @@
 package io.kvorum.launcher;
 
+import io.kvorum.launcher.discovery.DiscoverySettings;
 import io.kvorum.server.ClientConnections;
 import io.kvorum.server.ListenerSockets;
 import io.kvorum.server.ServerConfig;
@@ -16,7 +17,7 @@ import java.util.function.Function;
 /**
  * etcd's flags beyond the core ones ({@link Flag.Support}): the client port's limits and the
  * compaction batch go to the server's configuration; the raft consensus' files, log and learners
- * to its options; the v2 API, v2 proxy and discovery are refused unless off; the rest are checked
+ * to its options; the v2 proxy is refused unless off; discovery goes to {@link #discovery()}; the rest are checked
  * as etcd checks them and have no effect here, which {@code --help} and the README say flag by flag.
  */
 final class EtcdFlags {
@@ -72,7 +73,6 @@ final class EtcdFlags {
                 line.value(flag, CommandLine::bool);
             }
         }
-        line.value(Flag.DISCOVERY_FALLBACK, v -> oneOf(v, "exit", "proxy"));
         line.value(Flag.V2_DEPRECATION, v -> oneOf(v, "not-yet", "write-only", "write-only-drop-data", "gone"));
         // etcd splits the value at commas and keeps every piece, an empty one too
         line.value(Flag.HOST_WHITELIST, v -> Set.copyOf(Arrays.asList(v.split(",", -1))))
@@ -85,12 +85,6 @@ final class EtcdFlags {
         if (line.switchedOn(Flag.ENABLE_V2)) {
             config.enableV2(true);
         }
-        for (Flag flag : List.of(Flag.DISCOVERY, Flag.DISCOVERY_PROXY, Flag.DISCOVERY_SRV, Flag.DISCOVERY_SRV_NAME)) {
-            Optional<String> given = line.value(flag, Function.identity()).filter(v -> !v.isEmpty());
-            if (given.isPresent()) {
-                throw notSupported(flag, given.get(), "discovery");
-            }
-        }
         Optional<String> v2v3 = line.value(Flag.EXPERIMENTAL_ENABLE_V2V3, Function.identity()).filter(v -> !v.isEmpty());
         if (v2v3.isPresent()) {
             throw notSupported(Flag.EXPERIMENTAL_ENABLE_V2V3, v2v3.get(), "the v2 API over the v3 store (v2v3)");
@@ -101,6 +95,29 @@ final class EtcdFlags {
             warnings.add(Flag.EXPERIMENTAL_ENABLE_DISTRIBUTED_TRACING.display()
                     + ": kvorum has no distributed tracing; no spans are exported");
         }
+    }
+
+    /**
+     * The discovery flags; {@link io.kvorum.launcher.discovery.Bootstrap} acts on them before the
+     * member starts. At most one of {@code --initial-cluster}, {@code --discovery} and
+     * {@code --discovery-srv} may be given, as in etcd.
+     */
+    DiscoverySettings discovery() throws UsageException {
+        DiscoverySettings.Fallback fallback = line.value(Flag.DISCOVERY_FALLBACK, v -> oneOf(v, "exit", "proxy"))
+                .map(v -> v.equals("exit") ? DiscoverySettings.Fallback.EXIT : DiscoverySettings.Fallback.PROXY)
+                .orElse(DiscoverySettings.Fallback.PROXY);
+        String url = text(Flag.DISCOVERY);
+        String srv = text(Flag.DISCOVERY_SRV);
+        long bootstraps = List.of(url, text(Flag.INITIAL_CLUSTER), srv).stream().filter(v -> !v.isEmpty()).count();
+        if (bootstraps > 1) {
+            throw new UsageException("multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\","
+                    + " \"discovery\" or \"discovery-srv\"");
+        }
+        return new DiscoverySettings(url, fallback, text(Flag.DISCOVERY_PROXY), srv, text(Flag.DISCOVERY_SRV_NAME));
+    }
+
+    private String text(Flag flag) throws UsageException {
+        return line.value(flag, Function.identity()).orElse("");
     }
 
     private static UsageException notSupported(Flag flag, String value, String feature) {

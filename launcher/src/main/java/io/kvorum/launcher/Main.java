@@ -1,5 +1,6 @@
 package io.kvorum.launcher;
 
+import io.kvorum.launcher.discovery.Bootstrap;
 import io.kvorum.launcher.plugin.InstalledPlugin;
 import io.kvorum.launcher.plugin.PluginCatalog;
 import io.kvorum.launcher.plugin.PluginKind;
@@ -103,6 +104,17 @@ public final class Main {
         CountDownLatch stop = new CountDownLatch(1);
         stopOnSignals(stop, log);
 
+        Optional<Command.Serve> discovered;
+        try {
+            discovered = discover(command, stop);
+        } catch (Bootstrap.Failed e) {
+            System.err.println("kvorum: " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
+        if (discovered.isEmpty()) {
+            return EXIT_OK;
+        }
+        command = discovered.get();
         ServerConfig config = command.config();
         KvorumServer server;
         try {
@@ -143,6 +155,50 @@ public final class Main {
             return EXIT_HALTED;
         }
         return EXIT_OK;
+    }
+
+    /**
+     * The command with the initial cluster {@code --discovery} or {@code --discovery-srv} finds;
+     * empty when a signal came while waiting for the other members. Discovery runs on a thread of
+     * its own so that the signal handlers can still stop the process.
+     */
+    private static Optional<Command.Serve> discover(Command.Serve command, CountDownLatch stop) throws Bootstrap.Failed {
+        if (!command.discovery().discovers()) {
+            return Optional.of(command);
+        }
+        java.util.concurrent.CompletableFuture<ServerConfig> found = new java.util.concurrent.CompletableFuture<>();
+        Thread discovering = new Thread(() -> {
+            try {
+                found.complete(Bootstrap.initialCluster(command.config(), command.discovery(), System.getenv()));
+            } catch (Bootstrap.Failed | InterruptedException | RuntimeException e) {
+                found.completeExceptionally(e);
+            }
+        }, "kvorum-discovery");
+        discovering.setDaemon(true);
+        discovering.start();
+        // a signal counts `stop` down: look at it now and then while waiting
+        while (!found.isDone() && stop.getCount() > 0) {
+            try {
+                found.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // still waiting, or done (failed): the loop's condition tells
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!found.isDone()) {
+            discovering.interrupt();
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(command.withConfig(found.join()));
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof Bootstrap.Failed failed) {
+                throw failed;
+            }
+            throw new Bootstrap.Failed(describe(e.getCause()), e.getCause());
+        }
     }
 
     /** {@code --enable-pprof}: a JDK Flight Recorder recording; a failure to start one does not stop the member. */

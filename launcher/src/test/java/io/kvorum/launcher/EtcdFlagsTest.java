@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kvorum.launcher.discovery.DiscoverySettings;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -91,18 +92,30 @@ class EtcdFlagsTest {
     }
 
     @Test
-    void theV2ProxyAndDiscoveryAreRefusedUnlessOff() throws UsageException {
-        serve("--enable-v2=false", "--proxy", "off", "--discovery", "", "--discovery-srv=", "--experimental-enable-v2v3",
-                "");
+    void theV2ProxyIsRefusedUnlessOff() throws UsageException {
+        serve("--enable-v2=false", "--proxy", "off", "--experimental-enable-v2v3", "");
         assertEquals("--proxy readonly: the v2 proxy is not supported yet", refused("--proxy", "readonly"));
-        assertEquals("--discovery https://discovery.etcd.io/3e86b59982e49066c5d813af1c2e2579cbf573de: discovery is not"
-                + " supported yet", refused("--discovery", "https://discovery.etcd.io/3e86b59982e49066c5d813af1c2e2579cbf573de"));
-        assertEquals("--discovery-srv example.com: discovery is not supported yet",
-                refused("--discovery-srv", "example.com"));
         assertEquals("--experimental-enable-v2v3 /v2/: the v2 API over the v3 store (v2v3) is not supported yet",
                 refused("--experimental-enable-v2v3", "/v2/"));
         assertEquals("invalid value \"sideways\" for flag --proxy: valid values are off, readonly, on",
                 refused("--proxy", "sideways"));
+    }
+
+    @Test
+    void discoveryFlagsAreReadForTheBootstrap() throws UsageException {
+        assertEquals(DiscoverySettings.NONE, serve("--discovery", "", "--discovery-srv=").discovery());
+        String url = "https://discovery.etcd.io/3e86b59982e49066c5d813af1c2e2579cbf573de";
+        assertEquals(new DiscoverySettings(url, DiscoverySettings.Fallback.EXIT, "http://10.0.0.9:3128", "", ""),
+                serve("--discovery", url, "--discovery-fallback", "exit", "--discovery-proxy", "http://10.0.0.9:3128")
+                        .discovery());
+        assertEquals(new DiscoverySettings("", DiscoverySettings.Fallback.PROXY, "", "example.com", "prod"),
+                serve(Map.of("ETCD_DISCOVERY_SRV", "example.com", "ETCD_DISCOVERY_SRV_NAME", "prod")).discovery());
+        // etcd's check: one way to bootstrap
+        String conflict = "multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\","
+                + " \"discovery\" or \"discovery-srv\"";
+        assertEquals(conflict, refused("--discovery", url, "--discovery-srv", "example.com"));
+        assertEquals(conflict, refused("--name", "a", "--initial-cluster", "a=http://127.0.0.1:2380",
+                "--discovery-srv", "example.com"));
     }
 
     @Test

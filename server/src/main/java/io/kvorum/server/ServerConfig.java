@@ -276,6 +276,24 @@ public record ServerConfig(
         }
     }
 
+    /**
+     * This configuration with another initial cluster and cluster token: what the launcher's
+     * discovery ({@code --discovery}, {@code --discovery-srv}) found before the member starts.
+     */
+    public ServerConfig withInitialCluster(Map<String, List<URI>> cluster, String clusterToken) {
+        return new ServerConfig(name, dataDir, listenClientUrls, advertiseClientUrls, listenPeerUrls,
+                initialAdvertisePeerUrls, cluster, clusterToken, initialClusterExisting,
+                maxRequestBytes, maxTxnOps, heartbeatInterval, electionTimeout, watchProgressNotifyInterval,
+                initialCorruptCheck, corruptCheckTime, snapshotCount, preVote, strictReconfigCheck,
+                initialElectionTickAdvance, enableGrpcGateway, cors, backend, backendOptions, consensus, consensusOptions,
+                authToken, authTokenTtl, bcryptCost, clientTls, peerTls, tls, tlsOptions,
+                quotaBackendBytes, autoCompactionMode, autoCompactionRetention, metrics, clientConnections,
+                compactionBatchLimit, listenClientHttpUrls,
+                leaseCheckpoint, leaseCheckpointPersist, leaseCheckpointInterval, forceNewCluster,
+                hostWhitelist, warningApplyDuration, listenerSockets, stopGrpcServiceOnDefrag,
+                compactHashCheck, compactHashCheckTime, backendBatchLimit, backendBatchInterval, enableV2);
+    }
+
     /** The token provider {@link #authToken()} names ({@code simple}, {@code jwt}). */
     public String authTokenProvider() {
         return AuthTokenSpec.parse(authToken).provider();
