@@ -17,18 +17,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -83,7 +77,7 @@ class V2CertificateAuthTest {
         Path serverKey = TestPki.write(dir.resolve("server.key"), TestPki.keyPem(server.key(), KeyFormat.TRADITIONAL));
         Map<String, HttpClient> clients = new HashMap<>();
         for (String cn : List.of("root", "alice", "bob")) {
-            clients.put(cn, httpsClient(ca, TestPki.leaf(ca, cn, TestPki.ec("secp256r1"))));
+            clients.put(cn, CertificateAuthTest.httpsClient(ca, TestPki.leaf(ca, cn, TestPki.ec("secp256r1"))));
         }
         List<String> flags = List.of("--cert-file", serverCert.toString(), "--key-file", serverKey.toString(),
                 "--trusted-ca-file", caFile.toString(), "--client-cert-auth", "--enable-v2");
@@ -129,28 +123,6 @@ class V2CertificateAuthTest {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static HttpClient httpsClient(Issued ca, Issued client) {
-        try {
-            char[] password = "test".toCharArray();
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("client", client.key(), password, new Certificate[] {client.certificate()});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, password);
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("ca", ca.certificate());
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5)).build();
-        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
         }
     }
