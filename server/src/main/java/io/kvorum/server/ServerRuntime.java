@@ -349,7 +349,7 @@ final class ServerRuntime {
         V2Server v2 = new V2Server(kv, applier, consensus, workers);
         toClose.add(v2);
         v2.start();
-        http.putAll(config.enableV2() ? V2Http.routes(v2, consensus) : V2Http.notServed());
+        http.putAll(config.enableV2() ? V2Http.routes(v2, consensus, config.clientTls().clientCertAuth()) : V2Http.notServed());
         if (config.enableGrpcGateway()) {
             HttpService gateway = api.gateway().withWebSockets();
             api.gateway().paths().forEach(path -> http.put(path, gateway));

@@ -146,7 +146,8 @@ class CertificateAuthTest {
 
     private URI etcdUrl;
 
-    private static HttpClient httpsClient(Issued ca, Issued client) {
+    /** A client trusting {@code ca} and presenting {@code client}'s certificate, over HTTP/1.1. */
+    static HttpClient httpsClient(Issued ca, Issued client) {
         try {
             char[] password = "test".toCharArray();
             KeyStore keys = KeyStore.getInstance("PKCS12");

@@ -58,6 +58,26 @@ final class V2Steps {
                 send(method, pathAndQuery, form, form == null ? null : "application/x-www-form-urlencoded"));
     }
 
+    /** A request as {@code user:password} (basic auth); {@code body} JSON, or null for none. */
+    void httpAs(String credentials, String method, String pathAndQuery, String body) {
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+        HttpRequest.Builder b = HttpRequest.newBuilder(client.resolve(pathAndQuery)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", basic).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        try {
+            record(credentials + " " + method + " " + pathAndQuery + (body == null ? "" : " <- " + body),
+                    HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString()));
+        } catch (IOException e) {
+            throw new AssertionError(method + " " + pathAndQuery + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** A request with {@code body} of {@code contentType}. */
     void httpTyped(String method, String pathAndQuery, String body, String contentType) {
         record(method + " " + pathAndQuery + " <- " + contentType + " " + body,

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /** Reads the common name out of an RFC 2253 distinguished name, as the JDK renders a certificate's subject. */
-final class DistinguishedNames {
+public final class DistinguishedNames {
     private DistinguishedNames() {
     }
 
@@ -14,7 +14,7 @@ final class DistinguishedNames {
      * string, which lists the attributes in reverse), as Go keeps the last one it reads; empty
      * when there is none or it is empty.
      */
-    static Optional<String> commonName(String rfc2253) {
+    public static Optional<String> commonName(String rfc2253) {
         int at = 0;
         while (at < rfc2253.length()) {
             int eq = rfc2253.indexOf('=', at);

@@ -26,6 +26,10 @@ import java.util.function.LongSupplier;
 public final class V2Store {
     /** The event history etcd keeps for watches. */
     public static final int HISTORY = EventHistory.CAPACITY;
+    /** etcd's {@code StoreKeysPrefix}: the directory {@code /v2/keys} shows, read-only itself. */
+    public static final String KEYS = "/1";
+    /** etcd's cluster namespace, kept (empty) so that the store's layout is etcd's. */
+    private static final String CLUSTER = "/0";
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final LongSupplier clock;
@@ -47,7 +51,16 @@ public final class V2Store {
     public V2Store(LongSupplier clock, Executor executor) {
         this.clock = clock;
         this.hub = new WatcherHub(HISTORY, executor);
-        this.root = V2Node.dir("/", 0, null, 0);
+        this.root = newRoot();
+    }
+
+    /** etcd's empty store: the root with its namespaces, created at index 0 and never written. */
+    private static V2Node newRoot() {
+        V2Node root = V2Node.dir("/", 0, null, 0);
+        for (String namespace : new String[] {CLUSTER, KEYS}) {
+            root.children.put(namespace.substring(1), V2Node.dir(namespace, 0, root, 0));
+        }
+        return root;
     }
 
     /** The store index: the number of changes so far. */
@@ -367,7 +380,7 @@ public final class V2Store {
     public void recover(Iterable<V2Records.Record> records) {
         lock.writeLock().lock();
         try {
-            V2Node newRoot = V2Node.dir("/", 0, null, 0);
+            V2Node newRoot = newRoot();
             long index = 0;
             ttlKeys.clear();
             for (V2Records.Record r : records) {
@@ -538,8 +551,9 @@ public final class V2Store {
         indexChanged = true;
     }
 
+    /** etcd's read-only set: the root and its namespaces. */
     private void checkWritable(String p) {
-        if (p.equals("/")) {
+        if (p.equals("/") || p.equals(KEYS) || p.equals(CLUSTER)) {
             throw new V2Error(V2Error.ROOT_READ_ONLY, "/", currentIndex);
         }
     }

@@ -2,6 +2,7 @@ package io.kvorum.server.v2http;
 
 import io.kvorum.api.etcdserverpb.Request;
 import io.kvorum.server.v2.V2Error;
+import io.kvorum.server.v2.V2Store;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 
@@ -24,7 +25,8 @@ record KeyRequest(Request request, boolean noValueOnSuccess) {
         if (formError.isPresent()) {
             throw V2Error.request(V2Error.INVALID_FORM, formError.get());
         }
-        String key = path.substring(PREFIX.length());
+        // etcd's path.Join(StoreKeysPrefix, ...): the keys live under their namespace in the store
+        String key = V2Store.KEYS + path.substring(PREFIX.length());
         long prevIndex = uint(form, "prevIndex", V2Error.INDEX_NAN, "invalid value for \"prevIndex\"");
         long waitIndex = uint(form, "waitIndex", V2Error.INDEX_NAN, "invalid value for \"waitIndex\"");
         boolean recursive = bool(form, "recursive", "invalid value for \"recursive\"");

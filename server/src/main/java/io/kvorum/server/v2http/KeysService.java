@@ -29,10 +29,15 @@ import java.util.concurrent.CompletionException;
  * while the client stays ({@code stream=true}); a client that goes ends the watch.
  */
 final class KeysService implements HttpService {
-    private final V2Server server;
+    /** etcd's {@code writeKeyNoAuth}. */
+    private static final V2Error NO_AUTH = V2Error.request(V2Error.UNAUTHORIZED, "Insufficient credentials");
 
-    KeysService(V2Server server) {
+    private final V2Server server;
+    private final V2Access access;
+
+    KeysService(V2Server server, V2Access access) {
         this.server = server;
+        this.access = access;
     }
 
     @Override
@@ -52,7 +57,10 @@ final class KeysService implements HttpService {
             try {
                 GoForm form = GoForm.parse(method, contentType, body.orElse(null), query);
                 KeyRequest parsed = KeyRequest.parse(method, path, form, V2Http::unixNanos);
-                return serve(ctx, parsed, clusterId);
+                // as etcd: the key as the URL names it, checked once the form is read
+                String key = path.substring(KeyRequest.PREFIX.length());
+                return HttpResponse.of(access.key(ctx, method, key, parsed.request().getRecursive())
+                        .thenApply(allowed -> allowed ? serve(ctx, parsed, clusterId) : error(NO_AUTH, clusterId)));
             } catch (V2Error e) {
                 return error(e, clusterId);
             }

@@ -9,14 +9,17 @@ import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import com.linecorp.armeria.server.HttpService;
 import io.kvorum.server.apply.V2Server;
 import io.kvorum.server.cluster.MemberIds;
+import io.kvorum.server.v2auth.V2AuthStore;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The v2 HTTP API's routes on the client port, as etcd 3.4 serves them with {@code --enable-v2}:
- * {@code /v2/keys} ({@link KeysService}), {@code /v2/machines}, {@code /v2/members} (reads) and
- * {@code /v2/stats/store}. Without {@code --enable-v2} none is served and the paths answer 404.
+ * {@code /v2/keys} ({@link KeysService}), {@code /v2/machines}, {@code /v2/members} (reads),
+ * {@code /v2/stats/store} and {@code /v2/auth} ({@link AuthService}); {@link V2Access} checks
+ * who may. Without {@code --enable-v2} none is served and the paths answer 404.
  */
 public final class V2Http {
     private static final String PATTERN = "prefix:/v2/";
@@ -27,9 +30,11 @@ public final class V2Http {
      * The routes, by Armeria path pattern: one, {@code prefix:/v2/}, dispatching as etcd's mux
      * does, so that any other v2 path is "404 page not found".
      */
-    public static Map<String, HttpService> routes(V2Server server, Consensus consensus) {
-        KeysService keys = new KeysService(server);
+    public static Map<String, HttpService> routes(V2Server server, Consensus consensus, boolean clientCertAuth) {
+        V2Access access = new V2Access(new V2AuthStore(server), clientCertAuth);
+        KeysService keys = new KeysService(server, access);
         ClusterServices cluster = new ClusterServices(server, consensus);
+        AuthService auth = new AuthService(server, access);
         HttpService notFound = notFound();
         HttpService dispatch = (ctx, req) -> {
             String path = ctx.path();
@@ -40,7 +45,16 @@ public final class V2Http {
                 return cluster.machines(ctx, req);
             }
             if (path.equals("/v2/members") || path.startsWith("/v2/members/")) {
+                if (V2Http.allow(req.method().name(), "POST", "DELETE", "PUT")) {
+                    // etcd's hasWriteRootAccess: membership changes need root while auth is on
+                    return HttpResponse.of(CompletableFuture.supplyAsync(() -> access.root(req.headers(),
+                            ctx.sslSession()) ? cluster.members(ctx, req) : AuthService.noAuth(),
+                            ctx.blockingTaskExecutor()));
+                }
                 return cluster.members(ctx, req);
+            }
+            if (AuthService.serves(path)) {
+                return auth.serve(ctx, req);
             }
             if (path.equals("/v2/stats/store")) {
                 if (!allow(req.method().name(), "GET")) {

@@ -2,7 +2,9 @@ package io.kvorum.server.v2http;
 
 import io.kvorum.server.v2.NodeView;
 import io.kvorum.server.v2.V2Error;
+import io.kvorum.server.v2.GoJson;
 import io.kvorum.server.v2.V2Event;
+import io.kvorum.server.v2.V2Store;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -11,7 +13,8 @@ import java.util.List;
 /**
  * The JSON etcd's v2 API writes, byte for byte as Go's {@code encoding/json} encodes etcd's
  * structs: fields in struct order, empty ones left out ({@code omitempty}), HTML characters
- * escaped, times in RFC 3339 with nanoseconds, and a newline at the end.
+ * escaped, times in RFC 3339 with nanoseconds, and a newline at the end. Keys and error causes
+ * are shown without the store's keys namespace ({@link V2Store#KEYS}), as etcd trims it.
  */
 final class V2Json {
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
@@ -47,7 +50,7 @@ final class V2Json {
         string(out, e.text());
         if (!e.cause().isEmpty()) {
             out.append(",\"cause\":");
-            string(out, e.cause());
+            string(out, trimKeys(e.cause()));
         }
         return out.append(",\"index\":").append(e.index()).append("}\n").toString();
     }
@@ -55,9 +58,10 @@ final class V2Json {
     private static void node(StringBuilder out, NodeView n) {
         int start = out.length();
         out.append('{');
-        // the root's key is the keys prefix itself, which etcd trims to nothing
-        if (!n.key().equals("/")) {
-            string(out.append("\"key\":"), n.key());
+        // the keys namespace itself is trimmed to nothing, and its key left out
+        String key = trimKeys(n.key());
+        if (!key.isEmpty()) {
+            string(out.append("\"key\":"), key);
             out.append(',');
         }
         n.value().ifPresent(v -> {
@@ -97,6 +101,11 @@ final class V2Json {
         assert out.charAt(start) == '{';
     }
 
+    /** Go's {@code strings.TrimPrefix(s, StoreKeysPrefix)}. */
+    private static String trimKeys(String s) {
+        return s.startsWith(V2Store.KEYS) ? s.substring(V2Store.KEYS.length()) : s;
+    }
+
     /** Go's RFC 3339 with nanoseconds, trailing zeros of the fraction dropped, in UTC. */
     static String time(long unixNanos) {
         Instant t = Instant.ofEpochSecond(Math.floorDiv(unixNanos, 1_000_000_000L), Math.floorMod(unixNanos, 1_000_000_000L));
@@ -113,30 +122,8 @@ final class V2Json {
         return s.append('Z').toString();
     }
 
-    /** A JSON string as Go writes it: {@code <}, {@code >}, {@code &}, U+2028 and U+2029 escaped too. */
+    /** A JSON string as Go writes it. */
     static void string(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029') {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < s.length()
-                            && Character.isLowSurrogate(s.charAt(i + 1)))
-                            && !(Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1)))) {
-                        out.append("\\ufffd");
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
+        GoJson.string(out, s);
     }
 }

@@ -30,7 +30,7 @@ class KeyRequestTest {
     @Test
     void theBodyComesBeforeTheQueryAndValuesAreDecoded() {
         Request r = parse("PUT", "/v2/keys/a/b", "value=Hello+world%21&ttl=5", "value=ignored&prevExist=false").request();
-        assertEquals("/a/b", r.getPath());
+        assertEquals("/1/a/b", r.getPath());
         assertEquals("Hello world!", r.getVal());
         assertEquals(1_005_000_000_000L, r.getExpiration());
         assertTrue(r.hasPrevExist());
@@ -82,18 +82,18 @@ class KeyRequestTest {
 
     @Test
     void eventsAndErrorsAreWrittenAsGoEncodesThem() {
-        NodeView file = new NodeView("/a<b>", Optional.of("x&\"y\"\n"), false, 1_700_000_000_120_000_000L, 5,
+        NodeView file = new NodeView("/1/a<b>", Optional.of("x&\"y\"\n"), false, 1_700_000_000_120_000_000L, 5,
                 Optional.empty(), 7, 6);
-        NodeView dir = new NodeView("/", Optional.empty(), true, 0, 0, Optional.of(List.of(file)), 0, 0);
+        NodeView dir = new NodeView("/1", Optional.empty(), true, 0, 0, Optional.of(List.of(file)), 0, 0);
         assertEquals("{\"action\":\"get\",\"node\":{\"dir\":true,\"nodes\":[{\"key\":\"/a\\u003cb\\u003e\","
                         + "\"value\":\"x\\u0026\\\"y\\\"\\n\",\"expiration\":\"2023-11-14T22:13:20.12Z\",\"ttl\":5,"
                         + "\"modifiedIndex\":7,\"createdIndex\":6}]}}\n",
                 V2Json.event(new V2Event("get", dir, Optional.empty(), 7, false)));
-        NodeView empty = new NodeView("/d", Optional.empty(), true, 0, 0, Optional.of(List.of()), 3, 3);
+        NodeView empty = new NodeView("/1/d", Optional.empty(), true, 0, 0, Optional.of(List.of()), 3, 3);
         assertEquals("{\"action\":\"get\",\"node\":{\"key\":\"/d\",\"dir\":true,\"modifiedIndex\":3,\"createdIndex\":3}}\n",
                 V2Json.event(new V2Event("get", empty, Optional.empty(), 3, false)));
         assertEquals("{\"errorCode\":100,\"message\":\"Key not found\",\"cause\":\"/foo\",\"index\":7}\n",
-                V2Json.error(new V2Error(100, "/foo", 7)));
+                V2Json.error(new V2Error(100, "/1/foo", 7)));
         assertEquals("{\"errorCode\":300,\"message\":\"Raft Internal Error\",\"index\":0}\n",
                 V2Json.error(new V2Error(300, "", 0)));
         assertEquals("2023-11-14T22:13:20Z", V2Json.time(1_700_000_000_000_000_000L));
