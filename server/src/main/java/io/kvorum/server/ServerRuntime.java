@@ -343,7 +343,7 @@ final class ServerRuntime {
         metricsEndpoints.service().ifPresent(service -> metricsRoutes.put("/metrics", service));
         metricsUrls = metricsEndpoints.listen(config.metrics().listenMetricsUrls(), metricsRoutes, clientTls,
                 config.listenerSockets());
-        http.putAll(new Probes(kv, applier, consensus).routes());
+        http.putAll(new Probes(kv, applier, consensus, metrics).routes());
         // The v2 store is applied and expired whatever the flag (as etcd 3.4 keeps it); only
         // serving it waits for --enable-v2.
         V2Server v2 = new V2Server(kv, applier, consensus, workers);
