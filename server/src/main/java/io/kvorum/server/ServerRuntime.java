@@ -501,9 +501,10 @@ final class ServerRuntime {
         configureConnections(sb, config.clientConnections());
         // etcd's metrics come from the metrics exporter plugins, not from Armeria's own meters.
         sb.meterRegistry(NoopMeterRegistry.get());
-        // In-flight requests may finish (up to a second); no quiet period waiting for new ones.
-        // Stopping still takes about 2 s: Netty's event-loop shutdown has a fixed quiet period.
+        // In-flight requests may finish (up to a second); no quiet period waiting for new ones,
+        // nor in the accepting loop's shutdown that follows.
         sb.gracefulShutdownTimeoutMillis(0, 1000);
+        QuickStopBossGroup.install(sb);
         // Until the services are installed, requests wait at the gate (as etcd's wait for its member).
         sb.serviceUnder("/", gate);
         Server server = sb.build();
