@@ -256,7 +256,8 @@ final class ServerRuntime {
         applier.publishTo(watchHub);
         this.watchHub = watchHub;
         toClose.add(consensus);
-        // Stop taking requests before consensus stops.
+        // Stop taking requests before consensus stops (and, on a leader, hands leadership over):
+        // etcd's Close stops its client servers first too, then its server, whose Stop transfers.
         toClose.remove(stopListening);
         toClose.add(stopListening);
         // Building the gRPC services is the slow part of a start (class loading): it runs on a thread
