@@ -23,6 +23,8 @@ module io.kvorum.server {
     requires io.netty.buffer;
     // SO_REUSEPORT on listeners (ListenerSockets)
     requires io.netty.transport.unix.common;
+    // the listeners' accepting loops, of Armeria's transport (QuickStopBossGroup)
+    requires io.netty.transport.classes.epoll;
     requires io.grpc.services;
     requires com.google.protobuf;
     // the gRPC-JSON gateway: messages as JSON, and the JSON of its bodies and errors

@@ -38,6 +38,9 @@ final class MemberMetrics {
                 applier::appliedIndex);
         metrics.info("etcd_server_version", "Which version is running. 1 for 'server_version' label with current version.",
                 "server_version", EtcdVersion.SERVER);
+        // etcd's label is the Go version it was built with; kvorum's is the Java runtime's, in Go's shape ("java17.0.9")
+        metrics.info("etcd_server_go_version", "Which Go version server is running with. 1 for 'server_go_version' label with current version.",
+                "server_go_version", runtimeVersion());
         metrics.info("etcd_server_id", "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.",
                 "server_id", MemberIds.hex(consensus.status().memberId()));
         String cluster = EtcdVersion.CLUSTER.substring(0, EtcdVersion.CLUSTER.lastIndexOf('.'));
@@ -74,6 +77,12 @@ final class MemberMetrics {
                 () -> watches.read(WatchHub.Stats::watchers));
         r.gauge("etcd_debugging_mvcc_slow_watcher_total", "Total number of unsynced slow watchers.",
                 () -> watches.read(WatchHub.Stats::unsynced));
+    }
+
+    /** The Java runtime's version as Go writes its own ({@code go1.16.15}): {@code java17.0.9}. */
+    static String runtimeVersion() {
+        return "java" + Runtime.version().version().stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining("."));
     }
 
     /**

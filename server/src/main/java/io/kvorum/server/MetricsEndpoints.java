@@ -104,6 +104,7 @@ final class MetricsEndpoints implements AutoCloseable {
             sockets.configure(sb);
             sb.meterRegistry(NoopMeterRegistry.get());
             sb.gracefulShutdownTimeoutMillis(0, 1000);
+            QuickStopBossGroup.install(sb);
             routes.forEach(sb::service);
             Server server = sb.build();
             listeners.add(server);

@@ -16,6 +16,7 @@ import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.server.apply.Applier;
 import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.metrics.ServerMetrics;
 import io.kvorum.spi.consensus.Consensus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +33,8 @@ import java.util.function.Supplier;
  * with a reason. {@code GET /livez} runs {@code serializable_read}; {@code GET /readyz} runs
  * {@code data_corruption}, {@code serializable_read}, {@code linearizable_read} and
  * {@code non_learner}. {@code ?exclude=<check>} skips one, {@code /livez/<check>} runs one,
- * {@code ?verbose} lists each. All pass: 200 {@code ok}; else 503 with a line per check.
+ * {@code ?verbose} lists each. All pass: 200 {@code ok}; else 503 with a line per check. Each check
+ * run is recorded in {@code etcd_server_healthcheck} and {@code etcd_server_healthchecks_total}, as etcd's.
  */
 final class Probes {
     private static final long TIMEOUT_MS = 7000;
@@ -45,8 +47,10 @@ final class Probes {
 
     private final Map<String, Check> livez = new LinkedHashMap<>();
     private final Map<String, Check> readyz = new LinkedHashMap<>();
+    private final ServerMetrics metrics;
 
-    Probes(KvServer kv, Applier applier, Consensus consensus) {
+    Probes(KvServer kv, Applier applier, Consensus consensus, ServerMetrics metrics) {
+        this.metrics = metrics;
         Check serializableRead = () -> read(kv, true);
         livez.put("serializable_read", serializableRead);
         readyz.put("data_corruption", () -> CompletableFuture.completedFuture(applier.alarms().all().stream()
@@ -69,18 +73,19 @@ final class Probes {
     /** The paths to serve, each with its handler. */
     Map<String, HttpService> routes() {
         Map<String, HttpService> routes = new LinkedHashMap<>();
-        addRoutes(routes, "/livez", livez);
-        addRoutes(routes, "/readyz", readyz);
+        addRoutes(routes, "livez", livez);
+        addRoutes(routes, "readyz", readyz);
         return routes;
     }
 
-    private static void addRoutes(Map<String, HttpService> routes, String root, Map<String, Check> checks) {
-        routes.put(root, (ctx, req) -> serve(ctx, req, checks, true));
-        checks.forEach((name, check) -> routes.put(root + "/" + name, (ctx, req) -> serve(ctx, req, Map.of(name, check), false)));
+    private void addRoutes(Map<String, HttpService> routes, String type, Map<String, Check> checks) {
+        routes.put("/" + type, (ctx, req) -> serve(ctx, req, type, checks, true));
+        checks.forEach((name, check) -> routes.put("/" + type + "/" + name,
+                (ctx, req) -> serve(ctx, req, type, Map.of(name, check), false)));
     }
 
-    private static HttpResponse serve(ServiceRequestContext ctx, HttpRequest req, Map<String, Check> checks,
-                                      boolean excludable) {
+    private HttpResponse serve(ServiceRequestContext ctx, HttpRequest req, String type, Map<String, Check> checks,
+                               boolean excludable) {
         if (req.method() != HttpMethod.GET) {
             return HttpResponse.of(ResponseHeaders.builder(HttpStatus.METHOD_NOT_ALLOWED)
                     .contentType(MediaType.PLAIN_TEXT_UTF_8).add("x-content-type-options", "nosniff")
@@ -103,6 +108,7 @@ final class Probes {
                 String name = names.get(i);
                 Optional<String> failure = results.get(i).join();
                 failed |= failure.isPresent();
+                metrics.healthChecked(type, name, failure.isEmpty());
                 lines.append(failure.map(reason -> "[-]" + name + " failed: " + reason).orElse("[+]" + name + " ok"))
                         .append('\n');
             }

@@ -256,7 +256,8 @@ final class ServerRuntime {
         applier.publishTo(watchHub);
         this.watchHub = watchHub;
         toClose.add(consensus);
-        // Stop taking requests before consensus stops.
+        // Stop taking requests before consensus stops (and, on a leader, hands leadership over):
+        // etcd's Close stops its client servers first too, then its server, whose Stop transfers.
         toClose.remove(stopListening);
         toClose.add(stopListening);
         // Building the gRPC services is the slow part of a start (class loading): it runs on a thread
@@ -343,7 +344,7 @@ final class ServerRuntime {
         metricsEndpoints.service().ifPresent(service -> metricsRoutes.put("/metrics", service));
         metricsUrls = metricsEndpoints.listen(config.metrics().listenMetricsUrls(), metricsRoutes, clientTls,
                 config.listenerSockets());
-        http.putAll(new Probes(kv, applier, consensus).routes());
+        http.putAll(new Probes(kv, applier, consensus, metrics).routes());
         // The v2 store is applied and expired whatever the flag (as etcd 3.4 keeps it); only
         // serving it waits for --enable-v2.
         V2Server v2 = new V2Server(kv, applier, consensus, workers);
@@ -501,9 +502,10 @@ final class ServerRuntime {
         configureConnections(sb, config.clientConnections());
         // etcd's metrics come from the metrics exporter plugins, not from Armeria's own meters.
         sb.meterRegistry(NoopMeterRegistry.get());
-        // In-flight requests may finish (up to a second); no quiet period waiting for new ones.
-        // Stopping still takes about 2 s: Netty's event-loop shutdown has a fixed quiet period.
+        // In-flight requests may finish (up to a second); no quiet period waiting for new ones,
+        // nor in the accepting loop's shutdown that follows.
         sb.gracefulShutdownTimeoutMillis(0, 1000);
+        QuickStopBossGroup.install(sb);
         // Until the services are installed, requests wait at the gate (as etcd's wait for its member).
         sb.serviceUnder("/", gate);
         Server server = sb.build();

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * kvorum's {@code /metrics} against etcd's: every family both expose has etcd's type, label names
  * and bucket bounds (compared with a recorded etcd 3.4.23 exposition always, and with a running
- * etcd when one is installed), and the families etcd's dashboards and alerts query are all there.
+ * etcd when one is installed; the families etcd 3.5 added with their definitions in its source), and
+ * the families etcd's dashboards and alerts query are all there.
  */
 class ExpositionTest {
     /** The families the Grafana dashboard and etcd-mixin alerts read, and the others kvorum records. */
@@ -50,6 +51,11 @@ class ExpositionTest {
             "etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds",
             "etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds",
             "etcd_disk_backend_snapshot_duration_seconds",
+            "etcd_debugging_mvcc_db_compaction_last", "etcd_debugging_snap_save_marshalling_duration_seconds",
+            "etcd_debugging_snap_save_total_duration_seconds", "etcd_disk_wal_write_duration_seconds",
+            "etcd_server_apply_duration_seconds", "etcd_server_go_version", "etcd_server_healthcheck",
+            "etcd_server_healthchecks_total", "etcd_snap_db_fsync_duration_seconds",
+            "etcd_snap_db_save_total_duration_seconds", "etcd_snap_fsync_duration_seconds",
             "grpc_server_started_total", "grpc_server_handled_total", "grpc_server_msg_received_total",
             "grpc_server_msg_sent_total", "grpc_server_handling_seconds",
             "process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds",
@@ -71,11 +77,27 @@ class ExpositionTest {
         return kvorumExtensive;
     }
 
+    /**
+     * The scrape after a put and a run of the health checks of {@code /livez} and {@code /readyz}
+     * (which etcd 3.4 does not serve: its 404 is ignored).
+     */
     private static Exposition scrapeAfterAPut(Cluster cluster) {
         ClusterMember member = cluster.members().get(0);
         // the harness's client: not closed here
         member.probe().kv().put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
                 .setValue(ByteString.copyFromUtf8("v")).build());
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (String probe : List.of("/livez", "/readyz")) {
+            try {
+                http.send(HttpRequest.newBuilder(member.clientUrl().resolve(probe)).timeout(Duration.ofSeconds(20)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
         return Exposition.scrape(member.clientUrl().resolve("/metrics"));
     }
 
@@ -95,6 +117,7 @@ class ExpositionTest {
         Exposition kvorum = kvorumExtensive();
         Map<String, Exposition.Family> etcd = Exposition.etcdFixture();
         assertEquals(List.of(), differences(etcd, kvorum));
+        assertEquals(List.of(), differences(Exposition.etcd35Fixture(), kvorum), "the families etcd 3.5 added");
         List<String> missing = REQUIRED.stream().filter(n -> !kvorum.families().containsKey(n)).toList();
         assertEquals(List.of(), missing, "families etcd's dashboards and alerts need");
         // pre-initialized as etcd's: every method of every service, every code, at 0 until called
@@ -102,6 +125,14 @@ class ExpositionTest {
                 + "grpc_service=\"etcdserverpb.KV\",grpc_type=\"unary\"}"), "handled_total pre-initialized");
         assertEquals(1, kvorum.samples().get("etcd_server_has_leader"));
         assertTrue(kvorum.sum("etcd_mvcc_put_total") >= 1, "the put was counted");
+        assertTrue(kvorum.samples().getOrDefault("etcd_server_apply_duration_seconds_count{op=\"Put\",success=\"true\","
+                + "version=\"v3\"}", 0.0) >= 1, "the put's apply was timed");
+        assertEquals(1, kvorum.samples().get("etcd_server_healthcheck{name=\"serializable_read\",type=\"livez\"}"));
+        assertTrue(kvorum.samples().getOrDefault("etcd_server_healthchecks_total{name=\"linearizable_read\","
+                + "status=\"success\",type=\"readyz\"}", 0.0) >= 1, "the readyz check was counted");
+        assertTrue(kvorum.sum("etcd_disk_wal_write_duration_seconds_count") >= 1, "the WAL writes were timed");
+        assertTrue(kvorum.samples().keySet().stream().anyMatch(k -> k.matches(
+                "etcd_server_go_version\\{server_go_version=\"java[0-9]+(\\.[0-9]+)*\"\\}")), "the Java runtime's version, in Go's shape");
     }
 
     @Test

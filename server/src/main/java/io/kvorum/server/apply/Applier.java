@@ -199,6 +199,8 @@ public final class Applier implements StateMachine {
                 long started = System.nanoTime();
                 results[i] = applyOne(request, events, entry.index());
                 long took = System.nanoTime() - started;
+                metrics.applyDurations.observe(request.hasV2() ? "v2" : "v3", ApplyOps.name(request),
+                        ApplyOps.succeeded(results[i]), took);
                 if (took > warningApplyNanos) {
                     warnSlowApply(request, took, results[i]);
                 }
@@ -331,6 +333,8 @@ public final class Applier implements StateMachine {
                         if (failure == null) {
                             recorded.compactionTotal.observe((System.nanoTime() - started) / 1e6);
                         }
+                        // as etcd, when its compaction ends, however it ended
+                        recorded.compactionLast.set(System.currentTimeMillis() / 1000);
                     });
                 } catch (CompactedException e) {
                     return new EtcdException(EtcdError.COMPACTED);

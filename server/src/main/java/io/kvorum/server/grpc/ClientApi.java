@@ -11,6 +11,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.kvorum.server.gateway.JsonGateway;
 import io.kvorum.server.metrics.GrpcMetrics;
+import io.kvorum.server.metrics.StreamFailures;
 import io.kvorum.spi.metrics.MetricRegistry;
 import io.kvorum.spi.metrics.MetricsLevel;
 import java.util.List;
@@ -48,10 +49,11 @@ public final class ClientApi {
         Headers headers = new Headers(consensus, kv);
         HealthService health = new HealthService(stopGrpcServiceOnDefrag);
         Callers callers = new Callers(auth, clientCertAuth);
+        StreamFailures streamFailures = new StreamFailures(metrics);
         List<BindableService> services = List.of(
                 new KvService(kv, new RequestChecks(maxTxnOps), headers, callers),
-                new WatchService(watchHub, callers, kv),
-                new LeaseService(leases, headers, callers),
+                new WatchService(watchHub, callers, kv, streamFailures),
+                new LeaseService(leases, headers, callers, streamFailures),
                 new LockService(new LockServer(kv, leases, watchHub), headers, callers, kv),
                 new ElectionService(new ElectionServer(kv, leases, watchHub), headers, callers, kv),
                 new ClusterService(consensus, headers, callers, metrics),

@@ -14,6 +14,7 @@ import io.kvorum.api.etcdserverpb.LeaseRevokeResponse;
 import io.kvorum.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.kvorum.api.etcdserverpb.LeaseTimeToLiveResponse;
 import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.metrics.StreamFailures;
 import java.util.concurrent.CompletableFuture;
 
 /** {@code etcdserverpb.Lease}, answering as etcd's v3rpc lease server does. */
@@ -21,9 +22,11 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
     private final LeaseServer leases;
     private final Headers headers;
     private final Callers callers;
+    private final StreamFailures failures;
 
-    LeaseService(LeaseServer leases, Headers headers, Callers callers) {
+    LeaseService(LeaseServer leases, Headers headers, Callers callers, StreamFailures failures) {
         this.leases = leases;
+        this.failures = failures;
         this.callers = callers;
         this.headers = headers;
     }
@@ -106,8 +109,15 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
                         out.onError(Errors.toStatus(failure));
                         return;
                     }
-                    out.onNext(LeaseKeepAliveResponse.newBuilder().setHeader(headers.current())
-                            .setID(r.getID()).setTTL(ttl).build());
+                    try {
+                        out.onNext(LeaseKeepAliveResponse.newBuilder().setHeader(headers.current())
+                                .setID(r.getID()).setTTL(ttl).build());
+                    } catch (RuntimeException e) {
+                        // the call is gone: nothing more to answer on it
+                        done = true;
+                        failures.sendFailed(StreamFailures.LEASE_KEEPALIVE, out.isCancelled(), e);
+                        return;
+                    }
                     if (halfClosed) {
                         done = true;
                         out.onCompleted();
@@ -125,6 +135,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
         @Override
         public synchronized void onError(Throwable t) {
             done = true;
+            failures.receiveFailed(StreamFailures.LEASE_KEEPALIVE, t);
         }
 
         @Override

@@ -11,6 +11,7 @@ import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.auth.AuthInfo;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.metrics.StreamFailures;
 import io.kvorum.server.watch.WatchHub;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -26,11 +27,13 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     private final WatchHub hub;
     private final Callers callers;
     private final KvServer kv;
+    private final StreamFailures failures;
 
-    WatchService(WatchHub hub, Callers callers, KvServer kv) {
+    WatchService(WatchHub hub, Callers callers, KvServer kv, StreamFailures failures) {
         this.hub = hub;
         this.callers = callers;
         this.kv = kv;
+        this.failures = failures;
     }
 
     @Override
@@ -45,7 +48,12 @@ final class WatchService extends WatchGrpc.WatchImplBase {
 
             @Override
             public void send(WatchResponse response) {
-                out.onNext(response);
+                try {
+                    out.onNext(response);
+                } catch (RuntimeException e) {
+                    failures.sendFailed(StreamFailures.WATCH, out.isCancelled(), e);
+                    throw e;
+                }
             }
         });
         FlowGate gate = new FlowGate(out);
@@ -91,6 +99,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
 
             @Override
             public void onError(Throwable t) {
+                failures.receiveFailed(StreamFailures.WATCH, t);
                 stream.close();
             }
 

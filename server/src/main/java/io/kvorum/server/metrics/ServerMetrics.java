@@ -2,6 +2,7 @@ package io.kvorum.server.metrics;
 
 import io.kvorum.spi.metrics.Buckets;
 import io.kvorum.spi.metrics.Counter;
+import io.kvorum.spi.metrics.Family;
 import io.kvorum.spi.metrics.Gauge;
 import io.kvorum.spi.metrics.Histogram;
 import io.kvorum.spi.metrics.MetricRegistry;
@@ -36,6 +37,9 @@ public final class ServerMetrics {
     public final Counter healthSuccess;
     public final Counter healthFailures;
     public final Gauge quotaBackendBytes;
+    public final ApplyDurations applyDurations;
+    private final Family<Gauge> healthCheck;
+    private final Family<Counter> healthChecks;
 
     // etcd_mvcc_* (and the etcd_debugging_mvcc_* twins of etcd 3.4)
     private final Counter put;
@@ -48,6 +52,7 @@ public final class ServerMetrics {
     private final Counter txnDebug;
     private final Gauge totalPutSize;
     public final Histogram compactionTotal;
+    public final Gauge compactionLast;
     public final Histogram hashDuration;
     public final Histogram hashRevDuration;
 
@@ -75,6 +80,12 @@ public final class ServerMetrics {
         healthSuccess = registry.counter("etcd_server_health_success", "The total number of successful health checks");
         healthFailures = registry.counter("etcd_server_health_failures", "The total number of failed health checks");
         quotaBackendBytes = registry.gauge("etcd_server_quota_backend_bytes", "Current backend storage quota size in bytes.");
+        applyDurations = new ApplyDurations(registry.histogram("etcd_server_apply_duration_seconds",
+                "The latency distributions of v2 apply called by backend.", Buckets.exponential(0.0001, 2, 20),
+                List.of("version", "op", "success")));
+        healthCheck = registry.gauge("etcd_server_healthcheck", "The result of each kind of healthcheck.", List.of("type", "name"));
+        healthChecks = registry.counter("etcd_server_healthchecks_total", "The total number of each kind of healthcheck.",
+                List.of("type", "name", "status"));
 
         put = registry.counter("etcd_mvcc_put_total", "Total number of puts seen by this member.");
         putDebug = registry.counter("etcd_debugging_mvcc_put_total", "Total number of puts seen by this member.");
@@ -87,6 +98,8 @@ public final class ServerMetrics {
         totalPutSize = registry.gauge("etcd_debugging_mvcc_total_put_size_in_bytes", "The total size of put kv pairs seen by this member.");
         compactionTotal = registry.histogram("etcd_debugging_mvcc_db_compaction_total_duration_milliseconds",
                 "Bucketed histogram of db compaction total duration.", Buckets.exponential(100, 2, 14));
+        compactionLast = registry.gauge("etcd_debugging_mvcc_db_compaction_last",
+                "The unix time of the last db compaction. Resets to 0 on start.");
         hashDuration = registry.histogram("etcd_mvcc_hash_duration_seconds", "The latency distribution of storage hash operation.",
                 Buckets.exponential(.01, 2, 15));
         hashRevDuration = registry.histogram("etcd_mvcc_hash_rev_duration_seconds", "The latency distribution of storage hash by revision operation.",
@@ -138,6 +151,16 @@ public final class ServerMetrics {
             delete.inc(deletes);
             deleteDebug.inc(deletes);
         }
+    }
+
+    /**
+     * One check of {@code /livez} or {@code /readyz} ({@code type}) ran: etcd 3.5.11's
+     * {@code etcd_server_healthcheck} (1 passed, 0 failed) and {@code etcd_server_healthchecks_total}
+     * (by {@code status}, {@code success} or {@code error}). A check's series appear when it first runs.
+     */
+    public void healthChecked(String type, String name, boolean passed) {
+        healthCheck.labels(type, name).set(passed ? 1 : 0);
+        healthChecks.labels(type, name, passed ? "success" : "error").inc();
     }
 
     /** etcd's gauges of constant 1 that carry a value in a label ({@code etcd_server_version}, …). */

@@ -10,9 +10,7 @@ import io.kvorum.spi.consensus.Member;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -59,7 +57,7 @@ final class PeerInbound implements Transport.Inbound {
     public void onSnapshot(Message message, InputStream body) throws IOException {
         Path file = node.snapshots.temporary("receive-");
         try {
-            Files.copy(body, file, StandardCopyOption.REPLACE_EXISTING);
+            node.snapshots.receive(body, file);
             install(message, file).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

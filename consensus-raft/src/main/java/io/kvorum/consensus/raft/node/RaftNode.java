@@ -83,6 +83,7 @@ final class RaftNode implements Consensus {
     private final SegmentFiles walFiles;
     private final TransportFactory transports;
     private final Wal.Metrics walMetrics;
+    private final SnapshotStore.Metrics snapshotMetrics;
     final Driving driving;
     private volatile Thread driver;
 
@@ -149,6 +150,7 @@ final class RaftNode implements Consensus {
         this.settings = context.settings();
         this.directory = context.directory();
         this.walMetrics = Wal.Metrics.of(context.metrics());
+        this.snapshotMetrics = SnapshotStore.Metrics.of(context.metrics());
         this.transports = transports;
         this.options = RaftOptions.parse(context);
         this.memberId = cluster.self().id();
@@ -194,7 +196,7 @@ final class RaftNode implements Consensus {
     /** Recovers or bootstraps, joins when asked to, and delivers what was committed before a crash. */
     private void open() throws IOException {
         Files.createDirectories(directory);
-        snapshots = new SnapshotStore(directory.resolve("snap"));
+        snapshots = new SnapshotStore(directory.resolve("snap"), snapshotMetrics);
         try {
             wal = Wal.open(options.walDir().orElse(directory.resolve("wal")), options.segmentBytes(), options.walRepair(), walFiles);
         } catch (WalCorruptedException e) {

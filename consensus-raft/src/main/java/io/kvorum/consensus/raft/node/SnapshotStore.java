@@ -2,9 +2,16 @@ package io.kvorum.consensus.raft.node;
 
 import io.kvorum.consensus.raft.core.Encoding;
 import io.kvorum.consensus.raft.core.Snapshot;
+import io.kvorum.spi.metrics.Buckets;
+import io.kvorum.spi.metrics.Histogram;
+import io.kvorum.spi.metrics.MetricRegistry;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -18,9 +25,11 @@ import java.util.stream.Stream;
  */
 final class SnapshotStore {
     private final Path dir;
+    private final Metrics metrics;
 
-    SnapshotStore(Path dir) throws IOException {
+    SnapshotStore(Path dir, Metrics metrics) throws IOException {
         this.dir = Files.createDirectories(dir);
+        this.metrics = metrics;
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
                 Files.delete(p); // a write or a snapshot in transit interrupted by a crash
@@ -29,7 +38,32 @@ final class SnapshotStore {
     }
 
     void save(Snapshot snapshot) throws IOException {
-        AtomicFile.write(file(snapshot.index()), Encoding.encode(snapshot));
+        long started = System.nanoTime();
+        byte[] encoded = Encoding.encode(snapshot);
+        metrics.marshalling().observeNanos(System.nanoTime() - started);
+        long writing = System.nanoTime();
+        try {
+            AtomicFile.write(file(snapshot.index()), encoded);
+        } finally {
+            // as etcd's: the write and sync of the file, whether it succeeded or not
+            metrics.fsync().observeNanos(System.nanoTime() - writing);
+        }
+        metrics.save().observeNanos(System.nanoTime() - started);
+    }
+
+    /**
+     * Spools a snapshot of the state machine received from the leader into {@code file} and syncs
+     * it, as etcd saves its {@code .snap.db} before restoring from it.
+     */
+    void receive(InputStream body, Path file) throws IOException {
+        long started = System.nanoTime();
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            body.transferTo(Channels.newOutputStream(out));
+            long syncing = System.nanoTime();
+            out.force(true);
+            metrics.dbFsync().observeNanos(System.nanoTime() - syncing);
+        }
+        metrics.dbSave().observeNanos(System.nanoTime() - started);
     }
 
     /** The snapshot the WAL's marker at {@code index} refers to. */
@@ -73,6 +107,27 @@ final class SnapshotStore {
     List<Path> snapshotFiles() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().matches("[0-9a-f]{16}\\.snap")).sorted().toList();
+        }
+    }
+
+    /**
+     * etcd's {@code etcd_snap_*} and {@code etcd_debugging_snap_*}: writing this member's snapshot
+     * files (encoding, write and sync, in all), and saving the state machine's snapshot a leader sent.
+     */
+    record Metrics(Histogram marshalling, Histogram fsync, Histogram save, Histogram dbFsync, Histogram dbSave) {
+        static Metrics of(MetricRegistry registry) {
+            Buckets disk = Buckets.exponential(0.001, 2, 14);
+            return new Metrics(
+                    registry.histogram("etcd_debugging_snap_save_marshalling_duration_seconds",
+                            "The marshalling cost distributions of save called by snapshot.", disk),
+                    registry.histogram("etcd_snap_fsync_duration_seconds", "The latency distributions of fsync called by snap.",
+                            disk),
+                    registry.histogram("etcd_debugging_snap_save_total_duration_seconds",
+                            "The total latency distributions of save called by snapshot.", disk),
+                    registry.histogram("etcd_snap_db_fsync_duration_seconds", "The latency distributions of fsyncing .snap.db file",
+                            disk),
+                    registry.histogram("etcd_snap_db_save_total_duration_seconds", "The total latency distributions of v3 snapshot save",
+                            Buckets.exponential(0.1, 2, 10)));
         }
     }
 

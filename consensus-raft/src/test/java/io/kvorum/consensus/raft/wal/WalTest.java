@@ -9,6 +9,7 @@ import io.kvorum.consensus.raft.core.EntryType;
 import io.kvorum.consensus.raft.core.HardState;
 import io.kvorum.consensus.raft.core.LogEntry;
 import io.kvorum.consensus.raft.core.Snapshot;
+import io.kvorum.consensus.raft.transport.grpc.RecordingRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -45,6 +46,19 @@ class WalTest {
             assertEquals(1, wal.segmentFiles().size());
             assertEquals(SEGMENT, Files.size(wal.segmentFiles().get(0)));
         }
+    }
+
+    @Test
+    void eachWriteAndEachSyncIsTimedAndItsBytesCounted() throws IOException {
+        RecordingRegistry metrics = new RecordingRegistry();
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.recordInto(Wal.Metrics.of(metrics));
+            wal.append(entries(1, 3, 1), new HardState(1, 1, 2), true);
+            wal.append(entries(4, 5, 1), new HardState(1, 1, 5), false);
+        }
+        assertEquals(2, metrics.value("etcd_disk_wal_write_duration_seconds"), "both writes");
+        assertEquals(1, metrics.value("etcd_disk_wal_fsync_duration_seconds"), "the one synced write");
+        assertTrue(metrics.value("etcd_disk_wal_write_bytes_total") > 5 * 20, "the records' bytes");
     }
 
     @Test

@@ -15,11 +15,11 @@ import java.util.function.DoubleSupplier;
  * A registry that keeps each series' value (a histogram's: its count of observations) under
  * {@code name{v1,v2}}, so that tests can see a metric move.
  */
-final class RecordingRegistry implements MetricRegistry {
+public final class RecordingRegistry implements MetricRegistry {
     private final Map<String, double[]> values = new ConcurrentHashMap<>();
 
     /** The series' value, 0 when it was never recorded. */
-    double value(String name, String... labelValues) {
+    public double value(String name, String... labelValues) {
         double[] v = values.get(key(name, labelValues));
         if (v == null) {
             return 0;
