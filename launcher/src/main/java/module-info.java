@@ -22,6 +22,9 @@ module io.kvorum.launcher {
     // --enable-pprof: a JDK Flight Recorder recording (and whether a class data archive is mapped)
     requires jdk.jfr;
     requires java.management;
+    // --proxy: the v2 proxy's listeners and its client to the members
+    requires jdk.httpserver;
+    requires java.net.http;
     // sun.misc.Signal: stop cleanly and exit 0 on SIGTERM/SIGINT.
     requires jdk.unsupported;
 
