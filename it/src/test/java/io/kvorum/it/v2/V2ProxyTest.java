@@ -176,7 +176,10 @@ class V2ProxyTest {
         return "exit 0\n" + stdout + "stderr: ";
     }
 
-    /** {@code ETCDCTL_API=2 etcdctl --no-sync --endpoints <proxy> <args>}: exit code, stdout, stderr. */
+    /**
+     * {@code ETCDCTL_API=2 etcdctl --no-sync --endpoints <proxy> <args>}: exit code, stdout, stderr.
+     * Without {@code --no-sync} etcdctl lists the members through the proxy and then talks to them directly.
+     */
     private static String etcdctl(URI endpoint, String... args) {
         List<String> all = new ArrayList<>(List.of("--no-sync"));
         all.addAll(List.of(args));
@@ -185,7 +188,9 @@ class V2ProxyTest {
 
     private static String etcdctlAt(URI endpoint, String... args) {
         Path binary = Binaries.etcdctl().orElseThrow(() -> new AssertionError("etcdctl is not installed"));
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "--endpoints", endpoint.toString()));
+        // a loaded machine's first requests may take longer than etcdctl's 2 s per request
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--endpoints", endpoint.toString(),
+                "--timeout", "15s", "--total-timeout", "30s"));
         command.addAll(List.of(args));
         try {
             Path out = Files.createTempFile("etcdctl-v2", ".out");
