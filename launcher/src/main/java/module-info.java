@@ -22,10 +22,12 @@ module io.kvorum.launcher {
     // --enable-pprof: a JDK Flight Recorder recording (and whether a class data archive is mapped)
     requires jdk.jfr;
     requires java.management;
-    // --discovery: the v2 discovery protocol over HTTP; --discovery-srv: SRV records through JNDI's DNS provider
+    // --discovery: the v2 discovery protocol over HTTP; --discovery-srv: SRV records through JNDI's DNS provider;
+    // --proxy: the v2 proxy's listeners and its client to the members
     requires java.net.http;
     requires java.naming;
     requires jdk.naming.dns;
+    requires jdk.httpserver;
     // sun.misc.Signal: stop cleanly and exit 0 on SIGTERM/SIGINT.
     requires jdk.unsupported;
 

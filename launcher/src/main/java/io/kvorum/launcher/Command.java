@@ -45,6 +45,28 @@ sealed interface Command {
         }
     }
 
+    /**
+     * Run a v2 proxy ({@code --proxy on|readonly}) until stopped.
+     *
+     * @param proxy      the proxy's configuration
+     * @param consensus  {@code --consensus}: the plugin that asks kvorum's peers for the members
+     * @param logLevel   {@code --log-level}
+     * @param warnings   things worth telling the user that do not stop the start
+     * @param pluginDirs {@code --plugin-dir}
+     * @param logging    {@code --logger}, {@code --log-outputs}, {@code --log-format}, {@code --log-package-levels}
+     */
+    record Proxy(io.kvorum.launcher.proxy.ProxyConfig proxy, String consensus, LogLevel logLevel, List<String> warnings,
+                 List<Path> pluginDirs, LogFlags logging) implements Command {
+        public Proxy {
+            Objects.requireNonNull(proxy, "proxy");
+            Objects.requireNonNull(consensus, "consensus");
+            Objects.requireNonNull(logLevel, "logLevel");
+            Objects.requireNonNull(logging, "logging");
+            warnings = List.copyOf(warnings);
+            pluginDirs = List.copyOf(pluginDirs);
+        }
+    }
+
     /** Print the flags and the installed plugins, and exit. */
     record ShowHelp(List<Path> pluginDirs) implements Command {
         public ShowHelp {

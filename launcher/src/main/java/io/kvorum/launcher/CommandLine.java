@@ -85,6 +85,9 @@ final class CommandLine {
             // etcd: the file's settings only; other flags and every variable are ignored
             CommandLine fromFile = CommandLine.fromConfigFile(configFile.get());
             List<String> warnings = new ArrayList<>();
+            if (ProxyFlags.startsProxy(fromFile)) {
+                return fromFile.proxy(warnings, fromFile.logFlags(warnings));
+            }
             ServerConfig config = fromFile.serverConfig(warnings);
             return new Command.Serve(config, fromFile.logLevel(), warnings, fromFile.pluginDirs(),
                     List.of("loaded server configuration, other configuration command line flags and environment"
@@ -93,8 +96,17 @@ final class CommandLine {
         }
         List<String> warnings = line.addEnvironment(environment);
         LogFlags logging = line.logFlags(warnings);
+        if (ProxyFlags.startsProxy(line)) {
+            return line.proxy(warnings, logging);
+        }
         return new Command.Serve(line.serverConfig(warnings), line.logLevel(), warnings, line.pluginDirs(), List.of(),
                 line.switchedOn(Flag.ENABLE_PPROF), logging, new EtcdFlags(line).discovery());
+    }
+
+    /** A v2 proxy's start: the proxy's flags; a member's flags have no meaning there. */
+    Command.Proxy proxy(List<String> warnings, LogFlags logging) throws UsageException {
+        return new Command.Proxy(ProxyFlags.config(this), value(Flag.CONSENSUS, CommandLine::nonEmpty)
+                .orElse(Flag.DEFAULT_CONSENSUS), logLevel(), warnings, pluginDirs(), logging);
     }
 
     private static CommandLine fromConfigFile(Path file) throws UsageException {
@@ -486,7 +498,7 @@ final class CommandLine {
     }
 
     /** {@code name=url,name=url}; a name given twice has several peer URLs. */
-    private static Map<String, List<URI>> initialCluster(String value) {
+    static Map<String, List<URI>> initialCluster(String value) {
         Map<String, List<URI>> members = new LinkedHashMap<>();
         for (String part : value.split(",", -1)) {
             String entry = part.trim();

@@ -17,7 +17,7 @@ import java.util.function.Function;
 /**
  * etcd's flags beyond the core ones ({@link Flag.Support}): the client port's limits and the
  * compaction batch go to the server's configuration; the raft consensus' files, log and learners
- * to its options; the v2 proxy is refused unless off; discovery goes to {@link #discovery()}; the rest are checked
+ * to its options; the v2 proxy's flags are checked (a proxy's start is ProxyFlags'); discovery goes to {@link #discovery()}; the rest are checked
  * as etcd checks them and have no effect here, which {@code --help} and the README say flag by flag.
  */
 final class EtcdFlags {
@@ -78,10 +78,8 @@ final class EtcdFlags {
         line.value(Flag.HOST_WHITELIST, v -> Set.copyOf(Arrays.asList(v.split(",", -1))))
                 .ifPresent(config::hostWhitelist);
 
-        String proxy = line.value(Flag.PROXY, v -> oneOf(v, "off", "readonly", "on")).orElse("off");
-        if (!proxy.equals("off")) {
-            throw notSupported(Flag.PROXY, proxy, "the v2 proxy");
-        }
+        // a proxy's start never gets here (ProxyFlags); a member's checks the value
+        ProxyFlags.mode(line);
         if (line.switchedOn(Flag.ENABLE_V2)) {
             config.enableV2(true);
         }
@@ -125,7 +123,7 @@ final class EtcdFlags {
     }
 
     /** An unsigned integer up to {@code max}, as Go's ParseUint reads it (decimal, or 0x, 0o, 0b). */
-    private static long unsigned(String value, long max) {
+    static long unsigned(String value, long max) {
         long n;
         try {
             String v = value.toLowerCase(java.util.Locale.ROOT);

@@ -39,6 +39,8 @@ import sun.misc.Signal;
  * <p>Plugins are those on the module path ({@code lib/}) and the drop-in ones of the
  * distribution's {@code plugins/} folder and of each {@code --plugin-dir}; see {@link PluginCatalog}.
  *
+ * <p>With {@code --proxy on|readonly} the process is no member but etcd's v2 proxy: see {@link ProxyProcess}.
+ *
  * <p>Exit codes: {@value #EXIT_OK} after {@code --help}, {@code --version}, {@code kvorum plugins}
  * or a clean stop on a signal; {@value #EXIT_START_FAILED} when the member fails to start (unknown
  * plugin, a plugin that cannot be loaded, port in use, unreadable data); {@value #EXIT_USAGE} for a usage error (unknown flag, bad value, inconsistent
@@ -82,6 +84,9 @@ public final class Main {
         }
         if (command instanceof Command.Snapshot snapshot) {
             return SnapshotCommand.run(snapshot, pluginFolders(snapshot.pluginDirs()));
+        }
+        if (command instanceof Command.Proxy proxy) {
+            return ProxyProcess.run(proxy, Optional.empty());
         }
         if (command instanceof Command.ShowVersion) {
             System.out.print(Version.text());
@@ -335,7 +340,7 @@ public final class Main {
      * hooks and exit with 143 or 130; handling the signals here lets the member stop in order and
      * the process exit 0. A second signal while stopping gives up on a clean stop.
      */
-    private static void stopOnSignals(CountDownLatch stop, Logger log) {
+    static void stopOnSignals(CountDownLatch stop, Logger log) {
         for (String name : List.of("TERM", "INT")) {
             try {
                 Signal.handle(new Signal(name), signal -> {
@@ -366,7 +371,7 @@ public final class Main {
     }
 
     /** The distribution's plugins/ folder, when there is one, then the folders given; each once. */
-    private static List<Path> pluginFolders(List<Path> pluginDirs) {
+    static List<Path> pluginFolders(List<Path> pluginDirs) {
         List<Path> folders = new ArrayList<>();
         Home.pluginsFolder().ifPresent(folders::add);
         folders.addAll(pluginDirs);

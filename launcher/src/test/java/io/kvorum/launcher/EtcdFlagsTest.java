@@ -92,9 +92,9 @@ class EtcdFlagsTest {
     }
 
     @Test
-    void theV2ProxyIsRefusedUnlessOff() throws UsageException {
-        serve("--enable-v2=false", "--proxy", "off", "--experimental-enable-v2v3", "");
-        assertEquals("--proxy readonly: the v2 proxy is not supported yet", refused("--proxy", "readonly"));
+    void v2v3IsRefusedUnlessEmpty() throws UsageException {
+        serve("--enable-v2=false", "--proxy", "off", "--discovery", "", "--discovery-srv=", "--experimental-enable-v2v3",
+                "");
         assertEquals("--experimental-enable-v2v3 /v2/: the v2 API over the v3 store (v2v3) is not supported yet",
                 refused("--experimental-enable-v2v3", "/v2/"));
         assertEquals("invalid value \"sideways\" for flag --proxy: valid values are off, readonly, on",
@@ -116,6 +116,41 @@ class EtcdFlagsTest {
         assertEquals(conflict, refused("--discovery", url, "--discovery-srv", "example.com"));
         assertEquals(conflict, refused("--name", "a", "--initial-cluster", "a=http://127.0.0.1:2380",
                 "--discovery-srv", "example.com"));
+    }
+
+    @Test
+    void theProxyFlagsStartAV2ProxyInsteadOfAMember(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws UsageException {
+        Command.Proxy proxy = assertInstanceOf(Command.Proxy.class, CommandLine.parse(List.of("--proxy", "readonly",
+                "--data-dir", dir.toString(), "--listen-client-urls", "http://127.0.0.1:0",
+                "--initial-cluster", "b=http://10.0.0.2:2380,a=http://10.0.0.1:2380", "--proxy-failure-wait", "0x10",
+                "--proxy-refresh-interval", "200", "--proxy-dial-timeout", "300", "--proxy-read-timeout", "400",
+                "--proxy-write-timeout", "500"), Map.of()));
+        assertTrue(proxy.proxy().readonly());
+        assertEquals(List.of("http://10.0.0.1:2380", "http://10.0.0.2:2380"), proxy.proxy().initialPeerUrls());
+        assertEquals(java.time.Duration.ofMillis(16), proxy.proxy().failureWait());
+        assertEquals(java.time.Duration.ofMillis(200), proxy.proxy().refreshInterval());
+        assertEquals(java.time.Duration.ofMillis(300), proxy.proxy().dialTimeout());
+        assertEquals(java.time.Duration.ofMillis(400), proxy.proxy().readTimeout());
+        assertEquals(java.time.Duration.ofMillis(500), proxy.proxy().writeTimeout());
+        assertEquals("raft", proxy.consensus());
+        // a name outside --initial-cluster and no --advertise-client-urls: etcd asks neither of a proxy
+        assertFalse(assertInstanceOf(Command.Proxy.class, CommandLine.parse(List.of("--proxy", "on", "--data-dir",
+                dir.toString(), "--listen-client-urls", "http://127.0.0.1:0"), Map.of())).proxy().readonly());
+        assertInstanceOf(Command.Proxy.class, CommandLine.parse(List.of("--data-dir", dir.toString()),
+                Map.of("ETCD_PROXY", "on")));
+        assertEquals("invalid value \"-1\" for flag --proxy-failure-wait: parse error",
+                refused("--proxy", "on", "--proxy-failure-wait", "-1"));
+    }
+
+    @Test
+    void aDataDirAProxyInitializedStartsAProxyAgain(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        assertInstanceOf(Command.Serve.class, CommandLine.parse(List.of("--data-dir", dir.toString()), Map.of()));
+        java.nio.file.Files.createDirectories(dir.resolve("proxy"));
+        Command.Proxy proxy = assertInstanceOf(Command.Proxy.class,
+                CommandLine.parse(List.of("--data-dir", dir.toString()), Map.of()));
+        assertFalse(proxy.proxy().readonly());
     }
 
     @Test
@@ -164,7 +199,8 @@ class EtcdFlagsTest {
         String help = Flag.helpText();
 
         assertTrue(help.contains("  --proxy 'off'\n      Proxy mode setting ('off', 'readonly' or 'on').\n"
-                + "      kvorum: only off: the v2 proxy is not supported yet\n"), help);
+                + "      kvorum: on or readonly: a v2 proxy in front of the cluster of --initial-cluster"
+                + " (http:// listeners only)\n"), help);
         assertTrue(help.contains("\nv2 Proxy (to be deprecated in v4):\n"), help);
         assertTrue(help.contains("\nProfiling and Monitoring:\n"), help);
     }

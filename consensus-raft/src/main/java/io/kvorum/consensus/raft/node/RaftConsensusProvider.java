@@ -4,7 +4,11 @@ import io.kvorum.consensus.raft.transport.grpc.GrpcTransport;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusContext;
 import io.kvorum.spi.consensus.ConsensusProvider;
+import io.kvorum.spi.consensus.Member;
 import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -53,6 +57,12 @@ public final class RaftConsensusProvider implements ConsensusProvider {
     @Override
     public Consensus create(ConsensusContext context) throws IOException {
         return new RaftNode(context, transports.apply(context));
+    }
+
+    /** The members, asked of a peer's gRPC port with the call a joining member makes. */
+    @Override
+    public List<Member> membersAt(List<URI> peerUrls, Duration timeout) throws IOException {
+        return PeerMembersQuery.ask(peerUrls, timeout);
     }
 
     /** The gRPC transport, listening on {@code --listen-peer-urls}, with the server's peer TLS for https URLs. */
