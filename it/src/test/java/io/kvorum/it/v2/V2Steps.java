@@ -27,6 +27,10 @@ final class V2Steps {
     private static final List<Map.Entry<Pattern, String>> NORMAL = List.of(
             Map.entry(Pattern.compile("\"(modifiedIndex|createdIndex|index)\":\\d+"), "\"$1\":<n>"),
             Map.entry(Pattern.compile("\"expiration\":\"[^\"]+\""), "\"expiration\":\"<time>\""),
+            Map.entry(Pattern.compile("\"(startTime|uptime)\":\"[^\"]+\""), "\"$1\":\"<time>\""),
+            Map.entry(Pattern.compile("\"(recvAppendRequestCnt|sendAppendRequestCnt|current|average|standardDeviation"
+                    + "|minimum|maximum|fail|success)\":[0-9.e+-]+"), "\"$1\":<n>"),
+            Map.entry(Pattern.compile(",\"(recvPkgRate|recvBandwidthRate|sendPkgRate|sendBandwidthRate)\":[0-9.e+-]+"), ""),
             Map.entry(Pattern.compile("/\\d{20}"), "/<seq>"),
             Map.entry(Pattern.compile("\\[\\d+ != \\d+\\]"), "[<n> != <n>]"),
             Map.entry(Pattern.compile("cleared \\[\\d+/\\d+\\]"), "cleared [<n>/<n>]"),
@@ -35,12 +39,19 @@ final class V2Steps {
 
     private final URI client;
     private final Path etcdctl;
+    private final List<String> etcdctlFlags;
     private final List<String> transcript = new ArrayList<>();
     private long lastIndex = -1;
 
     V2Steps(URI client, Path etcdctl) {
+        this(client, etcdctl, List.of());
+    }
+
+    /** With {@code etcdctlFlags} (e.g. TLS files) before every etcdctl command. */
+    V2Steps(URI client, Path etcdctl, List<String> etcdctlFlags) {
         this.client = client;
         this.etcdctl = etcdctl;
+        this.etcdctlFlags = List.copyOf(etcdctlFlags);
     }
 
     List<String> transcript() {
@@ -56,6 +67,17 @@ final class V2Steps {
     void http(String method, String pathAndQuery, String form) {
         record(method + " " + pathAndQuery + (form == null ? "" : " <- " + abbreviate(form)),
                 send(method, pathAndQuery, form, form == null ? null : "application/x-www-form-urlencoded"));
+    }
+
+    /**
+     * A request for {@code rawPathAndQuery} exactly as written ({@code //}, {@code /./} are not
+     * normalized on the way), with {@code form} as url-encoded body (null for none).
+     */
+    void httpRaw(String method, String rawPathAndQuery, String form) {
+        URI uri = URI.create(client.toString().replaceAll("/$", "") + rawPathAndQuery);
+        byte[] body = form == null ? null : form.getBytes(StandardCharsets.UTF_8);
+        record(method + " " + rawPathAndQuery + (form == null ? "" : " <- " + abbreviate(form)),
+                sendTo(uri, method, body, form == null ? null : "application/x-www-form-urlencoded"));
     }
 
     /** A request with {@code body} of {@code contentType}. */
@@ -106,17 +128,75 @@ final class V2Steps {
         transcript.add("$ etcdctl " + label + "\n" + running.orTimeout(40, TimeUnit.SECONDS).join());
     }
 
-    private String run(String... args) {
-        List<String> command = new ArrayList<>(List.of(etcdctl.toString(), "--endpoints", client.toString()));
+    /**
+     * Starts {@code etcdctl exec-watch <args>}, which runs until stopped; {@link #awaitExecWatch}
+     * records what the commands it ran printed.
+     */
+    Process startExecWatch(Path output, String... args) {
+        List<String> command = etcdctlCommand("exec-watch");
         command.addAll(List.of(args));
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(output.toFile())
+                    .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            environment(builder);
+            return builder.start();
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command, e);
+        }
+    }
+
+    /**
+     * Waits until the running exec-watch wrote {@code lines} lines, stops it and records them,
+     * sorted: exec-watch starts each command without waiting for the one before.
+     */
+    void awaitExecWatch(String label, Process running, Path output, int lines) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try {
+            List<String> seen = Files.readAllLines(output);
+            while (seen.size() < lines && running.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                seen = Files.readAllLines(output);
+            }
+            // a moment for any line too many to show up
+            Thread.sleep(300);
+            seen = new ArrayList<>(Files.readAllLines(output));
+            boolean alive = running.isAlive();
+            running.destroy();
+            if (!running.waitFor(10, TimeUnit.SECONDS)) {
+                running.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            seen.sort(null);
+            transcript.add("$ etcdctl exec-watch " + label + (alive ? " (running)" : " exit " + running.exitValue())
+                    + "\n" + normalize(String.join("\n", seen)));
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + output, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private List<String> etcdctlCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of(etcdctl.toString(), "--endpoints", client.toString()));
+        command.addAll(etcdctlFlags);
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static void environment(ProcessBuilder builder) {
+        builder.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_") || k.startsWith("ETCD_"));
+        builder.environment().put("ETCDCTL_API", "2");
+    }
+
+    private String run(String... args) {
+        List<String> command = etcdctlCommand(args);
         try {
             Path out = Files.createTempFile("etcdctl-v2", ".out");
             Path err = Files.createTempFile("etcdctl-v2", ".err");
             try {
                 ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
                         .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-                builder.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_") || k.startsWith("ETCD_"));
-                builder.environment().put("ETCDCTL_API", "2");
+                environment(builder);
                 Process p = builder.start();
                 if (!p.waitFor(30, TimeUnit.SECONDS)) {
                     p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -156,9 +236,10 @@ final class V2Steps {
 
     private static String etcdHeaders(HttpResponse<String> r) {
         StringBuilder s = new StringBuilder("[");
-        for (String h : List.of("x-etcd-index", "x-raft-index", "x-raft-term", "x-etcd-cluster-id", "allow")) {
+        for (String h : List.of("x-etcd-index", "x-raft-index", "x-raft-term", "x-etcd-cluster-id", "allow", "location")) {
             if (r.headers().firstValue(h).isPresent()) {
-                s.append(h.equals("allow") ? "allow=" + r.headers().firstValue(h).get() : h).append(' ');
+                boolean valued = h.equals("allow") || h.equals("location");
+                s.append(valued ? h + "=" + r.headers().firstValue(h).get() : h).append(' ');
             }
         }
         return s.toString().trim() + "]";
@@ -169,7 +250,11 @@ final class V2Steps {
     }
 
     private HttpResponse<String> sendBytes(String method, String pathAndQuery, byte[] body, String contentType) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(client.resolve(pathAndQuery)).timeout(Duration.ofSeconds(30))
+        return sendTo(client.resolve(pathAndQuery), method, body, contentType);
+    }
+
+    private HttpResponse<String> sendTo(URI uri, String method, byte[] body, String contentType) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
@@ -178,7 +263,7 @@ final class V2Steps {
         try {
             return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new AssertionError(method + " " + pathAndQuery + " failed", e);
+            throw new AssertionError(method + " " + uri + " failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
