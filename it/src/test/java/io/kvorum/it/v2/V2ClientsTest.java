@@ -86,18 +86,18 @@ class V2ClientsTest {
         // exec-watch runs the command for each change of a file (a directory's change is only noted)
         long before = s.index();
         Path output = tempFile();
-        Process execWatch = s.startExecWatch(output, "--after-index", Long.toString(before), "--recursive", "/x", "--",
+        Process execWatch = s.startRunning(output, "exec-watch", "--after-index", Long.toString(before), "--recursive", "/x", "--",
                 "sh", "-c", "echo \"$ETCD_WATCH_ACTION $ETCD_WATCH_KEY=$ETCD_WATCH_VALUE\"");
         s.http("PUT", "/v2/keys/x/a", "value=1");
         s.http("PUT", "/v2/keys/x/d?dir=true", null);
         s.http("PUT", "/v2/keys/x/a?prevValue=1", "value=2");
         s.http("DELETE", "/v2/keys/x/a", null);
         s.http("PUT", "/v2/keys/x/d/b", "value=3");
-        s.awaitExecWatch("--after-index <n> --recursive /x -- sh -c ...", execWatch, output, 5);
-        Process single = s.startExecWatch(output, "--after-index", Long.toString(s.index()), "/x/d/b", "sh", "-c",
+        s.awaitRunning("exec-watch --after-index <n> --recursive /x -- sh -c ...", execWatch, output, 5);
+        Process single = s.startRunning(output, "exec-watch", "--after-index", Long.toString(s.index()), "/x/d/b", "sh", "-c",
                 "echo \"$ETCD_WATCH_ACTION $ETCD_WATCH_KEY=$ETCD_WATCH_VALUE\"");
         s.http("PUT", "/v2/keys/x/d/b", "value=4");
-        s.awaitExecWatch("--after-index <n> /x/d/b sh -c ...", single, output, 1);
+        s.awaitRunning("exec-watch --after-index <n> /x/d/b sh -c ...", single, output, 1);
         s.etcdctl("exec-watch", "/x");
         return s.transcript();
     }

@@ -63,6 +63,31 @@ final class V2Steps {
         return Long.parseLong(send("GET", "/v2/keys/", null, null).headers().firstValue("x-etcd-index").orElseThrow());
     }
 
+    /** The body of a GET of {@code pathAndQuery}, left out of the transcript. */
+    String body(String pathAndQuery) {
+        return send("GET", pathAndQuery, null, null).body();
+    }
+
+    /** {@code ETCDCTL_API=2 etcdctl <args>} with its output's lines in order: for lists whose order is the ids'. */
+    void etcdctlSorted(String... args) {
+        String[] parts = run(args).split("stderr: ", 2);
+        List<String> lines = new ArrayList<>(parts[0].lines().toList());
+        String exit = lines.remove(0);
+        lines.sort(null);
+        transcript.add("$ etcdctl " + label(args) + " (lines sorted)\n" + exit + "\n"
+                + String.join("\n", lines) + "\nstderr: " + parts[1]);
+    }
+
+    /** Whether {@code etcdctl <args>} exits 0; left out of the transcript. */
+    boolean succeeds(String... args) {
+        return run(args).startsWith("exit 0\n");
+    }
+
+    /** The command as recorded: an index, URL or id given to it differs from server to server. */
+    private String label(String... args) {
+        return normalize(String.join(" ", args).replaceAll("--after-index \\d+", "--after-index <n>"));
+    }
+
     /** A request; {@code form} as url-encoded body (null for none). */
     void http(String method, String pathAndQuery, String form) {
         record(method + " " + pathAndQuery + (form == null ? "" : " <- " + abbreviate(form)),
@@ -116,7 +141,7 @@ final class V2Steps {
 
     /** {@code ETCDCTL_API=2 etcdctl <args>}. */
     void etcdctl(String... args) {
-        transcript.add("$ etcdctl " + String.join(" ", args) + "\n" + run(args));
+        transcript.add("$ etcdctl " + label(args) + "\n" + run(args));
     }
 
     /** Starts {@code etcdctl <args>} (a watch); recorded by {@link #awaitEtcdctl}. */
@@ -129,12 +154,11 @@ final class V2Steps {
     }
 
     /**
-     * Starts {@code etcdctl exec-watch <args>}, which runs until stopped; {@link #awaitExecWatch}
-     * records what the commands it ran printed.
+     * Starts {@code etcdctl <args>} that runs until stopped (exec-watch, watch --forever), its
+     * stdout and stderr to {@code output}; {@link #awaitRunning} records what it printed.
      */
-    Process startExecWatch(Path output, String... args) {
-        List<String> command = etcdctlCommand("exec-watch");
-        command.addAll(List.of(args));
+    Process startRunning(Path output, String... args) {
+        List<String> command = etcdctlCommand(args);
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(output.toFile())
                     .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
@@ -146,10 +170,10 @@ final class V2Steps {
     }
 
     /**
-     * Waits until the running exec-watch wrote {@code lines} lines, stops it and records them,
+     * Waits until the running etcdctl wrote {@code lines} lines, stops it and records them,
      * sorted: exec-watch starts each command without waiting for the one before.
      */
-    void awaitExecWatch(String label, Process running, Path output, int lines) {
+    void awaitRunning(String label, Process running, Path output, int lines) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try {
             List<String> seen = Files.readAllLines(output);
@@ -166,7 +190,7 @@ final class V2Steps {
                 running.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
             seen.sort(null);
-            transcript.add("$ etcdctl exec-watch " + label + (alive ? " (running)" : " exit " + running.exitValue())
+            transcript.add("$ etcdctl " + label + (alive ? " (running)" : " exit " + running.exitValue())
                     + "\n" + normalize(String.join("\n", seen)));
         } catch (IOException e) {
             throw new AssertionError("cannot read " + output, e);
