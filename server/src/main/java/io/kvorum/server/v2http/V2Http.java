@@ -17,8 +17,9 @@ import java.util.Optional;
 /**
  * The v2 HTTP API's routes on the client port, as etcd 3.4 serves them with {@code --enable-v2}:
  * {@code /v2/keys} ({@link KeysService}), {@code /v2/machines}, {@code /v2/members} (reads) and
- * {@code /v2/stats/store}, {@code /v2/stats/self} and {@code /v2/stats/leader} ({@link StatsServices}). Without {@code --enable-v2} none is served and the paths answer 404. A path
- * that is not clean is redirected first, with or without the flag, as Go's mux does ({@link CleanPath}).
+ * {@code /v2/stats/store}, {@code /v2/stats/self} and {@code /v2/stats/leader} ({@link StatsServices}).
+ * Without {@code --enable-v2} none is served and the paths answer 404. A path that is not clean
+ * is redirected first, with or without the flag, as Go's mux does ({@link CleanPath}).
  */
 public final class V2Http {
     private static final String PATTERN = "prefix:/v2/";
