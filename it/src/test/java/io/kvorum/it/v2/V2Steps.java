@@ -27,6 +27,10 @@ final class V2Steps {
     private static final List<Map.Entry<Pattern, String>> NORMAL = List.of(
             Map.entry(Pattern.compile("\"(modifiedIndex|createdIndex|index)\":\\d+"), "\"$1\":<n>"),
             Map.entry(Pattern.compile("\"expiration\":\"[^\"]+\""), "\"expiration\":\"<time>\""),
+            Map.entry(Pattern.compile("\"(startTime|uptime)\":\"[^\"]+\""), "\"$1\":\"<time>\""),
+            Map.entry(Pattern.compile("\"(recvAppendRequestCnt|sendAppendRequestCnt|current|average|standardDeviation"
+                    + "|minimum|maximum|fail|success)\":[0-9.e+-]+"), "\"$1\":<n>"),
+            Map.entry(Pattern.compile(",\"(recvPkgRate|recvBandwidthRate|sendPkgRate|sendBandwidthRate)\":[0-9.e+-]+"), ""),
             Map.entry(Pattern.compile("/\\d{20}"), "/<seq>"),
             Map.entry(Pattern.compile("\\[\\d+ != \\d+\\]"), "[<n> != <n>]"),
             Map.entry(Pattern.compile("cleared \\[\\d+/\\d+\\]"), "cleared [<n>/<n>]"),
@@ -35,12 +39,19 @@ final class V2Steps {
 
     private final URI client;
     private final Path etcdctl;
+    private final List<String> etcdctlFlags;
     private final List<String> transcript = new ArrayList<>();
     private long lastIndex = -1;
 
     V2Steps(URI client, Path etcdctl) {
+        this(client, etcdctl, List.of());
+    }
+
+    /** With {@code etcdctlFlags} (e.g. TLS files) before every etcdctl command. */
+    V2Steps(URI client, Path etcdctl, List<String> etcdctlFlags) {
         this.client = client;
         this.etcdctl = etcdctl;
+        this.etcdctlFlags = List.copyOf(etcdctlFlags);
     }
 
     List<String> transcript() {
@@ -50,6 +61,31 @@ final class V2Steps {
     /** The store index now, from a read of the root. */
     long index() {
         return Long.parseLong(send("GET", "/v2/keys/", null, null).headers().firstValue("x-etcd-index").orElseThrow());
+    }
+
+    /** The body of a GET of {@code pathAndQuery}, left out of the transcript. */
+    String body(String pathAndQuery) {
+        return send("GET", pathAndQuery, null, null).body();
+    }
+
+    /** {@code ETCDCTL_API=2 etcdctl <args>} with its output's lines in order: for lists whose order is the ids'. */
+    void etcdctlSorted(String... args) {
+        String[] parts = run(args).split("stderr: ", 2);
+        List<String> lines = new ArrayList<>(parts[0].lines().toList());
+        String exit = lines.remove(0);
+        lines.sort(null);
+        transcript.add("$ etcdctl " + label(args) + " (lines sorted)\n" + exit + "\n"
+                + String.join("\n", lines) + "\nstderr: " + parts[1]);
+    }
+
+    /** Whether {@code etcdctl <args>} exits 0; left out of the transcript. */
+    boolean succeeds(String... args) {
+        return run(args).startsWith("exit 0\n");
+    }
+
+    /** The command as recorded: an index, URL or id given to it differs from server to server. */
+    private String label(String... args) {
+        return normalize(String.join(" ", args).replaceAll("--after-index \\d+", "--after-index <n>"));
     }
 
     /** A request; {@code form} as url-encoded body (null for none). */
@@ -76,6 +112,17 @@ final class V2Steps {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /**
+     * A request for {@code rawPathAndQuery} exactly as written ({@code //}, {@code /./} are not
+     * normalized on the way), with {@code form} as url-encoded body (null for none).
+     */
+    void httpRaw(String method, String rawPathAndQuery, String form) {
+        URI uri = URI.create(client.toString().replaceAll("/$", "") + rawPathAndQuery);
+        byte[] body = form == null ? null : form.getBytes(StandardCharsets.UTF_8);
+        record(method + " " + rawPathAndQuery + (form == null ? "" : " <- " + abbreviate(form)),
+                sendTo(uri, method, body, form == null ? null : "application/x-www-form-urlencoded"));
     }
 
     /** A request with {@code body} of {@code contentType}. */
@@ -114,7 +161,7 @@ final class V2Steps {
 
     /** {@code ETCDCTL_API=2 etcdctl <args>}. */
     void etcdctl(String... args) {
-        transcript.add("$ etcdctl " + String.join(" ", args) + "\n" + run(args));
+        transcript.add("$ etcdctl " + label(args) + "\n" + run(args));
     }
 
     /** Starts {@code etcdctl <args>} (a watch); recorded by {@link #awaitEtcdctl}. */
@@ -126,17 +173,74 @@ final class V2Steps {
         transcript.add("$ etcdctl " + label + "\n" + running.orTimeout(40, TimeUnit.SECONDS).join());
     }
 
-    private String run(String... args) {
+    /**
+     * Starts {@code etcdctl <args>} that runs until stopped (exec-watch, watch --forever), its
+     * stdout and stderr to {@code output}; {@link #awaitRunning} records what it printed.
+     */
+    Process startRunning(Path output, String... args) {
+        List<String> command = etcdctlCommand(args);
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(output.toFile())
+                    .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            environment(builder);
+            return builder.start();
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command, e);
+        }
+    }
+
+    /**
+     * Waits until the running etcdctl wrote {@code lines} lines, stops it and records them,
+     * sorted: exec-watch starts each command without waiting for the one before.
+     */
+    void awaitRunning(String label, Process running, Path output, int lines) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try {
+            List<String> seen = Files.readAllLines(output);
+            while (seen.size() < lines && running.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                seen = Files.readAllLines(output);
+            }
+            // a moment for any line too many to show up
+            Thread.sleep(300);
+            seen = new ArrayList<>(Files.readAllLines(output));
+            boolean alive = running.isAlive();
+            running.destroy();
+            if (!running.waitFor(10, TimeUnit.SECONDS)) {
+                running.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            seen.sort(null);
+            transcript.add("$ etcdctl " + label + (alive ? " (running)" : " exit " + running.exitValue())
+                    + "\n" + normalize(String.join("\n", seen)));
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + output, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private List<String> etcdctlCommand(String... args) {
         List<String> command = new ArrayList<>(List.of(etcdctl.toString(), "--endpoints", client.toString()));
+        command.addAll(etcdctlFlags);
         command.addAll(List.of(args));
+        return command;
+    }
+
+    private static void environment(ProcessBuilder builder) {
+        builder.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_") || k.startsWith("ETCD_"));
+        builder.environment().put("ETCDCTL_API", "2");
+    }
+
+    private String run(String... args) {
+        List<String> command = etcdctlCommand(args);
         try {
             Path out = Files.createTempFile("etcdctl-v2", ".out");
             Path err = Files.createTempFile("etcdctl-v2", ".err");
             try {
                 ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
                         .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-                builder.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_") || k.startsWith("ETCD_"));
-                builder.environment().put("ETCDCTL_API", "2");
+                environment(builder);
                 Process p = builder.start();
                 if (!p.waitFor(30, TimeUnit.SECONDS)) {
                     p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -176,9 +280,10 @@ final class V2Steps {
 
     private static String etcdHeaders(HttpResponse<String> r) {
         StringBuilder s = new StringBuilder("[");
-        for (String h : List.of("x-etcd-index", "x-raft-index", "x-raft-term", "x-etcd-cluster-id", "allow")) {
+        for (String h : List.of("x-etcd-index", "x-raft-index", "x-raft-term", "x-etcd-cluster-id", "allow", "location")) {
             if (r.headers().firstValue(h).isPresent()) {
-                s.append(h.equals("allow") ? "allow=" + r.headers().firstValue(h).get() : h).append(' ');
+                boolean valued = h.equals("allow") || h.equals("location");
+                s.append(valued ? h + "=" + r.headers().firstValue(h).get() : h).append(' ');
             }
         }
         return s.toString().trim() + "]";
@@ -189,7 +294,11 @@ final class V2Steps {
     }
 
     private HttpResponse<String> sendBytes(String method, String pathAndQuery, byte[] body, String contentType) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(client.resolve(pathAndQuery)).timeout(Duration.ofSeconds(30))
+        return sendTo(client.resolve(pathAndQuery), method, body, contentType);
+    }
+
+    private HttpResponse<String> sendTo(URI uri, String method, byte[] body, String contentType) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
@@ -198,7 +307,7 @@ final class V2Steps {
         try {
             return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new AssertionError(method + " " + pathAndQuery + " failed", e);
+            throw new AssertionError(method + " " + uri + " failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);

@@ -254,10 +254,22 @@ public final class KvServer {
 
     /** Proposes {@code request} on behalf of {@code who}, whose name and auth revision the entry's header carries. */
     CompletableFuture<Object> propose(InternalRaftRequest.Builder request, AuthInfo who) {
+        return propose(request, who, maxRequestBytes);
+    }
+
+    /**
+     * Proposes a v2 request: etcd 3.4 proposes those without {@code --max-request-bytes}' check,
+     * bounded only by the v2 API's form limit (10 MiB).
+     */
+    CompletableFuture<Object> proposeV2(InternalRaftRequest.Builder request) {
+        return propose(request, AuthInfo.SERVER, Long.MAX_VALUE);
+    }
+
+    private CompletableFuture<Object> propose(InternalRaftRequest.Builder request, AuthInfo who, long limit) {
         long id = ids.next();
         byte[] data = request.setID(id).setHeader(RequestHeader.newBuilder().setID(id)
                 .setUsername(who.user()).setAuthRevision(who.revision())).build().toByteArray();
-        if (data.length > maxRequestBytes) {
+        if (data.length > limit) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.REQUEST_TOO_LARGE));
         }
         long start = System.nanoTime();

@@ -79,7 +79,7 @@ public final class V2Server implements AutoCloseable {
      */
     public CompletableFuture<V2Event> propose(Request r) {
         CompletableFuture<V2Event> answer = new CompletableFuture<>();
-        kv.propose(InternalRaftRequest.newBuilder().setV2(r)).whenComplete((result, failure) -> {
+        kv.proposeV2(InternalRaftRequest.newBuilder().setV2(r)).whenComplete((result, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;

@@ -7,6 +7,7 @@ import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.spi.consensus.Entry;
 import io.kvorum.spi.consensus.Member;
+import io.kvorum.spi.consensus.PeerTraffic;
 import io.kvorum.spi.consensus.StateMachine;
 import java.util.ArrayList;
 import java.util.List;
@@ -162,6 +163,12 @@ final class StandaloneConsensus implements Consensus {
         // Every acknowledged write was applied before it was acknowledged, so the committed
         // index covers them all; waiting for it also orders the read after queued writes.
         return CompletableFuture.completedFuture(commitIndex);
+    }
+
+    /** The one member leads from its start and sends no appends: it is reported as the leader at once. */
+    @Override
+    public void observePeerTraffic(PeerTraffic traffic) {
+        traffic.becameLeader();
     }
 
     @Override

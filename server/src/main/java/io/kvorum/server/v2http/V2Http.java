@@ -13,13 +13,16 @@ import io.kvorum.server.v2auth.V2AuthStore;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The v2 HTTP API's routes on the client port, as etcd 3.4 serves them with {@code --enable-v2}:
  * {@code /v2/keys} ({@link KeysService}), {@code /v2/machines}, {@code /v2/members} (reads),
- * {@code /v2/stats/store} and {@code /v2/auth} ({@link AuthService}); {@link V2Access} checks
- * who may. Without {@code --enable-v2} none is served and the paths answer 404.
+ * {@code /v2/stats/store}, {@code /v2/stats/self} and {@code /v2/stats/leader} ({@link StatsServices})
+ * and {@code /v2/auth} ({@link AuthService}); {@link V2Access} checks who may. Without
+ * {@code --enable-v2} none is served and the paths answer 404. A path that is not clean is
+ * redirected first, with or without the flag, as Go's mux does ({@link CleanPath}).
  */
 public final class V2Http {
     private static final String PATTERN = "prefix:/v2/";
@@ -35,8 +38,14 @@ public final class V2Http {
         KeysService keys = new KeysService(server, access);
         ClusterServices cluster = new ClusterServices(server, consensus);
         AuthService auth = new AuthService(server, access);
+        StatsServices stats = new StatsServices(server, consensus);
         HttpService notFound = notFound();
         HttpService dispatch = (ctx, req) -> {
+            Optional<HttpResponse> redirect = CleanPath.redirect(req.method().name(),
+                    ctx.routingContext().requestTarget().rawPath());
+            if (redirect.isPresent()) {
+                return redirect.get();
+            }
             String path = ctx.path();
             if (path.equals(KeyRequest.PREFIX) || path.startsWith(KeyRequest.PREFIX + "/")) {
                 return keys.serve(ctx, req);
@@ -62,6 +71,12 @@ public final class V2Http {
                 }
                 return HttpResponse.of(HttpStatus.OK, MediaType.JSON, server.store().statsJson());
             }
+            if (path.equals("/v2/stats/self")) {
+                return stats.self(req);
+            }
+            if (path.equals("/v2/stats/leader")) {
+                return stats.leader(req);
+            }
             return notFound.serve(ctx, req);
         };
         return Map.of(PATTERN, dispatch);
@@ -72,10 +87,12 @@ public final class V2Http {
         return Map.of(PATTERN, notFound());
     }
 
+    /** Go's {@code http.NotFound}, after its mux redirected a path that is not clean ({@link CleanPath}). */
     private static HttpService notFound() {
-        return (ctx, req) -> HttpResponse.of(ResponseHeaders.builder(HttpStatus.NOT_FOUND)
+        return (ctx, req) -> CleanPath.redirect(req.method().name(), ctx.routingContext().requestTarget().rawPath())
+                .orElseGet(() -> HttpResponse.of(ResponseHeaders.builder(HttpStatus.NOT_FOUND)
                         .contentType(MediaType.PLAIN_TEXT_UTF_8).add("x-content-type-options", "nosniff").build(),
-                HttpData.ofUtf8("404 page not found\n"));
+                HttpData.ofUtf8("404 page not found\n")));
     }
 
     /** Whether {@code pathPattern} is one of these routes, which read their bodies themselves, up to a limit. */

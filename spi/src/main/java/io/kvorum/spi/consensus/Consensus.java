@@ -59,6 +59,14 @@ public interface Consensus extends AutoCloseable {
     }
 
     /**
+     * Reports this member's Raft traffic to {@code traffic} from now on (one observer; a later
+     * call replaces it). A consensus that keeps no such figures ignores it: etcd's v2 statistics
+     * then show none.
+     */
+    default void observePeerTraffic(PeerTraffic traffic) {
+    }
+
+    /**
      * Asks member {@code memberId} the question {@code topic} over the members' own channel (the
      * peer port, as etcd's peers ask each other's {@code /members/hashkv}): no client credentials
      * are needed, so it works with auth enabled. That member's answerer for {@code topic} (see

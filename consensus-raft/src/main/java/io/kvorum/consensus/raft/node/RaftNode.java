@@ -22,6 +22,7 @@ import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusSettings;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.spi.consensus.Member;
+import io.kvorum.spi.consensus.PeerTraffic;
 import io.kvorum.spi.consensus.StateMachine;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -30,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
@@ -127,6 +129,30 @@ final class RaftNode implements Consensus {
     private volatile long commitIndex;
     private volatile boolean learner;
     volatile List<Member> members = List.of();
+    /** Where peer traffic and leadership are reported (etcd's v2 statistics); replaced by {@link #observePeerTraffic}. */
+    private volatile PeerTraffic traffic = PeerTraffic.NONE;
+    /** Hands the transport's reports to whichever observer is current. */
+    private final PeerTraffic trafficRelay = new PeerTraffic() {
+        @Override
+        public void appendSent(long to, int bytes) {
+            traffic.appendSent(to, bytes);
+        }
+
+        @Override
+        public void appendDelivered(long to, long nanos) {
+            traffic.appendDelivered(to, nanos);
+        }
+
+        @Override
+        public void appendDropped(long to) {
+            traffic.appendDropped(to);
+        }
+
+        @Override
+        public void appendReceived(long from, int bytes) {
+            traffic.appendReceived(from, bytes);
+        }
+    };
 
     RaftNode(ConsensusContext context, TransportFactory transports) {
         this(context, transports, SegmentFiles.onDisk());
@@ -212,6 +238,7 @@ final class RaftNode implements Consensus {
         boolean hasLog = !recovered.hardState().isEmpty() || !recovered.entries().isEmpty()
                 || !recovered.snapshot().isEmpty();
         transport = transports.create(settings);
+        transport.observe(trafficRelay);
         transport.start(new PeerInbound(this));
 
         Bootstrap bootstrap = new Bootstrap(cluster, settings, transport, driving);
@@ -425,6 +452,9 @@ final class RaftNode implements Consensus {
         if (leader != leaderId) {
             logLeaderChange(leaderId, leader, s.hardState().term());
             leaderId = leader;
+            if (leader == memberId) {
+                traffic.becameLeader();
+            }
             membership.maybePublish();
         }
         term = s.hardState().term();
@@ -557,6 +587,15 @@ final class RaftNode implements Consensus {
     @Override
     public boolean logIsDurable() {
         return true;
+    }
+
+    @Override
+    public void observePeerTraffic(PeerTraffic observer) {
+        traffic = Objects.requireNonNull(observer, "observer");
+        // a leader elected before the observer came is reported now (the driver reports later ones)
+        if (leaderId != 0 && leaderId == memberId) {
+            observer.becameLeader();
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.kvorum.consensus.raft.transport;
 
 import io.kvorum.consensus.raft.core.Message;
+import io.kvorum.spi.consensus.PeerTraffic;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,6 +39,10 @@ public interface Transport extends AutoCloseable {
 
     /** The members removed from this cluster (etcd's removed member ids): refused as "removed member". */
     void updateRemoved(Set<Long> removed);
+
+    /** Reports the appends this member sends and receives to {@code traffic} from now on. */
+    default void observe(PeerTraffic traffic) {
+    }
 
     /**
      * Queues a message for {@link Message#to()}. Never blocks: when that peer's queue is full, or the

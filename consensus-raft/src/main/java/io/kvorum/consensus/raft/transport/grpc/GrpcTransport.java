@@ -11,6 +11,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.kvorum.spi.tls.TlsMaterial;
 import javax.net.ssl.SSLException;
 import io.kvorum.consensus.raft.core.Message;
+import io.kvorum.spi.consensus.PeerTraffic;
 import io.kvorum.consensus.raft.transport.Transport;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -78,6 +79,8 @@ public final class GrpcTransport implements Transport {
     /** Snapshots sent and received. */
     private final ThreadPoolExecutor snapshotWorkers;
     private final Map<Long, PeerStream> peers = new ConcurrentHashMap<>();
+    /** Where appends sent and received are reported (etcd's v2 statistics). */
+    private volatile PeerTraffic traffic = PeerTraffic.NONE;
     private final Map<URI, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Set<Long> unreachablePending = ConcurrentHashMap.newKeySet();
     private volatile Optional<Identity> identity = Optional.empty();
@@ -103,6 +106,23 @@ public final class GrpcTransport implements Transport {
         @Override
         public void sent(long peerId, int bytes) {
             metrics.peer(peerId).sentBytes.inc(bytes);
+        }
+
+        @Override
+        public void appendSent(long peerId, int bytes) {
+            traffic.appendSent(peerId, bytes);
+        }
+
+        @Override
+        public void appendsDelivered(long peerId, int appends, long nanos) {
+            for (int i = 0; i < appends; i++) {
+                traffic.appendDelivered(peerId, nanos);
+            }
+        }
+
+        @Override
+        public void appendDropped(long peerId) {
+            traffic.appendDropped(peerId);
         }
 
         @Override
@@ -215,7 +235,8 @@ public final class GrpcTransport implements Transport {
                 return inbound.onCall(method, request);
             }
         };
-        PeerService service = new PeerService(() -> identity, admission, timed, workers, snapshotWorkers, metrics);
+        PeerService service = new PeerService(() -> identity, admission, timed, workers, snapshotWorkers, metrics,
+                () -> traffic);
         List<Server> started = new ArrayList<>();
         List<URI> bound = new ArrayList<>();
         for (URI url : listenPeerUrls) {
@@ -315,6 +336,11 @@ public final class GrpcTransport implements Transport {
     @Override
     public void updateRemoved(Set<Long> removed) {
         admission.removed(removed);
+    }
+
+    @Override
+    public void observe(PeerTraffic observer) {
+        traffic = observer;
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.kvorum.consensus.raft.core.MessageType;
 import io.kvorum.consensus.raft.transport.RateLimitedLog;
 import io.kvorum.consensus.raft.transport.Transport.Callers;
 import io.kvorum.consensus.raft.transport.Transport.Inbound;
+import io.kvorum.spi.consensus.PeerTraffic;
 import io.kvorum.spi.metrics.Counter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -47,12 +48,14 @@ final class PeerService {
     private final Executor workers;
     private final Executor snapshotWorkers;
     private final PeerMetrics metrics;
+    private final Supplier<PeerTraffic> traffic;
     private final Semaphore snapshotSlots = new Semaphore(MAX_INBOUND_SNAPSHOTS);
     private final RateLimitedLog refusals = new RateLimitedLog(LOG);
 
     PeerService(Supplier<Optional<Identity>> identity, PeerAdmission admission, Inbound inbound, Executor workers,
-                Executor snapshotWorkers, PeerMetrics metrics) {
+                Executor snapshotWorkers, PeerMetrics metrics, Supplier<PeerTraffic> traffic) {
         this.metrics = metrics;
+        this.traffic = traffic;
         this.identity = identity;
         this.admission = admission;
         this.inbound = inbound;
@@ -127,6 +130,7 @@ final class PeerService {
                 received.inc(frame.length);
                 // The whole frame is checked before any of it goes on: a bad frame delivers nothing.
                 List<Message> messages = new ArrayList<>();
+                List<Integer> sizes = new ArrayList<>();
                 try {
                     for (byte[] encoded : PeerWire.unbatch(frame)) {
                         Message message = Encoding.decodeMessage(encoded);
@@ -135,12 +139,19 @@ final class PeerService {
                             throw new EncodingException(wrong.get());
                         }
                         messages.add(message);
+                        sizes.add(encoded.length);
                     }
                 } catch (EncodingException | IllegalArgumentException e) {
                     closed = true;
                     metrics.receiveFailuresFrom(sender).inc();
                     reject(call, headers, "bad Raft message: " + e.getMessage());
                     return;
+                }
+                PeerTraffic observer = traffic.get();
+                for (int i = 0; i < messages.size(); i++) {
+                    if (messages.get(i).type() == MessageType.APP) {
+                        observer.appendReceived(sender, sizes.get(i));
+                    }
                 }
                 messages.forEach(inbound::onMessage);
                 call.request(1);

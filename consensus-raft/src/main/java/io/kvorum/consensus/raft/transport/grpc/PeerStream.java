@@ -7,6 +7,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.kvorum.consensus.raft.core.Encoding;
 import io.kvorum.consensus.raft.core.Message;
+import io.kvorum.consensus.raft.core.MessageType;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.util.ArrayList;
@@ -49,6 +50,18 @@ final class PeerStream {
         /** Counts {@code bytes} sent to the peer. */
         default void sent(long peerId, int bytes) {
         }
+        /** An append of {@code bytes} (encoded) is going out to the peer. */
+        default void appendSent(long peerId, int bytes) {
+        }
+
+        /** {@code appends} appends went out on the peer's stream, {@code nanos} after their batch began. */
+        default void appendsDelivered(long peerId, int appends, long nanos) {
+        }
+
+        /** An append to the peer was dropped before it was queued. */
+        default void appendDropped(long peerId) {
+        }
+
         /** The peer refused the stream because it removed this member. */
         void reportRemoved(long peerId);
 
@@ -66,6 +79,8 @@ final class PeerStream {
     private final ScheduledExecutorService sender;
     private final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** How many appends the last batch held (sender thread only). */
+    private int batchAppends;
     /** Written by the sender thread, read by any. */
     private volatile List<URI> urls;
     private volatile int urlIndex;
@@ -90,6 +105,9 @@ final class PeerStream {
     boolean send(Message message) {
         State now = state;
         if (now == State.BACKING_OFF || now == State.CLOSED || !queue.offer(message)) {
+            if (message.type() == MessageType.APP) {
+                owner.appendDropped(peerId);
+            }
             owner.reportUnreachable(peerId);
             return false;
         }
@@ -165,20 +183,30 @@ final class PeerStream {
         }
         ClientCall<byte[], byte[]> open = call;
         while (open != null && open == call && open.isReady() && !queue.isEmpty()) {
+            long started = System.nanoTime();
             open.sendMessage(nextBatch());
+            if (batchAppends > 0) {
+                owner.appendsDelivered(peerId, batchAppends, System.nanoTime() - started);
+            }
         }
     }
 
     private byte[] nextBatch() {
         List<byte[]> encoded = new ArrayList<>();
         int bytes = 0;
+        int appends = 0;
         Message message;
         while (bytes < BATCH_BYTES && (message = queue.poll()) != null) {
             byte[] e = Encoding.encode(message);
+            if (message.type() == MessageType.APP) {
+                appends++;
+                owner.appendSent(peerId, e.length);
+            }
             encoded.add(e);
             bytes += Integer.BYTES + e.length;
         }
         byte[] batch = PeerWire.batch(encoded);
+        batchAppends = appends;
         owner.sent(peerId, batch.length);
         return batch;
     }
