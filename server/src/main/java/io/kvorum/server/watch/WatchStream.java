@@ -22,6 +22,12 @@ public final class WatchStream {
     static final int MAX_QUEUED = 1024;
     /** … or this many bytes, whichever comes first. */
     static final long MAX_QUEUED_BYTES = 4L << 20;
+    /**
+     * Bytes handed to the transport since it last said it was ready. The transport reports ready
+     * only once it has taken every response handed to it, so waiting for that after each response
+     * would cost a round trip between threads per response; up to this many go out in one run.
+     */
+    static final long MAX_UNCONFIRMED_BYTES = 256L << 10;
 
     /** Where responses go: a gRPC stream, or a watcher inside the server. */
     public interface Sink {
@@ -45,6 +51,10 @@ public final class WatchStream {
     private final ArrayDeque<WatchResponse> queue = new ArrayDeque<>();
     private long queuedBytes;
     private boolean sending;
+    /** Bytes sent since the transport last said it was ready. */
+    private long unconfirmedBytes;
+    /** Whether a later look at the transport is already scheduled. */
+    private boolean retryScheduled;
     /** Runs once, after the last send, when the stream is closed. */
     private Runnable finish;
     /** Set by the hub when a watcher of this stream waits for room to catch up. */
@@ -154,6 +164,7 @@ public final class WatchStream {
     /** The transport can take more: send what waits. */
     public void onReady() {
         synchronized (queue) {
+            retryScheduled = false;
             startSending();
         }
     }
@@ -238,15 +249,22 @@ public final class WatchStream {
                     sending = false;
                     return;
                 }
-                if (!sink.isReady()) {
+                if (sink.isReady()) {
+                    unconfirmedBytes = 0;
+                } else if (unconfirmedBytes >= MAX_UNCONFIRMED_BYTES) {
                     sending = false;
                     // the transport says when it is ready again; look again later too, in case
                     // that signal is lost
-                    hub.retryLater(this);
+                    if (!retryScheduled) {
+                        retryScheduled = true;
+                        hub.retryLater(this);
+                    }
                     return;
                 }
                 next = queue.poll();
-                queuedBytes -= next.getSerializedSize();
+                int size = next.getSerializedSize();
+                queuedBytes -= size;
+                unconfirmedBytes += size;
                 if (roomWanted && queue.size() < MAX_QUEUED / 2 && queuedBytes < MAX_QUEUED_BYTES / 2) {
                     roomWanted = false;
                     wake = true;
