@@ -5,17 +5,19 @@ import io.kvorum.api.etcdserverpb.WatchCreateRequest;
 import io.kvorum.api.etcdserverpb.WatchResponse;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * One client watch stream: the watch ids in use, and the responses waiting to be sent. The queue
- * is bounded: when it is full, the hub stops feeding the stream's watchers live events and lets
- * them catch up from history once the client reads again, so a client that does not read costs at
- * most the queue's bound. Created, canceled and progress answers are never refused (the client
- * asked for them, one each).
+ * One client watch stream: it hands the client's requests to the hub, and sends the responses the
+ * hub queues for it. The hub's thread owns the stream's watchers and watch ids (which are in use,
+ * which comes next); the stream owns only its outbound queue and whether it is closed.
+ *
+ * <p>The queue is bounded: when it is full, the hub stops feeding the stream's watchers live events
+ * and lets them catch up from history once the client reads again, so a client that does not read
+ * costs at most the queue's bound. Created, canceled and progress answers are never refused (the
+ * client asked for them, one each).
  */
 public final class WatchStream {
     /** At most this many responses wait for a slow reader before its watchers fall behind. */
@@ -42,10 +44,7 @@ public final class WatchStream {
     private final Sink sink;
     private final Executor sender;
 
-    // The ids in use, guarded by `this`; the client's requests arrive one at a time.
-    private final Set<Long> ids = new HashSet<>();
-    private long nextId;
-    private boolean closed;
+    private volatile boolean closed;
 
     // The outbound queue, guarded by `queue`.
     private final ArrayDeque<WatchResponse> queue = new ArrayDeque<>();
@@ -88,31 +87,13 @@ public final class WatchStream {
             hub.reject(this, "mvcc: watcher range is empty");
             return;
         }
-        long id;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            if (r.getWatchId() == 0) {
-                while (ids.contains(nextId)) {
-                    nextId++;
-                }
-                id = nextId++;
-            } else if (ids.contains(r.getWatchId())) {
-                hub.reject(this, "mvcc: duplicate watch ID provided on the WatchStream");
-                return;
-            } else {
-                id = r.getWatchId();
-            }
-            ids.add(id);
-        }
         boolean noPut = false;
         boolean noDelete = false;
         for (WatchCreateRequest.FilterType f : r.getFiltersList()) {
             noPut |= f == WatchCreateRequest.FilterType.NOPUT;
             noDelete |= f == WatchCreateRequest.FilterType.NODELETE;
         }
-        hub.add(new Watcher(id, this, key, end, r.getStartRevision(), r.getPrevKv(), r.getProgressNotify(),
+        hub.add(r.getWatchId(), new Watcher(this, key, end, r.getStartRevision(), r.getPrevKv(), r.getProgressNotify(),
                 r.getFragment(), noPut, noDelete));
     }
 
@@ -123,11 +104,6 @@ public final class WatchStream {
 
     /** Cancels a watcher of this stream; an id not in use gets no answer, as in etcd. */
     public void cancel(long id) {
-        synchronized (this) {
-            if (closed || !ids.remove(id)) {
-                return;
-            }
-        }
         hub.cancel(this, id);
     }
 
@@ -146,13 +122,11 @@ public final class WatchStream {
      * after any send in progress (to end the call; the transport takes one caller at a time).
      */
     public void close(Runnable finish) {
-        synchronized (this) {
+        synchronized (queue) {
             if (closed) {
                 return;
             }
             closed = true;
-        }
-        synchronized (queue) {
             queue.clear();
             queuedBytes = 0;
             this.finish = finish;
@@ -204,7 +178,7 @@ public final class WatchStream {
         }
     }
 
-    synchronized boolean isClosed() {
+    boolean isClosed() {
         return closed;
     }
 
@@ -217,7 +191,12 @@ public final class WatchStream {
     private void startSending() {
         if (!sending && (!queue.isEmpty() || finish != null)) {
             sending = true;
-            sender.execute(this::send);
+            try {
+                sender.execute(this::send);
+            } catch (RejectedExecutionException e) {
+                // the transport's thread is gone with it; its close removes the watchers
+                sending = false;
+            }
         }
     }
 
