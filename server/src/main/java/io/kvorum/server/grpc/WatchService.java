@@ -1,6 +1,5 @@
 package io.kvorum.server.grpc;
 
-import com.linecorp.armeria.server.ServiceRequestContext;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.kvorum.api.etcdserverpb.WatchGrpc;
@@ -38,10 +37,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
         ServerCallStreamObserver<WatchResponse> out = (ServerCallStreamObserver<WatchResponse>) responses;
         out.disableAutoRequest();
-        // Sending from the call's event loop: gRPC then writes each response where it is, with no
-        // task per response handed to that loop from another thread.
-        ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
-        WatchStream.Sink sink = new WatchStream.Sink() {
+        WatchStream stream = hub.openStream(new WatchStream.Sink() {
             @Override
             public boolean isReady() {
                 return out.isReady();
@@ -51,8 +47,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
             public void send(WatchResponse response) {
                 out.onNext(response);
             }
-        };
-        WatchStream stream = ctx == null ? hub.openStream(sink) : hub.openStream(sink, ctx.eventLoop());
+        });
         FlowGate gate = new FlowGate(out);
         out.setOnReadyHandler(() -> {
             stream.onReady();

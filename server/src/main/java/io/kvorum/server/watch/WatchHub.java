@@ -157,16 +157,8 @@ public final class WatchHub implements AutoCloseable {
         pendingEvents = registry.gauge("etcd_debugging_mvcc_pending_events_total", "Total number of pending events to be sent.");
     }
 
-    /** A new stream whose responses go to {@code sink}, sent from the hub's sender pool. */
+    /** A new stream whose responses go to {@code sink}. */
     public WatchStream openStream(WatchStream.Sink sink) {
-        return new WatchStream(this, sink, sender);
-    }
-
-    /**
-     * A new stream whose responses go to {@code sink}, sent from {@code sender}: a transport's own
-     * thread, so that handing it a run of responses costs no hand-over between threads per response.
-     */
-    public WatchStream openStream(WatchStream.Sink sink, Executor sender) {
         return new WatchStream(this, sink, sender);
     }
 

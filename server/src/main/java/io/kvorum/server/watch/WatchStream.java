@@ -26,14 +26,17 @@ public final class WatchStream {
     static final long MAX_QUEUED_BYTES = 4L << 20;
     /**
      * Bytes handed to the transport since it last said it was ready. The transport reports ready
-     * only once it has taken every response handed to it, so waiting for that after each response
-     * would cost a round trip between threads per response; up to this many go out in one run.
+     * only once it has written every response handed to it, so waiting for that after each response
+     * would cost a round trip between threads per response; up to this many go out unconfirmed.
      */
     static final long MAX_UNCONFIRMED_BYTES = 256L << 10;
 
     /** Where responses go: a gRPC stream, or a watcher inside the server. */
     public interface Sink {
-        /** Whether a response may be sent now without piling up in the transport. */
+        /**
+         * Whether the transport has taken everything sent to it so far. While it has not, the
+         * stream sends at most {@code MAX_UNCONFIRMED_BYTES} more, then waits for {@link WatchStream#onReady}.
+         */
         boolean isReady();
 
         /** Sends one response; never called concurrently. */
@@ -194,7 +197,7 @@ public final class WatchStream {
             try {
                 sender.execute(this::send);
             } catch (RejectedExecutionException e) {
-                // the transport's thread is gone with it; its close removes the watchers
+                // the server is stopping; the stream's close removes its watchers
                 sending = false;
             }
         }

@@ -48,7 +48,7 @@ class StreamWatchersTest {
     void aWatcherCanceledForCompactionKeepsItsIdUntilTheClientCancelsIt() {
         StreamWatchers ws = new StreamWatchers();
         Watcher compacted = watcher();
-        assertTrue(ws.add(0, compacted));
+        assertTrue(ws.add(5, compacted));
         compacted.removed = true;
         assertEquals(0, ws.live(), "it no longer delivers");
         assertFalse(ws.add(compacted.id, watcher()), "its id is still in use");
