@@ -43,7 +43,8 @@ public class WatchMatchBenchmark {
             byte[] prefix = String.format("/registry/type%03d/", i % prefixes).getBytes();
             byte[] end = prefix.clone();
             end[end.length - 1]++;
-            Watcher w = new Watcher(i, null, prefix, end, 1, false, false, false, false, false);
+            Watcher w = new Watcher(null, prefix, end, 1, false, false, false, false, false);
+            w.id = i;
             all.add(w);
             index.add(w);
         }

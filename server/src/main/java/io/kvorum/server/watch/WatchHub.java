@@ -6,7 +6,6 @@ import io.kvorum.api.etcdserverpb.WatchResponse;
 import io.kvorum.api.mvccpb.Event;
 import io.kvorum.api.mvccpb.KeyValue;
 import io.kvorum.server.mvcc.CompactedException;
-import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.metrics.Counter;
 import io.kvorum.spi.metrics.Gauge;
@@ -14,7 +13,6 @@ import io.kvorum.spi.metrics.MetricRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +50,7 @@ import org.slf4j.LoggerFactory;
 public final class WatchHub implements AutoCloseable {
     static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
     static final String COMPACTED_REASON = "etcdserver: mvcc: required revision has been compacted";
+    static final String DUPLICATE_ID_REASON = "mvcc: duplicate watch ID provided on the WatchStream";
     /** Events the hub has not dispatched yet may hold this much before the apply loop stops queueing them. */
     static final long MAX_PENDING_BYTES = 64L << 20;
     /** How often unsynced watchers catch up when nothing else wakes the hub (etcd: 100 ms). */
@@ -84,7 +83,7 @@ public final class WatchHub implements AutoCloseable {
     private final Map<ByteString, Set<Watcher>> syncedByKey = new HashMap<>();
     private final RangeWatchers syncedRanges = new RangeWatchers();
     private final Set<Watcher> unsynced = new LinkedHashSet<>();
-    private final Map<WatchStream, Map<Long, Watcher>> streams = new IdentityHashMap<>();
+    private final Map<WatchStream, StreamWatchers> streams = new IdentityHashMap<>();
     private boolean syncSoon;
 
     private record Batch(long revision, List<Event> events, long bytes) {
@@ -94,7 +93,8 @@ public final class WatchHub implements AutoCloseable {
     private record Gap(long revision) {
     }
 
-    private record Add(Watcher watcher) {
+    /** A new watcher, with the watch id its client asked for (0: the hub picks one). */
+    private record Add(long requestedId, Watcher watcher) {
     }
 
     private record Reject(WatchStream stream, String reason) {
@@ -216,9 +216,9 @@ public final class WatchHub implements AutoCloseable {
 
     // ---- requests from streams, any thread ----
 
-    void add(Watcher w) {
+    void add(long requestedId, Watcher w) {
         registered.incrementAndGet();
-        tasks.add(new Add(w));
+        tasks.add(new Add(requestedId, w));
     }
 
     void reject(WatchStream s, String reason) {
@@ -298,53 +298,60 @@ public final class WatchHub implements AutoCloseable {
         } else if (task instanceof Gap g) {
             gap(g.revision());
         } else if (task instanceof Add a) {
-            addWatcher(a.watcher());
+            addWatcher(a.requestedId(), a.watcher());
         } else if (task instanceof Reject r) {
             r.stream().offer(List.of(WatchResponse.newBuilder()
                     .setHeader(headers.apply(dispatched))
                     .setWatchId(-1).setCreated(true).setCanceled(true).setCancelReason(r.reason())
                     .build()), true);
         } else if (task instanceof Cancel c) {
-            Map<Long, Watcher> ws = streams.get(c.stream());
+            StreamWatchers ws = streams.get(c.stream());
             Watcher w = ws == null ? null : ws.remove(c.id());
-            if (w != null) {
-                unindex(w);
+            if (w == null) {
+                return; // an id not in use gets no answer, as in etcd
             }
+            unindex(w);
             c.stream().offer(List.of(WatchResponse.newBuilder()
                     .setHeader(headers.apply(dispatched)).setWatchId(c.id()).setCanceled(true).build()), true);
         } else if (task instanceof Progress p) {
             progressAll(p.stream());
         } else if (task instanceof CloseStream c) {
-            Map<Long, Watcher> ws = streams.remove(c.stream());
+            StreamWatchers ws = streams.remove(c.stream());
             if (ws != null) {
-                ws.values().forEach(this::unindex);
+                ws.all().forEach(this::unindex);
             }
         } else if (task instanceof Room) {
             syncSoon = !unsynced.isEmpty();
         } else if (task instanceof StatsRequest r) {
             int watchers = 0;
             long maxQueued = 0;
-            for (Map.Entry<WatchStream, Map<Long, Watcher>> e : streams.entrySet()) {
-                watchers += e.getValue().size();
+            for (Map.Entry<WatchStream, StreamWatchers> e : streams.entrySet()) {
+                watchers += e.getValue().live();
                 maxQueued = Math.max(maxQueued, e.getKey().queuedBytes());
             }
             r.answer().complete(new Stats(streams.size(), watchers, unsynced.size(), maxQueued, pendingBytes.get()));
         }
     }
 
-    private void addWatcher(Watcher w) {
-        long start = w.nextRevision;
-        if (start == 0) {
+    private void addWatcher(long requestedId, Watcher w) {
+        if (w.stream.isClosed()) {
+            // its close is handled now or soon: nothing would remove the watcher later
+            registered.decrementAndGet();
+            return;
+        }
+        if (!streams.computeIfAbsent(w.stream, s -> new StreamWatchers()).add(requestedId, w)) {
+            registered.decrementAndGet();
+            w.stream.offer(List.of(WatchResponse.newBuilder()
+                    .setHeader(headers.apply(dispatched))
+                    .setWatchId(-1).setCreated(true).setCanceled(true).setCancelReason(DUPLICATE_ID_REASON)
+                    .build()), true);
+            return;
+        }
+        if (w.nextRevision == 0) {
             w.nextRevision = dispatched + 1;
         }
         w.stream.offer(List.of(WatchResponse.newBuilder().setHeader(headers.apply(dispatched))
                 .setWatchId(w.id).setCreated(true).build()), true);
-        if (w.stream.isClosed()) {
-            // its close is already handled: nothing would remove the watcher later
-            registered.decrementAndGet();
-            return;
-        }
-        streams.computeIfAbsent(w.stream, s -> new HashMap<>()).put(w.id, w);
         if (w.nextRevision > dispatched) {
             markSynced(w);
         } else {
@@ -500,7 +507,7 @@ public final class WatchHub implements AutoCloseable {
                 for (int i = 0; i < n; i++) {
                     Event e = history.events().get(i);
                     if (w.covers(keys[i]) && w.wants(e)) {
-                        events.add(w.prevKv ? withPrevKv(s, e, prevKvs, i) : e);
+                        events.add(w.prevKv ? WatchResponses.withPrevKv(s, e, prevKvs, i) : e);
                     }
                 }
                 if (!events.isEmpty()) {
@@ -525,10 +532,7 @@ public final class WatchHub implements AutoCloseable {
     /** etcd's answer to a watcher whose next revision was compacted away: it is canceled. */
     private void compacted(Watcher w, long compactedRevision) {
         unsynced.remove(w);
-        Map<Long, Watcher> ws = streams.get(w.stream);
-        if (ws != null) {
-            ws.remove(w.id, w);
-        }
+        // it keeps its id on the stream (StreamWatchers) until the client cancels it
         w.removed = true;
         registered.decrementAndGet();
         w.stream.offer(List.of(WatchResponse.newBuilder()
@@ -543,28 +547,10 @@ public final class WatchHub implements AutoCloseable {
             if (e.getType() != Event.EventType.PUT || e.hasPrevKv()) {
                 out.add(e);
             } else {
-                out.add(cache.computeIfAbsent(e, put -> withPrevKv(store.get(), put, new KeyValue[1], 0)));
+                out.add(cache.computeIfAbsent(e, put -> WatchResponses.withPrevKv(store.get(), put, new KeyValue[1], 0)));
             }
         }
         return out;
-    }
-
-    /** The event with the key's previous version, read at the revision before; none if that is compacted. */
-    private static Event withPrevKv(MvccStore s, Event e, KeyValue[] cache, int i) {
-        KeyValue kv = e.getKv();
-        boolean create = e.getType() == Event.EventType.PUT && kv.getCreateRevision() == kv.getModRevision();
-        if (create) {
-            return e;
-        }
-        if (cache[i] == null) {
-            try {
-                List<KeyValue> prev = s.range(kv.getKey().toByteArray(), null, kv.getModRevision() - 1, 1).kvs();
-                cache[i] = prev.isEmpty() ? KeyValue.getDefaultInstance() : prev.get(0);
-            } catch (CompactedException | FutureRevisionException ex) {
-                cache[i] = KeyValue.getDefaultInstance();
-            }
-        }
-        return cache[i] == KeyValue.getDefaultInstance() ? e : e.toBuilder().setPrevKv(cache[i]).build();
     }
 
     /** A live batch's events for one watcher: those at or after its next revision that its filters pass. */
@@ -579,44 +565,17 @@ public final class WatchHub implements AutoCloseable {
         return out;
     }
 
-    /** One response, or etcd's fragments of it when the watcher asked for them and it is too large. */
     private List<WatchResponse> responses(Watcher w, ResponseHeader header, List<Event> events) {
-        WatchResponse whole = WatchResponse.newBuilder().setHeader(header).setWatchId(w.id).addAllEvents(events).build();
-        if (!w.fragment || whole.getSerializedSize() < fragmentBytes || events.size() < 2) {
-            return List.of(whole);
-        }
-        List<WatchResponse> parts = new ArrayList<>();
-        int i = 0;
-        while (i < events.size()) {
-            WatchResponse.Builder part = WatchResponse.newBuilder().setHeader(header).setWatchId(w.id).setFragment(true);
-            long size = part.build().getSerializedSize();
-            int n = 0;
-            while (i < events.size()) {
-                long eventSize = com.google.protobuf.CodedOutputStream.computeMessageSize(
-                        WatchResponse.EVENTS_FIELD_NUMBER, events.get(i));
-                if (n > 0 && size + eventSize >= fragmentBytes) {
-                    break;
-                }
-                part.addEvents(events.get(i));
-                size += eventSize;
-                n++;
-                i++;
-            }
-            if (i == events.size()) {
-                part.setFragment(false);
-            }
-            parts.add(part.build());
-        }
-        return parts;
+        return WatchResponses.of(w, header, events, fragmentBytes);
     }
 
     private void progressAll(WatchStream s) {
-        Map<Long, Watcher> ws = streams.get(s);
-        if (ws == null || ws.isEmpty()) {
+        StreamWatchers ws = streams.get(s);
+        if (ws == null || ws.live() == 0) {
             return;
         }
-        for (Watcher w : ws.values()) {
-            if (!w.synced) {
+        for (Watcher w : ws.all()) {
+            if (!w.removed && !w.synced) {
                 return;
             }
         }
@@ -624,10 +583,9 @@ public final class WatchHub implements AutoCloseable {
     }
 
     private void progressTick() {
-        for (Map<Long, Watcher> ws : streams.values()) {
-            for (Iterator<Watcher> it = ws.values().iterator(); it.hasNext(); ) {
-                Watcher w = it.next();
-                if (!w.progressNotify) {
+        for (StreamWatchers ws : streams.values()) {
+            for (Watcher w : ws.all()) {
+                if (!w.progressNotify || w.removed) {
                     continue;
                 }
                 if (!w.sentSinceTick && w.synced) {

@@ -5,27 +5,38 @@ import io.kvorum.api.etcdserverpb.WatchCreateRequest;
 import io.kvorum.api.etcdserverpb.WatchResponse;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * One client watch stream: the watch ids in use, and the responses waiting to be sent. The queue
- * is bounded: when it is full, the hub stops feeding the stream's watchers live events and lets
- * them catch up from history once the client reads again, so a client that does not read costs at
- * most the queue's bound. Created, canceled and progress answers are never refused (the client
- * asked for them, one each).
+ * One client watch stream: it hands the client's requests to the hub, and sends the responses the
+ * hub queues for it. The hub's thread owns the stream's watchers and watch ids (which are in use,
+ * which comes next); the stream owns only its outbound queue and whether it is closed.
+ *
+ * <p>The queue is bounded: when it is full, the hub stops feeding the stream's watchers live events
+ * and lets them catch up from history once the client reads again, so a client that does not read
+ * costs at most the queue's bound. Created, canceled and progress answers are never refused (the
+ * client asked for them, one each).
  */
 public final class WatchStream {
     /** At most this many responses wait for a slow reader before its watchers fall behind. */
     static final int MAX_QUEUED = 1024;
     /** … or this many bytes, whichever comes first. */
     static final long MAX_QUEUED_BYTES = 4L << 20;
+    /**
+     * Bytes handed to the transport since it last said it was ready. The transport reports ready
+     * only once it has written every response handed to it, so waiting for that after each response
+     * would cost a round trip between threads per response; up to this many go out unconfirmed.
+     */
+    static final long MAX_UNCONFIRMED_BYTES = 256L << 10;
 
     /** Where responses go: a gRPC stream, or a watcher inside the server. */
     public interface Sink {
-        /** Whether a response may be sent now without piling up in the transport. */
+        /**
+         * Whether the transport has taken everything sent to it so far. While it has not, the
+         * stream sends at most {@code MAX_UNCONFIRMED_BYTES} more, then waits for {@link WatchStream#onReady}.
+         */
         boolean isReady();
 
         /** Sends one response; never called concurrently. */
@@ -36,15 +47,16 @@ public final class WatchStream {
     private final Sink sink;
     private final Executor sender;
 
-    // The ids in use, guarded by `this`; the client's requests arrive one at a time.
-    private final Set<Long> ids = new HashSet<>();
-    private long nextId;
-    private boolean closed;
+    private volatile boolean closed;
 
     // The outbound queue, guarded by `queue`.
     private final ArrayDeque<WatchResponse> queue = new ArrayDeque<>();
     private long queuedBytes;
     private boolean sending;
+    /** Bytes sent since the transport last said it was ready. */
+    private long unconfirmedBytes;
+    /** Whether a later look at the transport is already scheduled. */
+    private boolean retryScheduled;
     /** Runs once, after the last send, when the stream is closed. */
     private Runnable finish;
     /** Set by the hub when a watcher of this stream waits for room to catch up. */
@@ -78,31 +90,13 @@ public final class WatchStream {
             hub.reject(this, "mvcc: watcher range is empty");
             return;
         }
-        long id;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            if (r.getWatchId() == 0) {
-                while (ids.contains(nextId)) {
-                    nextId++;
-                }
-                id = nextId++;
-            } else if (ids.contains(r.getWatchId())) {
-                hub.reject(this, "mvcc: duplicate watch ID provided on the WatchStream");
-                return;
-            } else {
-                id = r.getWatchId();
-            }
-            ids.add(id);
-        }
         boolean noPut = false;
         boolean noDelete = false;
         for (WatchCreateRequest.FilterType f : r.getFiltersList()) {
             noPut |= f == WatchCreateRequest.FilterType.NOPUT;
             noDelete |= f == WatchCreateRequest.FilterType.NODELETE;
         }
-        hub.add(new Watcher(id, this, key, end, r.getStartRevision(), r.getPrevKv(), r.getProgressNotify(),
+        hub.add(r.getWatchId(), new Watcher(this, key, end, r.getStartRevision(), r.getPrevKv(), r.getProgressNotify(),
                 r.getFragment(), noPut, noDelete));
     }
 
@@ -113,11 +107,6 @@ public final class WatchStream {
 
     /** Cancels a watcher of this stream; an id not in use gets no answer, as in etcd. */
     public void cancel(long id) {
-        synchronized (this) {
-            if (closed || !ids.remove(id)) {
-                return;
-            }
-        }
         hub.cancel(this, id);
     }
 
@@ -136,13 +125,11 @@ public final class WatchStream {
      * after any send in progress (to end the call; the transport takes one caller at a time).
      */
     public void close(Runnable finish) {
-        synchronized (this) {
+        synchronized (queue) {
             if (closed) {
                 return;
             }
             closed = true;
-        }
-        synchronized (queue) {
             queue.clear();
             queuedBytes = 0;
             this.finish = finish;
@@ -154,6 +141,7 @@ public final class WatchStream {
     /** The transport can take more: send what waits. */
     public void onReady() {
         synchronized (queue) {
+            retryScheduled = false;
             startSending();
         }
     }
@@ -193,7 +181,7 @@ public final class WatchStream {
         }
     }
 
-    synchronized boolean isClosed() {
+    boolean isClosed() {
         return closed;
     }
 
@@ -206,7 +194,12 @@ public final class WatchStream {
     private void startSending() {
         if (!sending && (!queue.isEmpty() || finish != null)) {
             sending = true;
-            sender.execute(this::send);
+            try {
+                sender.execute(this::send);
+            } catch (RejectedExecutionException e) {
+                // the server is stopping; the stream's close removes its watchers
+                sending = false;
+            }
         }
     }
 
@@ -238,15 +231,22 @@ public final class WatchStream {
                     sending = false;
                     return;
                 }
-                if (!sink.isReady()) {
+                if (sink.isReady()) {
+                    unconfirmedBytes = 0;
+                } else if (unconfirmedBytes >= MAX_UNCONFIRMED_BYTES) {
                     sending = false;
                     // the transport says when it is ready again; look again later too, in case
                     // that signal is lost
-                    hub.retryLater(this);
+                    if (!retryScheduled) {
+                        retryScheduled = true;
+                        hub.retryLater(this);
+                    }
                     return;
                 }
                 next = queue.poll();
-                queuedBytes -= next.getSerializedSize();
+                int size = next.getSerializedSize();
+                queuedBytes -= size;
+                unconfirmedBytes += size;
                 if (roomWanted && queue.size() < MAX_QUEUED / 2 && queuedBytes < MAX_QUEUED_BYTES / 2) {
                     roomWanted = false;
                     wake = true;

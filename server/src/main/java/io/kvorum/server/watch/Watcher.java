@@ -4,11 +4,12 @@ import io.kvorum.api.mvccpb.Event;
 import java.util.Arrays;
 
 /**
- * One watcher of a stream: a key range, options, and the next revision it needs. Owned by the
- * hub's thread; only the stream reads its id.
+ * One watcher of a stream: a key range, options, and the next revision it needs. Made by the
+ * stream from the client's request, then owned by the hub's thread, which gives it its id.
  */
 final class Watcher {
-    final long id;
+    /** Its watch id on its stream, given by the hub. */
+    long id;
     final WatchStream stream;
     /** The first key. */
     final byte[] key;
@@ -27,9 +28,8 @@ final class Watcher {
     /** Whether events went out since the last progress tick: etcd skips one notification then. */
     boolean sentSinceTick;
 
-    Watcher(long id, WatchStream stream, byte[] key, byte[] end, long nextRevision, boolean prevKv,
+    Watcher(WatchStream stream, byte[] key, byte[] end, long nextRevision, boolean prevKv,
             boolean progressNotify, boolean fragment, boolean noPut, boolean noDelete) {
-        this.id = id;
         this.stream = stream;
         this.key = key;
         this.end = end;

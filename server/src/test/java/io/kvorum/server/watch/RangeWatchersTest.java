@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 class RangeWatchersTest {
 
     private static Watcher watcher(long id, byte[] key, byte[] end) {
-        return new Watcher(id, null, key, end, 1, false, false, false, false, false);
+        Watcher w = new Watcher(null, key, end, 1, false, false, false, false, false);
+        w.id = id;
+        return w;
     }
 
     private static Set<Watcher> covering(RangeWatchers index, byte[] key) {
