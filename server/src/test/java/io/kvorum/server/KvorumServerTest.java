@@ -49,7 +49,7 @@ class KvorumServerTest {
     /** Every test's member gets a folder of its own here, kept until the last member has stopped. */
     @TempDir
     static Path root;
-    /** Members stopping in the background: a stop takes about 2 s (Netty's quiet period), which no test waits for. */
+    /** Members stopping in the background: a stop may wait up to a second for requests in flight, which no test waits for. */
     private static final List<CompletableFuture<Void>> STOPPING = new CopyOnWriteArrayList<>();
     private KvorumServer server;
     private KVGrpc.KVBlockingStub kv;

@@ -123,8 +123,8 @@ final class SharedLogCluster implements AutoCloseable {
     }
 
     /**
-     * Stops every member, all at once: each member's client listener takes about 2 s to stop
-     * (Netty's quiet period), which would add up one member after another.
+     * Stops every member, all at once: each member's client listener may wait up to a second for
+     * requests in flight, which would add up one member after another.
      */
     @Override
     public void close() {
