@@ -62,7 +62,8 @@ final class Applier {
         if (!batch.isEmpty()) {
             // A snapshot follows this batch: the state machine must hold everything up to it durably
             // before the log that could replay it is released.
-            node.applyStage.submit(batch, node.applied - node.snapshotIndex >= node.settings.snapshotCount());
+            node.applyStage.submit(batch, node.applied - node.snapshotIndex >= node.settings.snapshotCount(),
+                    node.queue.isEmpty());
         }
         if (changed) {
             node.membership.membersChanged();

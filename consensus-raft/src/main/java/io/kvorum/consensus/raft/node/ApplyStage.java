@@ -17,7 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * so one backend commit covers them.
  *
  * <p>Not started (while a member opens and replays, and in a simulation, whose driver must be
- * deterministic) it applies on the caller's thread, as it is handed each batch.
+ * deterministic) it applies on the caller's thread, as it is handed each batch. Started, it does
+ * so too when the driver says it has nothing else waiting and the stage is idle (nothing waits,
+ * nothing is being applied): there is then nothing to overlap, and a hand-over would only add a
+ * thread switch to the reply (one client writing at a time).
  *
  * <p><b>Threads.</b> The driver hands over ({@link #submit}) and waits ({@link #drain}) before it
  * touches the state machine itself (a snapshot taken, opened for a follower, or restored), so
@@ -74,10 +77,10 @@ final class ApplyStage {
 
     /**
      * Hands over consecutive entries, all durable in the WAL, to be applied after those handed
-     * over before; {@code durable} as {@link StateMachine#apply}'s. Applies them at once when
-     * not started.
+     * over before; {@code durable} as {@link StateMachine#apply}'s. Applies them at once, on the
+     * caller's thread, when not started, or when {@code driverIdle} and the stage is idle.
      */
-    void submit(List<Entry> entries, boolean durable) {
+    void submit(List<Entry> entries, boolean durable, boolean driverIdle) {
         if (entries.isEmpty()) {
             return;
         }
@@ -86,6 +89,20 @@ final class ApplyStage {
             throwIfFailed();
             if (thread == null) {
                 stateMachine.apply(entries, durable);
+                return;
+            }
+            if (driverIdle && waiting.isEmpty() && applied == submitted) {
+                // The thread waits for a batch and cannot take one while the lock is held.
+                long last = entries.get(entries.size() - 1).index();
+                submitted = last;
+                try {
+                    stateMachine.apply(entries, durable);
+                } catch (RuntimeException | Error e) {
+                    failure = e;
+                    changed.signalAll();
+                    throw e;
+                }
+                applied = last;
                 return;
             }
             while (waiting.size() >= MAX_WAITING && failure == null) {

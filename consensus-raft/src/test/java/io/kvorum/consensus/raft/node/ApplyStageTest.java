@@ -99,7 +99,7 @@ class ApplyStageTest {
     void notStartedItAppliesOnTheCallersThreadAtOnce() {
         Machine m = new Machine();
         ApplyStage stage = new ApplyStage(m, () -> { });
-        stage.submit(entries(1, 3), false);
+        stage.submit(entries(1, 3), false, false);
         assertEquals(List.of(1L, 2L, 3L), m.applied);
         assertSame(Thread.currentThread(), m.appliedOn.get());
     }
@@ -111,10 +111,34 @@ class ApplyStageTest {
         stage.start("apply-test");
         try {
             for (long i = 1; i <= 200; i += 2) {
-                stage.submit(entries(i, i + 1), false);
+                stage.submit(entries(i, i + 1), false, false);
             }
             stage.drain();
             assertEquals(LongStream.rangeClosed(1, 200).boxed().toList(), m.applied);
+            assertEquals("apply-test", m.appliedOn.get().getName());
+        } finally {
+            stage.stop();
+        }
+    }
+
+    @Test
+    void anIdleDriverWithAnIdleStageAppliesAtOnceOnItsOwnThreadAndOtherwiseHandsOverInOrder() throws Exception {
+        Machine m = new Machine();
+        ApplyStage stage = new ApplyStage(m, () -> { });
+        stage.start("apply-test");
+        try {
+            stage.submit(entries(1, 2), false, true);
+            assertEquals(List.of(1L, 2L), m.applied, "applied before submit returned");
+            assertSame(Thread.currentThread(), m.appliedOn.get());
+
+            m.gate = new CountDownLatch(1);
+            m.entered = new CountDownLatch(1);
+            stage.submit(entries(3, 3), false, false);
+            assertTrue(m.entered.await(10, TimeUnit.SECONDS));
+            stage.submit(entries(4, 5), false, true); // the stage is busy: handed over, after 3
+            m.gate.countDown();
+            stage.drain();
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), m.applied);
             assertEquals("apply-test", m.appliedOn.get().getName());
         } finally {
             stage.stop();
@@ -129,11 +153,11 @@ class ApplyStageTest {
         ApplyStage stage = new ApplyStage(m, () -> { });
         stage.start("apply-test");
         try {
-            stage.submit(entries(1, 1), false);
+            stage.submit(entries(1, 1), false, false);
             assertTrue(m.entered.await(10, TimeUnit.SECONDS));
-            stage.submit(entries(2, 3), false);
-            stage.submit(entries(4, 4), true);
-            stage.submit(entries(5, 6), false);
+            stage.submit(entries(2, 3), false, false);
+            stage.submit(entries(4, 4), true, false);
+            stage.submit(entries(5, 6), false, false);
             m.gate.countDown();
             stage.drain();
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), m.applied);
@@ -152,14 +176,14 @@ class ApplyStageTest {
         ApplyStage stage = new ApplyStage(m, () -> { });
         stage.start("apply-test");
         try {
-            stage.submit(entries(1, 1), false);
+            stage.submit(entries(1, 1), false, false);
             assertTrue(m.entered.await(10, TimeUnit.SECONDS));
             for (int i = 0; i < ApplyStage.MAX_WAITING; i++) {
-                stage.submit(entries(2 + i, 2 + i), false);
+                stage.submit(entries(2 + i, 2 + i), false, false);
             }
             CountDownLatch handedOver = new CountDownLatch(1);
             Thread driver = new Thread(() -> {
-                stage.submit(entries(2 + ApplyStage.MAX_WAITING, 2 + ApplyStage.MAX_WAITING), false);
+                stage.submit(entries(2 + ApplyStage.MAX_WAITING, 2 + ApplyStage.MAX_WAITING), false, false);
                 handedOver.countDown();
             });
             driver.start();
@@ -182,13 +206,13 @@ class ApplyStageTest {
         ApplyStage stage = new ApplyStage(m, woken::countDown);
         stage.start("apply-test");
         try {
-            stage.submit(entries(1, 2), false);
-            stage.submit(entries(3, 4), false);
+            stage.submit(entries(1, 2), false, false);
+            stage.submit(entries(3, 4), false, false);
             IllegalStateException e = assertThrows(IllegalStateException.class, stage::drain);
             assertEquals("cannot apply 3", e.getMessage());
             assertTrue(woken.await(10, TimeUnit.SECONDS));
             assertThrows(IllegalStateException.class, stage::check);
-            assertThrows(IllegalStateException.class, () -> stage.submit(entries(5, 5), false));
+            assertThrows(IllegalStateException.class, () -> stage.submit(entries(5, 5), false, false));
             assertEquals(List.of(1L, 2L), m.applied, "nothing after the failed entry is applied");
         } finally {
             stage.stop();
@@ -202,9 +226,9 @@ class ApplyStageTest {
         m.entered = new CountDownLatch(1);
         ApplyStage stage = new ApplyStage(m, () -> { });
         stage.start("apply-test");
-        stage.submit(entries(1, 1), false);
+        stage.submit(entries(1, 1), false, false);
         assertTrue(m.entered.await(10, TimeUnit.SECONDS));
-        stage.submit(entries(2, 3), false);
+        stage.submit(entries(2, 3), false, false);
         Thread opener = new Thread(m.gate::countDown);
         opener.start();
         stage.stop();
