@@ -42,7 +42,7 @@ public interface StateMachine {
      * Opens a point-in-time snapshot of the whole state as of {@link #appliedIndex()} (its
      * {@link StateMachineSnapshot#index()} and {@link StateMachineSnapshot#term()} are those of
      * the entry applied last), for a member that fell behind. Called between {@code apply} calls,
-     * on the thread that applies; it should be cheap (a storage snapshot), so that applying goes
+     * never during one (possibly on another thread than {@code apply}'s); it should be cheap (a storage snapshot), so that applying goes
      * on at once while another thread writes the image.
      *
      * <p>The default, for state machines that cannot do better, writes the whole image with

@@ -14,13 +14,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Applies committed entries, as etcd's {@code apply.go}: the application's to the state machine
- * (only those after its own applied index, which is the truth about what it stored), the
- * consensus' own (configuration changes, a member's published name, a peer URL update) to the
- * core and the member registry, with the same refusals on every member; and answers the requests
- * waiting for them once the batch is applied.
+ * Applies committed entries, as etcd's {@code apply.go}: the consensus' own (configuration
+ * changes, a member's published name, a peer URL update) to the core and the member registry,
+ * with the same refusals on every member, answering the requests waiting for them; and hands the
+ * application's to the state machine through the {@link ApplyStage} (only those after its own
+ * applied index, which is the truth about what it stored).
  *
- * <p><b>Threads.</b> The driver thread only; it alone calls the state machine's {@code apply}.
+ * <p><b>Threads.</b> The driver thread only; the state machine's {@code apply} runs on the
+ * {@link ApplyStage}, in the order handed over.
  */
 final class Applier {
     private final RaftNode node;
@@ -61,7 +62,8 @@ final class Applier {
         if (!batch.isEmpty()) {
             // A snapshot follows this batch: the state machine must hold everything up to it durably
             // before the log that could replay it is released.
-            node.stateMachine.apply(batch, node.applied - node.snapshotIndex >= node.settings.snapshotCount());
+            node.applyStage.submit(batch, node.applied - node.snapshotIndex >= node.settings.snapshotCount(),
+                    node.queue.isEmpty());
         }
         if (changed) {
             node.membership.membersChanged();

@@ -41,7 +41,7 @@ import java.util.function.Function;
  * {@code etcdserver/raft.go}. The other jobs of a member have files of their own, each owned by
  * the driver: {@link RaftOptions} (configuration), {@link Bootstrap} (recover, found or join),
  * {@link DriverQueue} (the hand-over to the driver and admission control), {@link Applier}
- * (committed entries), {@link MembershipCalls} (membership requests, forwarding, removal),
+ * (committed entries), {@link ApplyStage} (the state machine's thread), {@link MembershipCalls} (membership requests, forwarding, removal),
  * {@link SnapshotShipping} (taking, sending and installing snapshots), {@link StandaloneRestart}
  * ({@code --force-new-cluster}), {@link PendingRequests}
  * (parked proposals, reads, waiters and transfers with their deadlines), {@link LeadershipHandOff}
@@ -52,11 +52,15 @@ import java.util.function.Function;
  * member registry and every pending request, and it calls the state machine's {@code apply} and
  * {@code restoreSnapshot}; the fields below marked so are its own, and the parts above reach them
  * through this object. Everything else (API calls, transport threads) hands it tasks through the
- * {@link DriverQueue}. The one exception is a follower's snapshot write (see
- * {@link SnapshotShipping}). The driver ticks the core every heartbeat interval and runs the
+ * {@link DriverQueue}. The exceptions are a follower's snapshot write (see
+ * {@link SnapshotShipping}) and the state machine's {@code apply}, which runs on the
+ * {@link ApplyStage}'s thread. The driver ticks the core every heartbeat interval and runs the
  * Ready loop: send a leader's appends, persist (one WAL write, one fdatasync), send the rest,
- * apply committed entries ({@code durable=false}: the WAL replays them after a crash), answer
- * reads, advance, and every {@code --snapshot-count} entries take a snapshot and release old log.
+ * apply the consensus' own committed entries and hand the application's to the apply stage
+ * ({@code durable=false}: the WAL replays them after a crash), answer reads, advance, and every
+ * {@code --snapshot-count} entries take a snapshot and release old log. The next Ready's sends
+ * and WAL write overlap the apply stage's work on the previous one; the driver drains the stage
+ * before it touches the state machine itself (a snapshot taken, sent or restored).
  *
  * <p><b>Entries.</b> NORMAL entries start with a kind byte ({@link Wire}): the application's
  * proposals, and the consensus' own (a member publishing its name and client URLs, a peer URL
@@ -99,6 +103,8 @@ final class RaftNode implements Consensus {
     final MembershipCalls membership;
     final SnapshotShipping shipping = new SnapshotShipping(this);
     final Applier applier = new Applier(this);
+    /** Where the state machine applies: its own thread once the driver runs (see {@link ApplyStage}). */
+    final ApplyStage applyStage;
     final LeadershipHandOff handOff = new LeadershipHandOff(this);
     final PeerQuestions questions = new PeerQuestions(this);
 
@@ -173,6 +179,12 @@ final class RaftNode implements Consensus {
         this.walFiles = walFiles;
         this.cluster = context.cluster();
         this.stateMachine = context.stateMachine();
+        this.applyStage = new ApplyStage(stateMachine, () -> {
+            Thread d = driver;
+            if (d != null) {
+                LockSupport.unpark(d);
+            }
+        });
         this.settings = context.settings();
         this.directory = context.directory();
         this.walMetrics = Wal.Metrics.of(context.metrics());
@@ -213,6 +225,7 @@ final class RaftNode implements Consensus {
         }
         nextTickNanos = driving.nanoTime() + options.tickNanos();
         if (driving.ownThread()) {
+            applyStage.start("kvorum-apply-" + hex(memberId));
             driver = new Thread(this::drive, "kvorum-raft-" + hex(memberId));
             driver.setDaemon(true);
             driver.start();
@@ -341,6 +354,12 @@ final class RaftNode implements Consensus {
                 throw new IOException("interrupted while stopping the Raft driver", e);
             }
         }
+        try {
+            applyStage.stop(); // what was handed over is applied (it is durable in the WAL either way)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the apply stage", e);
+        }
         shipping.awaitWriter(); // the state machine must be left alone once close returns
         queue.abandonAll();
         failPending();
@@ -385,6 +404,7 @@ final class RaftNode implements Consensus {
      * member.
      */
     void step(long now) throws IOException {
+        applyStage.check(); // a member that cannot apply stops
         queue.runRound();
         shipping.finishWritten();
         if (now - nextTickNanos >= 0) {

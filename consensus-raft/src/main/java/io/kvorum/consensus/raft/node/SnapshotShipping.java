@@ -24,13 +24,15 @@ import java.util.concurrent.CompletableFuture;
  * only write its state as of its applied index now, which is at or above the stored snapshot. So
  * the message sent describes what is written: the index and term of the entry applied last, and
  * the configuration and member registry as of that entry, which are the driver's current ones
- * because the driver applies conf changes as it hands entries to the state machine. The receiver
+ * because the driver applies conf changes as it hands entries to the state machine (the
+ * {@link ApplyStage} is drained first, so the state machine holds them all). The receiver
  * restores the state machine, then steps the message, and the core installs the snapshot at that
  * index; the leader's progress for it jumps there.
  *
  * <p><b>Threads.</b> Owned by the driver thread, with one exception: the image for a follower is
- * opened on the driver ({@link io.kvorum.spi.consensus.StateMachine#openSnapshot}: a point-in-time
- * view, as of the entry applied last) and written off the driver ({@link Driving#startSnapshotWrite}:
+ * opened on the driver once the {@link ApplyStage} is drained
+ * ({@link io.kvorum.spi.consensus.StateMachine#openSnapshot}: a point-in-time view, as of the
+ * entry applied last) and written off the driver ({@link Driving#startSnapshotWrite}:
  * a thread of its own in production, when a simulation chooses in tests), while the driver goes on
  * ticking, persisting, sending and applying: a large state neither stalls writes and reads on the
  * leader nor costs it the leadership. The writer hands its outcome back through the driver's queue.
@@ -72,8 +74,9 @@ final class SnapshotShipping {
         if (applied - node.snapshotIndex < node.settings.snapshotCount()) {
             return;
         }
+        node.applyStage.drain();
         if (node.stateMachine.appliedIndex() < applied) {
-            return; // cannot happen while the driver alone applies; never snapshot state that is not there
+            return; // cannot happen once the stage is drained; never snapshot state that is not there
         }
         Snapshot s = node.storage.createSnapshot(applied, node.raw.confState(), node.registry.encode());
         node.snapshots.save(s);
@@ -91,6 +94,7 @@ final class SnapshotShipping {
 
     /** Records a snapshot the core installed from the leader (the state machine restored it already). */
     void installSnapshot(Snapshot s) throws IOException {
+        node.applyStage.drain();
         if (node.stateMachine.appliedIndex() < s.index()) {
             throw new IllegalStateException("the core installs a snapshot at " + s.index()
                     + " but the state machine was restored only to " + node.stateMachine.appliedIndex());
@@ -117,6 +121,7 @@ final class SnapshotShipping {
      */
     void sendSnapshot(Message request) {
         long to = request.to();
+        node.applyStage.drain();
         if (snapshotWriter != null || node.stateMachine.appliedIndex() != node.applied) {
             // One write at a time; or still replaying after a restart. The core asks again later.
             node.raw.reportSnapshot(to, false);
@@ -203,6 +208,7 @@ final class SnapshotShipping {
         Status st = node.raw.status();
         boolean installs = m.term() >= st.hardState().term() && s.index() > st.hardState().commit()
                 && s.confState().contains(node.memberId) && !hasEntry(s.index(), s.term());
+        node.applyStage.drain();
         if (installs && s.index() > node.stateMachine.appliedIndex()) {
             try (InputStream in = Files.newInputStream(file)) {
                 node.stateMachine.restoreSnapshot(in);
