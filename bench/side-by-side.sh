@@ -4,9 +4,9 @@
 # ports with fresh data directories on the same disk; each load goes to etcd, then to kvorum, then
 # on to the next load. Prints a markdown table: etcd, kvorum and kvorum ÷ etcd per load.
 #
-# The load generator is $LOADGEN (default: kvbench, built from ../shared/tools/kvbench, a
-# generator on etcd's Go client; see docs/performance.md). It takes kvbench's flags and prints one
-# JSON line per run (qps, p50_ms, p90_ms, p99_ms, errors).
+# The load generator is bench/kvload (built here with Debian's golang-go and
+# golang-etcd-server-dev, on etcd's own Go client), or $LOADGEN: any generator that takes
+# kvload's flags and prints one JSON line per run (qps, p50_ms, p90_ms, p99_ms, errors).
 #
 # Build first:  mvn -B package -DskipTests
 # Usage: bench/side-by-side.sh [single|cluster] [scale]
@@ -18,15 +18,16 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 shape=${1:-single}
 scale=${2:-1}
 kvorum_bin="$root/launcher/target/kvorum/bin/kvorum"
-loadgen=${LOADGEN:-kvbench}
+loadgen=${LOADGEN:-}
 
 command -v etcd >/dev/null || { echo "real etcd is needed: apt-get install etcd-server" >&2; exit 1; }
 command -v etcdctl >/dev/null || { echo "etcdctl is needed: apt-get install etcd-client" >&2; exit 1; }
-command -v "$loadgen" >/dev/null || { echo "the load generator '$loadgen' is not on PATH (set LOADGEN)" >&2; exit 1; }
+[ -z "$loadgen" ] || command -v "$loadgen" >/dev/null || { echo "the load generator '$loadgen' is not on PATH" >&2; exit 1; }
 [ -x "$kvorum_bin" ] || { echo "build the distribution first: mvn -B package -DskipTests" >&2; exit 1; }
 case "$shape" in single) size=1 ;; cluster) size=3 ;; *) echo "usage: $0 [single|cluster] [scale]" >&2; exit 2 ;; esac
 
 source "$root/bench/common.sh"
+[ -n "$loadgen" ] || loadgen=$(build_kvload)
 
 # start target: starts $size members of etcd or kvorum; prints their client endpoints, comma-separated.
 start() {
@@ -75,15 +76,14 @@ for at in "$etcd_at" "$kvorum_at"; do
   "$loadgen" -endpoints "$at" -mode get-lin -conns 2 -clients 10 -total $((20000 * scale)) >/dev/null
 done
 
-# field json name: one number from kvbench's JSON line.
-field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+field() { json_field "$@"; }
 ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.2f" % (b/a) if a else "-")' "$1" "$2"; }
 fmt() { python3 -c 'import sys; v=float(sys.argv[1]); print("{:,.0f}".format(v) if v >= 100 else "%.2f" % v)' "$1"; }
 
 echo
 echo "| load | measure | etcd | kvorum | kvorum ÷ etcd |"
 echo "|---|---|---:|---:|---:|"
-# row label measure(s) -- kvbench args: runs the load on etcd, then kvorum, and prints a row per measure.
+# row label measure(s) -- load generator args: runs the load on etcd, then kvorum, and prints a row per measure.
 row() {
   local label=$1 measures=$2; shift 3
   local e k m
