@@ -1,8 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"math/rand"
+	"strconv"
 	"time"
 )
 
@@ -28,8 +28,20 @@ func newKeys(o options) *keys {
 }
 
 func (k *keys) name(n int) string {
-	s := fmt.Sprintf("%0*d", k.size, n)
-	return k.prefix + s[len(s)-k.size:]
+	digits := strconv.AppendInt(make([]byte, 0, 20), int64(n), 10)
+	b := make([]byte, len(k.prefix)+k.size)
+	copy(b, k.prefix)
+	pad := b[len(k.prefix):]
+	if len(digits) >= k.size {
+		copy(pad, digits[len(digits)-k.size:])
+	} else {
+		z := k.size - len(digits)
+		for i := 0; i < z; i++ {
+			pad[i] = '0'
+		}
+		copy(pad[z:], digits)
+	}
+	return string(b)
 }
 
 // of is the key of request n, made by worker.
