@@ -11,7 +11,7 @@
 # Build first:  mvn -B package -DskipTests
 # Usage: bench/side-by-side.sh [single|cluster] [scale]
 #   single   one member each (default); cluster: three members each, load sent to the leader
-#   scale    multiplies the request counts (default 1)
+#   scale    multiplies the request counts (default 1; a fraction such as 0.05 for a quick check)
 # KVORUM_FLAGS: further flags for every kvorum member.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +27,9 @@ command -v etcdctl >/dev/null || { echo "etcdctl is needed: apt-get install etcd
 case "$shape" in single) size=1 ;; cluster) size=3 ;; *) echo "usage: $0 [single|cluster] [scale]" >&2; exit 2 ;; esac
 
 source "$root/bench/common.sh"
+loadgen_name=${loadgen:-bench/kvload}
 [ -n "$loadgen" ] || loadgen=$(build_kvload)
+count() { awk -v n="$1" -v s="$scale" 'BEGIN { c = int(n * s); print (c < 1 ? 1 : c) }'; } # n × scale, at least 1
 
 # start target: starts $size members of etcd or kvorum; prints their client endpoints, comma-separated.
 start() {
@@ -68,12 +70,12 @@ kvorum_at=$(leader_of "$kvorum_eps")
 
 echo "etcd: $(etcd --version | sed -n 1p); kvorum: $("$kvorum_bin" --version | sed -n 1p)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "shape: $shape ($size member(s) each); load generator: $loadgen; KVORUM_FLAGS: ${KVORUM_FLAGS:-none}"
+echo "shape: $shape ($size member(s) each); load generator: $loadgen_name; KVORUM_FLAGS: ${KVORUM_FLAGS:-none}"
 
 # The same unmeasured warm-up for both: the JVM compiles its hot paths, etcd's caches fill.
 for at in "$etcd_at" "$kvorum_at"; do
-  "$loadgen" -endpoints "$at" -mode put -conns 2 -clients 10 -total $((20000 * scale)) >/dev/null
-  "$loadgen" -endpoints "$at" -mode get-lin -conns 2 -clients 10 -total $((20000 * scale)) >/dev/null
+  "$loadgen" -endpoints "$at" -mode put -conns 2 -clients 10 -total $(count 20000) >/dev/null
+  "$loadgen" -endpoints "$at" -mode get-lin -conns 2 -clients 10 -total $(count 20000) >/dev/null
 done
 
 field() { json_field "$@"; }
@@ -96,11 +98,11 @@ row() {
     [ "$(field "$r" errors)" = 0 ] || echo "| $label | errors | $(field "$e" errors) | $(field "$k" errors) | |"
   done
 }
-row "put, 100 clients / 10 conns" "qps p50_ms p99_ms" -- -mode put -conns 10 -clients 100 -total $((40000 * scale))
-row "put, 1 client" "qps p50_ms p99_ms" -- -mode put -conns 1 -clients 1 -total $((2000 * scale))
-row "get linearizable, 100 clients" "qps p99_ms" -- -mode get-lin -conns 10 -clients 100 -total $((100000 * scale))
-row "get serializable, 100 clients" "qps p99_ms" -- -mode get-ser -conns 10 -clients 100 -total $((100000 * scale))
-row "txn compare-and-swap, 100 clients" "qps p99_ms" -- -mode txn-cas -conns 10 -clients 100 -total $((20000 * scale))
+row "put, 100 clients / 10 conns" "qps p50_ms p99_ms" -- -mode put -conns 10 -clients 100 -total $(count 40000)
+row "put, 1 client" "qps p50_ms p99_ms" -- -mode put -conns 1 -clients 1 -total $(count 2000)
+row "get linearizable, 100 clients" "qps p99_ms" -- -mode get-lin -conns 10 -clients 100 -total $(count 100000)
+row "get serializable, 100 clients" "qps p99_ms" -- -mode get-ser -conns 10 -clients 100 -total $(count 100000)
+row "txn compare-and-swap, 100 clients" "qps p99_ms" -- -mode txn-cas -conns 10 -clients 100 -total $(count 20000)
 row "watch, 1,000 watchers, 100 per stream, 200 puts" "p50_ms p99_ms" -- -mode watch -conns 10 -watchers 1000 -total 200
 row "watch, 1,000 watchers, 10 per stream, 200 puts" "p50_ms p99_ms" -- -mode watch -conns 100 -watchers 1000 -total 200
 echo
