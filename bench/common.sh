@@ -15,3 +15,14 @@ wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev
 # installed (its port opens earlier); $1 is the file its standard output goes to.
 wait_serving() { for _ in $(seq 1 600); do grep -q '^kvorum: serving' "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "$1: never served:" >&2; cat "$1" >&2; return 1; }
 bench() { java -cp "$root/bench/target/classes:$root/bench/target/lib/*" io.kvorum.bench.Bench "$@"; }
+# build_kvload: builds the load tool bench/kvload into $work/kvload and prints its path. It is
+# built against etcd's Go client as Debian's golang-go and golang-etcd-server-dev install it
+# (no module downloads); the build cache stays in $work.
+build_kvload() {
+  command -v go >/dev/null || { echo "go is needed to build bench/kvload: apt-get install golang-go golang-etcd-server-dev" >&2; return 1; }
+  (cd "$root/bench/kvload" && GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE="$work/gocache" \
+    go build -o "$work/kvload" .) >&2
+  echo "$work/kvload"
+}
+# json_field line name: one field of a load tool's JSON line (kvload's or kvbench's).
+json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$1" "$2"; }

@@ -21,10 +21,8 @@ for tool in etcd etcdctl go; do
 done
 [ -x "$kvorum_bin" ] || { echo "build the distribution first: mvn -B package -DskipTests" >&2; exit 1; }
 
-# kvload is built against etcd's Go client as Debian's golang-etcd-server-dev installs it.
 echo "building bench/kvload"
-(cd "$root/bench/kvload" && GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE="$work/gocache" \
-  go build -o "$work/kvload" .)
+build_kvload >/dev/null
 
 root_password=root-secret
 bench_password=bench-secret
@@ -94,7 +92,7 @@ enable_auth() { # port
 
 declare -A cell
 # One measured load against one server: prints the command and kvload's line, and keeps the
-# figure the table shows (field req/s or p50_ms) under cell[row,server].
+# figure the table shows (field qps or p50_ms of its JSON line) under cell[row,server].
 run() { # row server port field kvload-args...
   local row=$1 server=$2 port=$3 field=$4; shift 4
   local cmd=(kvload -endpoints "127.0.0.1:$port" "$@") line value errors
@@ -102,8 +100,9 @@ run() { # row server port field kvload-args...
   kvload -endpoints "127.0.0.1:$port" "$@" >"$work/line"
   line=$(cat "$work/line")
   echo "  $server: $line"
-  value=$(sed -n "s|.* $field=\([^ ]*\).*|\1|p" <<<"$line")
-  errors=$(sed -n 's/.* errors=\([^ ]*\).*/\1/p' <<<"$line")
+  value=$(json_field "$line" "$field")
+  if [ "$field" = qps ]; then value=$(printf '%.0f' "$value"); else value=$(printf '%.2f' "$value"); fi
+  errors=$(json_field "$line" errors)
   [ "$errors" = 0 ] || value="$value ($errors errors)"
   cell[$row,$server]=$value
 }
@@ -125,16 +124,16 @@ as_bench=(-user bench -password "$bench_password")
 echo; echo "## auth off: fresh members"
 start_pair off
 while read -r name port; do warm_up "$port"; done < <(servers)
-while read -r name port; do run "put, 100 clients, auth off (req/s)" "$name" "$port" 'req/s' "${put100[@]}"; done < <(servers)
+while read -r name port; do run "put, 100 clients, auth off (req/s)" "$name" "$port" qps "${put100[@]}"; done < <(servers)
 while read -r name port; do run "put, 1 client, auth off (p50 ms)" "$name" "$port" p50_ms "${put1[@]}"; done < <(servers)
 stop "$etcd_pid" "$kvorum_pid"
 
 echo; echo "## auth on: fresh members, root, role bench readwrite on bench/, user bench, auth enable"
 start_pair on
 while read -r name port; do enable_auth "$port"; warm_up "$port" "${as_bench[@]}"; done < <(servers)
-while read -r name port; do run "put, 100 clients, auth on as bench (req/s)" "$name" "$port" 'req/s' "${put100[@]}" "${as_bench[@]}"; done < <(servers)
+while read -r name port; do run "put, 100 clients, auth on as bench (req/s)" "$name" "$port" qps "${put100[@]}" "${as_bench[@]}"; done < <(servers)
 while read -r name port; do run "put, 1 client, auth on as bench (p50 ms)" "$name" "$port" p50_ms "${put1[@]}" "${as_bench[@]}"; done < <(servers)
-while read -r name port; do run "Authenticate, 10 clients (req/s)" "$name" "$port" 'req/s' \
+while read -r name port; do run "Authenticate, 10 clients (req/s)" "$name" "$port" qps \
   -mode authenticate -clients 10 -conns 2 -total $(count 2000) "${as_bench[@]}"; done < <(servers)
 while read -r name port; do run "Authenticate, 1 client (p50 ms)" "$name" "$port" p50_ms \
   -mode authenticate -clients 1 -conns 1 -total $(count 100) "${as_bench[@]}"; done < <(servers)

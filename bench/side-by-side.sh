@@ -4,29 +4,32 @@
 # ports with fresh data directories on the same disk; each load goes to etcd, then to kvorum, then
 # on to the next load. Prints a markdown table: etcd, kvorum and kvorum ÷ etcd per load.
 #
-# The load generator is $LOADGEN (default: kvbench, built from ../shared/tools/kvbench, a
-# generator on etcd's Go client; see docs/performance.md). It takes kvbench's flags and prints one
-# JSON line per run (qps, p50_ms, p90_ms, p99_ms, errors).
+# The load generator is bench/kvload (built here with Debian's golang-go and
+# golang-etcd-server-dev, on etcd's own Go client), or $LOADGEN: any generator that takes
+# kvload's flags and prints one JSON line per run (qps, p50_ms, p90_ms, p99_ms, errors).
 #
 # Build first:  mvn -B package -DskipTests
 # Usage: bench/side-by-side.sh [single|cluster] [scale]
 #   single   one member each (default); cluster: three members each, load sent to the leader
-#   scale    multiplies the request counts (default 1)
+#   scale    multiplies the request counts (default 1; a fraction such as 0.05 for a quick check)
 # KVORUM_FLAGS: further flags for every kvorum member.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shape=${1:-single}
 scale=${2:-1}
 kvorum_bin="$root/launcher/target/kvorum/bin/kvorum"
-loadgen=${LOADGEN:-kvbench}
+loadgen=${LOADGEN:-}
 
 command -v etcd >/dev/null || { echo "real etcd is needed: apt-get install etcd-server" >&2; exit 1; }
 command -v etcdctl >/dev/null || { echo "etcdctl is needed: apt-get install etcd-client" >&2; exit 1; }
-command -v "$loadgen" >/dev/null || { echo "the load generator '$loadgen' is not on PATH (set LOADGEN)" >&2; exit 1; }
+[ -z "$loadgen" ] || command -v "$loadgen" >/dev/null || { echo "the load generator '$loadgen' is not on PATH" >&2; exit 1; }
 [ -x "$kvorum_bin" ] || { echo "build the distribution first: mvn -B package -DskipTests" >&2; exit 1; }
 case "$shape" in single) size=1 ;; cluster) size=3 ;; *) echo "usage: $0 [single|cluster] [scale]" >&2; exit 2 ;; esac
 
 source "$root/bench/common.sh"
+loadgen_name=${loadgen:-bench/kvload}
+[ -n "$loadgen" ] || loadgen=$(build_kvload)
+count() { awk -v n="$1" -v s="$scale" 'BEGIN { c = int(n * s); print (c < 1 ? 1 : c) }'; } # n × scale, at least 1
 
 # start target: starts $size members of etcd or kvorum (in this shell, so that the exit trap stops
 # them); sets $eps to their client endpoints, comma-separated.
@@ -68,23 +71,22 @@ kvorum_at=$(leader_of "$kvorum_eps")
 
 echo "etcd: $(etcd --version | sed -n 1p); kvorum: $("$kvorum_bin" --version | sed -n 1p)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "shape: $shape ($size member(s) each); load generator: $loadgen; KVORUM_FLAGS: ${KVORUM_FLAGS:-none}"
+echo "shape: $shape ($size member(s) each); load generator: $loadgen_name; KVORUM_FLAGS: ${KVORUM_FLAGS:-none}"
 
 # The same unmeasured warm-up for both: the JVM compiles its hot paths, etcd's caches fill.
 for at in "$etcd_at" "$kvorum_at"; do
-  "$loadgen" -endpoints "$at" -mode put -conns 2 -clients 10 -total $((20000 * scale)) >/dev/null
-  "$loadgen" -endpoints "$at" -mode get-lin -conns 2 -clients 10 -total $((20000 * scale)) >/dev/null
+  "$loadgen" -endpoints "$at" -mode put -conns 2 -clients 10 -total $(count 20000) >/dev/null
+  "$loadgen" -endpoints "$at" -mode get-lin -conns 2 -clients 10 -total $(count 20000) >/dev/null
 done
 
-# field json name: one number from kvbench's JSON line.
-field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+field() { json_field "$@"; }
 ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.2f" % (b/a) if a else "-")' "$1" "$2"; }
 fmt() { python3 -c 'import sys; v=float(sys.argv[1]); print("{:,.0f}".format(v) if v >= 100 else "%.2f" % v)' "$1"; }
 
 echo
 echo "| load | measure | etcd | kvorum | kvorum ÷ etcd |"
 echo "|---|---|---:|---:|---:|"
-# row label measure(s) -- kvbench args: runs the load on etcd, then kvorum, and prints a row per measure.
+# row label measure(s) -- load generator args: runs the load on etcd, then kvorum, and prints a row per measure.
 row() {
   local label=$1 measures=$2; shift 3
   local e k m
@@ -97,11 +99,11 @@ row() {
     [ "$(field "$r" errors)" = 0 ] || echo "| $label | errors | $(field "$e" errors) | $(field "$k" errors) | |"
   done
 }
-row "put, 100 clients / 10 conns" "qps p50_ms p99_ms" -- -mode put -conns 10 -clients 100 -total $((40000 * scale))
-row "put, 1 client" "qps p50_ms p99_ms" -- -mode put -conns 1 -clients 1 -total $((2000 * scale))
-row "get linearizable, 100 clients" "qps p99_ms" -- -mode get-lin -conns 10 -clients 100 -total $((100000 * scale))
-row "get serializable, 100 clients" "qps p99_ms" -- -mode get-ser -conns 10 -clients 100 -total $((100000 * scale))
-row "txn compare-and-swap, 100 clients" "qps p99_ms" -- -mode txn-cas -conns 10 -clients 100 -total $((20000 * scale))
+row "put, 100 clients / 10 conns" "qps p50_ms p99_ms" -- -mode put -conns 10 -clients 100 -total $(count 40000)
+row "put, 1 client" "qps p50_ms p99_ms" -- -mode put -conns 1 -clients 1 -total $(count 2000)
+row "get linearizable, 100 clients" "qps p99_ms" -- -mode get-lin -conns 10 -clients 100 -total $(count 100000)
+row "get serializable, 100 clients" "qps p99_ms" -- -mode get-ser -conns 10 -clients 100 -total $(count 100000)
+row "txn compare-and-swap, 100 clients" "qps p99_ms" -- -mode txn-cas -conns 10 -clients 100 -total $(count 20000)
 row "watch, 1,000 watchers, 100 per stream, 200 puts" "p50_ms p99_ms" -- -mode watch -conns 10 -watchers 1000 -total 200
 row "watch, 1,000 watchers, 10 per stream, 200 puts" "p50_ms p99_ms" -- -mode watch -conns 100 -watchers 1000 -total 200
 echo

@@ -3,256 +3,113 @@
 //
 // Modes:
 //
-//	put           puts of -val-size bytes to random keys among -key-space under -key-prefix
-//	get           linearizable gets of one key under -key-prefix (put once before the clock starts)
-//	authenticate  Auth.Authenticate RPCs with -user/-password; only that RPC is timed
+//	put              puts of -val-size bytes to keys among -key-space under -key-prefix
+//	get-lin          linearizable gets of one key (put once before the clock starts); get is an alias
+//	get-ser          serializable gets of that key
+//	txn-cas          Kubernetes' optimistic update: a get, then a txn that puts if mod_revision is unchanged
+//	range-prefix     gets of a prefix holding 100 keys (put before the clock starts)
+//	lease-keepalive  single keepalives of one lease granted before the clock starts
+//	watch            -watchers watchers on one prefix, then -total puts under it; each event is
+//	                 timed from its put's start to its arrival at each watcher
+//	authenticate     Auth.Authenticate RPCs with -user/-password; only that RPC is timed
 //
-// With -user/-password, put and get connect as that user: clientv3 authenticates once per
-// connection, before the clock starts, and sends the token with every request, so those modes
-// measure the permission check on each request, not the password check.
+// The requests of a mode are spread over -clients workers on -conns connections; clientv3 puts all
+// the watchers of one connection on one watch stream, so watch has -watchers/-conns per stream.
+// With -user/-password, every mode but authenticate connects as that user: clientv3 authenticates
+// once per connection, before the clock starts, and sends the token with every request.
 //
-// It prints one line: mode, requests, seconds, req/s, p50/p90/p99 latency and errors. The first
-// error goes to standard error; the exit status is 1 when every request failed.
+// It prints one JSON line: mode, endpoints, conns, clients, total, errors, seconds, qps and the
+// p50/p90/p99/max latency in milliseconds (watch adds events, the events received). The first
+// error goes to the line's first_error and to standard error; the exit status is 1 when every
+// request failed, 2 when the load could not start.
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"math/rand"
 	"os"
-	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-
-	"go.etcd.io/etcd/clientv3"
-	pb "go.etcd.io/etcd/etcdserver/etcdserverpb"
 )
 
+// options are the flags of one run.
 type options struct {
-	mode      string
-	endpoints []string
-	conns     int
-	clients   int
-	total     int
-	user      string
-	password  string
-	keySize   int
-	valSize   int
-	keySpace  int
-	keyPrefix string
-	timeout   time.Duration
+	mode       string
+	endpoints  []string
+	conns      int
+	clients    int
+	total      int
+	user       string
+	password   string
+	keySize    int
+	valSize    int
+	keySpace   int
+	keyPrefix  string
+	sequential bool
+	watchers   int
+	timeout    time.Duration
+	watchWait  time.Duration
 }
 
-// request is one timed call; worker is the index of the goroutine making it.
-type request func(ctx context.Context, worker int) error
-
 func main() {
-	o := parseFlags()
-	clients, err := connect(o)
+	o := parseFlags(os.Args[1:])
+	r, err := run(o)
 	if err != nil {
-		fail(err)
+		fmt.Fprintln(os.Stderr, "kvload:", err)
+		os.Exit(2)
 	}
-	defer func() {
-		for _, c := range clients {
-			c.Close()
-		}
-	}()
-	op, err := prepare(o, clients)
-	if err != nil {
-		fail(err)
+	fmt.Println(r.json())
+	if r.FirstErr != "" {
+		fmt.Fprintf(os.Stderr, "kvload: %d of %d failed; the first: %s\n", r.Errors, r.Total, r.FirstErr)
 	}
-	r := drive(o, op)
-	fmt.Println(r.line(o.mode))
-	if r.firstErr != nil {
-		fmt.Fprintf(os.Stderr, "kvload: %d of %d requests failed; the first: %v\n", r.errors, o.total, r.firstErr)
-	}
-	if r.errors == int64(o.total) {
+	if r.Total > 0 && r.Errors >= int64(r.Total) {
 		os.Exit(1)
 	}
 }
 
-func parseFlags() options {
+func parseFlags(args []string) options {
 	var o options
-	endpoints := flag.String("endpoints", "127.0.0.1:2379", "comma-separated client endpoints")
-	flag.StringVar(&o.mode, "mode", "put", "put | get | authenticate")
-	flag.IntVar(&o.conns, "conns", 1, "gRPC connections (clientv3 clients)")
-	flag.IntVar(&o.clients, "clients", 1, "concurrent workers, spread over the connections")
-	flag.IntVar(&o.total, "total", 10000, "requests in all")
-	flag.StringVar(&o.user, "user", "", "user name: put and get connect as this user; authenticate sends it")
-	flag.StringVar(&o.password, "password", "", "password of -user")
-	flag.IntVar(&o.keySize, "key-size", 8, "bytes of each key after -key-prefix")
-	flag.IntVar(&o.valSize, "val-size", 256, "bytes of each value")
-	flag.IntVar(&o.keySpace, "key-space", 10000, "distinct keys the puts pick from")
-	flag.StringVar(&o.keyPrefix, "key-prefix", "", "prefix of every key, e.g. one the user has a permission on")
-	flag.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each request")
-	flag.Parse()
+	fs := flag.NewFlagSet("kvload", flag.ExitOnError)
+	endpoints := fs.String("endpoints", "127.0.0.1:2379", "comma-separated client endpoints")
+	fs.StringVar(&o.mode, "mode", "put", "put | get-lin | get-ser | txn-cas | range-prefix | lease-keepalive | watch | authenticate")
+	fs.IntVar(&o.conns, "conns", 1, "gRPC connections (clientv3 clients)")
+	fs.IntVar(&o.clients, "clients", 1, "concurrent workers, spread over the connections")
+	fs.IntVar(&o.total, "total", 10000, "requests in all (watch: puts)")
+	fs.StringVar(&o.user, "user", "", "user name: the modes connect as this user; authenticate sends it")
+	fs.StringVar(&o.password, "password", "", "password of -user")
+	fs.IntVar(&o.keySize, "key-size", 8, "bytes of each key after -key-prefix")
+	fs.IntVar(&o.valSize, "val-size", 256, "bytes of each value")
+	fs.IntVar(&o.keySpace, "key-space", 10000, "distinct keys the puts and txns pick from")
+	fs.StringVar(&o.keyPrefix, "key-prefix", "", "prefix of every key, e.g. one the user has a permission on")
+	fs.BoolVar(&o.sequential, "sequential-keys", false, "request n uses key n modulo -key-space instead of a random one")
+	fs.IntVar(&o.watchers, "watchers", 100, "watchers (watch mode)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each request")
+	fs.DurationVar(&o.watchWait, "watch-wait", time.Minute, "watch: how long after the last put the watchers may take; events not in by then count as errors")
+	fs.Parse(args)
 	o.endpoints = strings.Split(*endpoints, ",")
-	switch {
-	case flag.NArg() > 0:
-		usage("unexpected arguments: %v", flag.Args())
-	case o.conns < 1 || o.clients < 1 || o.total < 1 || o.keySpace < 1 || o.keySize < 1 || o.valSize < 0:
-		usage("-conns, -clients, -total, -key-space and -key-size must be positive")
-	case (o.user == "") != (o.password == ""):
-		usage("-user and -password go together")
-	case o.mode == "authenticate" && o.user == "":
-		usage("authenticate needs -user and -password")
+	if o.mode == "get" {
+		o.mode = "get-lin"
+	}
+	if err := o.validate(fs.NArg()); err != nil {
+		fmt.Fprintln(os.Stderr, "kvload:", err)
+		fs.Usage()
+		os.Exit(2)
 	}
 	return o
 }
 
-func usage(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "kvload: "+format+"\n", args...)
-	flag.Usage()
-	os.Exit(2)
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "kvload:", err)
-	os.Exit(2)
-}
-
-// connect opens -conns clients. For authenticate they carry no credentials: the timed RPC is
-// the only authentication made.
-func connect(o options) ([]*clientv3.Client, error) {
-	cfg := clientv3.Config{Endpoints: o.endpoints, DialTimeout: 10 * time.Second}
-	if o.mode != "authenticate" {
-		cfg.Username, cfg.Password = o.user, o.password
+func (o options) validate(extraArgs int) error {
+	switch {
+	case extraArgs > 0:
+		return fmt.Errorf("unexpected arguments")
+	case o.conns < 1 || o.clients < 1 || o.total < 1 || o.keySpace < 1 || o.keySize < 1 || o.watchers < 1:
+		return fmt.Errorf("-conns, -clients, -total, -key-space, -key-size and -watchers must be positive")
+	case o.valSize < 0:
+		return fmt.Errorf("-val-size must not be negative")
+	case (o.user == "") != (o.password == ""):
+		return fmt.Errorf("-user and -password go together")
+	case o.mode == "authenticate" && o.user == "":
+		return fmt.Errorf("authenticate needs -user and -password")
 	}
-	clients := make([]*clientv3.Client, 0, o.conns)
-	for i := 0; i < o.conns; i++ {
-		c, err := clientv3.New(cfg)
-		if err != nil {
-			for _, open := range clients {
-				open.Close()
-			}
-			return nil, fmt.Errorf("connect to %v: %w", o.endpoints, err)
-		}
-		clients = append(clients, c)
-	}
-	return clients, nil
-}
-
-// prepare returns the timed request of the mode, after any untimed set-up.
-func prepare(o options, clients []*clientv3.Client) (request, error) {
-	conn := func(worker int) *clientv3.Client { return clients[worker%len(clients)] }
-	value := strings.Repeat("v", o.valSize)
-	switch o.mode {
-	case "put":
-		keys := newKeys(o)
-		return func(ctx context.Context, worker int) error {
-			_, err := conn(worker).Put(ctx, keys.random(worker), value)
-			return err
-		}, nil
-	case "get":
-		key := newKeys(o).name(0)
-		ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-		defer cancel()
-		if _, err := clients[0].Put(ctx, key, value); err != nil {
-			return nil, fmt.Errorf("put the key to read: %w", err)
-		}
-		return func(ctx context.Context, worker int) error {
-			_, err := conn(worker).Get(ctx, key)
-			return err
-		}, nil
-	case "authenticate":
-		auths := make([]pb.AuthClient, len(clients))
-		for i, c := range clients {
-			auths[i] = pb.NewAuthClient(c.ActiveConnection())
-		}
-		req := &pb.AuthenticateRequest{Name: o.user, Password: o.password}
-		return func(ctx context.Context, worker int) error {
-			resp, err := auths[worker%len(auths)].Authenticate(ctx, req)
-			if err == nil && resp.Token == "" {
-				err = fmt.Errorf("authenticate returned no token")
-			}
-			return err
-		}, nil
-	}
-	return nil, fmt.Errorf("unknown mode %q (put, get or authenticate)", o.mode)
-}
-
-// keys names keys as -key-prefix followed by a zero-padded number of -key-size digits
-// (its last digits when the number is longer); each worker draws from its own source.
-type keys struct {
-	prefix  string
-	size    int
-	space   int
-	sources []*rand.Rand
-}
-
-func newKeys(o options) *keys {
-	k := &keys{prefix: o.keyPrefix, size: o.keySize, space: o.keySpace}
-	seed := time.Now().UnixNano()
-	for w := 0; w < o.clients; w++ {
-		k.sources = append(k.sources, rand.New(rand.NewSource(seed+int64(w))))
-	}
-	return k
-}
-
-func (k *keys) name(n int) string {
-	s := fmt.Sprintf("%0*d", k.size, n)
-	return k.prefix + s[len(s)-k.size:]
-}
-
-func (k *keys) random(worker int) string { return k.name(k.sources[worker].Intn(k.space)) }
-
-type result struct {
-	requests  int
-	errors    int64
-	firstErr  error
-	elapsed   time.Duration
-	latencies []time.Duration
-}
-
-// drive runs -total requests from -clients workers, each taking the next request number until
-// none is left, and times every request.
-func drive(o options, op request) result {
-	latencies := make([]time.Duration, o.total)
-	var next int64 = -1
-	var errors int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < o.clients; w++ {
-		wg.Add(1)
-		go func(worker int) {
-			defer wg.Done()
-			for {
-				i := int(atomic.AddInt64(&next, 1))
-				if i >= o.total {
-					return
-				}
-				ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-				t := time.Now()
-				err := op(ctx, worker)
-				latencies[i] = time.Since(t)
-				cancel()
-				if err != nil {
-					atomic.AddInt64(&errors, 1)
-					once.Do(func() { firstErr = err })
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	return result{requests: o.total, errors: errors, firstErr: firstErr, elapsed: time.Since(start), latencies: latencies}
-}
-
-// line is the one-line summary, key=value pairs that scripts can pick apart.
-func (r result) line(mode string) string {
-	sort.Slice(r.latencies, func(a, b int) bool { return r.latencies[a] < r.latencies[b] })
-	pct := func(p float64) float64 {
-		i := int(p*float64(len(r.latencies))+0.5) - 1
-		if i < 0 {
-			i = 0
-		}
-		return float64(r.latencies[i].Nanoseconds()) / 1e6
-	}
-	seconds := r.elapsed.Seconds()
-	return fmt.Sprintf("mode=%s requests=%d seconds=%.3f req/s=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f errors=%d",
-		mode, r.requests, seconds, float64(r.requests)/seconds, pct(0.50), pct(0.90), pct(0.99), r.errors)
+	return nil
 }
