@@ -67,16 +67,17 @@ public final class Bootstrap {
      * @throws InterruptedException when interrupted while waiting for the members
      */
     public static List<String> proxyPeerUrls(DiscoverySettings settings) throws Failed, InterruptedException {
-        return proxyPeerUrls(settings, V2Discovery.UNLIMITED_RETRIES, wait -> Thread.sleep(wait.toMillis()), null);
+        return proxyPeerUrls(settings, V2Discovery.UNLIMITED_RETRIES, wait -> Thread.sleep(wait.toMillis()),
+                Optional.empty());
     }
 
-    /** {@link #proxyPeerUrls(DiscoverySettings)} asking {@code keys} (the discovery URL's service when null). */
+    /** {@link #proxyPeerUrls(DiscoverySettings)} asking {@code keys} (the discovery URL's service when empty). */
     static List<String> proxyPeerUrls(DiscoverySettings settings, long maxRetries, V2Discovery.Backoff backoff,
-                                      KeysApi keys) throws Failed, InterruptedException {
+                                      Optional<KeysApi> keys) throws Failed, InterruptedException {
         Map<String, List<URI>> cluster;
         try {
             URI url = parse(settings.url());
-            KeysApi service = keys != null ? keys : new V2KeysClient(url, proxy(settings.proxy()));
+            KeysApi service = keys.isPresent() ? keys.get() : new V2KeysClient(url, proxy(settings.proxy()));
             // etcd asks with member id 0: no registration is this proxy's
             cluster = discovery(service, url, 0, maxRetries, backoff).getCluster();
         } catch (DiscoveryException e) {
@@ -116,7 +117,7 @@ public final class Bootstrap {
             return fromSrv(config, settings, new SrvCluster(JndiDns.fromEnvironment(environment)));
         }
         return fromDiscoveryUrl(config, settings, V2Discovery.UNLIMITED_RETRIES, wait -> Thread.sleep(wait.toMillis()),
-                null);
+                Optional.empty());
     }
 
     static ServerConfig fromSrv(ServerConfig config, DiscoverySettings settings, SrvCluster srv) throws Failed {
@@ -143,10 +144,10 @@ public final class Bootstrap {
 
     /**
      * Runs the v2 discovery protocol; {@code backoff} waits between retries; {@code keys} is the
-     * service asked (the discovery URL's when null).
+     * service asked (the discovery URL's when empty).
      */
     static ServerConfig fromDiscoveryUrl(ServerConfig config, DiscoverySettings settings, long maxRetries,
-                                         V2Discovery.Backoff backoff, KeysApi keys)
+                                         V2Discovery.Backoff backoff, Optional<KeysApi> keys)
             throws Failed, FallBackToProxy, InterruptedException {
         String token = settings.url();
         Map<String, List<URI>> self = Map.of(config.name(), config.initialAdvertisePeerUrls());
@@ -157,7 +158,7 @@ public final class Bootstrap {
         Map<String, List<URI>> cluster;
         try {
             URI url = parse(token);
-            KeysApi service = keys != null ? keys : new V2KeysClient(url, proxy(settings.proxy()));
+            KeysApi service = keys.isPresent() ? keys.get() : new V2KeysClient(url, proxy(settings.proxy()));
             cluster = discovery(service, url, memberId(config.initialAdvertisePeerUrls(), token), maxRetries, backoff)
                     .joinCluster(InitialCluster.format(self));
         } catch (DiscoveryException e) {

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,7 +89,7 @@ class BootstrapTest {
                 "", "", "");
 
         Bootstrap.Failed e = assertThrows(Bootstrap.Failed.class,
-                () -> Bootstrap.fromDiscoveryUrl(config, settings, 2, wait -> { }, null));
+                () -> Bootstrap.fromDiscoveryUrl(config, settings, 2, wait -> { }, Optional.empty()));
 
         assertEquals("failed to join discovery cluster (discovery: too many retries)", e.getMessage());
     }
@@ -109,7 +110,7 @@ class BootstrapTest {
         DiscoverySettings settings = new DiscoverySettings(TOKEN, DiscoverySettings.Fallback.PROXY, "", "", "");
 
         Bootstrap.FallBackToProxy e = assertThrows(Bootstrap.FallBackToProxy.class, () -> Bootstrap.fromDiscoveryUrl(
-                member("m4", "http://10.0.0.4:2380"), settings, 0, wait -> { }, keys));
+                member("m4", "http://10.0.0.4:2380"), settings, 0, wait -> { }, Optional.of(keys)));
 
         assertEquals("failed to join discovery cluster (discovery: cluster is full)", e.getMessage());
         assertEquals(before, keys.keys());
@@ -120,7 +121,7 @@ class BootstrapTest {
         DiscoverySettings settings = new DiscoverySettings(TOKEN, DiscoverySettings.Fallback.EXIT, "", "", "");
 
         Bootstrap.Failed e = assertThrows(Bootstrap.Failed.class, () -> Bootstrap.fromDiscoveryUrl(
-                member("m4", "http://10.0.0.4:2380"), settings, 0, wait -> { }, fullCluster()));
+                member("m4", "http://10.0.0.4:2380"), settings, 0, wait -> { }, Optional.of(fullCluster())));
 
         assertEquals("failed to join discovery cluster (discovery: cluster is full)", e.getMessage());
     }
@@ -130,7 +131,7 @@ class BootstrapTest {
         DiscoverySettings settings = new DiscoverySettings(TOKEN, DiscoverySettings.Fallback.PROXY, "", "", "");
 
         assertEquals(List.of("http://10.0.0.1:2380", "http://10.0.0.2:2380", "http://10.0.0.3:2380"),
-                Bootstrap.proxyPeerUrls(settings, 0, wait -> { }, fullCluster()));
+                Bootstrap.proxyPeerUrls(settings, 0, wait -> { }, Optional.of(fullCluster())));
     }
 
     @Test
@@ -139,7 +140,7 @@ class BootstrapTest {
         MemoryKeys keys = new MemoryKeys().put(TOKEN_PATH + "/_config/size", "two");
 
         Bootstrap.Failed e = assertThrows(Bootstrap.Failed.class,
-                () -> Bootstrap.proxyPeerUrls(settings, 0, wait -> { }, keys));
+                () -> Bootstrap.proxyPeerUrls(settings, 0, wait -> { }, Optional.of(keys)));
 
         assertEquals("discovery: size key is bad", e.getMessage());
     }
