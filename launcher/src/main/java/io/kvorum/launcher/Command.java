@@ -1,6 +1,7 @@
 package io.kvorum.launcher;
 
 import io.kvorum.launcher.discovery.DiscoverySettings;
+import io.kvorum.launcher.proxy.ProxyConfig;
 import io.kvorum.server.ServerConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,27 +22,33 @@ sealed interface Command {
      * @param enablePprof {@code --enable-pprof}: record with JDK Flight Recorder (see {@link Profiling})
      * @param logging    {@code --logger}, {@code --log-outputs}, {@code --log-format}, {@code --log-package-levels}
      * @param discovery  {@code --discovery*}: where the initial cluster comes from when it is discovered
+     * @param fallbackProxy the v2 proxy this process runs instead when discovery finds the cluster full
+     *                   and {@code --discovery-fallback} is {@code proxy}, as etcd's
      */
     record Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs,
-                 List<String> notices, boolean enablePprof, LogFlags logging, DiscoverySettings discovery)
+                 List<String> notices, boolean enablePprof, LogFlags logging, DiscoverySettings discovery,
+                 ProxyConfig fallbackProxy)
             implements Command {
         public Serve {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(logLevel, "logLevel");
             Objects.requireNonNull(logging, "logging");
             Objects.requireNonNull(discovery, "discovery");
+            Objects.requireNonNull(fallbackProxy, "fallbackProxy");
             warnings = List.copyOf(warnings);
             pluginDirs = List.copyOf(pluginDirs);
             notices = List.copyOf(notices);
         }
 
-        public Serve(ServerConfig config, LogLevel logLevel, List<String> warnings, List<Path> pluginDirs) {
-            this(config, logLevel, warnings, pluginDirs, List.of(), false, LogFlags.DEFAULT, DiscoverySettings.NONE);
-        }
-
         /** This command with {@code newConfig}, e.g. the initial cluster discovery found. */
         Serve withConfig(ServerConfig newConfig) {
-            return new Serve(newConfig, logLevel, warnings, pluginDirs, notices, enablePprof, logging, discovery);
+            return new Serve(newConfig, logLevel, warnings, pluginDirs, notices, enablePprof, logging, discovery,
+                    fallbackProxy);
+        }
+
+        /** The proxy to run when discovery finds the cluster full: this member's flags, its consensus plugin. */
+        Proxy asFallbackProxy() {
+            return new Proxy(fallbackProxy, config.consensus(), logLevel, warnings, pluginDirs, logging, discovery);
         }
     }
 
@@ -54,11 +61,14 @@ sealed interface Command {
      * @param warnings   things worth telling the user that do not stop the start
      * @param pluginDirs {@code --plugin-dir}
      * @param logging    {@code --logger}, {@code --log-outputs}, {@code --log-format}, {@code --log-package-levels}
+     * @param discovery  {@code --discovery*}: with a discovery URL, the proxy's first peer URLs are the
+     *                   token's registered members, as etcd's
      */
-    record Proxy(io.kvorum.launcher.proxy.ProxyConfig proxy, String consensus, LogLevel logLevel, List<String> warnings,
-                 List<Path> pluginDirs, LogFlags logging) implements Command {
+    record Proxy(ProxyConfig proxy, String consensus, LogLevel logLevel, List<String> warnings,
+                 List<Path> pluginDirs, LogFlags logging, DiscoverySettings discovery) implements Command {
         public Proxy {
             Objects.requireNonNull(proxy, "proxy");
+            Objects.requireNonNull(discovery, "discovery");
             Objects.requireNonNull(consensus, "consensus");
             Objects.requireNonNull(logLevel, "logLevel");
             Objects.requireNonNull(logging, "logging");

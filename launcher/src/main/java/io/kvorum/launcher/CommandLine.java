@@ -92,7 +92,8 @@ final class CommandLine {
             return new Command.Serve(config, fromFile.logLevel(), warnings, fromFile.pluginDirs(),
                     List.of("loaded server configuration, other configuration command line flags and environment"
                             + " variables will be ignored if provided {\"path\": \"" + configFile.get() + "\"}"),
-                    fromFile.switchedOn(Flag.ENABLE_PPROF), fromFile.logFlags(warnings), new EtcdFlags(fromFile).discovery());
+                    fromFile.switchedOn(Flag.ENABLE_PPROF), fromFile.logFlags(warnings), new EtcdFlags(fromFile).discovery(),
+                    ProxyFlags.config(fromFile));
         }
         List<String> warnings = line.addEnvironment(environment);
         LogFlags logging = line.logFlags(warnings);
@@ -100,13 +101,13 @@ final class CommandLine {
             return line.proxy(warnings, logging);
         }
         return new Command.Serve(line.serverConfig(warnings), line.logLevel(), warnings, line.pluginDirs(), List.of(),
-                line.switchedOn(Flag.ENABLE_PPROF), logging, new EtcdFlags(line).discovery());
+                line.switchedOn(Flag.ENABLE_PPROF), logging, new EtcdFlags(line).discovery(), ProxyFlags.config(line));
     }
 
     /** A v2 proxy's start: the proxy's flags; a member's flags have no meaning there. */
     Command.Proxy proxy(List<String> warnings, LogFlags logging) throws UsageException {
         return new Command.Proxy(ProxyFlags.config(this), value(Flag.CONSENSUS, CommandLine::nonEmpty)
-                .orElse(Flag.DEFAULT_CONSENSUS), logLevel(), warnings, pluginDirs(), logging);
+                .orElse(Flag.DEFAULT_CONSENSUS), logLevel(), warnings, pluginDirs(), logging, new EtcdFlags(this).discovery());
     }
 
     private static CommandLine fromConfigFile(Path file) throws UsageException {

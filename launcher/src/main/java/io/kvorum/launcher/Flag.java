@@ -196,9 +196,7 @@ enum Flag {
     DISCOVERY(Section.CLUSTERING, "discovery", Kind.VALUE, "''",
             "Discovery URL used to bootstrap the cluster."),
     DISCOVERY_FALLBACK(Section.CLUSTERING, "discovery-fallback", Kind.VALUE, "'proxy'",
-            "Expected behavior ('exit' or 'proxy') when discovery services fails. \"proxy\" supports v2 API only.",
-            Support.ACCEPTED, "exit: as etcd; proxy: kvorum has no v2 proxy, so a member that finds the discovered"
-                    + " cluster full exits as with exit, logging that it cannot fall back"),
+            "Expected behavior ('exit' or 'proxy') when discovery services fails. \"proxy\" supports v2 API only."),
     DISCOVERY_PROXY(Section.CLUSTERING, "discovery-proxy", Kind.VALUE, "''",
             "HTTP proxy to use for traffic to discovery service."),
     DISCOVERY_SRV(Section.CLUSTERING, "discovery-srv", Kind.VALUE, "''",

@@ -40,6 +40,9 @@ import sun.misc.Signal;
  * distribution's {@code plugins/} folder and of each {@code --plugin-dir}; see {@link PluginCatalog}.
  *
  * <p>With {@code --proxy on|readonly} the process is no member but etcd's v2 proxy: see {@link ProxyProcess}.
+ * So it is when {@code --discovery} finds the cluster full and {@code --discovery-fallback} is
+ * {@code proxy} (etcd's default): the proxy then serves this member's {@code --listen-client-urls}
+ * from {@code <data-dir>/proxy}, and a restart in that data dir is a proxy's again.
  *
  * <p>Exit codes: {@value #EXIT_OK} after {@code --help}, {@code --version}, {@code kvorum plugins}
  * or a clean stop on a signal; {@value #EXIT_START_FAILED} when the member fails to start (unknown
@@ -86,7 +89,7 @@ public final class Main {
             return SnapshotCommand.run(snapshot, pluginFolders(snapshot.pluginDirs()));
         }
         if (command instanceof Command.Proxy proxy) {
-            return ProxyProcess.run(proxy, Optional.empty());
+            return ProxyProcess.run(proxy);
         }
         if (command instanceof Command.ShowVersion) {
             System.out.print(Version.text());
@@ -115,6 +118,8 @@ public final class Main {
         } catch (Bootstrap.Failed e) {
             System.err.println("kvorum: " + e.getMessage());
             return EXIT_START_FAILED;
+        } catch (Bootstrap.FallBackToProxy e) {
+            return ProxyProcess.serve(command.asFallbackProxy(), stop);
         }
         if (discovered.isEmpty()) {
             return EXIT_OK;
@@ -167,7 +172,8 @@ public final class Main {
      * empty when a signal came while waiting for the other members. Discovery runs on a thread of
      * its own so that the signal handlers can still stop the process.
      */
-    private static Optional<Command.Serve> discover(Command.Serve command, CountDownLatch stop) throws Bootstrap.Failed {
+    private static Optional<Command.Serve> discover(Command.Serve command, CountDownLatch stop)
+            throws Bootstrap.Failed, Bootstrap.FallBackToProxy {
         if (!command.discovery().discovers()) {
             return Optional.of(command);
         }
@@ -175,7 +181,7 @@ public final class Main {
         Thread discovering = new Thread(() -> {
             try {
                 found.complete(Bootstrap.initialCluster(command.config(), command.discovery(), System.getenv()));
-            } catch (Bootstrap.Failed | InterruptedException | RuntimeException e) {
+            } catch (Bootstrap.Failed | Bootstrap.FallBackToProxy | InterruptedException | RuntimeException e) {
                 found.completeExceptionally(e);
             }
         }, "kvorum-discovery");
@@ -201,6 +207,9 @@ public final class Main {
         } catch (java.util.concurrent.CompletionException e) {
             if (e.getCause() instanceof Bootstrap.Failed failed) {
                 throw failed;
+            }
+            if (e.getCause() instanceof Bootstrap.FallBackToProxy fallBack) {
+                throw fallBack;
             }
             throw new Bootstrap.Failed(describe(e.getCause()), e.getCause());
         }

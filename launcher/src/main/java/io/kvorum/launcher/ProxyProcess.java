@@ -1,5 +1,7 @@
 package io.kvorum.launcher;
 
+import io.kvorum.launcher.discovery.Bootstrap;
+import io.kvorum.launcher.discovery.DiscoverySettings;
 import io.kvorum.launcher.plugin.PluginCatalog;
 import io.kvorum.launcher.plugin.PluginKind;
 import io.kvorum.launcher.plugin.PluginLoadException;
@@ -22,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * {@code kvorum --proxy on|readonly}: runs a v2 proxy until SIGTERM or SIGINT. For each URL served,
  * one line {@code kvorum: serving client requests on <url>} goes to standard output, as a member's.
  *
- * <p>Discovery ({@code --discovery}) plugs in through {@link #run}'s {@code discovery}: when it
- * fails because the cluster is full and {@code --discovery-fallback proxy} is given, etcd starts a
- * proxy instead of a member; the launcher does so by building the proxy's command with
- * {@code CommandLine#proxy} and calling {@link #run} with the discovery service's peer URLs.
+ * <p>With {@code --discovery}, the first peer URLs are those of the members registered with the
+ * discovery token ({@link Bootstrap#proxyPeerUrls}), asked only when the data dir holds no cluster
+ * file yet, as etcd's {@code startProxy}; the refreshes then ask those peers, as without discovery.
+ * A member that finds the discovered cluster full with {@code --discovery-fallback proxy} becomes
+ * such a proxy through {@link #serve}, with its own flags (so not read-only), as etcd's.
  */
 final class ProxyProcess {
     /** etcd's bound on asking the peers for the members. */
@@ -35,7 +38,7 @@ final class ProxyProcess {
     }
 
     /** Runs the proxy until a signal; the process' exit code. */
-    static int run(Command.Proxy command, Optional<PeerUrlSource> discovery) {
+    static int run(Command.Proxy command) {
         try {
             Main.configureLogging(command.logging().settings(command.logLevel()));
         } catch (IOException e) {
@@ -46,12 +49,21 @@ final class ProxyProcess {
         command.warnings().forEach(log::warn);
         CountDownLatch stop = new CountDownLatch(1);
         Main.stopOnSignals(stop, log);
+        return serve(command, stop);
+    }
 
+    /**
+     * Runs the proxy until {@code stop} counts down; logging and the signal handlers are set up
+     * already (by {@link #run}, or by a member's start that falls back to this proxy).
+     */
+    static int serve(Command.Proxy command, CountDownLatch stop) {
+        Logger log = LoggerFactory.getLogger(ProxyProcess.class);
         V2Proxy proxy;
         try {
             ConsensusProvider consensus = (ConsensusProvider) PluginCatalog.load(Main.pluginFolders(command.pluginDirs()))
                     .find(PluginKind.CONSENSUS, command.consensus()).provider();
-            proxy = V2Proxy.start(command.proxy(), V2Proxy.lookups(askingPeers(consensus)), discovery);
+            proxy = V2Proxy.start(command.proxy(), V2Proxy.lookups(askingPeers(consensus)),
+                    discovered(command.discovery()));
         } catch (PluginLoadException | IOException | RuntimeException e) {
             log.debug("proxy start failed", e);
             System.err.println("kvorum: " + e.getMessage());
@@ -70,6 +82,23 @@ final class ProxyProcess {
         proxy.close();
         log.info("v2 proxy stopped");
         return Main.EXIT_OK;
+    }
+
+    /** {@code --discovery}'s members as the proxy's first peer URLs; none without a discovery URL. */
+    private static Optional<PeerUrlSource> discovered(DiscoverySettings settings) {
+        if (settings.url().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(() -> {
+            try {
+                return Bootstrap.proxyPeerUrls(settings);
+            } catch (Bootstrap.Failed e) {
+                throw new IOException(e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while asking the discovery service", e);
+            }
+        });
     }
 
     /** The consensus plugin's own way of asking its peers for the members (kvorum's raft: a peer call). */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.kvorum.it.cluster.Cluster;
 import io.kvorum.it.cluster.ClusterMember;
+import io.kvorum.it.etcdctl.EtcdctlV2;
 import io.kvorum.it.server.Binaries;
 import io.kvorum.it.server.FreePorts;
 import io.kvorum.it.server.KvorumProcess;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
@@ -187,35 +187,7 @@ class V2ProxyTest {
     }
 
     private static String etcdctlAt(URI endpoint, String... args) {
-        Path binary = Binaries.etcdctl().orElseThrow(() -> new AssertionError("etcdctl is not installed"));
-        // a loaded machine's first requests may take longer than etcdctl's 2 s per request
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "--endpoints", endpoint.toString(),
-                "--timeout", "15s", "--total-timeout", "30s"));
-        command.addAll(List.of(args));
-        try {
-            Path out = Files.createTempFile("etcdctl-v2", ".out");
-            Path err = Files.createTempFile("etcdctl-v2", ".err");
-            try {
-                ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
-                        .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-                builder.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_") || k.startsWith("ETCD_"));
-                builder.environment().put("ETCDCTL_API", "2");
-                Process p = builder.start();
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    throw new AssertionError("etcdctl did not finish within 30 s: " + command);
-                }
-                return "exit " + p.exitValue() + "\n" + Files.readString(out) + "stderr: " + Files.readString(err);
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + command, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return EtcdctlV2.run(endpoint, args);
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) {

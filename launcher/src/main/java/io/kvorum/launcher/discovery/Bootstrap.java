@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * and cluster get etcd's ids. A member that already has data (a non-empty {@code member/wal}
  * folder in its data dir) skips discovery, as etcd does when it finds a WAL.
  *
- * <p>{@code --discovery-fallback proxy} (etcd's default) would make a member that finds the cluster
- * full a v2 proxy; kvorum has no v2 proxy, so it exits as with {@code exit}, saying so.
+ * <p>{@code --discovery-fallback proxy} (etcd's default) makes a member that finds the cluster full
+ * a v2 proxy instead: {@link #initialCluster} throws {@link FallBackToProxy}, and the launcher starts
+ * the proxy, whose peer URLs come from {@link #proxyPeerUrls} (etcd's {@code v2discovery.GetCluster}:
+ * the token's first {@code size} registrations, read without registering).
  */
 public final class Bootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(Bootstrap.class);
@@ -43,7 +45,50 @@ public final class Bootstrap {
         }
     }
 
+    /**
+     * The discovered cluster is full and {@code --discovery-fallback proxy} is given: the process is
+     * to run as a v2 proxy, as etcd's does; etcd's line for it is logged.
+     */
+    public static final class FallBackToProxy extends Exception {
+        public FallBackToProxy(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private Bootstrap() {
+    }
+
+    /**
+     * The peer URLs of the cluster a discovery token describes, for a v2 proxy: every peer URL of the
+     * first {@code size} members registered, sorted, as etcd's {@code GetCluster} and
+     * {@code URLsMap.URLs()}; waits while fewer have registered. Registers nothing.
+     *
+     * @throws Failed            when the service cannot tell, with etcd's discovery message
+     * @throws InterruptedException when interrupted while waiting for the members
+     */
+    public static List<String> proxyPeerUrls(DiscoverySettings settings) throws Failed, InterruptedException {
+        return proxyPeerUrls(settings, V2Discovery.UNLIMITED_RETRIES, wait -> Thread.sleep(wait.toMillis()),
+                Optional.empty());
+    }
+
+    /** {@link #proxyPeerUrls(DiscoverySettings)} asking {@code keys} (the discovery URL's service when empty). */
+    static List<String> proxyPeerUrls(DiscoverySettings settings, long maxRetries, V2Discovery.Backoff backoff,
+                                      Optional<KeysApi> keys) throws Failed, InterruptedException {
+        Map<String, List<URI>> cluster;
+        try {
+            URI url = parse(settings.url());
+            KeysApi service = keys.isPresent() ? keys.get() : new V2KeysClient(url, proxy(settings.proxy()));
+            // etcd asks with member id 0: no registration is this proxy's
+            cluster = discovery(service, url, 0, maxRetries, backoff).getCluster();
+        } catch (DiscoveryException e) {
+            throw new Failed(e.getMessage(), e);
+        }
+        return cluster.values().stream().flatMap(List::stream).map(URI::toString).sorted().toList();
+    }
+
+    private static V2Discovery discovery(KeysApi keys, URI url, long memberId, long maxRetries, V2Discovery.Backoff backoff) {
+        String endpoint = url.getScheme() + "://" + url.getRawAuthority();
+        return new V2Discovery(keys, endpoint, Optional.ofNullable(url.getPath()).orElse(""), memberId, maxRetries, backoff);
     }
 
     /**
@@ -52,10 +97,12 @@ public final class Bootstrap {
      *
      * @param environment the process environment ({@value JndiDns#SERVER_VARIABLE})
      * @throws Failed            when discovery fails, with etcd's message
+     * @throws FallBackToProxy   when the cluster is full and the fallback is {@code proxy}
      * @throws InterruptedException when interrupted while waiting for the other members
      */
     public static ServerConfig initialCluster(ServerConfig config, DiscoverySettings settings,
-                                              Map<String, String> environment) throws Failed, InterruptedException {
+                                              Map<String, String> environment)
+            throws Failed, FallBackToProxy, InterruptedException {
         if (!settings.discovers()) {
             return config;
         }
@@ -69,7 +116,8 @@ public final class Bootstrap {
         if (!settings.srv().isEmpty()) {
             return fromSrv(config, settings, new SrvCluster(JndiDns.fromEnvironment(environment)));
         }
-        return fromDiscoveryUrl(config, settings, V2Discovery.UNLIMITED_RETRIES, wait -> Thread.sleep(wait.toMillis()));
+        return fromDiscoveryUrl(config, settings, V2Discovery.UNLIMITED_RETRIES, wait -> Thread.sleep(wait.toMillis()),
+                Optional.empty());
     }
 
     static ServerConfig fromSrv(ServerConfig config, DiscoverySettings settings, SrvCluster srv) throws Failed {
@@ -94,9 +142,13 @@ public final class Bootstrap {
         return config.withInitialCluster(cluster, config.initialClusterToken());
     }
 
-    /** Runs the v2 discovery protocol; {@code backoff} waits between retries. */
+    /**
+     * Runs the v2 discovery protocol; {@code backoff} waits between retries; {@code keys} is the
+     * service asked (the discovery URL's when empty).
+     */
     static ServerConfig fromDiscoveryUrl(ServerConfig config, DiscoverySettings settings, long maxRetries,
-                                         V2Discovery.Backoff backoff) throws Failed, InterruptedException {
+                                         V2Discovery.Backoff backoff, Optional<KeysApi> keys)
+            throws Failed, FallBackToProxy, InterruptedException {
         String token = settings.url();
         Map<String, List<URI>> self = Map.of(config.name(), config.initialAdvertisePeerUrls());
         if (config.initialClusterExisting()) {
@@ -106,12 +158,16 @@ public final class Bootstrap {
         Map<String, List<URI>> cluster;
         try {
             URI url = parse(token);
-            KeysApi keys = new V2KeysClient(url, proxy(settings.proxy()));
-            String endpoint = url.getScheme() + "://" + url.getRawAuthority();
-            V2Discovery discovery = new V2Discovery(keys, endpoint, Optional.ofNullable(url.getPath()).orElse(""),
-                    memberId(config.initialAdvertisePeerUrls(), token), maxRetries, backoff);
-            cluster = discovery.joinCluster(InitialCluster.format(self));
+            KeysApi service = keys.isPresent() ? keys.get() : new V2KeysClient(url, proxy(settings.proxy()));
+            cluster = discovery(service, url, memberId(config.initialAdvertisePeerUrls(), token), maxRetries, backoff)
+                    .joinCluster(InitialCluster.format(self));
         } catch (DiscoveryException e) {
+            if (e.reason() == Reason.FULL_CLUSTER && settings.fallback() == DiscoverySettings.Fallback.PROXY) {
+                String message = "failed to join discovery cluster (" + e.getMessage() + ")";
+                LOG.atWarn().setMessage("discovery cluster is full, falling back to proxy")
+                        .addKeyValue("fallback-proxy", "proxy").addKeyValue("error", message).log();
+                throw new FallBackToProxy(message, e);
+            }
             throw failed(config, settings, e);
         }
         if (hasDuplicateUrl(cluster)) {
@@ -123,14 +179,6 @@ public final class Bootstrap {
     private static Failed failed(ServerConfig config, DiscoverySettings settings, DiscoveryException e) {
         String message = "failed to join discovery cluster (" + e.getMessage() + ")";
         switch (e.reason()) {
-            case FULL_CLUSTER -> {
-                if (settings.fallback() == DiscoverySettings.Fallback.PROXY) {
-                    LOG.atWarn().setMessage("discovery cluster is full; kvorum has no v2 proxy to fall back to, exiting")
-                            .addKeyValue("fallback-proxy", "proxy").addKeyValue("error", message).log();
-                } else {
-                    warnTokenUsed(settings, message);
-                }
-            }
             case DUPLICATE_ID -> {
                 LOG.atWarn().setMessage("member has been registered with discovery service")
                         .addKeyValue("name", config.name()).addKeyValue("discovery-token", settings.url())

@@ -15,7 +15,7 @@ public record DiscoverySettings(String url, Fallback fallback, String proxy, Str
     /** No discovery: the initial cluster is given. */
     public static final DiscoverySettings NONE = new DiscoverySettings("", Fallback.PROXY, "", "", "");
 
-    /** {@code --discovery-fallback}: etcd's two choices; kvorum has no v2 proxy, see {@link Bootstrap}. */
+    /** {@code --discovery-fallback}: exit, or run as a v2 proxy to the discovered cluster; see {@link Bootstrap}. */
     public enum Fallback {
         EXIT, PROXY
     }

@@ -69,7 +69,21 @@ final class V2Discovery {
         return nodesToCluster(all, check.size());
     }
 
-    private record Check(List<KeysApi.Node> nodes, long size, long index) {
+    /**
+     * The cluster as the token holds it, without registering, as etcd's {@code GetCluster} for a
+     * proxy: the first {@code size} registrations when the cluster is full, else those after waiting
+     * for the rest. Build the instance with member id 0, as etcd does there.
+     */
+    Map<String, List<java.net.URI>> getCluster() throws DiscoveryException, InterruptedException {
+        Check check = check();
+        if (check.full()) {
+            return nodesToCluster(check.nodes().subList(0, (int) check.size()), check.size());
+        }
+        return nodesToCluster(waitNodes(check), check.size());
+    }
+
+    /** @param full whether {@code size} others registered before this member (or at all, when it did not) */
+    private record Check(List<KeysApi.Node> nodes, long size, long index, boolean full) {
     }
 
     private void createSelf(String config) throws DiscoveryException {
@@ -94,6 +108,14 @@ final class V2Discovery {
     }
 
     private Check checkCluster() throws DiscoveryException, InterruptedException {
+        Check check = check();
+        if (check.full()) {
+            throw new DiscoveryException(Reason.FULL_CLUSTER);
+        }
+        return check;
+    }
+
+    private Check check() throws DiscoveryException, InterruptedException {
         String configKey = join(cluster, "_config");
         String sizeKey = join(configKey, "size");
         KeysApi.Read sizeRead;
@@ -138,16 +160,16 @@ final class V2Discovery {
                 break;
             }
             if (Long.compareUnsigned(i, size - 1) >= 0) {
-                throw new DiscoveryException(Reason.FULL_CLUSTER);
+                return new Check(nodes, size, dir.index(), true);
             }
         }
-        return new Check(nodes, size, dir.index());
+        return new Check(nodes, size, dir.index(), false);
     }
 
     private Check checkClusterRetry() throws DiscoveryException, InterruptedException {
         if (retries < maxRetries) {
             backOff("cluster status check");
-            return checkCluster();
+            return check();
         }
         throw new DiscoveryException(Reason.TOO_MANY_RETRIES);
     }
@@ -193,6 +215,7 @@ final class V2Discovery {
     private List<KeysApi.Node> waitNodesRetry() throws DiscoveryException, InterruptedException {
         if (retries < maxRetries) {
             backOff("waiting for other nodes");
+            // a full cluster here is an error for a proxy too, as in etcd
             return waitNodes(checkCluster());
         }
         throw new DiscoveryException(Reason.TOO_MANY_RETRIES);

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,8 +89,59 @@ class BootstrapTest {
                 "", "", "");
 
         Bootstrap.Failed e = assertThrows(Bootstrap.Failed.class,
-                () -> Bootstrap.fromDiscoveryUrl(config, settings, 2, wait -> { }));
+                () -> Bootstrap.fromDiscoveryUrl(config, settings, 2, wait -> { }, Optional.empty()));
 
         assertEquals("failed to join discovery cluster (discovery: too many retries)", e.getMessage());
+    }
+
+    private static final String TOKEN = "http://127.0.0.1:2379/v2/keys/discovery/6c007a14875d53d9bf0ef5a6fc0257c8";
+    private static final String TOKEN_PATH = "/v2/keys/discovery/6c007a14875d53d9bf0ef5a6fc0257c8";
+
+    private static MemoryKeys fullCluster() {
+        return new MemoryKeys().put(TOKEN_PATH + "/_config/size", "2")
+                .put(TOKEN_PATH + "/aa3afcf067233596", "m3=http://10.0.0.3:2380,m3=http://10.0.0.1:2380")
+                .put(TOKEN_PATH + "/9e44ace02baa1c00", "m2=http://10.0.0.2:2380");
+    }
+
+    @Test
+    void aFullClusterWithTheProxyFallbackFallsBackToAProxy() {
+        MemoryKeys keys = fullCluster();
+        List<String> before = keys.keys();
+        DiscoverySettings settings = new DiscoverySettings(TOKEN, DiscoverySettings.Fallback.PROXY, "", "", "");
+
+        Bootstrap.FallBackToProxy e = assertThrows(Bootstrap.FallBackToProxy.class, () -> Bootstrap.fromDiscoveryUrl(
+                member("m4", "http://10.0.0.4:2380"), settings, 0, wait -> { }, Optional.of(keys)));
+
+        assertEquals("failed to join discovery cluster (discovery: cluster is full)", e.getMessage());
+        assertEquals(before, keys.keys());
+    }
+
+    @Test
+    void aFullClusterWithTheExitFallbackFails() {
+        DiscoverySettings settings = new DiscoverySettings(TOKEN, DiscoverySettings.Fallback.EXIT, "", "", "");
+
+        Bootstrap.Failed e = assertThrows(Bootstrap.Failed.class, () -> Bootstrap.fromDiscoveryUrl(
+                member("m4", "http://10.0.0.4:2380"), settings, 0, wait -> { }, Optional.of(fullCluster())));
+
+        assertEquals("failed to join discovery cluster (discovery: cluster is full)", e.getMessage());
+    }
+
+    @Test
+    void aProxyGetsEveryPeerUrlOfTheRegisteredMembersSorted() throws Exception {
+        DiscoverySettings settings = new DiscoverySettings(TOKEN, DiscoverySettings.Fallback.PROXY, "", "", "");
+
+        assertEquals(List.of("http://10.0.0.1:2380", "http://10.0.0.2:2380", "http://10.0.0.3:2380"),
+                Bootstrap.proxyPeerUrls(settings, 0, wait -> { }, Optional.of(fullCluster())));
+    }
+
+    @Test
+    void aProxyIsToldWhenTheTokenHoldsNoCluster() {
+        DiscoverySettings settings = new DiscoverySettings(TOKEN, DiscoverySettings.Fallback.PROXY, "", "", "");
+        MemoryKeys keys = new MemoryKeys().put(TOKEN_PATH + "/_config/size", "two");
+
+        Bootstrap.Failed e = assertThrows(Bootstrap.Failed.class,
+                () -> Bootstrap.proxyPeerUrls(settings, 0, wait -> { }, Optional.of(keys)));
+
+        assertEquals("discovery: size key is bad", e.getMessage());
     }
 }

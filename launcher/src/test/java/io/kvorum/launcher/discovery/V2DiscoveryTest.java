@@ -66,6 +66,43 @@ class V2DiscoveryTest {
     }
 
     @Test
+    void aProxyGetsTheFirstSizeRegistrationsOfAFullClusterAndRegistersNothing() throws Exception {
+        MemoryKeys keys = token(2).put(TOKEN + "/aa3afcf067233596", "m3=http://10.0.0.3:2380")
+                .put(TOKEN + "/9e44ace02baa1c00", "m2=http://10.0.0.2:2380")
+                .put(TOKEN + "/1111111111111111", "late=http://10.0.0.9:2380");
+        List<String> before = keys.keys();
+
+        Map<String, List<URI>> cluster = new V2Discovery(keys, "http://127.0.0.1:2379", TOKEN, 0, 0, backoffs::add)
+                .getCluster();
+
+        assertEquals(List.of("m3", "m2"), List.copyOf(cluster.keySet()));
+        assertEquals(before, keys.keys());
+    }
+
+    @Test
+    void aProxyWaitsForTheMembersOfAClusterNotYetComplete() throws Exception {
+        MemoryKeys keys = token(2).put(TOKEN + "/aa3afcf067233596", "m3=http://10.0.0.3:2380");
+        keys.whileWaiting(() -> keys.put(TOKEN + "/9e44ace02baa1c00", "m2=http://10.0.0.2:2380"));
+
+        Map<String, List<URI>> cluster = new V2Discovery(keys, "http://127.0.0.1:2379", TOKEN, 0, 0, backoffs::add)
+                .getCluster();
+
+        assertEquals(List.of("m3", "m2"), List.copyOf(cluster.keySet()));
+        assertEquals(List.of(TOKEN + "/_config/size", TOKEN + "/aa3afcf067233596", TOKEN + "/9e44ace02baa1c00"),
+                keys.keys());
+    }
+
+    @Test
+    void aProxyIsToldOfTheServicesErrors() {
+        MemoryKeys keys = new MemoryKeys();
+
+        DiscoveryException e = assertThrows(DiscoveryException.class,
+                () -> new V2Discovery(keys, "http://127.0.0.1:2379", TOKEN, 0, 0, backoffs::add).getCluster());
+
+        assertEquals(Reason.SERVICE_ERROR, e.reason());
+    }
+
+    @Test
     void aMemberRegisteredBeforeIsADuplicateId() {
         MemoryKeys keys = token(3).put(SELF_KEY, "m1=http://10.0.0.1:2380");
 
