@@ -75,7 +75,7 @@ class V2EtcdctlClusterTest {
             String peer = "http://127.0.0.1:" + FreePorts.pick();
             s.etcdctl("member", "add", "m4", peer);
             sortInitialCluster(s.transcript());
-            String id = idOf(s.body("/v2/members"), peer);
+            String id = awaitMember(s, peer);
             s.etcdctlSorted("member", "list");
             s.etcdctlSorted("cluster-health");
             s.etcdctl("member", "remove", id);
@@ -113,6 +113,21 @@ class V2EtcdctlClusterTest {
             Arrays.sort(entries);
             transcript.set(last, m.replaceFirst(Matcher.quoteReplacement(
                     "ETCD_INITIAL_CLUSTER=\"" + String.join(",", entries) + "\" (sorted)")));
+        }
+    }
+
+    /**
+     * The id of the member with {@code peer}, once the member asked lists it: real etcd's follower
+     * may answer {@code member add} before it has applied the change itself.
+     */
+    private static String awaitMember(V2Steps s, String peer) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            String members = s.body("/v2/members");
+            if (members.contains("\"" + peer + "\"") || System.nanoTime() > deadline) {
+                return idOf(members, peer);
+            }
+            ManagedProcess.pause(100);
         }
     }
 
