@@ -10,11 +10,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameListener;
+import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
@@ -31,7 +37,10 @@ import java.util.function.Consumer;
  * never to one that does something, and a client that calls the route itself gets nothing it could not get
  * by sending the {@code ..} path.
  *
- * <p>HTTP/2 connections are not touched: once Armeria has chosen the protocol the handler leaves the
+ * <p>On HTTP/2 (a connection upgraded from HTTP/1 with {@code Upgrade: h2c}, as Java's HTTP client asks,
+ * or over TLS, where etcd's Go server answers HTTP/2 requests with its mux too) the {@code :path} of each
+ * request is rewritten the same way; a path is only looked at for {@code ..} or {@code %}, which gRPC's
+ * paths never have. Once Armeria has chosen the protocol the handler that waits for it leaves the
  * connection's pipeline; on an HTTP/1 connection the rewriter looks at each request line for a {@code .}
  * or {@code %} only.
  */
@@ -161,7 +170,7 @@ public final class DotDotPaths {
                 return true;
             }
             ChannelPipeline pipeline = ctx.pipeline();
-            if (pipeline.get(Http2ConnectionHandler.class) != null) {
+            if (http2Found(pipeline)) {
                 pipeline.remove(this);
                 return true;
             }
@@ -176,17 +185,65 @@ public final class DotDotPaths {
         }
     }
 
-    /** Between Netty's HTTP/1 decoder and Armeria's: gives Armeria a target it takes for a {@code ..} path. */
+    /** Whether HTTP/2 is chosen; if so its request paths are rewritten from now on. */
+    private static boolean http2Found(ChannelPipeline pipeline) {
+        Http2ConnectionHandler http2 = pipeline.get(Http2ConnectionHandler.class);
+        if (http2 == null) {
+            return false;
+        }
+        http2.decoder().frameListener(new Http2Paths(http2.decoder().frameListener()));
+        return true;
+    }
+
+    /**
+     * Between Netty's HTTP/1 decoder and Armeria's: gives Armeria a target it takes for a {@code ..} path.
+     * When the connection is upgraded to HTTP/2 ({@code Upgrade: h2c}, which etcd ignores: it answers the
+     * request over HTTP/1 and a client keeps sending there) the HTTP/2 paths are rewritten instead.
+     */
     static final class Rewriter extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            boolean upgrade = false;
             if (msg instanceof HttpRequest request) {
                 String uri = request.uri();
                 if (uri.indexOf('.') >= 0 || uri.indexOf('%') >= 0) {
                     request.setUri(rewrite(uri));
                 }
+                upgrade = request.headers().contains(HttpHeaderNames.UPGRADE);
             }
             ctx.fireChannelRead(msg);
+            if (upgrade && !ctx.isRemoved() && http2Found(ctx.pipeline())) {
+                ctx.pipeline().remove(this);
+            }
+        }
+    }
+
+    /** Armeria's HTTP/2 frame listener, given the rewritten {@code :path} of a request with a {@code ..} segment. */
+    private static final class Http2Paths extends Http2FrameListenerDecorator {
+        Http2Paths(Http2FrameListener listener) {
+            super(listener);
+        }
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+                boolean endOfStream) throws Http2Exception {
+            rewritePath(headers);
+            super.onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+        }
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+                short weight, boolean exclusive, int padding, boolean endOfStream) throws Http2Exception {
+            rewritePath(headers);
+            super.onHeadersRead(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endOfStream);
+        }
+
+        /** A gRPC path ({@code /etcdserverpb.KV/Put}) has neither {@code ..} nor {@code %}: only looked at. */
+        private static void rewritePath(Http2Headers headers) {
+            CharSequence path = headers.path();
+            if (path != null && (AsciiString.indexOf(path, '%', 0) >= 0 || AsciiString.contains(path, ".."))) {
+                headers.path(rewrite(path.toString()));
+            }
         }
     }
 }
