@@ -38,8 +38,8 @@ import java.util.function.Consumer;
  * by sending the {@code ..} path.
  *
  * <p>On HTTP/2 (a connection upgraded from HTTP/1 with {@code Upgrade: h2c}, as Java's HTTP client asks,
- * or over TLS, where etcd's Go server answers HTTP/2 requests with its mux too) the {@code :path} of each
- * request is rewritten the same way; a path is only looked at for {@code ..} or {@code %}, which gRPC's
+ * which etcd would have answered over HTTP/1; or HTTP/2 over TLS or with prior knowledge) the
+ * {@code :path} of each request is rewritten the same way; a path is only looked at for {@code ..} or {@code %}, which gRPC's
  * paths never have. Once Armeria has chosen the protocol the handler that waits for it leaves the
  * connection's pipeline; on an HTTP/1 connection the rewriter looks at each request line for a {@code .}
  * or {@code %} only.
