@@ -20,6 +20,8 @@ module io.kvorum.server {
     requires io.netty.handler;
     // etcd's gRPC keepalive on client connections (ClientKeepAlive): Netty's HTTP/2 handler under Armeria
     requires io.netty.codec.http2;
+    // a request path with .. redirected as etcd does (v2http.DotDotPaths): Netty's HTTP/1 request under Armeria
+    requires io.netty.codec.http;
     requires io.netty.buffer;
     // SO_REUSEPORT on listeners (ListenerSockets)
     requires io.netty.transport.unix.common;

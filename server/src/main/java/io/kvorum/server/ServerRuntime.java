@@ -16,6 +16,7 @@ import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.apply.KvServer;
 import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.v2http.DotDotPaths;
 import io.kvorum.server.v2http.V2Http;
 import io.kvorum.server.apply.LeaderChanges;
 import io.kvorum.server.apply.LeaseServer;
@@ -467,7 +468,7 @@ final class ServerRuntime {
     private static void configureConnections(com.linecorp.armeria.server.ServerBuilder sb, ClientConnections connections) {
         long maxStreams = connections.maxConcurrentStreams();
         sb.http2MaxStreamsPerConnection(maxStreams == 0 ? ClientConnections.MAX_CONCURRENT_STREAMS_UNLIMITED : maxStreams);
-        sb.childChannelPipelineCustomizer(ClientKeepAlive.installer(connections));
+        sb.childChannelPipelineCustomizer(ClientKeepAlive.installer(connections).andThen(DotDotPaths.installer()));
     }
 
     /** How the store works off compactions: {@code --experimental-compaction-batch-limit}, etcd's pause. */

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What else v2 clients do against one member with {@code --enable-v2}, step by step against real
- * etcd 3.4 and kvorum at the same time: paths that are not clean (Go's mux redirects them and
- * serves nothing), a write over {@code --max-request-bytes}, {@code /v2/stats/self} and
+ * etcd 3.4 and kvorum at the same time: paths that are not clean, also with {@code ..} (Go's mux
+ * redirects them and serves nothing), a write over {@code --max-request-bytes}, {@code /v2/stats/self} and
  * {@code /v2/stats/leader}, and {@code etcdctl exec-watch}. What a client sees must be equal apart from indexes, times and ids.
  */
 class V2ClientsTest {
@@ -79,6 +79,18 @@ class V2ClientsTest {
         s.httpRaw("GET", "/v2//members", null);
         s.httpRaw("GET", "/v2/stats/./self/", null);
         s.httpRaw("GET", "/v2/nothing//here", null);
+        // a .. segment, escaped or not, on any path (Armeria itself would refuse the request target)
+        s.httpRaw("GET", "/v2/keys/r/../r/k", null);
+        s.httpRaw("HEAD", "/v2/keys/r/%2e%2e/r/k?quorum=true", null);
+        s.httpRaw("PUT", "/v2/keys/r/x/../k", "value=5");
+        s.httpRaw("PUT", "/v2/keys/r/%2E./n?dir=true", null);
+        s.httpRaw("DELETE", "/v2/keys/r/k/..", null);
+        s.httpRaw("DELETE", "/v2/keys/r/..%2fr/k?recursive=true", null);
+        s.httpRaw("POST", "/v2/keys/../v2/keys/r", "value=6");
+        s.httpRaw("GET", "/v2/..", null);
+        s.httpRaw("GET", "/health/..", null);
+        s.httpRaw("POST", "/v3/kv/../kv/put", "{\"key\":\"YQ==\",\"value\":\"YQ==\"}");
+        s.httpRaw("GET", "/..?x=1", null);
         s.http("GET", "/v2/keys/r?recursive=true", null);
         // a v2 write over --max-request-bytes (1.5 MiB) but under the form limit (10 MiB) is taken, as etcd 3.4 takes it
         byte[] big = new byte[(2 << 20) + 6];

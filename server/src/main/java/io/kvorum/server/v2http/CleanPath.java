@@ -20,8 +20,8 @@ import java.util.Optional;
  * its small HTML body for GET. Armeria would serve such a path as if it were clean, so a PUT
  * etcd refuses to act on would change the store.
  *
- * <p>(A path with a {@code ..} segment never gets here: Armeria refuses it with 400 before any
- * service runs.)
+ * <p>A path with a {@code ..} segment reaches this only through {@link DotDotPaths}: Armeria refuses
+ * it as a request target, so it comes rewritten.
  */
 final class CleanPath {
     private static final String HEX = "0123456789ABCDEF";

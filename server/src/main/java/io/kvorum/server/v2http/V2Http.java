@@ -22,7 +22,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code /v2/stats/store}, {@code /v2/stats/self} and {@code /v2/stats/leader} ({@link StatsServices})
  * and {@code /v2/auth} ({@link AuthService}); {@link V2Access} checks who may. Without
  * {@code --enable-v2} none is served and the paths answer 404. A path that is not clean is
- * redirected first, with or without the flag, as Go's mux does ({@link CleanPath}).
+ * redirected first, with or without the flag, as Go's mux does ({@link CleanPath}); so is any path with a
+ * {@code ..} segment, through {@link DotDotPaths}.
  */
 public final class V2Http {
     private static final String PATTERN = "prefix:/v2/";
@@ -79,12 +80,12 @@ public final class V2Http {
             }
             return notFound.serve(ctx, req);
         };
-        return Map.of(PATTERN, dispatch);
+        return Map.of(PATTERN, dispatch, DotDotPaths.ROUTE, DotDotPaths.service());
     }
 
     /** Without {@code --enable-v2}: every v2 path is Go's {@code http.NotFound}, as etcd answers. */
     public static Map<String, HttpService> notServed() {
-        return Map.of(PATTERN, notFound());
+        return Map.of(PATTERN, notFound(), DotDotPaths.ROUTE, DotDotPaths.service());
     }
 
     /** Go's {@code http.NotFound}, after its mux redirected a path that is not clean ({@link CleanPath}). */
