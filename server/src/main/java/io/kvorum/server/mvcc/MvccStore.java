@@ -112,7 +112,7 @@ public final class MvccStore implements AutoCloseable {
      * owning the backend and closes it after this store.
      */
     public static MvccStore open(Backend backend, MvccConfig config) {
-        TreeIndex index = new TreeIndex();
+        TreeIndexBuilder building = new TreeIndexBuilder();
         long[] highest = {0};
         Map<ByteString, Long> leased = new HashMap<>();
         long consistentIndex;
@@ -131,7 +131,7 @@ public final class MvccStore implements AutoCloseable {
                 boolean tombstone = Revision.isTombstoneKey(key);
                 KeyBucket.Header header = KeyBucket.header(record);
                 byte[] userKey = header.key();
-                index.getOrCreate(userKey).append(revision, tombstone, header.createRevision(), header.version());
+                building.getOrCreate(userKey).append(revision, tombstone, header.createRevision(), header.version());
                 highest[0] = revision.main();
                 long lease = tombstone ? 0 : header.lease();
                 if (lease != 0) {
@@ -142,6 +142,7 @@ public final class MvccStore implements AutoCloseable {
                 return true;
             });
         }
+        TreeIndex index = building.build();
         // a fresh store is at revision 1; a compaction may have removed the newest records
         MvccStore store = new MvccStore(backend, config, index, Math.max(1, Math.max(highest[0], scheduled)), scheduled);
         store.leasedKeys = leased;

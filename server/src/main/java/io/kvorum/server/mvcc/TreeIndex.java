@@ -2,7 +2,9 @@ package io.kvorum.server.mvcc;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
+import java.util.SortedMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BooleanSupplier;
 
@@ -20,10 +22,27 @@ final class TreeIndex {
     /** Keys compacted between two checks of whether to go on. */
     static final int CHUNK = 1000;
 
-    private final ConcurrentSkipListMap<byte[], KeyIndex> keys =
-            new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
+    /** Unsigned byte order, etcd's order of keys. */
+    static final Comparator<byte[]> KEY_ORDER = Arrays::compareUnsigned;
+
+    private final ConcurrentSkipListMap<byte[], KeyIndex> keys;
     /** {@code keys.size()} kept as it changes: the map counts by walking ({@code etcd_debugging_mvcc_keys_total}). */
     private final java.util.concurrent.atomic.AtomicLong size = new java.util.concurrent.atomic.AtomicLong();
+
+    /** An empty index. */
+    TreeIndex() {
+        keys = new ConcurrentSkipListMap<>(KEY_ORDER);
+    }
+
+    /**
+     * The index of {@code sorted}'s keys, linked in one pass ({@link TreeIndexBuilder}).
+     *
+     * @param sorted ordered by {@link #KEY_ORDER}; not used after
+     */
+    TreeIndex(SortedMap<byte[], KeyIndex> sorted) {
+        keys = new ConcurrentSkipListMap<>(sorted);
+        size.set(keys.size());
+    }
 
     /** How many keys have a history (live or deleted, not yet compacted away), as etcd's keys gauge. */
     long size() {

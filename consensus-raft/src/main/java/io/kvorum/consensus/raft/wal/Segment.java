@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -30,6 +31,8 @@ final class Segment implements AutoCloseable {
     private static final int ZEROS = 1 << 20;
     /** The unit a disk writes whole or not at all (etcd's minSectorSize). */
     private static final int SECTOR = 512;
+    /** Zeros to compare a segment's tail with. */
+    private static final byte[] ZERO_BLOCK = new byte[4096];
 
     /** A record read back, at its offset in the file. */
     record Record(long offset, RecordType type, byte[] payload) {
@@ -284,11 +287,24 @@ final class Segment implements AutoCloseable {
         return false;
     }
 
+    /**
+     * The offset of the last non-zero byte, or -1. A segment is mostly preallocated zeros, so whole
+     * blocks are compared with zeros first ({@code Arrays.mismatch} compares many bytes a step) and
+     * only the block holding the last written byte is read byte by byte.
+     */
     private static long lastNonZero(ByteBuffer buf) {
-        for (int i = buf.limit() - 1; i >= 0; i--) {
-            if (buf.get(i) != 0) {
-                return i;
+        byte[] bytes = buf.array();
+        int end = buf.limit();
+        while (end > 0) {
+            int start = Math.max(0, end - ZERO_BLOCK.length);
+            if (Arrays.mismatch(bytes, start, end, ZERO_BLOCK, 0, end - start) >= 0) {
+                for (int i = end - 1; i >= start; i--) {
+                    if (bytes[i] != 0) {
+                        return i;
+                    }
+                }
             }
+            end = start;
         }
         return -1;
     }
