@@ -119,6 +119,39 @@ class DistributionTest {
         }
     }
 
+    /**
+     * JDK 17 crashes when classes come from the class data archive under Flight Recorder's class file load
+     * hook, so bin/kvorum leaves the archive out when KVORUM_JAVA_OPTS asks for a recording (or an agent).
+     */
+    @Test
+    void aFlightRecordingInKvorumJavaOptsStartsWithoutTheClassArchiveAndIsWritten() throws Exception {
+        Path recording = cwd.resolve("member.jfr");
+        ProcessBuilder pb = new ProcessBuilder(KvorumProcess.home().resolve("bin/kvorum").toString(),
+                "--listen-client-urls", ANY_PORT, "--advertise-client-urls", ANY_PORT)
+                .directory(cwd.toFile()).redirectOutput(cwd.resolve("jfr.out").toFile())
+                .redirectError(cwd.resolve("jfr.err").toFile());
+        pb.environment().put("KVORUM_JAVA_OPTS", "-XX:StartFlightRecording=filename=" + recording);
+        Process p = pb.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(cwd.resolve("jfr.out")).contains("kvorum: serving client requests on")) {
+                assertTrue(p.isAlive(), () -> "exited early: " + read(cwd.resolve("jfr.err")));
+                assertTrue(System.nanoTime() < deadline, "no serving line");
+                Thread.sleep(100);
+            }
+            // the script execs java: the process's own command line is the JVM's
+            String commandLine = Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline")).replace('\0', ' ');
+            assertTrue(commandLine.contains("-XX:StartFlightRecording"), commandLine);
+            assertTrue(!commandLine.contains("-XX:SharedArchiveFile"), commandLine);
+            p.destroy(); // SIGTERM: the recording is written at exit
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "did not stop on SIGTERM");
+            assertEquals(0, p.exitValue(), read(cwd.resolve("jfr.err")));
+            assertTrue(Files.size(recording) > 0, "no recording written");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p);
