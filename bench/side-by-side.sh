@@ -2,7 +2,9 @@
 # Every load of the performance issue against real etcd and kvorum, interleaved load by load, on
 # this machine in one run: both servers (or both 3-member clusters) run at once on free loopback
 # ports with fresh data directories on the same disk; each load goes to etcd, then to kvorum, then
-# on to the next load. Prints a markdown table: etcd, kvorum and kvorum ÷ etcd per load.
+# on to the next load. Prints a markdown table: etcd, kvorum and kvorum ÷ etcd per load, with the
+# CPU the servers (all members) used per request during it (watch: per event delivered), read from
+# /proc before and after the load.
 #
 # The load generator is bench/kvload (built here with Debian's golang-go and
 # golang-etcd-server-dev, on etcd's own Go client), or $LOADGEN: any generator that takes
@@ -64,8 +66,8 @@ leader_of() {
   return 1
 }
 
-start etcd; etcd_eps=$eps
-start kvorum; kvorum_eps=$eps
+start etcd; etcd_eps=$eps; etcd_pids=("${pids[@]}")
+start kvorum; kvorum_eps=$eps; kvorum_pids=("${pids[@]:${#etcd_pids[@]}}")
 etcd_at=$(leader_of "$etcd_eps")
 kvorum_at=$(leader_of "$kvorum_eps")
 
@@ -80,6 +82,14 @@ for at in "$etcd_at" "$kvorum_at"; do
 done
 
 field() { json_field "$@"; }
+# cpu_ticks pid...: the user and system CPU the processes have used, in clock ticks (bin/kvorum execs java,
+# so a member's pid is its JVM's).
+cpu_ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+# cpu_us ticks result: the servers' CPU per request in µs (watch: per event delivered).
+cpu_us() {
+  python3 -c 'import json,os,sys; r=json.loads(sys.argv[2]); n=r.get("events") or r.get("total") or 0
+print("%.0f" % (int(sys.argv[1]) * 1e6 / os.sysconf("SC_CLK_TCK") / n) if n else "-")' "$1" "$2"
+}
 ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.2f" % (b/a) if a else "-")' "$1" "$2"; }
 fmt() { python3 -c 'import sys; v=float(sys.argv[1]); print("{:,.0f}".format(v) if v >= 100 else "%.2f" % v)' "$1"; }
 
@@ -89,12 +99,13 @@ echo "|---|---|---:|---:|---:|"
 # row label measure(s) -- load generator args: runs the load on etcd, then kvorum, and prints a row per measure.
 row() {
   local label=$1 measures=$2; shift 3
-  local e k m
-  e=$("$loadgen" -endpoints "$etcd_at" "$@")
-  k=$("$loadgen" -endpoints "$kvorum_at" "$@")
+  local e k m c0 ecpu kcpu
+  c0=$(cpu_ticks "${etcd_pids[@]}"); e=$("$loadgen" -endpoints "$etcd_at" "$@"); ecpu=$(cpu_us $(( $(cpu_ticks "${etcd_pids[@]}") - c0 )) "$e")
+  c0=$(cpu_ticks "${kvorum_pids[@]}"); k=$("$loadgen" -endpoints "$kvorum_at" "$@"); kcpu=$(cpu_us $(( $(cpu_ticks "${kvorum_pids[@]}") - c0 )) "$k")
   for m in $measures; do
     echo "| $label | $m | $(fmt "$(field "$e" "$m")") | $(fmt "$(field "$k" "$m")") | $(ratio "$(field "$e" "$m")" "$(field "$k" "$m")") |"
   done
+  echo "| $label | server CPU µs per request | $ecpu | $kcpu | $(ratio "$ecpu" "$kcpu") |"
   for r in "$e" "$k"; do
     [ "$(field "$r" errors)" = 0 ] || echo "| $label | errors | $(field "$e" errors) | $(field "$k" errors) | |"
   done
