@@ -37,11 +37,14 @@ import org.slf4j.LoggerFactory;
  * never released, and the server's stop waits for it forever. This handler is installed first in each
  * connection's pipeline (it sees every read) and reaches HTTP/2 through Netty's connection handler once
  * Armeria has added it: the PINGs through its frame listener, the frames the server writes through a
- * scanner placed just before it (behind TLS). Everything runs on the connection's event loop.
+ * scanner placed just before it (behind TLS). Connections are closed from that scanner's place too, as
+ * grpc-go closes its net.Conn: past TLS (a close_notify, like Go's tls.Conn) but not through HTTP/2's
+ * graceful shutdown. Everything runs on the connection's event loop.
  *
- * <p>One gap: Armeria sets HTTP/2 up while handling the read that brings the client's preface, so PINGs that
- * arrive in that very read (before the client has seen the server's SETTINGS) are answered but not counted.
- * The policy and the pings start with the next read; clients send their first PINGs later.
+ * <p>One gap: on a plaintext port Armeria sets HTTP/2 up while handling the read that brings the client's
+ * preface, so PINGs that arrive in that very read (before the client has seen the server's SETTINGS) are
+ * answered but not counted. The policy and the pings start with the next read; clients send their first PINGs
+ * later. On an https port HTTP/2 is set up once the handshake is done, before the preface.
  */
 final class ClientKeepAlive extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ClientKeepAlive.class);
@@ -60,6 +63,8 @@ final class ClientKeepAlive extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     private Http2ConnectionHandler http2;
     private ChannelHandlerContext http2Ctx;
+    /** The scanner's place: closing from there passes TLS and the flush consolidation, not HTTP/2. */
+    private ChannelHandlerContext writtenCtx;
     private long lastReadNanos;
 
     // the ping policy
@@ -67,6 +72,8 @@ final class ClientKeepAlive extends ChannelDuplexHandler {
     private long lastPingNanos;
     private int pingStrikes;
     private boolean serverWroteSincePing;
+    /** The GOAWAY too_many_pings is on its way and the connection closes after it. */
+    private boolean goingAway;
 
     // the server's keepalive pings, as grpc-go's keepalive loop
     private ScheduledFuture<?> keepAliveTimer;
@@ -117,14 +124,16 @@ final class ClientKeepAlive extends ChannelDuplexHandler {
         http2Ctx = found;
         http2 = (Http2ConnectionHandler) found.handler();
         http2.decoder().frameListener(new PingPolicy(http2.decoder().frameListener()));
-        ctx.pipeline().addBefore(found.name(), null, new WrittenFrames());
+        WrittenFrames written = new WrittenFrames();
+        ctx.pipeline().addBefore(found.name(), null, written);
+        writtenCtx = ctx.pipeline().context(written);
         readsSeenUpTo = lastReadNanos;
         keepAliveTimer = ctx.executor().schedule(this::keepAlive, intervalNanos, TimeUnit.NANOSECONDS);
     }
 
     /** grpc-go's server keepalive loop, one turn per timer. */
     private void keepAlive() {
-        if (!ctx.channel().isActive()) {
+        if (!ctx.channel().isActive() || goingAway) {
             return;
         }
         long now = System.nanoTime();
@@ -138,7 +147,7 @@ final class ClientKeepAlive extends ChannelDuplexHandler {
         }
         if (outstandingPing && timeoutLeftNanos <= 0) {
             LOG.debug("closing client connection {}: keepalive ping not acknowledged in time", ctx.channel());
-            ctx.close();
+            writtenCtx.close();
             return;
         }
         if (!outstandingPing) {
@@ -154,6 +163,12 @@ final class ClientKeepAlive extends ChannelDuplexHandler {
 
     /** grpc-go's handlePing: counts the strikes of a client PING and sends GOAWAY past the last one. */
     private void clientPinged() {
+        if (goingAway) {
+            // Read with the ping that got the GOAWAY, before it was written. A second GOAWAY with the same last
+            // stream is no write to Netty, and its promise, done at once, would close the connection before the
+            // first is out; grpc-go's second one never leaves its queue either.
+            return;
+        }
         long now = System.nanoTime();
         boolean first = !pingedBefore;
         long sincePrevious = now - lastPingNanos;
@@ -170,11 +185,12 @@ final class ClientKeepAlive extends ChannelDuplexHandler {
         }
         if (pingStrikes > MAX_PING_STRIKES) {
             LOG.debug("closing client connection {}: too many pings", ctx.channel());
+            goingAway = true;
             ByteBuf debug = Unpooled.copiedBuffer("too_many_pings", StandardCharsets.US_ASCII);
             ChannelPromise written = http2Ctx.newPromise();
-            // Once the GOAWAY is out (a flush may wait for the end of the read), closed from the first handler:
-            // no graceful drain of the open streams, as grpc-go's closeConn.
-            written.addListener(f -> ctx.close());
+            // Once the GOAWAY is out (a flush may wait for the end of the read), closed without a graceful drain
+            // of the open streams, as grpc-go's closeConn.
+            written.addListener(f -> writtenCtx.close());
             http2.goAway(http2Ctx, http2.connection().remote().lastStreamCreated(),
                     Http2Error.ENHANCE_YOUR_CALM.code(), debug, written);
             http2Ctx.flush();

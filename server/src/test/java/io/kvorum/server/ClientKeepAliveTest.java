@@ -70,6 +70,23 @@ class ClientKeepAliveTest {
     }
 
     @Test
+    void pingsPastTheThirdStrikeInTheSameReadLeaveTheGoAwayToArriveBeforeTheClose() throws Exception {
+        try (KvorumServer server = start(Duration.ofSeconds(5), Duration.ofHours(2), Duration.ofSeconds(20));
+             RawHttp2Connection c = new RawHttp2Connection(server.clientUrls().get(0), true)) {
+            c.openStream(1, WATCH);
+            pingAndAwaitAck(c, 1); // the first is no strike
+            // read together: the third strike's GOAWAY is not written yet when the strikes after it are counted
+            c.pings(2, 10);
+
+            c.closed.get(30, TimeUnit.SECONDS);
+            RawHttp2Connection.GoAway goAway = c.goAway.getNow(null); // read before the end of the stream, if at all
+            assertNotNull(goAway, "the connection was closed without GOAWAY");
+            assertEquals(ENHANCE_YOUR_CALM, goAway.errorCode());
+            assertEquals("too_many_pings", goAway.debugData());
+        }
+    }
+
+    @Test
     void withNoStreamOpenPingsCloserThanTwoHoursAreStrikesWhateverTheMinimumTime() throws Exception {
         try (KvorumServer server = start(Duration.ofNanos(1), Duration.ofHours(2), Duration.ofSeconds(20));
              RawHttp2Connection c = new RawHttp2Connection(server.clientUrls().get(0), true)) {

@@ -97,6 +97,17 @@ final class RawHttp2Connection implements AutoCloseable {
         frame(PING, 0, 0, longBytes(data));
     }
 
+    /** PINGs {@code first} to {@code last} in one write, so that the server reads them together. */
+    synchronized void pings(long first, long last) throws IOException {
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        for (long data = first; data <= last; data++) {
+            burst.writeBytes(new byte[] {0, 0, 8, PING, 0, 0, 0, 0, 0});
+            burst.writeBytes(longBytes(data));
+        }
+        out.write(burst.toByteArray());
+        out.flush();
+    }
+
     private static void literal(ByteArrayOutputStream block, String s) {
         byte[] bytes = s.getBytes(StandardCharsets.US_ASCII);
         block.write(bytes.length); // all names and values here are shorter than 127

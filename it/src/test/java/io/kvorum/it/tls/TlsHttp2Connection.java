@@ -99,6 +99,17 @@ final class TlsHttp2Connection implements AutoCloseable {
         frame(PING, 0, 0, ByteBuffer.allocate(8).putLong(data).array());
     }
 
+    /** PINGs {@code first} to {@code last} in one write (one TLS record), so that the server reads them together. */
+    synchronized void pings(long first, long last) throws IOException {
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        for (long data = first; data <= last; data++) {
+            burst.writeBytes(new byte[] {0, 0, 8, PING, 0, 0, 0, 0, 0});
+            burst.writeBytes(ByteBuffer.allocate(8).putLong(data).array());
+        }
+        out.write(burst.toByteArray());
+        out.flush();
+    }
+
     /** Pings with {@code data} and waits for its acknowledgement. */
     void pingAndAwaitAck(long data) throws Exception {
         ping(data);
