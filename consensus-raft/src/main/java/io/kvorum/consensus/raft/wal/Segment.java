@@ -34,8 +34,16 @@ final class Segment implements AutoCloseable {
     /** Zeros to compare a segment's tail with. */
     private static final byte[] ZERO_BLOCK = new byte[4096];
 
-    /** A record read back, at its offset in the file. */
-    record Record(long offset, RecordType type, byte[] payload) {
+    /**
+     * A record read back, at its offset in the file. Its payload stays in the bytes of the segment
+     * read whole ({@code length} bytes of {@code bytes} from {@code payloadAt}): a restart decodes
+     * each entry from there, copying only the entry's data, not the payload first.
+     */
+    record Record(long offset, RecordType type, byte[] bytes, int payloadAt, int length) {
+        /** A copy of the payload. */
+        byte[] payload() {
+            return Arrays.copyOfRange(bytes, payloadAt, payloadAt + length);
+        }
     }
 
     /**
@@ -177,7 +185,7 @@ final class Segment implements AutoCloseable {
                 break;
             }
             records.add(r);
-            at += HEADER + 1 + r.payload().length;
+            at += HEADER + 1 + r.length();
         }
         long writtenTo = lastNonZero(buf) + 1;
         if (writtenTo <= at) {
@@ -272,9 +280,7 @@ final class Segment implements AutoCloseable {
         if (type == null) {
             return null;
         }
-        byte[] payload = new byte[length - 1];
-        System.arraycopy(buf.array(), pos + HEADER + 1, payload, 0, payload.length);
-        return new Record(at, type, payload);
+        return new Record(at, type, buf.array(), pos + HEADER + 1, length - 1);
     }
 
     /** Whether any offset after a failed record holds a valid one: then the failure is not a torn tail. */

@@ -160,7 +160,7 @@ public final class Wal implements AutoCloseable {
                 droppedRecords++;
                 if (r.type() == RecordType.ENTRY) {
                     try {
-                        long index = Encoding.decodeEntry(r.payload()).index();
+                        long index = Encoding.decodeEntry(r.bytes(), r.payloadAt(), r.length()).index();
                         droppedEntriesFrom = Math.min(droppedEntriesFrom, index);
                         droppedEntriesTo = Math.max(droppedEntriesTo, index);
                     } catch (EncodingException ignored) {
@@ -380,7 +380,7 @@ public final class Wal implements AutoCloseable {
                         snapshotSegment = segment;
                     }
                     case ENTRY -> {
-                        LogEntry e = Encoding.decodeEntry(r.payload());
+                        LogEntry e = Encoding.decodeEntry(r.bytes(), r.payloadAt(), r.length());
                         entry(e, path, r.offset());
                         lastIndexIn.merge(segment, e.index(), Math::max);
                     }
