@@ -100,12 +100,14 @@ public final class Wal implements AutoCloseable {
             return wal;
         }
         Replay replay = new Replay();
+        // every segment is read into one array: each one's records are replayed before the next is read
+        Segment.ReadBuffer reading = new Segment.ReadBuffer();
         Segment.Scan lastScan = null;
         WalCorruptedException bad = null;
         long badAt = -1;
         for (Map.Entry<Long, Path> e : found.entrySet()) {
             Path path = e.getValue();
-            Segment.Scan scan = Segment.scan(files, path, e.getKey().equals(found.lastKey()));
+            Segment.Scan scan = Segment.scan(files, path, e.getKey().equals(found.lastKey()), reading);
             lastScan = scan;
             try {
                 for (Segment.Record r : scan.records()) {
