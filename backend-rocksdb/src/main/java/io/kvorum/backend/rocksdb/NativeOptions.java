@@ -81,6 +81,11 @@ final class NativeOptions implements AutoCloseable {
         return bulkLoadWrites;
     }
 
+    /** The bytes of blocks the cache holds now; 0 without a cache. */
+    long blockCacheUsage() {
+        return blockCache == null ? 0 : blockCache.getUsage();
+    }
+
     @Override
     public void close() {
         bulkLoadWrites.close();

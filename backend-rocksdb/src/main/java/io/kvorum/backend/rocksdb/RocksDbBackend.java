@@ -318,6 +318,11 @@ final class RocksDbBackend implements Backend {
         }
     }
 
+    /** The bytes of blocks the block cache holds now (what a scan left in it, for tests). */
+    long blockCacheUsage() {
+        return options.blockCacheUsage();
+    }
+
     /** Live data in files plus what is still only in memtables (and the WAL), at most {@link #size()}. */
     @Override
     public long sizeInUse() {

@@ -24,7 +24,7 @@ import org.rocksdb.Snapshot;
  * running one finishes.
  */
 final class RocksDbReadView implements ReadView {
-    /** Sequential reads of a whole bucket fetch ahead instead of block by block. */
+    /** Sequential reads of a whole bucket (or most of one) fetch ahead instead of block by block. */
     private static final long COPY_READAHEAD_BYTES = 2L << 20;
 
     private final RocksDbBackend backend;
@@ -89,6 +89,13 @@ final class RocksDbReadView implements ReadView {
         try (ReadOptions bounded = new ReadOptions(atSnapshot);
                 Slice lower = new Slice(from);
                 Slice upper = to == null ? null : new Slice(to)) {
+            if (!reverse && limit <= 0 && from.length == 0) {
+                // A forward scan from a bucket's first key with no limit reads the bucket through
+                // (the key index rebuilt at open, a snapshot, a hash): fetching ahead saves a read
+                // per block, and its blocks would only push out of the cache the ones that serve
+                // reads, and swell the cache to its full size at every restart.
+                bounded.setFillCache(false).setReadaheadSize(COPY_READAHEAD_BYTES);
+            }
             bounded.setIterateLowerBound(lower);
             if (upper != null) {
                 bounded.setIterateUpperBound(upper);

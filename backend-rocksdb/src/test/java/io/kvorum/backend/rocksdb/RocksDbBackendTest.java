@@ -525,4 +525,32 @@ class RocksDbBackendTest {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void aScanOfAWholeBucketLeavesTheBlockCacheAloneAndABoundedOneFillsIt() throws Exception {
+        byte[] value = new byte[1024];
+        new Random(3).nextBytes(value);
+        try (WriteBatch batch = backend.newBatch()) {
+            for (int i = 0; i < 2000; i++) {
+                batch.put(KEY, bytes(String.format("k%05d", i)), value);
+            }
+            backend.commit(batch, false);
+        }
+        backend.defragment(); // into files: a memtable's entries are never cached as blocks
+        RocksDbBackend rocks = (RocksDbBackend) backend;
+        long before = rocks.blockCacheUsage();
+        int[] seen = {0};
+        try (ReadView view = backend.readView()) {
+            view.scan(KEY, new byte[0], null, false, 0, (k, v) -> ++seen[0] > 0);
+        }
+        assertEquals(2000, seen[0]);
+        assertTrue(rocks.blockCacheUsage() - before < 16 << 10,
+                "a whole-bucket scan cached " + (rocks.blockCacheUsage() - before) + " bytes");
+        try (ReadView view = backend.readView()) {
+            view.scan(KEY, bytes("k"), null, false, 0, (k, v) -> ++seen[0] > 0);
+        }
+        assertEquals(4000, seen[0]);
+        assertTrue(rocks.blockCacheUsage() - before > 1 << 20,
+                "a bounded scan of 2 MB cached only " + (rocks.blockCacheUsage() - before) + " bytes");
+    }
 }

@@ -112,15 +112,17 @@ public final class MvccStore implements AutoCloseable {
      * owning the backend and closes it after this store.
      */
     public static MvccStore open(Backend backend, MvccConfig config) {
-        TreeIndexBuilder building = new TreeIndexBuilder();
         long[] highest = {0};
         Map<ByteString, Long> leased = new HashMap<>();
         long consistentIndex;
         long term;
         long scheduled;
         long finished;
+        TreeIndexBuilder building;
         try (ReadView view = backend.readView()) {
             consistentIndex = MetaBucket.read(view, MetaBucket.CONSISTENT_INDEX, 0);
+            // one entry applied is mostly one put: the applied index sizes the key map, roughly
+            building = new TreeIndexBuilder(consistentIndex);
             term = MetaBucket.read(view, MetaBucket.TERM, 0);
             scheduled = MetaBucket.read(view, MetaBucket.SCHEDULED_COMPACT_REVISION, -1);
             finished = MetaBucket.read(view, MetaBucket.FINISHED_COMPACT_REVISION, -1);

@@ -21,7 +21,24 @@ import java.util.SortedMap;
  */
 final class TreeIndexBuilder {
 
-    private final HashMap<HashedKey, KeyIndex> keys = new HashMap<>();
+    /** A hint of more keys than this is not taken in full: the table is allocated before any arrives. */
+    private static final int MAX_EXPECTED = 1 << 20;
+
+    private final HashMap<HashedKey, KeyIndex> keys;
+
+    TreeIndexBuilder() {
+        this(0);
+    }
+
+    /**
+     * @param expectedKeys about how many keys will come (at most {@value #MAX_EXPECTED} is taken):
+     *                     the map is sized for them at once instead of doubling its table and
+     *                     rehashing every key seen, about twenty times on the way to a million
+     */
+    TreeIndexBuilder(long expectedKeys) {
+        int expected = (int) Math.max(0, Math.min(expectedKeys, MAX_EXPECTED));
+        keys = new HashMap<>(Math.max(16, (int) (expected / 0.75f) + 1));
+    }
 
     /**
      * The key's index, created on its first record.

@@ -59,4 +59,19 @@ class TreeIndexBuilderTest {
         assertSame(added, index.get(bytes("\u00ff new")));
         assertEquals(keys.size() + 1, index.size());
     }
+
+    @Test
+    void theExpectedKeyCountIsOnlyAHint() {
+        // the applied index sizes the map: far more keys than it says, or far fewer, build the same index
+        for (long hint : new long[] {0, 3, 1L << 40}) {
+            TreeIndexBuilder building = new TreeIndexBuilder(hint);
+            for (int i = 0; i < 100; i++) {
+                building.getOrCreate(bytes("k" + (i % 40))).append(new Revision(2 + i, 0), false, 2 + i % 40, 1 + i / 40);
+            }
+            TreeIndex index = building.build();
+            assertEquals(40, index.size(), "hint " + hint);
+            assertEquals(new Revision(81, 0), index.get(bytes("k39")).liveAt(200), "hint " + hint);
+            assertEquals(new Revision(41, 0), index.get(bytes("k39")).liveAt(80), "hint " + hint);
+        }
+    }
 }

@@ -51,7 +51,15 @@ public final class Encoding {
     }
 
     public static LogEntry decodeEntry(byte[] bytes) {
-        ByteReader r = versioned(bytes);
+        return decodeEntry(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Decodes the entry in {@code length} bytes of {@code bytes} from {@code offset}: a WAL record
+     * inside the segment read whole, so that only the entry's data is copied out of it.
+     */
+    public static LogEntry decodeEntry(byte[] bytes, int offset, int length) {
+        ByteReader r = versioned(new ByteReader(bytes, offset, length));
         LogEntry e = readEntry(r);
         r.expectEnd();
         return e;
@@ -93,7 +101,10 @@ public final class Encoding {
     }
 
     private static ByteReader versioned(byte[] bytes) {
-        ByteReader r = new ByteReader(bytes);
+        return versioned(new ByteReader(bytes));
+    }
+
+    private static ByteReader versioned(ByteReader r) {
         int version = r.u8();
         if (version != VERSION) {
             throw new EncodingException("unknown encoding version " + version);

@@ -48,7 +48,10 @@ final class Applier {
                 changed = true;
             } else if (e.data().length > 0) {
                 if (e.data()[0] == Wire.APPLICATION) {
-                    data = Arrays.copyOfRange(e.data(), 1, e.data().length);
+                    // what the state machine already holds (replayed at a restart) is not copied
+                    if (e.index() > smApplied) {
+                        data = Arrays.copyOfRange(e.data(), 1, e.data().length);
+                    }
                 } else {
                     applyInternal(e, afterApply);
                     changed = true;

@@ -34,8 +34,36 @@ final class Segment implements AutoCloseable {
     /** Zeros to compare a segment's tail with. */
     private static final byte[] ZERO_BLOCK = new byte[4096];
 
-    /** A record read back, at its offset in the file. */
-    record Record(long offset, RecordType type, byte[] payload) {
+    /**
+     * The array a segment is read into, kept for the next: a restart reads every segment whole (64
+     * MiB each by default), and a new array for each would be that much more garbage to collect
+     * while the key index, built just before, is still young.
+     */
+    static final class ReadBuffer {
+        private byte[] bytes = new byte[0];
+
+        /**
+         * The array's first {@code size} bytes to read a file into. What an earlier read left past
+         * them stays out of sight: a scan looks only up to where its read ended.
+         */
+        ByteBuffer wrap(int size) {
+            if (bytes.length < size) {
+                bytes = new byte[size];
+            }
+            return ByteBuffer.wrap(bytes, 0, size);
+        }
+    }
+
+    /**
+     * A record read back, at its offset in the file. Its payload stays in the bytes of the segment
+     * read whole ({@code length} bytes of {@code bytes} from {@code payloadAt}): a restart decodes
+     * each entry from there, copying only the entry's data, not the payload first.
+     */
+    record Record(long offset, RecordType type, byte[] bytes, int payloadAt, int length) {
+        /** A copy of the payload. */
+        byte[] payload() {
+            return Arrays.copyOfRange(bytes, payloadAt, payloadAt + length);
+        }
     }
 
     /**
@@ -156,13 +184,21 @@ final class Segment implements AutoCloseable {
      * before the next began), or corruption.
      */
     static Scan scan(SegmentFiles files, Path path, boolean last) throws IOException {
+        return scan(files, path, last, new ReadBuffer());
+    }
+
+    /**
+     * As {@link #scan(SegmentFiles, Path, boolean)}, reading the file into {@code into}'s array
+     * when it is large enough: the records found are valid until the next scan into it.
+     */
+    static Scan scan(SegmentFiles files, Path path, boolean last, ReadBuffer into) throws IOException {
         ByteBuffer buf;
         try (SegmentFile f = files.open(path)) {
             long size = f.size();
             if (size > Integer.MAX_VALUE) {
                 throw new WalCorruptedException(path + " is larger than any segment written: " + size + " bytes");
             }
-            buf = ByteBuffer.allocate((int) size);
+            buf = into.wrap((int) size);
             while (buf.hasRemaining() && f.read(buf, buf.position()) >= 0) {
                 // read it all
             }
@@ -177,7 +213,7 @@ final class Segment implements AutoCloseable {
                 break;
             }
             records.add(r);
-            at += HEADER + 1 + r.payload().length;
+            at += HEADER + 1 + r.length();
         }
         long writtenTo = lastNonZero(buf) + 1;
         if (writtenTo <= at) {
@@ -272,9 +308,7 @@ final class Segment implements AutoCloseable {
         if (type == null) {
             return null;
         }
-        byte[] payload = new byte[length - 1];
-        System.arraycopy(buf.array(), pos + HEADER + 1, payload, 0, payload.length);
-        return new Record(at, type, payload);
+        return new Record(at, type, buf.array(), pos + HEADER + 1, length - 1);
     }
 
     /** Whether any offset after a failed record holds a valid one: then the failure is not a torn tail. */

@@ -100,12 +100,14 @@ public final class Wal implements AutoCloseable {
             return wal;
         }
         Replay replay = new Replay();
+        // every segment is read into one array: each one's records are replayed before the next is read
+        Segment.ReadBuffer reading = new Segment.ReadBuffer();
         Segment.Scan lastScan = null;
         WalCorruptedException bad = null;
         long badAt = -1;
         for (Map.Entry<Long, Path> e : found.entrySet()) {
             Path path = e.getValue();
-            Segment.Scan scan = Segment.scan(files, path, e.getKey().equals(found.lastKey()));
+            Segment.Scan scan = Segment.scan(files, path, e.getKey().equals(found.lastKey()), reading);
             lastScan = scan;
             try {
                 for (Segment.Record r : scan.records()) {
@@ -160,7 +162,7 @@ public final class Wal implements AutoCloseable {
                 droppedRecords++;
                 if (r.type() == RecordType.ENTRY) {
                     try {
-                        long index = Encoding.decodeEntry(r.payload()).index();
+                        long index = Encoding.decodeEntry(r.bytes(), r.payloadAt(), r.length()).index();
                         droppedEntriesFrom = Math.min(droppedEntriesFrom, index);
                         droppedEntriesTo = Math.max(droppedEntriesTo, index);
                     } catch (EncodingException ignored) {
@@ -380,7 +382,7 @@ public final class Wal implements AutoCloseable {
                         snapshotSegment = segment;
                     }
                     case ENTRY -> {
-                        LogEntry e = Encoding.decodeEntry(r.payload());
+                        LogEntry e = Encoding.decodeEntry(r.bytes(), r.payloadAt(), r.length());
                         entry(e, path, r.offset());
                         lastIndexIn.merge(segment, e.index(), Math::max);
                     }

@@ -50,6 +50,36 @@ class EncodingTest {
     }
 
     @Test
+    void anEntryDecodesFromWithinALargerBufferAndNotPastItsBounds() {
+        for (int i = 0; i < 200; i++) {
+            LogEntry e = anyEntry();
+            byte[] encoded = Encoding.encode(e);
+            // the entry between random bytes, as a WAL record sits among others in its segment
+            byte[] before = anyBytes();
+            byte[] after = anyBytes();
+            byte[] segment = new byte[before.length + encoded.length + after.length + 1];
+            random.nextBytes(segment);
+            System.arraycopy(encoded, 0, segment, before.length, encoded.length);
+            LogEntry decoded = Encoding.decodeEntry(segment, before.length, encoded.length);
+            assertEquals(e, decoded);
+            // the data is the entry's own: later changes to the buffer do not reach it
+            Arrays.fill(segment, (byte) 0x5A);
+            assertEquals(e, decoded);
+            assertThrows(EncodingException.class, () -> Encoding.decodeEntry(segment(encoded, before), before.length,
+                    encoded.length - 1), "the last byte lies outside the bounds given");
+            assertThrows(EncodingException.class, () -> Encoding.decodeEntry(segment(encoded, before), before.length,
+                    encoded.length + 1), "one byte within the bounds is left over");
+        }
+    }
+
+    /** {@code encoded} after {@code before}, and one byte more. */
+    private static byte[] segment(byte[] encoded, byte[] before) {
+        byte[] segment = Arrays.copyOf(before, before.length + encoded.length + 1);
+        System.arraycopy(encoded, 0, segment, before.length, encoded.length);
+        return segment;
+    }
+
+    @Test
     void everyValueSurvivesARoundTrip() {
         for (int i = 0; i < 500; i++) {
             Message m = anyMessage();

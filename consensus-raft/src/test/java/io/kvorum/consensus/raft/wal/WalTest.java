@@ -268,6 +268,28 @@ class WalTest {
         assertEquals(List.of(big), reopen().entries());
     }
 
+    @Test
+    void aSegmentReadAfterALargerOneSeesNoneOfItsBytes() throws IOException {
+        // the segments are read one after the other into one array: what the large one left
+        // past the small one's end must read neither as records nor as a torn tail
+        byte[] data = new byte[3 * (int) SEGMENT];
+        java.util.Arrays.fill(data, (byte) 0x7F);
+        LogEntry big = new LogEntry(1, 1, EntryType.NORMAL, data);
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(List.of(big), HardState.EMPTY, true);
+            wal.append(entries(2, 4, 1), new HardState(1, 1, 4), true);
+            assertEquals(3, wal.segmentFiles().size(), "the first, the large one, the one after it");
+        }
+        List<LogEntry> expected = new java.util.ArrayList<>(List.of(big));
+        expected.addAll(entries(2, 4, 1));
+        assertEquals(new Wal.Recovered(new HardState(1, 1, 4), Snapshot.EMPTY, expected), reopen());
+        try (Wal wal = Wal.open(dir, SEGMENT)) {
+            wal.append(entries(5, 5, 1), new HardState(1, 1, 5), true);
+        }
+        expected.addAll(entries(5, 5, 1));
+        assertEquals(new Wal.Recovered(new HardState(1, 1, 5), Snapshot.EMPTY, expected), reopen());
+    }
+
     private static void zero(Path file, long from, long to) throws IOException {
         write(file, from, new byte[(int) (to - from)]);
     }
