@@ -12,6 +12,8 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
 import io.netty.handler.codec.http2.Http2FrameTypes;
+import io.netty.handler.ssl.SslClientHelloHandler;
+import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
@@ -21,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * etcd's gRPC keepalive on one client connection, as grpc-go's server keeps it:
+ * etcd's gRPC keepalive on one plaintext client connection, as grpc-go's server keeps it:
  * <ul>
  *   <li>{@code --grpc-keepalive-min-time} (grpc-go's enforcement policy): a client PING that comes sooner
  *       than that after the previous one (or, with no stream open, sooner than 2 h) is a strike unless the
@@ -31,20 +33,26 @@ import org.slf4j.LoggerFactory;
  *       the interval the server sends a PING; when still nothing was read within the timeout the
  *       connection is closed.</li>
  * </ul>
- * Armeria has no ping policy and its own ping interval cannot serve: its ping timeout is the interval
+ * Only plaintext connections get it. etcd 3.4 serves gRPC on its {@code http://} (and {@code unix://})
+ * listeners with grpc-go's own transport, which keeps these; on {@code https://} (and {@code unixs://}) it
+ * hands grpc-go the requests of Go's net/http server ({@code grpcHandlerFunc} in embed/serve.go), whose
+ * HTTP/2 acknowledges every PING, sends none, and has no idle timeout as etcd configures it. A TLS connection
+ * here is left to Netty's HTTP/2 in the same way: its PINGs answered, none sent, none counted. (Go's server
+ * does close a connection with more than 10000 control frames queued unwritten, a client flooding PINGs
+ * without reading their acknowledgements; Armeria's HTTP/2 has no such limit.)
+ *
+ * <p>Armeria has no ping policy and its own ping interval cannot serve: its ping timeout is the interval
  * itself, and on epoll it also sets TCP_KEEPIDLE to the interval's milliseconds taken as seconds, which
  * Linux refuses past 32767, so at etcd's 2 h default every accepted connection fails to register and is
  * never released, and the server's stop waits for it forever. This handler is installed first in each
  * connection's pipeline (it sees every read) and reaches HTTP/2 through Netty's connection handler once
  * Armeria has added it: the PINGs through its frame listener, the frames the server writes through a
- * scanner placed just before it (behind TLS). Connections are closed from that scanner's place too, as
- * grpc-go closes its net.Conn: past TLS (a close_notify, like Go's tls.Conn) but not through HTTP/2's
- * graceful shutdown. Everything runs on the connection's event loop.
+ * scanner placed just before it. Connections are closed from that scanner's place too, as grpc-go closes
+ * its net.Conn: not through HTTP/2's graceful shutdown. Everything runs on the connection's event loop.
  *
- * <p>One gap: on a plaintext port Armeria sets HTTP/2 up while handling the read that brings the client's
- * preface, so PINGs that arrive in that very read (before the client has seen the server's SETTINGS) are
- * answered but not counted. The policy and the pings start with the next read; clients send their first PINGs
- * later. On an https port HTTP/2 is set up once the handshake is done, before the preface.
+ * <p>One gap: Armeria sets HTTP/2 up while handling the read that brings the client's preface, so PINGs that
+ * arrive in that very read (before the client has seen the server's SETTINGS) are answered but not counted.
+ * The policy and the pings start with the next read; clients send their first PINGs later.
  */
 final class ClientKeepAlive extends ChannelDuplexHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ClientKeepAlive.class);
@@ -63,7 +71,7 @@ final class ClientKeepAlive extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     private Http2ConnectionHandler http2;
     private ChannelHandlerContext http2Ctx;
-    /** The scanner's place: closing from there passes TLS and the flush consolidation, not HTTP/2. */
+    /** The scanner's place: closing from there passes the flush consolidation, not HTTP/2. */
     private ChannelHandlerContext writtenCtx;
     private long lastReadNanos;
 
@@ -87,9 +95,21 @@ final class ClientKeepAlive extends ChannelDuplexHandler {
         this.timeoutNanos = connections.effectiveKeepAliveTimeout().toNanos();
     }
 
-    /** Installs the keepalive first in each new connection's pipeline. */
+    /**
+     * Installs the keepalive first in each new plaintext connection's pipeline. On a port of one protocol Armeria
+     * has put TLS in place (its SNI handler, replaced by the SSL handler once the client's hello is read) before
+     * the customizer runs; a connection whose TLS comes later is let go once HTTP/2 is found ({@link #findHttp2}).
+     */
     static Consumer<ChannelPipeline> installer(ClientConnections connections) {
-        return pipeline -> pipeline.addFirst(new ClientKeepAlive(connections));
+        return pipeline -> {
+            if (!isTls(pipeline)) {
+                pipeline.addFirst(new ClientKeepAlive(connections));
+            }
+        };
+    }
+
+    private static boolean isTls(ChannelPipeline pipeline) {
+        return pipeline.get(SslHandler.class) != null || pipeline.get(SslClientHelloHandler.class) != null;
     }
 
     @Override
@@ -115,10 +135,17 @@ final class ClientKeepAlive extends ChannelDuplexHandler {
         super.channelInactive(ctx);
     }
 
-    /** Once Armeria has chosen HTTP/2 for this connection: polices its PINGs and starts pinging. */
+    /**
+     * Once Armeria has chosen HTTP/2 for this connection: polices its PINGs and starts pinging, unless the
+     * connection turns out to be TLS (HTTP/2 there comes after the handshake, the SSL handler in place).
+     */
     private void findHttp2() {
         ChannelHandlerContext found = ctx.pipeline().context(Http2ConnectionHandler.class);
         if (found == null || !ctx.channel().isActive()) {
+            return;
+        }
+        if (isTls(ctx.pipeline())) {
+            ctx.pipeline().remove(this);
             return;
         }
         http2Ctx = found;

@@ -462,8 +462,9 @@ final class ServerRuntime {
 
     /**
      * etcd's --max-concurrent-streams (what each connection's SETTINGS allow; 0, as in grpc-go: no limit) and
-     * gRPC keepalive (grpc-go's ping policy and server pings; Armeria's own ping interval stays off). Set again
-     * on each reconfiguration: Armeria's reconfigured server takes every connection setting from it.
+     * gRPC keepalive (grpc-go's ping policy and server pings, on plaintext connections only, as etcd keeps them;
+     * Armeria's own ping interval stays off). Set again on each reconfiguration: Armeria's reconfigured server
+     * takes every connection setting from it.
      */
     private static void configureConnections(com.linecorp.armeria.server.ServerBuilder sb, ClientConnections connections) {
         long maxStreams = connections.maxConcurrentStreams();

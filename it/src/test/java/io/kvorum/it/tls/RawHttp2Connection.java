@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -14,17 +15,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * HTTP/2 over TLS (ALPN {@code h2}) written frame by frame, for what no gRPC client does: PINGs at
- * will, and the server's PINGs left unanswered. It reads on its own thread and records the PINGs,
- * the GOAWAY and the close it sees.
+ * HTTP/2 written frame by frame, over TLS (ALPN {@code h2}) to an {@code https} URL or in plaintext (prior
+ * knowledge, as gRPC clients speak it) to an {@code http} one, for what no gRPC client does: PINGs at will,
+ * and the server's PINGs left unanswered. It reads on its own thread and records the PINGs, the GOAWAY and
+ * the close it sees.
  */
-final class TlsHttp2Connection implements AutoCloseable {
+final class RawHttp2Connection implements AutoCloseable {
     private static final int DATA = 0x0;
     private static final int HEADERS = 0x1;
     private static final int SETTINGS = 0x4;
@@ -37,7 +40,8 @@ final class TlsHttp2Connection implements AutoCloseable {
     record GoAway(long errorCode, String debugData) {
     }
 
-    private final SSLSocket socket;
+    private final Socket socket;
+    private final String scheme;
     private final OutputStream out;
     private final boolean answerPings;
     /** The server's PINGs (their data) and the acknowledgements of this client's (their data negated). */
@@ -48,31 +52,17 @@ final class TlsHttp2Connection implements AutoCloseable {
     private final CountDownLatch settled = new CountDownLatch(1);
 
     /**
-     * Connects trusting {@code ca}, negotiates {@code h2}, sends the preface and empty SETTINGS and
+     * Connects (over TLS trusting {@code ca}, negotiating {@code h2}), sends the preface and empty SETTINGS and
      * waits for the server's; {@code answerPings} false plays a client that stopped answering.
      */
-    TlsHttp2Connection(URI url, X509Certificate ca, boolean answerPings) throws Exception {
+    RawHttp2Connection(URI url, X509Certificate ca, boolean answerPings) throws Exception {
         this.answerPings = answerPings;
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", ca);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        socket = (SSLSocket) context.getSocketFactory().createSocket(url.getHost(), url.getPort());
-        SSLParameters parameters = socket.getSSLParameters();
-        parameters.setApplicationProtocols(new String[] {"h2"});
-        socket.setSSLParameters(parameters);
-        socket.startHandshake();
-        if (!"h2".equals(socket.getApplicationProtocol())) {
-            socket.close();
-            throw new IOException("the server did not choose h2 but \"" + socket.getApplicationProtocol() + "\"");
-        }
+        this.scheme = url.getScheme();
+        socket = "https".equals(scheme) ? tls(url, ca) : new Socket(url.getHost(), url.getPort());
         out = socket.getOutputStream();
         out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         frame(SETTINGS, 0, 0, new byte[0]);
-        Thread reader = new Thread(this::read, "tls-http2-reader");
+        Thread reader = new Thread(this::read, "raw-http2-reader");
         reader.setDaemon(true);
         reader.start();
         if (!settled.await(30, TimeUnit.SECONDS)) {
@@ -81,10 +71,30 @@ final class TlsHttp2Connection implements AutoCloseable {
         }
     }
 
+    private static SSLSocket tls(URI url, X509Certificate ca) throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", ca);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(url.getHost(), url.getPort());
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        if (!"h2".equals(socket.getApplicationProtocol())) {
+            socket.close();
+            throw new IOException("the server did not choose h2 but \"" + socket.getApplicationProtocol() + "\"");
+        }
+        return socket;
+    }
+
     /** Opens stream {@code id} as a gRPC call of {@code path} and leaves it open. */
     void openStream(int id, String path) throws IOException {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
-        String[][] headers = {{":method", "POST"}, {":scheme", "https"}, {":path", path}, {":authority", "localhost"},
+        String[][] headers = {{":method", "POST"}, {":scheme", scheme}, {":path", path}, {":authority", "localhost"},
                 {"content-type", "application/grpc"}, {"te", "trailers"}};
         for (String[] h : headers) {
             // HPACK literal header field without indexing, new name, no Huffman coding (RFC 7541 §6.2.2)
@@ -99,7 +109,7 @@ final class TlsHttp2Connection implements AutoCloseable {
         frame(PING, 0, 0, ByteBuffer.allocate(8).putLong(data).array());
     }
 
-    /** PINGs {@code first} to {@code last} in one write (one TLS record), so that the server reads them together. */
+    /** PINGs {@code first} to {@code last} in one write, so that the server reads them together. */
     synchronized void pings(long first, long last) throws IOException {
         ByteArrayOutputStream burst = new ByteArrayOutputStream();
         for (long data = first; data <= last; data++) {
@@ -113,9 +123,33 @@ final class TlsHttp2Connection implements AutoCloseable {
     /** Pings with {@code data} and waits for its acknowledgement. */
     void pingAndAwaitAck(long data) throws Exception {
         ping(data);
-        for (Long p; (p = pings.poll(30, TimeUnit.SECONDS)) != null; ) {
-            if (p == -data) {
+        awaitAck(data);
+    }
+
+    /**
+     * Pings with {@code data}, waits for its acknowledgement, then a moment for a GOAWAY the server may send
+     * right after it: the next PING is not written to a connection that the server is closing.
+     */
+    void pingAndAwaitAckOrGoAway(long data) throws Exception {
+        pingAndAwaitAck(data);
+        try {
+            goAway.get(300, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // none: the server took the PING
+        }
+    }
+
+    /** Waits for the acknowledgement of this client's PING {@code data}, failing at once if the server closed first. */
+    void awaitAck(long data) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Long p = pings.poll(100, TimeUnit.MILLISECONDS);
+            if (p != null && p == -data) {
                 return;
+            }
+            if (p == null && closed.isDone()) {
+                throw new AssertionError("the server closed the connection before acknowledging ping " + data
+                        + (goAway.isDone() ? ", after " + goAway.join() : ""));
             }
         }
         throw new AssertionError("ping " + data + " not acknowledged");
