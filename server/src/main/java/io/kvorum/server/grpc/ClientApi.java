@@ -46,11 +46,11 @@ public final class ClientApi {
      * {@link CoalescedResponse}): a watch stream's events, a lease's keep-alive answers.
      */
     private static final Set<String> COALESCED = Set.of(
-            "/" + WatchGrpc.getWatchMethod().getFullMethodName(),
-            "/" + LeaseGrpc.getLeaseKeepAliveMethod().getFullMethodName());
+            "/" + WatchGrpc.SERVICE_NAME + "/Watch", "/" + LeaseGrpc.SERVICE_NAME + "/LeaseKeepAlive");
 
     private final GrpcService grpc;
-    private final Function<? super HttpService, ? extends HttpService> coalesced = CoalescedResponse.decorator(COALESCED);
+    private final Function<? super HttpService, ? extends HttpService> coalesced =
+            CoalescedResponse.decorator(COALESCED);
     private final JsonGateway gateway;
 
     public ClientApi(KvServer kv, LeaseServer leases, AuthServer auth, WatchHub watchHub, Consensus consensus,

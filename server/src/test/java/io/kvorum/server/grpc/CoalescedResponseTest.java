@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.linecorp.armeria.common.HttpData;
@@ -15,9 +17,11 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -114,6 +118,17 @@ class CoalescedResponseTest {
         // as Armeria's gRPC call learns of a client's cancel: its response completes
         call.whenComplete().handle((v, e) -> null).get(10, TimeUnit.SECONDS);
         assertFalse(call.isOpen());
+    }
+
+    @Test
+    void onlyTheNamedMethodsAreCoalesced() throws Exception {
+        HttpResponse plain = HttpResponse.streaming();
+        HttpService call = (c, req) -> plain;
+        HttpService service = CoalescedResponse.decorator(Set.of("/p.S/Stream")).apply(call);
+        HttpRequest unary = HttpRequest.of(HttpMethod.POST, "/p.S/Unary");
+        assertSame(plain, service.serve(ServiceRequestContext.of(unary), unary));
+        HttpRequest stream = HttpRequest.of(HttpMethod.POST, "/p.S/Stream");
+        assertNotSame(plain, service.serve(ServiceRequestContext.of(stream), stream));
     }
 
     private static byte[] message(int n, int size) {
