@@ -15,6 +15,8 @@ import io.kvorum.server.metrics.StreamFailures;
 import io.kvorum.spi.metrics.MetricRegistry;
 import io.kvorum.spi.metrics.MetricsLevel;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
 import io.kvorum.api.etcdserverpb.ClusterGrpc;
 import io.kvorum.server.apply.AuthServer;
 import io.kvorum.api.etcdserverpb.KVGrpc;
@@ -39,7 +41,16 @@ public final class ClientApi {
     /** etcd lets gRPC accept this much more than --max-request-bytes before the request-size check. */
     private static final int GRPC_OVERHEAD_BYTES = 512 * 1024;
 
+    /**
+     * The streams that send many responses, whose queued responses leave together (see
+     * {@link CoalescedResponse}): a watch stream's events, a lease's keep-alive answers.
+     */
+    private static final Set<String> COALESCED = Set.of(
+            "/" + WatchGrpc.SERVICE_NAME + "/Watch", "/" + LeaseGrpc.SERVICE_NAME + "/LeaseKeepAlive");
+
     private final GrpcService grpc;
+    private final Function<? super HttpService, ? extends HttpService> coalesced =
+            CoalescedResponse.decorator(COALESCED);
     private final JsonGateway gateway;
 
     public ClientApi(KvServer kv, LeaseServer leases, AuthServer auth, WatchHub watchHub, Consensus consensus,
@@ -99,7 +110,7 @@ public final class ClientApi {
     }
 
     public void bindTo(ServerBuilder sb) {
-        sb.service(grpc);
+        sb.service(grpc, coalesced);
     }
 
     /** etcd's gRPC-JSON gateway over the same services, to be bound at its {@link JsonGateway#paths()}. */
@@ -109,6 +120,6 @@ public final class ClientApi {
 
     /** The services as one, for a request already routed elsewhere (one held while the member started). */
     public HttpService service() {
-        return grpc;
+        return grpc.decorate(coalesced);
     }
 }
