@@ -105,7 +105,7 @@ row() {
   for m in $measures; do
     echo "| $label | $m | $(fmt "$(field "$e" "$m")") | $(fmt "$(field "$k" "$m")") | $(ratio "$(field "$e" "$m")" "$(field "$k" "$m")") |"
   done
-  echo "| $label | server CPU µs per request | $ecpu | $kcpu | $(ratio "$ecpu" "$kcpu") |"
+  [ "$ecpu" = - ] || [ "$kcpu" = - ] || echo "| $label | server CPU µs per request | $(fmt "$ecpu") | $(fmt "$kcpu") | $(ratio "$ecpu" "$kcpu") |"
   for r in "$e" "$k"; do
     [ "$(field "$r" errors)" = 0 ] || echo "| $label | errors | $(field "$e" errors) | $(field "$k" errors) | |"
   done
