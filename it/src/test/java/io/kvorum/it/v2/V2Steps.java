@@ -1,5 +1,6 @@
 package io.kvorum.it.v2;
 
+import io.kvorum.it.etcdctl.EtcdctlV2;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -182,7 +183,7 @@ final class V2Steps {
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(output.toFile())
                     .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            environment(builder);
+            EtcdctlV2.environment(builder);
             return builder.start();
         } catch (IOException e) {
             throw new AssertionError("cannot run " + command, e);
@@ -227,37 +228,9 @@ final class V2Steps {
         return command;
     }
 
-    private static void environment(ProcessBuilder builder) {
-        builder.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_") || k.startsWith("ETCD_"));
-        builder.environment().put("ETCDCTL_API", "2");
-    }
-
     private String run(String... args) {
-        List<String> command = etcdctlCommand(args);
-        try {
-            Path out = Files.createTempFile("etcdctl-v2", ".out");
-            Path err = Files.createTempFile("etcdctl-v2", ".err");
-            try {
-                ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
-                        .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-                environment(builder);
-                Process p = builder.start();
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    throw new AssertionError("etcdctl did not finish within 30 s: " + command);
-                }
-                return "exit " + p.exitValue() + "\n" + normalize(Files.readString(out)) + "stderr: "
-                        + normalize(Files.readString(err));
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + command, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        EtcdctlV2.Output o = EtcdctlV2.exec(etcdctlCommand(args));
+        return "exit " + o.exit() + "\n" + normalize(o.stdout()) + "stderr: " + normalize(o.stderr());
     }
 
     private void record(String step, HttpResponse<String> r) {
