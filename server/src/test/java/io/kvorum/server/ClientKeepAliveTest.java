@@ -12,11 +12,18 @@ import io.kvorum.api.etcdserverpb.KVGrpc;
 import io.kvorum.api.etcdserverpb.PutRequest;
 import io.kvorum.api.etcdserverpb.WatchCreateRequest;
 import io.kvorum.api.etcdserverpb.WatchRequest;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http2.Http2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.ssl.SslHandler;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,5 +180,24 @@ class ClientKeepAliveTest {
         assertEquals(Duration.ofMinutes(5), zero.effectiveKeepAliveMinTime());
         assertEquals(Duration.ofHours(2), zero.effectiveKeepAliveInterval());
         assertEquals(Duration.ofSeconds(20), zero.effectiveKeepAliveTimeout());
+    }
+
+    @Test
+    void aConnectionWhoseTlsComesAfterTheInstallerIsLeftAloneOnceHttp2IsFound() throws Exception {
+        // Armeria puts TLS in place before the customizer on each port kvorum configures; should a
+        // port add it later, the connection is https all the same and gets etcd's https behaviour.
+        EmbeddedChannel channel = new EmbeddedChannel();
+        ClientKeepAlive.installer(ClientConnections.DEFAULT).accept(channel.pipeline());
+        assertNotNull(channel.pipeline().get(ClientKeepAlive.class), "not installed on a plaintext connection");
+
+        SSLEngine engine = SSLContext.getDefault().createSSLEngine();
+        engine.setUseClientMode(false);
+        channel.pipeline().addLast(new SslHandler(engine));
+        channel.pipeline().addLast(new Http2ConnectionHandlerBuilder().server(true)
+                .frameListener(new Http2FrameAdapter()).build());
+        channel.writeInbound(Unpooled.EMPTY_BUFFER);
+
+        assertNull(channel.pipeline().get(ClientKeepAlive.class), "still policing pings on a TLS connection");
+        channel.finishAndReleaseAll();
     }
 }
