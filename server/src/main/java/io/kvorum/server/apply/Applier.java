@@ -35,6 +35,9 @@ import java.util.ArrayList;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.kv.KvSemantics;
+import io.kvorum.server.kv.KvWriter;
+import io.kvorum.server.kv.OpCounts;
 import io.kvorum.server.mvcc.CompactedException;
 import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.server.mvcc.MvccStore;
@@ -76,7 +79,7 @@ public final class Applier implements StateMachine {
     /** Replaced only by a snapshot restore, on the apply thread. */
     private volatile MvccStore store;
     private final Executor replies;
-    private final KvApplier kv;
+    private final KvSemantics kv;
     private final Waiters waiters = new Waiters();
     /** Deepest message nesting accepted in a log entry: gRPC's limit of 100, plus the envelope. */
     private static final int MAX_NESTING = 101;
@@ -123,7 +126,7 @@ public final class Applier implements StateMachine {
         this.store = store;
         this.replies = replies;
         this.lessor = lessor;
-        this.kv = new KvApplier(lessor::exists);
+        this.kv = new KvSemantics(lessor::exists);
         this.appliedIndex = new AppliedIndex(store.consistentIndex());
         this.alarms = AlarmStore.recover(store);
         this.auth = AuthStore.recover(store, tokens.apply(this::tokenIndexApplied));
@@ -347,7 +350,7 @@ public final class Applier implements StateMachine {
             }
             // A txn closed without end() leaves no trace: a request that fails changes nothing.
             try (WriteTxn w = store.beginWrite()) {
-                MvccWriter txn = new MvccWriter(w);
+                KvWriter txn = KvWriter.over(w);
                 Object response;
                 if (r.hasPut()) {
                     Permissions.checkPut(permissions, who, r.getPut(), leaseKeys(r.getPut().getLease()));
@@ -531,10 +534,6 @@ public final class Applier implements StateMachine {
     /** The v2 store, as applied on this member. */
     public V2Store v2() {
         return v2;
-    }
-
-    KvApplier kv() {
-        return kv;
     }
 
     /** The store applied to: the one a snapshot restore put in place, if any. */

@@ -22,6 +22,9 @@ import io.kvorum.server.auth.Permissions;
 import io.kvorum.server.alarm.BackendQuota;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.kv.KvReader;
+import io.kvorum.server.kv.KvSemantics;
+import io.kvorum.server.kv.OpCounts;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.server.metrics.ServerMetrics;
@@ -84,9 +87,9 @@ public final class KvServer {
     public CompletableFuture<RangeResponse> range(RangeRequest r, AuthInfo who) {
         return readBarrier(r.getSerializable())
                 .thenApplyAsync(v -> authorizedRead(who,
-                        auth -> auth.checkRead(who, KvApplier.bytes(r.getKey()), KvApplier.bytes(r.getRangeEnd())),
+                        auth -> auth.checkRead(who, KvSemantics.bytes(r.getKey()), KvSemantics.bytes(r.getRangeEnd())),
                         reader -> {
-                            RangeResponse resp = applier.kv().range(reader, r);
+                            RangeResponse resp = KvSemantics.range(reader, r);
                             OpCounts.range(applier.metrics());
                             return resp;
                         }), readExecutor);
@@ -115,11 +118,11 @@ public final class KvServer {
 
     /** A Txn by {@code who}: a read-only one is checked here, one that writes where it is applied. */
     public CompletableFuture<TxnResponse> txn(TxnRequest r, AuthInfo who) {
-        if (KvApplier.isReadOnly(r)) {
-            return readBarrier(KvApplier.isSerializable(r))
+        if (KvSemantics.isReadOnly(r)) {
+            return readBarrier(KvSemantics.isSerializable(r))
                     .thenApplyAsync(v -> authorizedRead(who, auth -> Permissions.checkTxn(auth, who, r),
                             reader -> {
-                                TxnResponse resp = applier.kv().readTxn(reader, r);
+                                TxnResponse resp = KvSemantics.readTxn(reader, r);
                                 OpCounts.txn(applier.metrics(), r, resp);
                                 return resp;
                             }), readExecutor);
@@ -216,7 +219,7 @@ public final class KvServer {
      */
     private <T> T read(Function<KvReader, T> body) {
         for (int attempt = 1; ; attempt++) {
-            StoreReader reader = new StoreReader(applier.store());
+            KvReader reader = KvReader.pinned(applier.store());
             try {
                 return body.apply(reader);
             } catch (EtcdException e) {
