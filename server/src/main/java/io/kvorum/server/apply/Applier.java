@@ -463,8 +463,12 @@ public final class Applier implements StateMachine {
         this.watchHub = hub;
     }
 
-    /** Registers the waiter of request {@code id}; call before proposing it. */
-    CompletableFuture<Object> await(long id) {
+    /**
+     * Registers the waiter of request {@code id}; the proposer calls it before proposing. The
+     * waiters are this applier's: it completes them once their batch is durable, and fails them
+     * all when it halts or stops; the proposer may only give up on its own ({@link #fail}).
+     */
+    public CompletableFuture<Object> await(long id) {
         Throwable f = failure;
         if (f != null) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.STOPPED));
@@ -500,13 +504,13 @@ public final class Applier implements StateMachine {
         return halted.copy();
     }
 
-
-    void fail(long id, Throwable cause) {
+    /** Fails the waiter of request {@code id}: its proposal was refused or timed out. */
+    public void fail(long id, Throwable cause) {
         waiters.fail(id, cause);
     }
 
-    /** Completes once everything up to {@code index} is applied. */
-    CompletableFuture<Void> awaitApplied(long index) {
+    /** Completes once everything up to {@code index} is applied, as a read waits for its read index. */
+    public CompletableFuture<Void> awaitApplied(long index) {
         return appliedIndex.await(index);
     }
 
@@ -612,7 +616,7 @@ public final class Applier implements StateMachine {
     }
 
     /** The result of applying a compaction: the response, and when the history is physically gone. */
-    record Compacted(CompactionResponse response, CompletableFuture<Void> physical) {
+    public record Compacted(CompactionResponse response, CompletableFuture<Void> physical) {
     }
 
     /**

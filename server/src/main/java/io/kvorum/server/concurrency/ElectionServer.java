@@ -19,8 +19,8 @@ import io.kvorum.api.v3electionpb.ProclaimRequest;
 import io.kvorum.api.v3electionpb.ProclaimResponse;
 import io.kvorum.api.v3electionpb.ResignRequest;
 import io.kvorum.api.v3electionpb.ResignResponse;
-import io.kvorum.server.apply.KvServer;
-import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.request.KvRequests;
+import io.kvorum.server.request.LeaseRequests;
 import io.kvorum.server.watch.WatchHub;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -37,7 +37,7 @@ public final class ElectionServer {
 
     private final LocalClient client;
 
-    public ElectionServer(KvServer kv, LeaseServer leases, WatchHub hub) {
+    public ElectionServer(KvRequests kv, LeaseRequests leases, WatchHub hub) {
         this.client = new LocalClient(kv, leases, hub);
     }
 

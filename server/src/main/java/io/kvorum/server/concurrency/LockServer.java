@@ -10,8 +10,8 @@ import io.kvorum.api.v3lockpb.LockRequest;
 import io.kvorum.api.v3lockpb.LockResponse;
 import io.kvorum.api.v3lockpb.UnlockRequest;
 import io.kvorum.api.v3lockpb.UnlockResponse;
-import io.kvorum.server.apply.KvServer;
-import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.request.KvRequests;
+import io.kvorum.server.request.LeaseRequests;
 import io.kvorum.server.watch.WatchHub;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -27,7 +27,7 @@ public final class LockServer {
 
     private final LocalClient client;
 
-    public LockServer(KvServer kv, LeaseServer leases, WatchHub hub) {
+    public LockServer(KvRequests kv, LeaseRequests leases, WatchHub hub) {
         this.client = new LocalClient(kv, leases, hub);
     }
 

@@ -15,7 +15,7 @@ import io.kvorum.server.concurrency.ElectionServer;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.server.auth.Permissions;
 
 /** {@code v3electionpb.Election}: Campaign waits, without a thread, until leader; Observe streams the leader. */
@@ -23,9 +23,9 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
     private final ElectionServer elections;
     private final Headers headers;
     private final Callers callers;
-    private final KvServer kv;
+    private final KvRequests kv;
 
-    ElectionService(ElectionServer elections, Headers headers, Callers callers, KvServer kv) {
+    ElectionService(ElectionServer elections, Headers headers, Callers callers, KvRequests kv) {
         this.elections = elections;
         this.callers = callers;
         this.kv = kv;

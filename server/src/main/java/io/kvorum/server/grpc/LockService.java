@@ -8,7 +8,7 @@ import io.kvorum.api.v3lockpb.LockResponse;
 import io.kvorum.api.v3lockpb.UnlockRequest;
 import io.kvorum.api.v3lockpb.UnlockResponse;
 import io.kvorum.server.concurrency.LockServer;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.server.auth.Permissions;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,9 +17,9 @@ final class LockService extends LockGrpc.LockImplBase {
     private final LockServer locks;
     private final Headers headers;
     private final Callers callers;
-    private final KvServer kv;
+    private final KvRequests kv;
 
-    LockService(LockServer locks, Headers headers, Callers callers, KvServer kv) {
+    LockService(LockServer locks, Headers headers, Callers callers, KvRequests kv) {
         this.locks = locks;
         this.callers = callers;
         this.kv = kv;

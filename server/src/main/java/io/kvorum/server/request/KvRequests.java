@@ -1,4 +1,4 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.request;
 
 import io.kvorum.api.etcdserverpb.AlarmMember;
 import io.kvorum.api.etcdserverpb.AlarmRequest;
@@ -16,6 +16,7 @@ import io.kvorum.api.etcdserverpb.RangeResponse;
 import io.kvorum.api.etcdserverpb.RequestHeader;
 import io.kvorum.api.etcdserverpb.TxnRequest;
 import io.kvorum.api.etcdserverpb.TxnResponse;
+import io.kvorum.server.apply.Applier;
 import io.kvorum.server.auth.AuthInfo;
 import io.kvorum.server.auth.AuthState;
 import io.kvorum.server.auth.Permissions;
@@ -43,7 +44,7 @@ import java.util.function.Function;
  * when applied; linearizable reads wait for the read index to be applied, then read the local
  * store on the read executor (never on the apply thread).
  */
-public final class KvServer {
+public final class KvRequests {
     /** etcd's request timeout: 5 s plus two election timeouts (1 s each by default). */
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(7);
     private static final int MAX_READ_ATTEMPTS = 3;
@@ -58,7 +59,7 @@ public final class KvServer {
     /** The space quota checked before proposing; set once at start, before clients are served. */
     private volatile BackendQuota quota = BackendQuota.disabled();
 
-    public KvServer(Applier applier, Consensus consensus, LeaderChanges leaderChanges, Executor readExecutor,
+    public KvRequests(Applier applier, Consensus consensus, LeaderChanges leaderChanges, Executor readExecutor,
                     long maxRequestBytes, long memberId) {
         this.applier = applier;
         this.consensus = consensus;
