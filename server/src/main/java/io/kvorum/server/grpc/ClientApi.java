@@ -28,8 +28,8 @@ import io.kvorum.server.request.KvRequests;
 import io.kvorum.server.request.LeaseRequests;
 import io.kvorum.api.v3electionpb.ElectionGrpc;
 import io.kvorum.api.v3lockpb.LockGrpc;
-import io.kvorum.server.concurrency.ElectionServer;
-import io.kvorum.server.concurrency.LockServer;
+import io.kvorum.server.concurrency.ElectionRecipe;
+import io.kvorum.server.concurrency.LockRecipe;
 import io.kvorum.server.watch.WatchHub;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.consensus.Consensus;
@@ -65,8 +65,8 @@ public final class ClientApi {
                 new KvService(kv, new RequestChecks(maxTxnOps), headers, callers),
                 new WatchService(watchHub, callers, kv, streamFailures),
                 new LeaseService(leases, headers, callers, streamFailures),
-                new LockService(new LockServer(kv, leases, watchHub), headers, callers, kv),
-                new ElectionService(new ElectionServer(kv, leases, watchHub), headers, callers, kv),
+                new LockService(new LockRecipe(kv, leases, watchHub), headers, callers, kv),
+                new ElectionService(new ElectionRecipe(kv, leases, watchHub), headers, callers, kv),
                 new ClusterService(consensus, headers, callers, metrics),
                 new MaintenanceService(consensus, kv, backend, headers, blocking, callers, health, metrics),
                 new AuthService(auth, callers, headers),
