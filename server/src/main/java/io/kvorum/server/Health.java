@@ -12,7 +12,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.kvorum.api.etcdserverpb.AlarmMember;
 import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.server.apply.Applier;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.server.metrics.ServerMetrics;
 import java.util.List;
@@ -28,12 +28,12 @@ final class Health implements HttpService {
     private static final RangeRequest PROBE = RangeRequest.newBuilder()
             .setKey(ByteString.copyFromUtf8("health")).setKeysOnly(true).setLimit(1).build();
 
-    private final KvServer kv;
+    private final KvRequests kv;
     private final Applier applier;
     private final Consensus consensus;
     private final ServerMetrics metrics;
 
-    Health(KvServer kv, Applier applier, Consensus consensus, ServerMetrics metrics) {
+    Health(KvRequests kv, Applier applier, Consensus consensus, ServerMetrics metrics) {
         this.metrics = metrics;
         this.kv = kv;
         this.applier = applier;

@@ -15,7 +15,7 @@ import io.kvorum.api.etcdserverpb.AlarmMember;
 import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.server.apply.Applier;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.server.metrics.ServerMetrics;
 import io.kvorum.spi.consensus.Consensus;
 import java.util.ArrayList;
@@ -49,7 +49,7 @@ final class Probes {
     private final Map<String, Check> readyz = new LinkedHashMap<>();
     private final ServerMetrics metrics;
 
-    Probes(KvServer kv, Applier applier, Consensus consensus, ServerMetrics metrics) {
+    Probes(KvRequests kv, Applier applier, Consensus consensus, ServerMetrics metrics) {
         this.metrics = metrics;
         Check serializableRead = () -> read(kv, true);
         livez.put("serializable_read", serializableRead);
@@ -64,7 +64,7 @@ final class Probes {
                 ? Optional.of("not supported for learner") : Optional.empty()));
     }
 
-    private static CompletableFuture<Optional<String>> read(KvServer kv, boolean serializable) {
+    private static CompletableFuture<Optional<String>> read(KvRequests kv, boolean serializable) {
         return kv.range(PROBE.toBuilder().setSerializable(serializable).build())
                 .orTimeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .handle((ok, failure) -> failure == null ? Optional.empty() : Optional.of(message(failure)));

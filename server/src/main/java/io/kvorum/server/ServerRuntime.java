@@ -8,18 +8,18 @@ import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import io.kvorum.server.apply.Applier;
-import io.kvorum.server.apply.AuthServer;
+import io.kvorum.server.request.AuthRequests;
 import io.kvorum.server.auth.AuthTokenSpec;
 import io.kvorum.server.auth.Passwords;
 import io.kvorum.spi.auth.TokenContext;
 import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
-import io.kvorum.server.apply.KvServer;
-import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.request.KvRequests;
+import io.kvorum.server.request.V2Requests;
 import io.kvorum.server.v2http.DotDotPaths;
 import io.kvorum.server.v2http.V2Http;
-import io.kvorum.server.apply.LeaderChanges;
-import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.request.LeaderChanges;
+import io.kvorum.server.request.LeaseRequests;
 import io.kvorum.server.lease.LeaseCheckpoints;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.watch.WatchHub;
@@ -265,20 +265,20 @@ final class ServerRuntime {
         // of its own while consensus starts and elects; its parts only keep references until then.
         LeaderChanges leaderChanges = new LeaderChanges(consensus, config.electionTimeout(), metrics.leaderChanges);
         toClose.add(leaderChanges);
-        KvServer kv = new KvServer(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
+        KvRequests kv = new KvRequests(applier, consensus, leaderChanges, workers, config.maxRequestBytes(),
                 cluster.self().id());
         kv.enforce(BackendQuota.of(config.quotaBackendBytes(),
                 new SampledSize(backend::size, SampledSize.INTERVAL, System::nanoTime)));
         // Forwarded lease calls and corruption checks reach other members' client URLs as a client would.
         MemberChannels memberChannels = MemberChannels.of(clientTls);
-        LeaseServer leases = new LeaseServer(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id(),
+        LeaseRequests leases = new LeaseRequests(kv, lessor, consensus, config.electionTimeout().toMillis(), cluster.self().id(),
                 memberChannels);
         // bcrypt takes tens of milliseconds a password on purpose: it gets threads of its own, and
         // what cannot wait in its bounded queue is refused ("too many requests") rather than held
         ExecutorService hashing = new java.util.concurrent.ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
                 new java.util.concurrent.ArrayBlockingQueue<>(MAX_QUEUED_HASHES), daemonThreads("kvorum-bcrypt"));
         toClose.add(() -> shutdown(hashing));
-        AuthServer auth = new AuthServer(kv, applier.auth(), hashing, bcryptCost(config.bcryptCost()));
+        AuthRequests auth = new AuthRequests(kv, applier.auth(), hashing, bcryptCost(config.bcryptCost()));
         toClose.add(leases);
         // stop listening before the lessor stops
         toClose.remove(stopListening);
@@ -316,7 +316,7 @@ final class ServerRuntime {
         MetricsEndpoints metricsEndpoints = MetricsEndpoints.open(exporters, registry, config.name(), config.metrics());
         toClose.add(metricsEndpoints);
         leaderChanges.start(config.heartbeatInterval());
-        CorruptionCheck corruption = new CorruptionCheck(kv, consensus, KvServer.REQUEST_TIMEOUT, memberChannels);
+        CorruptionCheck corruption = new CorruptionCheck(kv, consensus, KvRequests.REQUEST_TIMEOUT, memberChannels);
         toClose.add(corruption);
         if (config.initialCorruptCheck()) {
             corruption.checkInitial(); // before any client is served, as etcd
@@ -348,7 +348,7 @@ final class ServerRuntime {
         http.putAll(new Probes(kv, applier, consensus, metrics).routes());
         // The v2 store is applied and expired whatever the flag (as etcd 3.4 keeps it); only
         // serving it waits for --enable-v2.
-        V2Server v2 = new V2Server(kv, applier, consensus, workers);
+        V2Requests v2 = new V2Requests(kv, applier, consensus, workers);
         toClose.add(v2);
         v2.start();
         http.putAll(config.enableV2() ? V2Http.routes(v2, consensus, config.clientTls().clientCertAuth()) : V2Http.notServed());

@@ -35,6 +35,9 @@ import java.util.ArrayList;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.kv.KvSemantics;
+import io.kvorum.server.kv.KvWriter;
+import io.kvorum.server.kv.OpCounts;
 import io.kvorum.server.mvcc.CompactedException;
 import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.server.mvcc.MvccStore;
@@ -76,7 +79,7 @@ public final class Applier implements StateMachine {
     /** Replaced only by a snapshot restore, on the apply thread. */
     private volatile MvccStore store;
     private final Executor replies;
-    private final KvApplier kv;
+    private final KvSemantics kv;
     private final Waiters waiters = new Waiters();
     /** Deepest message nesting accepted in a log entry: gRPC's limit of 100, plus the envelope. */
     private static final int MAX_NESTING = 101;
@@ -123,7 +126,7 @@ public final class Applier implements StateMachine {
         this.store = store;
         this.replies = replies;
         this.lessor = lessor;
-        this.kv = new KvApplier(lessor::exists);
+        this.kv = new KvSemantics(lessor::exists);
         this.appliedIndex = new AppliedIndex(store.consistentIndex());
         this.alarms = AlarmStore.recover(store);
         this.auth = AuthStore.recover(store, tokens.apply(this::tokenIndexApplied));
@@ -347,7 +350,7 @@ public final class Applier implements StateMachine {
             }
             // A txn closed without end() leaves no trace: a request that fails changes nothing.
             try (WriteTxn w = store.beginWrite()) {
-                MvccWriter txn = new MvccWriter(w);
+                KvWriter txn = KvWriter.over(w);
                 Object response;
                 if (r.hasPut()) {
                     Permissions.checkPut(permissions, who, r.getPut(), leaseKeys(r.getPut().getLease()));
@@ -460,8 +463,12 @@ public final class Applier implements StateMachine {
         this.watchHub = hub;
     }
 
-    /** Registers the waiter of request {@code id}; call before proposing it. */
-    CompletableFuture<Object> await(long id) {
+    /**
+     * Registers the waiter of request {@code id}; the proposer calls it before proposing. The
+     * waiters are this applier's: it completes them once their batch is durable, and fails them
+     * all when it halts or stops; the proposer may only give up on its own ({@link #fail}).
+     */
+    public CompletableFuture<Object> await(long id) {
         Throwable f = failure;
         if (f != null) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.STOPPED));
@@ -497,13 +504,13 @@ public final class Applier implements StateMachine {
         return halted.copy();
     }
 
-
-    void fail(long id, Throwable cause) {
+    /** Fails the waiter of request {@code id}: its proposal was refused or timed out. */
+    public void fail(long id, Throwable cause) {
         waiters.fail(id, cause);
     }
 
-    /** Completes once everything up to {@code index} is applied. */
-    CompletableFuture<Void> awaitApplied(long index) {
+    /** Completes once everything up to {@code index} is applied, as a read waits for its read index. */
+    public CompletableFuture<Void> awaitApplied(long index) {
         return appliedIndex.await(index);
     }
 
@@ -531,10 +538,6 @@ public final class Applier implements StateMachine {
     /** The v2 store, as applied on this member. */
     public V2Store v2() {
         return v2;
-    }
-
-    KvApplier kv() {
-        return kv;
     }
 
     /** The store applied to: the one a snapshot restore put in place, if any. */
@@ -613,7 +616,7 @@ public final class Applier implements StateMachine {
     }
 
     /** The result of applying a compaction: the response, and when the history is physically gone. */
-    record Compacted(CompactionResponse response, CompletableFuture<Void> physical) {
+    public record Compacted(CompactionResponse response, CompletableFuture<Void> physical) {
     }
 
     /**

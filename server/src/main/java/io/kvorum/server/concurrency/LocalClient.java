@@ -12,8 +12,8 @@ import io.kvorum.api.etcdserverpb.TxnResponse;
 import io.kvorum.api.etcdserverpb.WatchCreateRequest;
 import io.kvorum.api.etcdserverpb.WatchResponse;
 import io.kvorum.api.mvccpb.Event;
-import io.kvorum.server.apply.KvServer;
-import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.request.KvRequests;
+import io.kvorum.server.request.LeaseRequests;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.watch.WatchHub;
@@ -29,11 +29,11 @@ final class LocalClient {
     /** The TTL etcd's concurrency session grants when the caller names no lease. */
     static final long SESSION_TTL_SECONDS = 60;
 
-    private final KvServer kv;
-    private final LeaseServer leases;
+    private final KvRequests kv;
+    private final LeaseRequests leases;
     private final WatchHub hub;
 
-    LocalClient(KvServer kv, LeaseServer leases, WatchHub hub) {
+    LocalClient(KvRequests kv, LeaseRequests leases, WatchHub hub) {
         this.kv = kv;
         this.leases = leases;
         this.hub = hub;

@@ -9,7 +9,7 @@ import io.kvorum.api.etcdserverpb.HashKVRequest;
 import io.kvorum.api.etcdserverpb.HashKVResponse;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.forward.MemberChannels;
 import io.kvorum.server.mvcc.CompactedException;
@@ -60,7 +60,7 @@ public final class CorruptionCheck implements AutoCloseable {
     /** Peers' HashKV questions waiting for the one thread that answers them; beyond, "too many requests". */
     private static final int MAX_QUEUED_ANSWERS = 8;
 
-    private final KvServer kv;
+    private final KvRequests kv;
     private final Consensus consensus;
     private final Duration timeout;
     private final MemberChannels channels;
@@ -88,7 +88,7 @@ public final class CorruptionCheck implements AutoCloseable {
      * @param timeout  how long to wait for each peer's answer (etcd: its request timeout)
      * @param channels how to reach the peers' client URLs (plaintext or TLS)
      */
-    public CorruptionCheck(KvServer kv, Consensus consensus, Duration timeout, MemberChannels channels) {
+    public CorruptionCheck(KvRequests kv, Consensus consensus, Duration timeout, MemberChannels channels) {
         this.kv = kv;
         this.consensus = consensus;
         this.timeout = timeout;

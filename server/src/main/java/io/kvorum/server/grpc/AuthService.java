@@ -36,7 +36,7 @@ import io.kvorum.api.etcdserverpb.AuthUserRevokeRoleRequest;
 import io.kvorum.api.etcdserverpb.AuthUserRevokeRoleResponse;
 import io.kvorum.api.etcdserverpb.AuthenticateRequest;
 import io.kvorum.api.etcdserverpb.AuthenticateResponse;
-import io.kvorum.server.apply.AuthServer;
+import io.kvorum.server.request.AuthRequests;
 
 /**
  * {@code etcdserverpb.Auth}: every call goes through the log with its caller (from the call's
@@ -44,11 +44,11 @@ import io.kvorum.server.apply.AuthServer;
  * no token: it is how a client gets one.
  */
 final class AuthService extends AuthGrpc.AuthImplBase {
-    private final AuthServer auth;
+    private final AuthRequests auth;
     private final Callers callers;
     private final Headers headers;
 
-    AuthService(AuthServer auth, Callers callers, Headers headers) {
+    AuthService(AuthRequests auth, Callers callers, Headers headers) {
         this.auth = auth;
         this.callers = callers;
         this.headers = headers;

@@ -3,7 +3,7 @@ package io.kvorum.server.grpc;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.kvorum.server.apply.AuthServer;
+import io.kvorum.server.request.AuthRequests;
 import io.kvorum.server.auth.AuthInfo;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -33,11 +33,11 @@ final class Callers {
         static final Credentials NONE = new Credentials("", Optional.empty());
     }
 
-    private final AuthServer auth;
+    private final AuthRequests auth;
     private final boolean clientCertAuth;
 
     /** @param clientCertAuth {@code --client-cert-auth}: a certificate's common name names the user */
-    Callers(AuthServer auth, boolean clientCertAuth) {
+    Callers(AuthRequests auth, boolean clientCertAuth) {
         this.auth = auth;
         this.clientCertAuth = clientCertAuth;
     }

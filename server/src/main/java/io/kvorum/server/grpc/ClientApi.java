@@ -18,18 +18,18 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import io.kvorum.api.etcdserverpb.ClusterGrpc;
-import io.kvorum.server.apply.AuthServer;
+import io.kvorum.server.request.AuthRequests;
 import io.kvorum.api.etcdserverpb.KVGrpc;
 import io.kvorum.api.etcdserverpb.MaintenanceGrpc;
 import io.kvorum.api.etcdserverpb.RpcProto;
 import io.kvorum.api.etcdserverpb.LeaseGrpc;
 import io.kvorum.api.etcdserverpb.WatchGrpc;
-import io.kvorum.server.apply.KvServer;
-import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.request.KvRequests;
+import io.kvorum.server.request.LeaseRequests;
 import io.kvorum.api.v3electionpb.ElectionGrpc;
 import io.kvorum.api.v3lockpb.LockGrpc;
-import io.kvorum.server.concurrency.ElectionServer;
-import io.kvorum.server.concurrency.LockServer;
+import io.kvorum.server.concurrency.ElectionRecipe;
+import io.kvorum.server.concurrency.LockRecipe;
 import io.kvorum.server.watch.WatchHub;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.spi.consensus.Consensus;
@@ -53,7 +53,7 @@ public final class ClientApi {
             CoalescedResponse.decorator(COALESCED);
     private final JsonGateway gateway;
 
-    public ClientApi(KvServer kv, LeaseServer leases, AuthServer auth, WatchHub watchHub, Consensus consensus,
+    public ClientApi(KvRequests kv, LeaseRequests leases, AuthRequests auth, WatchHub watchHub, Consensus consensus,
                      Backend backend, Executor blocking, int maxTxnOps, long maxRequestBytes, Duration electionTimeout,
                      MetricRegistry metrics, MetricsLevel level, boolean clientCertAuth,
                      boolean stopGrpcServiceOnDefrag) {
@@ -65,8 +65,8 @@ public final class ClientApi {
                 new KvService(kv, new RequestChecks(maxTxnOps), headers, callers),
                 new WatchService(watchHub, callers, kv, streamFailures),
                 new LeaseService(leases, headers, callers, streamFailures),
-                new LockService(new LockServer(kv, leases, watchHub), headers, callers, kv),
-                new ElectionService(new ElectionServer(kv, leases, watchHub), headers, callers, kv),
+                new LockService(new LockRecipe(kv, leases, watchHub), headers, callers, kv),
+                new ElectionService(new ElectionRecipe(kv, leases, watchHub), headers, callers, kv),
                 new ClusterService(consensus, headers, callers, metrics),
                 new MaintenanceService(consensus, kv, backend, headers, blocking, callers, health, metrics),
                 new AuthService(auth, callers, headers),

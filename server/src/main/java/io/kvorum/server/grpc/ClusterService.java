@@ -14,8 +14,8 @@ import io.kvorum.api.etcdserverpb.MemberRemoveRequest;
 import io.kvorum.api.etcdserverpb.MemberRemoveResponse;
 import io.kvorum.api.etcdserverpb.MemberUpdateRequest;
 import io.kvorum.api.etcdserverpb.MemberUpdateResponse;
-import io.kvorum.server.apply.KvServer;
-import io.kvorum.server.apply.WaitForLeader;
+import io.kvorum.server.request.KvRequests;
+import io.kvorum.server.request.WaitForLeader;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.metrics.Counter;
@@ -50,8 +50,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     public void memberList(MemberListRequest r, StreamObserver<MemberListResponse> out) {
         // As etcd: a linearizable list waits for a read index, within the request timeout.
         CompletableFuture<?> barrier = r.getLinearizable()
-                ? WaitForLeader.call(() -> consensus.readIndex().copy(), KvServer.REQUEST_TIMEOUT, EtcdError.TIMEOUT)
-                        .orTimeout(KvServer.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                ? WaitForLeader.call(() -> consensus.readIndex().copy(), KvRequests.REQUEST_TIMEOUT, EtcdError.TIMEOUT)
+                        .orTimeout(KvRequests.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 : CompletableFuture.completedFuture(null);
         Replies.reply(() -> barrier, v -> MemberListResponse.newBuilder()
                 .setHeader(headers.membership()).addAllMembers(members()).build(), out);
@@ -108,7 +108,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
      * deadline and passes Go's context error through when it passes.
      */
     private static <T> CompletableFuture<T> changeMembership(Supplier<CompletableFuture<T>> change) {
-        return WaitForLeader.call(change, KvServer.REQUEST_TIMEOUT, EtcdError.DEADLINE_EXCEEDED);
+        return WaitForLeader.call(change, KvRequests.REQUEST_TIMEOUT, EtcdError.DEADLINE_EXCEEDED);
     }
 
     private List<Member> members() {

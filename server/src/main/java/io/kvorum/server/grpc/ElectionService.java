@@ -11,21 +11,21 @@ import io.kvorum.api.v3electionpb.ProclaimRequest;
 import io.kvorum.api.v3electionpb.ProclaimResponse;
 import io.kvorum.api.v3electionpb.ResignRequest;
 import io.kvorum.api.v3electionpb.ResignResponse;
-import io.kvorum.server.concurrency.ElectionServer;
+import io.kvorum.server.concurrency.ElectionRecipe;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.server.auth.Permissions;
 
 /** {@code v3electionpb.Election}: Campaign waits, without a thread, until leader; Observe streams the leader. */
 final class ElectionService extends ElectionGrpc.ElectionImplBase {
-    private final ElectionServer elections;
+    private final ElectionRecipe elections;
     private final Headers headers;
     private final Callers callers;
-    private final KvServer kv;
+    private final KvRequests kv;
 
-    ElectionService(ElectionServer elections, Headers headers, Callers callers, KvServer kv) {
+    ElectionService(ElectionRecipe elections, Headers headers, Callers callers, KvRequests kv) {
         this.elections = elections;
         this.callers = callers;
         this.kv = kv;

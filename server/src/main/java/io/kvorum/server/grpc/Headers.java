@@ -1,16 +1,16 @@
 package io.kvorum.server.grpc;
 
 import io.kvorum.api.etcdserverpb.ResponseHeader;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusStatus;
 
 /** Fills response headers as etcd's v3rpc layer does: cluster id, member id, raft term, and the revision if unset. */
 final class Headers {
     private final Consensus consensus;
-    private final KvServer kv;
+    private final KvRequests kv;
 
-    Headers(Consensus consensus, KvServer kv) {
+    Headers(Consensus consensus, KvRequests kv) {
         this.consensus = consensus;
         this.kv = kv;
     }

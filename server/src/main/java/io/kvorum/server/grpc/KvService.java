@@ -12,16 +12,16 @@ import io.kvorum.api.etcdserverpb.RangeRequest;
 import io.kvorum.api.etcdserverpb.RangeResponse;
 import io.kvorum.api.etcdserverpb.TxnRequest;
 import io.kvorum.api.etcdserverpb.TxnResponse;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 
-/** {@code etcdserverpb.KV}: validates each request as etcd does, then hands it to the {@link KvServer}. */
+/** {@code etcdserverpb.KV}: validates each request as etcd does, then hands it to the {@link KvRequests}. */
 final class KvService extends KVGrpc.KVImplBase {
-    private final KvServer kv;
+    private final KvRequests kv;
     private final RequestChecks checks;
     private final Headers headers;
     private final Callers callers;
 
-    KvService(KvServer kv, RequestChecks checks, Headers headers, Callers callers) {
+    KvService(KvRequests kv, RequestChecks checks, Headers headers, Callers callers) {
         this.kv = kv;
         this.callers = callers;
         this.checks = checks;

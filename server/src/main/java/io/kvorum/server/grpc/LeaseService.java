@@ -13,18 +13,18 @@ import io.kvorum.api.etcdserverpb.LeaseRevokeRequest;
 import io.kvorum.api.etcdserverpb.LeaseRevokeResponse;
 import io.kvorum.api.etcdserverpb.LeaseTimeToLiveRequest;
 import io.kvorum.api.etcdserverpb.LeaseTimeToLiveResponse;
-import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.request.LeaseRequests;
 import io.kvorum.server.metrics.StreamFailures;
 import java.util.concurrent.CompletableFuture;
 
 /** {@code etcdserverpb.Lease}, answering as etcd's v3rpc lease server does. */
 final class LeaseService extends LeaseGrpc.LeaseImplBase {
-    private final LeaseServer leases;
+    private final LeaseRequests leases;
     private final Headers headers;
     private final Callers callers;
     private final StreamFailures failures;
 
-    LeaseService(LeaseServer leases, Headers headers, Callers callers, StreamFailures failures) {
+    LeaseService(LeaseRequests leases, Headers headers, Callers callers, StreamFailures failures) {
         this.leases = leases;
         this.failures = failures;
         this.callers = callers;

@@ -7,19 +7,19 @@ import io.kvorum.api.v3lockpb.LockRequest;
 import io.kvorum.api.v3lockpb.LockResponse;
 import io.kvorum.api.v3lockpb.UnlockRequest;
 import io.kvorum.api.v3lockpb.UnlockResponse;
-import io.kvorum.server.concurrency.LockServer;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.concurrency.LockRecipe;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.server.auth.Permissions;
 import java.util.concurrent.CompletableFuture;
 
 /** {@code v3lockpb.Lock}: a Lock call waits, without a thread, until the lock is held or the caller goes. */
 final class LockService extends LockGrpc.LockImplBase {
-    private final LockServer locks;
+    private final LockRecipe locks;
     private final Headers headers;
     private final Callers callers;
-    private final KvServer kv;
+    private final KvRequests kv;
 
-    LockService(LockServer locks, Headers headers, Callers callers, KvServer kv) {
+    LockService(LockRecipe locks, Headers headers, Callers callers, KvRequests kv) {
         this.locks = locks;
         this.callers = callers;
         this.kv = kv;

@@ -21,7 +21,7 @@ import io.kvorum.api.etcdserverpb.SnapshotResponse;
 import io.kvorum.api.etcdserverpb.StatusRequest;
 import io.kvorum.api.etcdserverpb.StatusResponse;
 import io.kvorum.server.EtcdVersion;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.spi.backend.Backend;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
@@ -42,7 +42,7 @@ import java.util.concurrent.Executor;
 /** {@code etcdserverpb.Maintenance}: status, alarms, hashes, defragmentation, snapshots, leadership. */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     private final Consensus consensus;
-    private final KvServer kv;
+    private final KvRequests kv;
     private final Backend backend;
     private final Headers headers;
     private final Executor blocking;
@@ -55,7 +55,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
     /** etcd's time from opening a snapshot's read view until it is closed, sent or not. */
     private final Histogram snapshotDuration;
 
-    MaintenanceService(Consensus consensus, KvServer kv, Backend backend, Headers headers, Executor blocking,
+    MaintenanceService(Consensus consensus, KvRequests kv, Backend backend, Headers headers, Executor blocking,
                        Callers callers, HealthService health, MetricRegistry metrics) {
         this.snapshotDuration = metrics.histogram("etcd_disk_backend_snapshot_duration_seconds",
                 "The latency distribution of backend snapshots.", Buckets.exponential(.01, 2, 17));

@@ -7,7 +7,7 @@ import io.kvorum.api.etcdserverpb.WatchRequest;
 import io.kvorum.api.etcdserverpb.WatchResponse;
 import com.google.protobuf.ByteString;
 import io.kvorum.api.etcdserverpb.WatchCreateRequest;
-import io.kvorum.server.apply.KvServer;
+import io.kvorum.server.request.KvRequests;
 import io.kvorum.server.auth.AuthInfo;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
@@ -26,10 +26,10 @@ import io.kvorum.server.watch.WatchStream;
 final class WatchService extends WatchGrpc.WatchImplBase {
     private final WatchHub hub;
     private final Callers callers;
-    private final KvServer kv;
+    private final KvRequests kv;
     private final StreamFailures failures;
 
-    WatchService(WatchHub hub, Callers callers, KvServer kv, StreamFailures failures) {
+    WatchService(WatchHub hub, Callers callers, KvRequests kv, StreamFailures failures) {
         this.hub = hub;
         this.callers = callers;
         this.kv = kv;

@@ -76,7 +76,6 @@ public final class MvccStore implements AutoCloseable {
     private final List<ScheduledCompaction> scheduledCompactions = new ArrayList<>();
     /** The live keys that carry a lease, as found at open; handed once to the lessor. */
     private Map<ByteString, Long> leasedKeys = new HashMap<>();
-    private WriteTxn openTxn;
     private boolean failed;
 
     private record ScheduledCompaction(long revision, CompletableFuture<Void> done) {
@@ -400,11 +399,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public WriteTxn beginWrite() {
         requireWritable();
-        if (openTxn != null) {
-            throw new IllegalStateException("mvcc: a write txn is already open");
-        }
-        openTxn = new WriteTxn(this, staged, staged.revision() + 1);
-        return openTxn;
+        return new WriteTxn(this, staged, staged.begin());
     }
 
     /**
@@ -417,7 +412,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public void commit(long consistentIndex, long term, boolean durable) throws IOException {
         requireWritable();
-        if (openTxn != null) {
+        if (staged.txnOpen()) {
             throw new IllegalStateException("mvcc: commit while a write txn is open");
         }
         try (WriteBatch batch = backend.newBatch()) {
@@ -463,7 +458,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public CompletableFuture<Void> compact(long revision) {
         requireWritable();
-        if (openTxn != null) {
+        if (staged.txnOpen()) {
             throw new IllegalStateException("mvcc: compaction while a write txn is open");
         }
         if (revision <= staged.compactedRevision()) {
@@ -485,7 +480,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public void snapshot(OutputStream out) throws IOException {
         requireWritable();
-        if (openTxn != null || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
+        if (staged.txnOpen() || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
             throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
         }
         backend.snapshot(out);
@@ -500,7 +495,7 @@ public final class MvccStore implements AutoCloseable {
      */
     public BackendSnapshot openSnapshot() throws IOException {
         requireWritable();
-        if (openTxn != null || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
+        if (staged.txnOpen() || !staged.isEmpty() || !scheduledCompactions.isEmpty()) {
             throw new IllegalStateException("mvcc: snapshot with uncommitted changes");
         }
         return backend.openSnapshot();
@@ -557,18 +552,6 @@ public final class MvccStore implements AutoCloseable {
     /** The record of a revision the index names, staged or committed. */
     KeyValue record(Revision revision) {
         return staged.record(revision, currentRevision);
-    }
-
-    /** @return the revision after the txn */
-    long end(WriteTxn txn, List<WriteTxn.Change> changes) {
-        openTxn = null;
-        staged.end(txn.revision(), changes);
-        return staged.revision();
-    }
-
-    void abandon(List<WriteTxn.Change> changes) {
-        openTxn = null;
-        staged.abandon(changes, index);
     }
 
     private void requireWritable() {

@@ -13,9 +13,10 @@ import java.util.Map;
 /**
  * What the apply thread has written since the last commit: the changes of the txns ended since
  * then, the records they wrote (later txns of the batch read them back from here), the revision
- * and compacted revision those txns see, and the writes to other buckets that go into the same
- * backend batch. It is the one owner of the state {@link WriteTxn} and {@link MvccStore} share;
- * readers never see it. Apply thread only.
+ * and compacted revision those txns see, the writes to other buckets that go into the same
+ * backend batch, and whether a txn is open now. It is the one owner of the state {@link WriteTxn}
+ * and {@link MvccStore} share: a txn opens, ends or is abandoned here, and the store only reads
+ * it and commits it. Readers never see it. Apply thread only.
  *
  * <p>It also keeps the previous batch's records: a txn that reads a key written a moment ago
  * (a compare-and-swap, {@code prev_kv}) usually finds it here instead of in the backend.
@@ -35,6 +36,8 @@ final class StagedWrites {
     private ReadView committedView;
     private long revision;
     private long compactedRevision;
+    /** Whether a txn is open: one at a time, and none across a commit, compaction or snapshot. */
+    private boolean txnOpen;
 
     StagedWrites(Backend backend, long revision, long compactedRevision) {
         this.backend = backend;
@@ -83,8 +86,26 @@ final class StagedWrites {
         return kv;
     }
 
+    /**
+     * Opens a txn.
+     *
+     * @return the main revision its changes get: one above every txn before it, committed or not
+     */
+    long begin() {
+        if (txnOpen) {
+            throw new IllegalStateException("mvcc: a write txn is already open");
+        }
+        txnOpen = true;
+        return revision + 1;
+    }
+
+    boolean txnOpen() {
+        return txnOpen;
+    }
+
     /** An ended txn's changes join the batch; one that changed something moves the revision to its own. */
     void end(long txnRevision, List<WriteTxn.Change> txnChanges) {
+        txnOpen = false;
         if (!txnChanges.isEmpty()) {
             changes.addAll(txnChanges);
             revision = txnRevision;
@@ -97,6 +118,7 @@ final class StagedWrites {
      * began).
      */
     void abandon(List<WriteTxn.Change> txnChanges, TreeIndex index) {
+        txnOpen = false;
         for (int i = txnChanges.size() - 1; i >= 0; i--) {
             WriteTxn.Change change = txnChanges.get(i);
             change.index().truncate(change.revision().main());

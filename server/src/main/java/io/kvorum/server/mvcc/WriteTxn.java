@@ -37,11 +37,6 @@ public final class WriteTxn implements AutoCloseable {
         this.revision = revision;
     }
 
-    /** The main revision this txn's changes get, if it makes any. */
-    long revision() {
-        return revision;
-    }
-
     /**
      * Like {@link MvccStore#range}, but including this txn's changes and staged ones. Revision 0
      * or less reads the latest state.
@@ -166,7 +161,8 @@ public final class WriteTxn implements AutoCloseable {
     public long end() {
         requireOpen();
         done = true;
-        return store.end(this, changes);
+        staged.end(revision, changes);
+        return staged.revision();
     }
 
     /** Forgets the changes of a txn that was not ended; does nothing after {@link #end()}. */
@@ -174,7 +170,7 @@ public final class WriteTxn implements AutoCloseable {
     public void close() {
         if (!done) {
             done = true;
-            store.abandon(changes);
+            staged.abandon(changes, store.index());
         }
     }
 

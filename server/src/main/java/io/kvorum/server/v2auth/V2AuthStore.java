@@ -1,7 +1,7 @@
 package io.kvorum.server.v2auth;
 
 import io.kvorum.api.etcdserverpb.Request;
-import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.request.V2Requests;
 import io.kvorum.server.auth.Passwords;
 import io.kvorum.server.v2.V2Error;
 import io.kvorum.server.v2.V2Event;
@@ -31,11 +31,11 @@ public final class V2AuthStore {
     static final String PREFIX = "/2";
     private static final long TIMEOUT_SECONDS = 10;
 
-    private final V2Server server;
+    private final V2Requests server;
     /** etcd's {@code ensuredOnce}: the directories were made (or found) in this member's life. */
     private volatile boolean ensured;
 
-    public V2AuthStore(V2Server server) {
+    public V2AuthStore(V2Requests server) {
         this.server = server;
     }
 

@@ -8,7 +8,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.request.V2Requests;
 import io.kvorum.server.v2.V2Error;
 import io.kvorum.server.v2.V2Store;
 import io.kvorum.server.v2auth.Permissions;
@@ -38,10 +38,10 @@ final class AuthService {
     static final String PREFIX = "/v2/auth";
     private static final String INVALID_JSON = "Invalid JSON in request body.";
 
-    private final V2Server server;
+    private final V2Requests server;
     private final V2Access access;
 
-    AuthService(V2Server server, V2Access access) {
+    AuthService(V2Requests server, V2Access access) {
         this.server = server;
         this.access = access;
     }

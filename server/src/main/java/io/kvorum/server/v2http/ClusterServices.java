@@ -8,7 +8,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.request.V2Requests;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.Member;
 import java.util.ArrayList;
@@ -22,10 +22,10 @@ import java.util.stream.Collectors;
  * (POST, PUT, DELETE) in {@link MemberChanges}.
  */
 final class ClusterServices {
-    private final V2Server server;
+    private final V2Requests server;
     private final Consensus consensus;
 
-    ClusterServices(V2Server server, Consensus consensus) {
+    ClusterServices(V2Requests server, Consensus consensus) {
         this.server = server;
         this.consensus = consensus;
     }

@@ -10,7 +10,7 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.kvorum.api.etcdserverpb.Request;
-import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.request.V2Requests;
 import io.kvorum.server.v2.V2Error;
 import io.kvorum.server.v2.V2Event;
 import io.kvorum.server.v2.V2Watcher;
@@ -32,10 +32,10 @@ final class KeysService implements HttpService {
     /** etcd's {@code writeKeyNoAuth}. */
     private static final V2Error NO_AUTH = V2Error.request(V2Error.UNAUTHORIZED, "Insufficient credentials");
 
-    private final V2Server server;
+    private final V2Requests server;
     private final V2Access access;
 
-    KeysService(V2Server server, V2Access access) {
+    KeysService(V2Requests server, V2Access access) {
         this.server = server;
         this.access = access;
     }

@@ -6,8 +6,8 @@ import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.ResponseHeaders;
-import io.kvorum.server.apply.KvServer;
-import io.kvorum.server.apply.WaitForLeader;
+import io.kvorum.server.request.KvRequests;
+import io.kvorum.server.request.WaitForLeader;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.ConsensusException;
@@ -85,7 +85,7 @@ final class MemberChanges {
 
     private static <T> CompletableFuture<Answer> changed(java.util.function.Supplier<CompletableFuture<T>> change,
                                                          long id, Function<T, Answer> ok) {
-        return WaitForLeader.call(change, KvServer.REQUEST_TIMEOUT, EtcdError.DEADLINE_EXCEEDED)
+        return WaitForLeader.call(change, KvRequests.REQUEST_TIMEOUT, EtcdError.DEADLINE_EXCEEDED)
                 .handle((result, failure) -> {
                     if (failure == null) {
                         return ok.apply(result);

@@ -6,7 +6,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
-import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.request.V2Requests;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.spi.consensus.Member;
 import java.util.List;
@@ -17,11 +17,11 @@ import java.util.List;
  * elsewhere), both GET only, from the {@link PeerStats} the consensus reports to.
  */
 final class StatsServices {
-    private final V2Server server;
+    private final V2Requests server;
     private final Consensus consensus;
     private final PeerStats stats;
 
-    StatsServices(V2Server server, Consensus consensus) {
+    StatsServices(V2Requests server, Consensus consensus) {
         this.server = server;
         this.consensus = consensus;
         this.stats = new PeerStats(() -> server.status().memberId());

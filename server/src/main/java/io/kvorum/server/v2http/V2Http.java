@@ -7,7 +7,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import com.linecorp.armeria.server.HttpService;
-import io.kvorum.server.apply.V2Server;
+import io.kvorum.server.request.V2Requests;
 import io.kvorum.server.cluster.MemberIds;
 import io.kvorum.server.v2auth.V2AuthStore;
 import io.kvorum.spi.consensus.Consensus;
@@ -34,7 +34,7 @@ public final class V2Http {
      * The routes, by Armeria path pattern: one, {@code prefix:/v2/}, dispatching as etcd's mux
      * does, so that any other v2 path is "404 page not found".
      */
-    public static Map<String, HttpService> routes(V2Server server, Consensus consensus, boolean clientCertAuth) {
+    public static Map<String, HttpService> routes(V2Requests server, Consensus consensus, boolean clientCertAuth) {
         V2Access access = new V2Access(new V2AuthStore(server), clientCertAuth);
         KeysService keys = new KeysService(server, access);
         ClusterServices cluster = new ClusterServices(server, consensus);

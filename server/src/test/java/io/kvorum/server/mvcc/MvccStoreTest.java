@@ -364,6 +364,30 @@ class MvccStoreTest {
     }
 
     @Test
+    void oneWriteTxnAtATimeAndNothingCommittedOrCompactedWhileItIsOpen() {
+        apply.put("a", "1");
+
+        WriteTxn open = store.beginWrite();
+        open.put(bytes("a"), bytes("2"), 0);
+        assertThrows(IllegalStateException.class, store::beginWrite);
+        assertThrows(IllegalStateException.class, () -> store.commit(9, 1, false));
+        assertThrows(IllegalStateException.class, () -> store.compact(2));
+        assertThrows(IllegalStateException.class, () -> store.snapshot(java.io.OutputStream.nullOutputStream()));
+        assertEquals(3, open.end());
+
+        try (WriteTxn next = store.beginWrite()) {
+            next.put(bytes("b"), bytes("1"), 0);
+        }
+        try (WriteTxn afterAbandoned = store.beginWrite()) {
+            afterAbandoned.put(bytes("b"), bytes("2"), 0);
+            assertEquals(4, afterAbandoned.end());
+        }
+        apply.commit();
+        assertEquals(4, store.currentRevision());
+        assertEquals("2", string(apply.get("a", 0).getValue()));
+    }
+
+    @Test
     void versionsGoOnAfterCompactionAndReopening() throws Exception {
         apply.put("a", "1");
         apply.put("a", "2");

@@ -1,4 +1,4 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.request;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

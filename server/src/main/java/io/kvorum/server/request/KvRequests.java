@@ -1,4 +1,4 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.request;
 
 import io.kvorum.api.etcdserverpb.AlarmMember;
 import io.kvorum.api.etcdserverpb.AlarmRequest;
@@ -16,12 +16,16 @@ import io.kvorum.api.etcdserverpb.RangeResponse;
 import io.kvorum.api.etcdserverpb.RequestHeader;
 import io.kvorum.api.etcdserverpb.TxnRequest;
 import io.kvorum.api.etcdserverpb.TxnResponse;
+import io.kvorum.server.apply.Applier;
 import io.kvorum.server.auth.AuthInfo;
 import io.kvorum.server.auth.AuthState;
 import io.kvorum.server.auth.Permissions;
 import io.kvorum.server.alarm.BackendQuota;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
+import io.kvorum.server.kv.KvReader;
+import io.kvorum.server.kv.KvSemantics;
+import io.kvorum.server.kv.OpCounts;
 import io.kvorum.server.mvcc.MvccStore;
 import io.kvorum.spi.consensus.Consensus;
 import io.kvorum.server.metrics.ServerMetrics;
@@ -40,7 +44,7 @@ import java.util.function.Function;
  * when applied; linearizable reads wait for the read index to be applied, then read the local
  * store on the read executor (never on the apply thread).
  */
-public final class KvServer {
+public final class KvRequests {
     /** etcd's request timeout: 5 s plus two election timeouts (1 s each by default). */
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(7);
     private static final int MAX_READ_ATTEMPTS = 3;
@@ -55,7 +59,7 @@ public final class KvServer {
     /** The space quota checked before proposing; set once at start, before clients are served. */
     private volatile BackendQuota quota = BackendQuota.disabled();
 
-    public KvServer(Applier applier, Consensus consensus, LeaderChanges leaderChanges, Executor readExecutor,
+    public KvRequests(Applier applier, Consensus consensus, LeaderChanges leaderChanges, Executor readExecutor,
                     long maxRequestBytes, long memberId) {
         this.applier = applier;
         this.consensus = consensus;
@@ -84,9 +88,9 @@ public final class KvServer {
     public CompletableFuture<RangeResponse> range(RangeRequest r, AuthInfo who) {
         return readBarrier(r.getSerializable())
                 .thenApplyAsync(v -> authorizedRead(who,
-                        auth -> auth.checkRead(who, KvApplier.bytes(r.getKey()), KvApplier.bytes(r.getRangeEnd())),
+                        auth -> auth.checkRead(who, KvSemantics.bytes(r.getKey()), KvSemantics.bytes(r.getRangeEnd())),
                         reader -> {
-                            RangeResponse resp = applier.kv().range(reader, r);
+                            RangeResponse resp = KvSemantics.range(reader, r);
                             OpCounts.range(applier.metrics());
                             return resp;
                         }), readExecutor);
@@ -115,11 +119,11 @@ public final class KvServer {
 
     /** A Txn by {@code who}: a read-only one is checked here, one that writes where it is applied. */
     public CompletableFuture<TxnResponse> txn(TxnRequest r, AuthInfo who) {
-        if (KvApplier.isReadOnly(r)) {
-            return readBarrier(KvApplier.isSerializable(r))
+        if (KvSemantics.isReadOnly(r)) {
+            return readBarrier(KvSemantics.isSerializable(r))
                     .thenApplyAsync(v -> authorizedRead(who, auth -> Permissions.checkTxn(auth, who, r),
                             reader -> {
-                                TxnResponse resp = applier.kv().readTxn(reader, r);
+                                TxnResponse resp = KvSemantics.readTxn(reader, r);
                                 OpCounts.txn(applier.metrics(), r, resp);
                                 return resp;
                             }), readExecutor);
@@ -216,7 +220,7 @@ public final class KvServer {
      */
     private <T> T read(Function<KvReader, T> body) {
         for (int attempt = 1; ; attempt++) {
-            StoreReader reader = new StoreReader(applier.store());
+            KvReader reader = KvReader.pinned(applier.store());
             try {
                 return body.apply(reader);
             } catch (EtcdException e) {

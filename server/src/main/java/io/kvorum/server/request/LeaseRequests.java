@@ -1,4 +1,4 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.request;
 
 import io.kvorum.api.etcdserverpb.InternalRaftRequest;
 import io.kvorum.api.etcdserverpb.LeaseCheckpointRequest;
@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * the member that becomes leader starts the clocks, one that stops leading stops them. With lease
  * checkpoints on, the same timer proposes the checkpoints that are due (see {@link Lessor}).
  */
-public final class LeaseServer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(LeaseServer.class);
+public final class LeaseRequests implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseRequests.class);
     /** etcd's leaseRevokeRate. */
     static final int REVOKES_PER_SECOND = 1000;
     /** How often expiry is checked (etcd: every 500 ms). */
@@ -55,7 +55,7 @@ public final class LeaseServer implements AutoCloseable {
      */
     private static final long FORWARD_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    private final KvServer kv;
+    private final KvRequests kv;
     private final Lessor lessor;
     private final Consensus consensus;
     private final long electionTimeoutNanos;
@@ -63,14 +63,14 @@ public final class LeaseServer implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final LeaderClient leader;
 
-    public LeaseServer(KvServer kv, Lessor lessor, Consensus consensus, long electionTimeoutMillis, long memberId,
+    public LeaseRequests(KvRequests kv, Lessor lessor, Consensus consensus, long electionTimeoutMillis, long memberId,
                        MemberChannels channels) {
         this.kv = kv;
         this.lessor = lessor;
         this.consensus = consensus;
         this.electionTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(electionTimeoutMillis);
         this.leaseIds = new RequestIds(memberId, System.currentTimeMillis());
-        this.leader = new LeaderClient(consensus, KvServer.REQUEST_TIMEOUT.toMillis(), channels);
+        this.leader = new LeaderClient(consensus, KvRequests.REQUEST_TIMEOUT.toMillis(), channels);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvorum-lessor");
             t.setDaemon(true);
@@ -134,7 +134,7 @@ public final class LeaseServer implements AutoCloseable {
      */
     public CompletableFuture<Long> renew(long id) {
         return onLeader(() -> lessor.renew(id)
-                        .orTimeout(KvServer.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                        .orTimeout(KvRequests.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                         .thenApply(ttl -> ttl < 0 ? 0 : ttl),
                 () -> leader.keepAlive(id));
     }
@@ -156,7 +156,7 @@ public final class LeaseServer implements AutoCloseable {
      */
     private <T> CompletableFuture<T> onLeader(Supplier<CompletableFuture<T>> local, Supplier<CompletableFuture<T>> forwarded) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        attempt(local, forwarded, System.nanoTime() + KvServer.REQUEST_TIMEOUT.toNanos(), null, result);
+        attempt(local, forwarded, System.nanoTime() + KvRequests.REQUEST_TIMEOUT.toNanos(), null, result);
         return result;
     }
 

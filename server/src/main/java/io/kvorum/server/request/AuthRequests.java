@@ -1,4 +1,4 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.request;
 
 import io.kvorum.api.etcdserverpb.AuthDisableRequest;
 import io.kvorum.api.etcdserverpb.AuthDisableResponse;
@@ -53,11 +53,11 @@ import io.kvorum.server.error.EtcdException;
  * on the hashing executor, before proposing; Authenticate checks the password here too, then
  * proposes, so that every member learns the token.
  */
-public final class AuthServer {
+public final class AuthRequests {
     /** How often an authentication is made again when the store changed under its password check. */
     private static final int MAX_AUTHENTICATE_ATTEMPTS = 5;
 
-    private final KvServer kv;
+    private final KvRequests kv;
     private final AuthStore auth;
     private final Executor hashing;
     private final int bcryptCost;
@@ -66,7 +66,7 @@ public final class AuthServer {
      * @param hashing    where bcrypt runs (never the apply loop, never a gRPC event loop)
      * @param bcryptCost {@code --bcrypt-cost}
      */
-    public AuthServer(KvServer kv, AuthStore auth, Executor hashing, int bcryptCost) {
+    public AuthRequests(KvRequests kv, AuthStore auth, Executor hashing, int bcryptCost) {
         this.kv = kv;
         this.auth = auth;
         this.hashing = hashing;
@@ -79,7 +79,7 @@ public final class AuthServer {
             return CompletableFuture.completedFuture(AuthInfo.NONE);
         }
         // etcd waits for the token's entry as long as the request may take, then calls it invalid
-        return auth.resolve(token).orTimeout(KvServer.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        return auth.resolve(token).orTimeout(KvRequests.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(
                         e instanceof TimeoutException || e.getCause() instanceof TimeoutException
                                 ? new EtcdException(EtcdError.INVALID_AUTH_TOKEN) : e));

@@ -1,4 +1,4 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.request;
 
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,7 +1,8 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.request;
 
 import io.kvorum.api.etcdserverpb.InternalRaftRequest;
 import io.kvorum.api.etcdserverpb.Request;
+import io.kvorum.server.apply.Applier;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.v2.V2Error;
 import io.kvorum.server.v2.V2Event;
@@ -23,10 +24,10 @@ import java.util.concurrent.TimeUnit;
  * has a TTL, it proposes a SYNC with its clock every {@link #SYNC_INTERVAL_MILLIS} ms, which
  * expires the keys whose time has come on every member alike (etcd's {@code sync}).
  */
-public final class V2Server implements AutoCloseable {
+public final class V2Requests implements AutoCloseable {
     static final long SYNC_INTERVAL_MILLIS = 500;
 
-    private final KvServer kv;
+    private final KvRequests kv;
     private final Applier applier;
     private final Consensus consensus;
     private final Executor readExecutor;
@@ -36,7 +37,7 @@ public final class V2Server implements AutoCloseable {
         return t;
     });
 
-    public V2Server(KvServer kv, Applier applier, Consensus consensus, Executor readExecutor) {
+    public V2Requests(KvRequests kv, Applier applier, Consensus consensus, Executor readExecutor) {
         this.kv = kv;
         this.applier = applier;
         this.consensus = consensus;

@@ -1,4 +1,4 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.kv;
 
 import io.kvorum.api.etcdserverpb.PutRequest;
 import io.kvorum.api.etcdserverpb.RequestOp;
@@ -13,7 +13,7 @@ import java.util.List;
  * ({@code etcd_mvcc_{range,put,delete,txn}_total}): a txn's ops are those of the branch taken,
  * nested txns included, read from its response.
  */
-final class OpCounts {
+public final class OpCounts {
     private int ranges;
     private int puts;
     private int deletes;
@@ -22,19 +22,19 @@ final class OpCounts {
     private OpCounts() {
     }
 
-    static void range(ServerMetrics metrics) {
+    public static void range(ServerMetrics metrics) {
         metrics.txnEnded(1, 0, 0, 0);
     }
 
-    static void put(ServerMetrics metrics, PutRequest put) {
+    public static void put(ServerMetrics metrics, PutRequest put) {
         metrics.txnEnded(0, 1, 0, put.getKey().size() + put.getValue().size());
     }
 
-    static void delete(ServerMetrics metrics) {
+    public static void delete(ServerMetrics metrics) {
         metrics.txnEnded(0, 0, 1, 0);
     }
 
-    static void txn(ServerMetrics metrics, TxnRequest request, TxnResponse response) {
+    public static void txn(ServerMetrics metrics, TxnRequest request, TxnResponse response) {
         OpCounts counts = new OpCounts();
         counts.add(request, response);
         metrics.txnEnded(counts.ranges, counts.puts, counts.deletes, counts.putBytes);

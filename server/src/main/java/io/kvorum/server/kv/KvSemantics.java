@@ -1,4 +1,4 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.kv;
 
 import com.google.protobuf.ByteString;
 import io.kvorum.api.etcdserverpb.Compare;
@@ -26,19 +26,22 @@ import java.util.function.LongPredicate;
 /**
  * etcd's KV request semantics over MVCC: Range options, Put and DeleteRange preconditions, and Txn
  * (compares, branch choice, nested txns). Stateless; the caller says where it reads and writes.
+ * Reads ({@link #range}, {@link #readTxn}) need nothing but a {@link KvReader}, so the readers use
+ * them off the apply thread; writes also need to know which leases exist, so the applier holds
+ * the one instance.
  */
-final class KvApplier {
+public final class KvSemantics {
     private static final byte[] NO_END = new byte[0];
 
     private final LongPredicate leaseExists;
 
-    KvApplier(LongPredicate leaseExists) {
+    public KvSemantics(LongPredicate leaseExists) {
         this.leaseExists = leaseExists;
     }
 
     // ---- Range -------------------------------------------------------------------------------
 
-    RangeResponse range(KvReader reader, RangeRequest r) {
+    public static RangeResponse range(KvReader reader, RangeRequest r) {
         long limit = r.getLimit();
         boolean fetchAll = r.getSortOrder() != RangeRequest.SortOrder.NONE
                 || r.getMinModRevision() != 0 || r.getMaxModRevision() != 0
@@ -100,7 +103,7 @@ final class KvApplier {
      * Checks what etcd checks before a Put inside a txn changes anything: the previous key-value
      * that ignore_value/ignore_lease need, then the lease.
      */
-    void checkPut(KvReader reader, PutRequest p) {
+    private void checkPut(KvReader reader, PutRequest p) {
         if (p.getIgnoreValue() || p.getIgnoreLease()) {
             if (reader.range(bytes(p.getKey()), NO_END, 0, 1, false).kvs().isEmpty()) {
                 throw new EtcdException(EtcdError.KEY_NOT_FOUND);
@@ -110,13 +113,13 @@ final class KvApplier {
     }
 
     /** A plain Put checks its lease first (and its previous key-value while putting). */
-    void checkLease(PutRequest p) {
+    public void checkLease(PutRequest p) {
         if (p.getLease() != 0 && !leaseExists.test(p.getLease())) {
             throw new EtcdException(EtcdError.LEASE_NOT_FOUND);
         }
     }
 
-    PutResponse put(KvWriter txn, PutRequest p) {
+    public PutResponse put(KvWriter txn, PutRequest p) {
         byte[] key = bytes(p.getKey());
         Optional<KeyValue> prev = Optional.empty();
         if (p.getIgnoreValue() || p.getIgnoreLease() || p.getPrevKv()) {
@@ -137,7 +140,7 @@ final class KvApplier {
         return resp.build();
     }
 
-    DeleteRangeResponse deleteRange(KvWriter txn, DeleteRangeRequest d) {
+    public DeleteRangeResponse deleteRange(KvWriter txn, DeleteRangeRequest d) {
         List<KeyValue> deleted = txn.deleteRange(bytes(d.getKey()), bytes(d.getRangeEnd()));
         DeleteRangeResponse.Builder resp = DeleteRangeResponse.newBuilder()
                 .setHeader(ResponseHeader.newBuilder().setRevision(txn.revisionAfter()))
@@ -154,7 +157,7 @@ final class KvApplier {
      * Whether etcd serves the txn without consensus: every op of both branches is a Range (a
      * nested txn counts as a write, as in etcd, even when it only reads).
      */
-    static boolean isReadOnly(TxnRequest t) {
+    public static boolean isReadOnly(TxnRequest t) {
         return onlyRanges(t.getSuccessList()) && onlyRanges(t.getFailureList());
     }
 
@@ -168,7 +171,7 @@ final class KvApplier {
     }
 
     /** Whether every Range of a read-only txn is serializable (an empty txn is). */
-    static boolean isSerializable(TxnRequest t) {
+    public static boolean isSerializable(TxnRequest t) {
         for (RequestOp op : t.getSuccessList()) {
             if (!op.getRequestRange().getSerializable()) {
                 return false;
@@ -183,7 +186,7 @@ final class KvApplier {
     }
 
     /** A read-only txn (see {@link #isReadOnly}), evaluated entirely at the reader's revision. */
-    TxnResponse readTxn(KvReader reader, TxnRequest t) {
+    public static TxnResponse readTxn(KvReader reader, TxnRequest t) {
         List<Boolean> path = new ArrayList<>();
         choosePath(reader, t, path);
         checkRanges(reader, t, path, new int[1]);
@@ -199,7 +202,7 @@ final class KvApplier {
      * A txn that may write. Every compare on the chosen path is evaluated first, against the state
      * before the txn, and preconditions are checked, so the txn fails whole or applies whole.
      */
-    TxnResponse writeTxn(KvWriter txn, TxnRequest t) {
+    public TxnResponse writeTxn(KvWriter txn, TxnRequest t) {
         List<Boolean> path = new ArrayList<>();
         choosePath(txn, t, path);
         checkPuts(txn, t, path, new int[1]);
@@ -232,7 +235,7 @@ final class KvApplier {
     }
 
     /** Evaluates the compares of this txn and, depth first, of the nested txns on the chosen branch. */
-    private void choosePath(KvReader reader, TxnRequest t, List<Boolean> path) {
+    private static void choosePath(KvReader reader, TxnRequest t, List<Boolean> path) {
         boolean ok = true;
         for (Compare c : t.getCompareList()) {
             if (!compare(reader, c)) {
@@ -259,7 +262,7 @@ final class KvApplier {
         }
     }
 
-    private void checkRanges(KvReader reader, TxnRequest t, List<Boolean> path, int[] step) {
+    private static void checkRanges(KvReader reader, TxnRequest t, List<Boolean> path, int[] step) {
         boolean ok = path.get(step[0]++);
         for (RequestOp op : ok ? t.getSuccessList() : t.getFailureList()) {
             if (op.hasRequestRange()) {
@@ -313,7 +316,8 @@ final class KvApplier {
         };
     }
 
-    static byte[] bytes(ByteString s) {
+    /** The bytes of a key or range end; an empty one is the shared empty array. */
+    public static byte[] bytes(ByteString s) {
         return s.isEmpty() ? NO_END : s.toByteArray();
     }
 }

@@ -19,8 +19,8 @@ import io.kvorum.api.v3electionpb.ProclaimRequest;
 import io.kvorum.api.v3electionpb.ProclaimResponse;
 import io.kvorum.api.v3electionpb.ResignRequest;
 import io.kvorum.api.v3electionpb.ResignResponse;
-import io.kvorum.server.apply.KvServer;
-import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.request.KvRequests;
+import io.kvorum.server.request.LeaseRequests;
 import io.kvorum.server.watch.WatchHub;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -30,14 +30,14 @@ import java.util.function.Consumer;
  * key is {@code <name>/<lease in hex>}; the oldest key under the name is the leader, and its value
  * is what the leader proclaims.
  */
-public final class ElectionServer {
+public final class ElectionRecipe {
     static final String NOT_LEADER = "election: not leader";
     static final String NO_LEADER = "election: no leader";
     static final String MISSING_LEADER = "\"leader\" field must be provided";
 
     private final LocalClient client;
 
-    public ElectionServer(KvServer kv, LeaseServer leases, WatchHub hub) {
+    public ElectionRecipe(KvRequests kv, LeaseRequests leases, WatchHub hub) {
         this.client = new LocalClient(kv, leases, hub);
     }
 

@@ -1,4 +1,4 @@
-package io.kvorum.server.apply;
+package io.kvorum.server.request;
 
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;

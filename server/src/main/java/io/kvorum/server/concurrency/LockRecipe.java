@@ -10,8 +10,8 @@ import io.kvorum.api.v3lockpb.LockRequest;
 import io.kvorum.api.v3lockpb.LockResponse;
 import io.kvorum.api.v3lockpb.UnlockRequest;
 import io.kvorum.api.v3lockpb.UnlockResponse;
-import io.kvorum.server.apply.KvServer;
-import io.kvorum.server.apply.LeaseServer;
+import io.kvorum.server.request.KvRequests;
+import io.kvorum.server.request.LeaseRequests;
 import io.kvorum.server.watch.WatchHub;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -21,13 +21,13 @@ import java.util.function.Consumer;
  * {@code <name>/<lease in hex>}; whoever's key under the name is oldest (lowest create revision)
  * holds the lock, and the others wait, each for the deletion of the next older key.
  */
-public final class LockServer {
+public final class LockRecipe {
     /** etcd's concurrency.ErrSessionExpired. */
     static final String SESSION_EXPIRED = "session: session is expired";
 
     private final LocalClient client;
 
-    public LockServer(KvServer kv, LeaseServer leases, WatchHub hub) {
+    public LockRecipe(KvRequests kv, LeaseRequests leases, WatchHub hub) {
         this.client = new LocalClient(kv, leases, hub);
     }
 
