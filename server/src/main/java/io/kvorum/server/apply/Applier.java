@@ -76,6 +76,8 @@ public final class Applier implements StateMachine {
     /** Replaced only by a snapshot restore, on the apply thread. */
     private volatile MvccStore store;
     private final Executor replies;
+    /** Where a waiting request is answered, chosen when it is proposed; see {@link #answerOn}. */
+    private volatile Supplier<Executor> answerOn;
     private final KvApplier kv;
     private final Waiters waiters = new Waiters();
     /** Deepest message nesting accepted in a log entry: gRPC's limit of 100, plus the envelope. */
@@ -122,6 +124,7 @@ public final class Applier implements StateMachine {
                    Function<LongFunction<CompletionStage<Void>>, Tokens> tokens) {
         this.store = store;
         this.replies = replies;
+        this.answerOn = () -> replies;
         this.lessor = lessor;
         this.kv = new KvApplier(lessor::exists);
         this.appliedIndex = new AppliedIndex(store.consistentIndex());
@@ -247,27 +250,30 @@ public final class Applier implements StateMachine {
         if (!events.isEmpty() && hub != null) {
             hub.publish(store.currentRevision(), events);
         }
-        // Answering runs client code (headers, serialization); keep it off the apply thread,
-        // with one hand-over per batch.
-        boolean raiseAlarm = raise;
+        // Answering runs client code (headers, serialization): it runs where each request waits
+        // (its call's event loop, or the replies executor), never here; one task per place and batch.
+        if (!raise) {
+            waiters.completeAll(ids, results);
+            return;
+        }
+        long[] fitting = ids.clone();
+        for (int i = 0; i < ids.length; i++) {
+            if (overQuota[i]) {
+                fitting[i] = 0;
+            }
+        }
+        waiters.completeAll(fitting, results);
         replies.execute(() -> {
-            for (int i = 0; i < ids.length; i++) {
-                if (ids[i] != 0 && !(raiseAlarm && overQuota[i])) {
-                    waiters.complete(ids[i], results[i]);
-                }
-            }
-            if (raiseAlarm) {
-                // As etcd: the member raises its NOSPACE alarm through the log, and answers the
-                // requests that went over the quota once that is done.
-                LOG.warn("message exceeded backend quota; raising alarm (quota-size-bytes {})", quota.bytes());
-                raiseNoSpace.get().whenComplete((ok, failure) -> {
-                    for (int i = 0; i < ids.length; i++) {
-                        if (ids[i] != 0 && overQuota[i]) {
-                            waiters.complete(ids[i], results[i]);
-                        }
+            // As etcd: the member raises its NOSPACE alarm through the log, and answers the
+            // requests that went over the quota once that is done.
+            LOG.warn("message exceeded backend quota; raising alarm (quota-size-bytes {})", quota.bytes());
+            raiseNoSpace.get().whenComplete((ok, failure) -> {
+                for (int i = 0; i < ids.length; i++) {
+                    if (ids[i] != 0 && overQuota[i]) {
+                        waiters.complete(ids[i], results[i]);
                     }
-                });
-            }
+                }
+            });
         });
     }
 
@@ -460,13 +466,22 @@ public final class Applier implements StateMachine {
         this.watchHub = hub;
     }
 
-    /** Registers the waiter of request {@code id}; call before proposing it. */
+    /**
+     * Where each request proposed from now on is answered, asked on the proposing thread: the
+     * executor its waiter's future is completed on, so where what depends on the future runs (by
+     * default the replies executor). Call before clients are served.
+     */
+    public void answerOn(Supplier<Executor> where) {
+        this.answerOn = where;
+    }
+
+    /** Registers the waiter of request {@code id}; call before proposing it, on the proposing thread. */
     CompletableFuture<Object> await(long id) {
         Throwable f = failure;
         if (f != null) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.STOPPED));
         }
-        return waiters.register(id);
+        return waiters.register(id, answerOn.get());
     }
 
     /** Why this state machine stopped applying, if it did: the member can no longer take writes. */
