@@ -110,7 +110,8 @@ public final class Applier implements StateMachine {
     private final CompletableFuture<ApplyHaltedException> halted = new CompletableFuture<>();
 
     /**
-     * @param replies where waiting requests are answered once their batch is durable
+     * @param replies where waiting requests are answered once their batch is durable, unless
+     *                {@link #answerOn} chose another place when they were proposed
      */
     public Applier(MvccStore store, Executor replies, Lessor lessor) {
         this(store, replies, lessor, applied -> SimpleTokens.create(SimpleTokens.DEFAULT_TTL, applied));
@@ -250,8 +251,8 @@ public final class Applier implements StateMachine {
         if (!events.isEmpty() && hub != null) {
             hub.publish(store.currentRevision(), events);
         }
-        // Answering runs client code (headers, serialization): it runs where each request waits
-        // (its call's event loop, or the replies executor), never here; one task per place and batch.
+        // Answering runs client code (headers, serialization): it runs where each request waits,
+        // never here: a task to its call's event loop, or one per batch to the replies executor.
         if (!raise) {
             waiters.completeAll(ids, results);
             return;
