@@ -3,6 +3,7 @@ package io.kvorum.server;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestContext;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.HttpService;
@@ -66,6 +67,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -217,6 +219,7 @@ final class ServerRuntime {
         }
         toClose.add(() -> applier.auth().tokens().close());
         applier.recordInto(metrics);
+        applier.answerOn(() -> callerLoop(workers));
         applier.warningApplyDuration(config.warningApplyDuration());
         applier.backendBatch(config.backendBatchLimit(), config.backendBatchInterval());
         halted = applier.halted();
@@ -672,5 +675,15 @@ final class ServerRuntime {
     private static void shutdown(ExecutorService executor) throws InterruptedException {
         executor.shutdown();
         executor.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Where a request proposed on the current thread is answered: on its gRPC call's event loop
+     * when proposed there (the handler's thread), so that the reply is written in place, with no
+     * hand-over to a worker and from it back to the loop; else on {@code otherwise}.
+     */
+    private static Executor callerLoop(Executor otherwise) {
+        RequestContext ctx = RequestContext.currentOrNull();
+        return ctx != null && ctx.eventLoop().inEventLoop() ? ctx.eventLoop() : otherwise;
     }
 }

@@ -79,6 +79,8 @@ public final class Applier implements StateMachine {
     /** Replaced only by a snapshot restore, on the apply thread. */
     private volatile MvccStore store;
     private final Executor replies;
+    /** Where a waiting request is answered, chosen when it is proposed; see {@link #answerOn}. */
+    private volatile Supplier<Executor> answerOn;
     private final KvSemantics kv;
     private final Waiters waiters = new Waiters();
     /** Deepest message nesting accepted in a log entry: gRPC's limit of 100, plus the envelope. */
@@ -111,7 +113,8 @@ public final class Applier implements StateMachine {
     private final CompletableFuture<ApplyHaltedException> halted = new CompletableFuture<>();
 
     /**
-     * @param replies where waiting requests are answered once their batch is durable
+     * @param replies where waiting requests are answered once their batch is durable, unless
+     *                {@link #answerOn} chose another place when they were proposed
      */
     public Applier(MvccStore store, Executor replies, Lessor lessor) {
         this(store, replies, lessor, applied -> SimpleTokens.create(SimpleTokens.DEFAULT_TTL, applied));
@@ -125,6 +128,7 @@ public final class Applier implements StateMachine {
                    Function<LongFunction<CompletionStage<Void>>, Tokens> tokens) {
         this.store = store;
         this.replies = replies;
+        this.answerOn = () -> replies;
         this.lessor = lessor;
         this.kv = new KvSemantics(lessor::exists);
         this.appliedIndex = new AppliedIndex(store.consistentIndex());
@@ -250,27 +254,30 @@ public final class Applier implements StateMachine {
         if (!events.isEmpty() && hub != null) {
             hub.publish(store.currentRevision(), events);
         }
-        // Answering runs client code (headers, serialization); keep it off the apply thread,
-        // with one hand-over per batch.
-        boolean raiseAlarm = raise;
+        // Answering runs client code (headers, serialization): it runs where each request waits,
+        // never here: a task to its call's event loop, or one per batch to the replies executor.
+        if (!raise) {
+            waiters.completeAll(ids, results);
+            return;
+        }
+        long[] fitting = ids.clone();
+        for (int i = 0; i < ids.length; i++) {
+            if (overQuota[i]) {
+                fitting[i] = 0;
+            }
+        }
+        waiters.completeAll(fitting, results);
         replies.execute(() -> {
-            for (int i = 0; i < ids.length; i++) {
-                if (ids[i] != 0 && !(raiseAlarm && overQuota[i])) {
-                    waiters.complete(ids[i], results[i]);
-                }
-            }
-            if (raiseAlarm) {
-                // As etcd: the member raises its NOSPACE alarm through the log, and answers the
-                // requests that went over the quota once that is done.
-                LOG.warn("message exceeded backend quota; raising alarm (quota-size-bytes {})", quota.bytes());
-                raiseNoSpace.get().whenComplete((ok, failure) -> {
-                    for (int i = 0; i < ids.length; i++) {
-                        if (ids[i] != 0 && overQuota[i]) {
-                            waiters.complete(ids[i], results[i]);
-                        }
+            // As etcd: the member raises its NOSPACE alarm through the log, and answers the
+            // requests that went over the quota once that is done.
+            LOG.warn("message exceeded backend quota; raising alarm (quota-size-bytes {})", quota.bytes());
+            raiseNoSpace.get().whenComplete((ok, failure) -> {
+                for (int i = 0; i < ids.length; i++) {
+                    if (ids[i] != 0 && overQuota[i]) {
+                        waiters.complete(ids[i], results[i]);
                     }
-                });
-            }
+                }
+            });
         });
     }
 
@@ -464,16 +471,26 @@ public final class Applier implements StateMachine {
     }
 
     /**
-     * Registers the waiter of request {@code id}; the proposer calls it before proposing. The
-     * waiters are this applier's: it completes them once their batch is durable, and fails them
-     * all when it halts or stops; the proposer may only give up on its own ({@link #fail}).
+     * Where each request proposed from now on is answered, asked on the proposing thread: the
+     * executor its waiter's future is completed on, so where what depends on the future runs (by
+     * default the replies executor). Call before clients are served.
+     */
+    public void answerOn(Supplier<Executor> where) {
+        this.answerOn = where;
+    }
+
+    /**
+     * Registers the waiter of request {@code id}; the proposer calls it before proposing, on the
+     * proposing thread. The waiters are this applier's: it completes them once their batch is
+     * durable, and fails them all when it halts or stops; the proposer may only give up on its own
+     * ({@link #fail}).
      */
     public CompletableFuture<Object> await(long id) {
         Throwable f = failure;
         if (f != null) {
             return CompletableFuture.failedFuture(new EtcdException(EtcdError.STOPPED));
         }
-        return waiters.register(id);
+        return waiters.register(id, answerOn.get());
     }
 
     /** Why this state machine stopped applying, if it did: the member can no longer take writes. */

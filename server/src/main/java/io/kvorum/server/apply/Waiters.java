@@ -1,43 +1,109 @@
 package io.kvorum.server.apply;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Requests waiting for their entry to be applied, by request id. Registered by the proposing
- * thread before proposing; completed by the apply loop (only on the member that proposed).
+ * Requests waiting for their entry to be applied, by request id, each with where it is answered.
+ * Registered by the proposing thread before proposing; completed for a batch by the apply loop
+ * (only on the member that proposed), which hands each place its answers in one task.
  */
 final class Waiters {
-    private final ConcurrentHashMap<Long, CompletableFuture<Object>> byId = new ConcurrentHashMap<>();
+    private record Waiter(CompletableFuture<Object> future, Executor answerOn) {
+    }
 
-    CompletableFuture<Object> register(long id) {
+    private final ConcurrentHashMap<Long, Waiter> byId = new ConcurrentHashMap<>();
+
+    /** @param answerOn where the future is completed, so where what depends on it runs */
+    CompletableFuture<Object> register(long id, Executor answerOn) {
         CompletableFuture<Object> f = new CompletableFuture<>();
-        if (byId.putIfAbsent(id, f) != null) {
+        if (byId.putIfAbsent(id, new Waiter(f, answerOn)) != null) {
             throw new IllegalStateException("duplicate request id " + id);
         }
         return f;
     }
 
-    /** Completes the waiter of {@code id}, if this member has one, with a response or an exception. */
-    void complete(long id, Object result) {
-        CompletableFuture<Object> f = byId.remove(id);
-        if (f != null) {
-            if (result instanceof Throwable t) {
-                f.completeExceptionally(t);
-            } else {
-                f.complete(result);
+    /**
+     * Completes the waiters of a batch's requests ({@code ids[i]} 0: none at {@code i}) with
+     * their results (a response, or an exception), each on its executor: one task per executor,
+     * in log order within it.
+     */
+    void completeAll(long[] ids, Object[] results) {
+        List<Answers> places = new ArrayList<>(2);
+        for (int i = 0; i < ids.length; i++) {
+            Waiter w = ids[i] == 0 ? null : byId.remove(ids[i]);
+            if (w == null) {
+                continue;
+            }
+            Answers to = null;
+            for (Answers a : places) {
+                if (a.on == w.answerOn()) {
+                    to = a;
+                    break;
+                }
+            }
+            if (to == null) {
+                to = new Answers(w.answerOn());
+                places.add(to);
+            }
+            to.futures.add(w.future());
+            to.results.add(results[i]);
+        }
+        for (Answers a : places) {
+            try {
+                a.on.execute(a);
+            } catch (RejectedExecutionException e) {
+                a.run(); // the place is shutting down with the server: the futures still complete
             }
         }
     }
 
+    /** Completes the waiter of {@code id}, if this member has one, here, with a response or an exception. */
+    void complete(long id, Object result) {
+        Waiter w = byId.remove(id);
+        if (w != null) {
+            complete(w.future(), result);
+        }
+    }
+
     void fail(long id, Throwable cause) {
-        CompletableFuture<Object> f = byId.remove(id);
-        if (f != null) {
-            f.completeExceptionally(cause);
+        Waiter w = byId.remove(id);
+        if (w != null) {
+            w.future().completeExceptionally(cause);
         }
     }
 
     void failAll(Throwable cause) {
         byId.keySet().forEach(id -> fail(id, cause));
+    }
+
+    private static void complete(CompletableFuture<Object> f, Object result) {
+        if (result instanceof Throwable t) {
+            f.completeExceptionally(t);
+        } else {
+            f.complete(result);
+        }
+    }
+
+    /** The answers a batch gives on one executor. */
+    private static final class Answers implements Runnable {
+        final Executor on;
+        final List<CompletableFuture<Object>> futures = new ArrayList<>();
+        final List<Object> results = new ArrayList<>();
+
+        Answers(Executor on) {
+            this.on = on;
+        }
+
+        @Override
+        public void run() {
+            for (int i = 0; i < futures.size(); i++) {
+                complete(futures.get(i), results.get(i));
+            }
+        }
     }
 }
