@@ -117,6 +117,7 @@ public final class ClientApi {
         RpcProto.getDescriptor();
     }
 
+    /** Binds the services; an HTTP/2 gRPC {@code Watch} stream is taken by the {@link WatchEdge} in front of them. */
     public void bindTo(ServerBuilder sb) {
         sb.service(grpc, coalesced, watchEdge);
     }

@@ -187,7 +187,7 @@ class WatchCallTest {
         assertEquals("true", m.get(ClusterInterceptor.REQUIRE_LEADER));
     }
 
-    // ---- helpers ----
+    // ---- messages, framed and read back ----
 
     private void onLoop(Runnable task) throws Exception {
         CompletableFuture.runAsync(task, ctx.eventLoop()).get(10, TimeUnit.SECONDS);
