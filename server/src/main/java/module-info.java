@@ -7,6 +7,8 @@ module io.kvorum.server {
     requires io.kvorum.api;
     requires com.linecorp.armeria;
     requires com.linecorp.armeria.grpc;
+    // gRPC's framing for the watch edge (grpc.WatchCall): Armeria's deframer, so its errors are the GrpcService's
+    requires com.linecorp.armeria.grpc.protocol;
     // the gateway's websocket frames and answers (gateway.GatewaySocket) and a v2 form body read up to
     // Go's limit (v2http.FormBody) are reactive streams, as Armeria's messages are
     requires org.reactivestreams;

@@ -9,6 +9,7 @@ import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.kvorum.server.gateway.JsonGateway;
 import io.kvorum.server.metrics.GrpcMetrics;
 import io.kvorum.server.metrics.StreamFailures;
@@ -43,14 +44,16 @@ public final class ClientApi {
 
     /**
      * The streams that send many responses, whose queued responses leave together (see
-     * {@link CoalescedResponse}): a watch stream's events, a lease's keep-alive answers.
+     * {@link CoalescedResponse}): a lease's keep-alive answers, and the watch streams the
+     * {@link WatchEdge} leaves to the {@code GrpcService}.
      */
     private static final Set<String> COALESCED = Set.of(
-            "/" + WatchGrpc.SERVICE_NAME + "/Watch", "/" + LeaseGrpc.SERVICE_NAME + "/LeaseKeepAlive");
+            WatchEdge.PATH, "/" + LeaseGrpc.SERVICE_NAME + "/LeaseKeepAlive");
 
     private final GrpcService grpc;
     private final Function<? super HttpService, ? extends HttpService> coalesced =
             CoalescedResponse.decorator(COALESCED);
+    private final Function<? super HttpService, ? extends HttpService> watchEdge;
     private final JsonGateway gateway;
 
     public ClientApi(KvRequests kv, LeaseRequests leases, AuthRequests auth, WatchHub watchHub, Consensus consensus,
@@ -61,9 +64,10 @@ public final class ClientApi {
         HealthService health = new HealthService(stopGrpcServiceOnDefrag);
         Callers callers = new Callers(auth, clientCertAuth);
         StreamFailures streamFailures = new StreamFailures(metrics);
+        WatchService watch = new WatchService(watchHub, callers, kv, streamFailures);
         List<BindableService> services = List.of(
                 new KvService(kv, new RequestChecks(maxTxnOps), headers, callers),
-                new WatchService(watchHub, callers, kv, streamFailures),
+                watch,
                 new LeaseService(leases, headers, callers, streamFailures),
                 new LockService(new LockRecipe(kv, leases, watchHub), headers, callers, kv),
                 new ElectionService(new ElectionRecipe(kv, leases, watchHub), headers, callers, kv),
@@ -77,19 +81,23 @@ public final class ClientApi {
                 services.stream().map(BindableService::bindService).toList());
         GrpcServiceBuilder builder = GrpcService.builder();
         services.forEach(builder::addService);
+        int maxRequestMessageLength = (int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES);
         this.grpc = builder
                 .intercept(cluster, counted)
-                .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, maxRequestBytes + GRPC_OVERHEAD_BYTES))
+                .maxRequestMessageLength(maxRequestMessageLength)
                 .maxResponseMessageLength(Integer.MAX_VALUE)
                 // Handlers never block: writes wait on the apply loop, reads run on the read executor.
                 .useBlockingTaskExecutor(false)
                 // etcd clients speak gRPC's protobuf format only (the JSON gateway is separate).
                 .supportedSerializationFormats(GrpcSerializationFormats.PROTO)
                 .build();
-        // The gateway calls the same services through the same interceptors.
-        this.gateway = new JsonGateway(services.stream()
+        // The watch edge and the gateway call the same services through the same interceptors.
+        List<ServerServiceDefinition> intercepted = services.stream()
                 .map(s -> ServerInterceptors.intercept(s, cluster, counted))
-                .toList(), maxRequestBytes,
+                .toList();
+        WatchEdge edge = new WatchEdge(intercepted.get(services.indexOf(watch)), maxRequestMessageLength);
+        this.watchEdge = delegate -> delegate.decorate(edge);
+        this.gateway = new JsonGateway(intercepted, maxRequestBytes,
                 ctx -> clientCertAuth && auth.enabled() && Callers.commonName(ctx.sslSession()).isPresent());
     }
 
@@ -109,8 +117,9 @@ public final class ClientApi {
         RpcProto.getDescriptor();
     }
 
+    /** Binds the services; an HTTP/2 gRPC {@code Watch} stream is taken by the {@link WatchEdge} in front of them. */
     public void bindTo(ServerBuilder sb) {
-        sb.service(grpc, coalesced);
+        sb.service(grpc, coalesced, watchEdge);
     }
 
     /** etcd's gRPC-JSON gateway over the same services, to be bound at its {@link JsonGateway#paths()}. */
@@ -120,6 +129,6 @@ public final class ClientApi {
 
     /** The services as one, for a request already routed elsewhere (one held while the member started). */
     public HttpService service() {
-        return grpc.decorate(coalesced);
+        return grpc.decorate(coalesced).decorate(watchEdge);
     }
 }
