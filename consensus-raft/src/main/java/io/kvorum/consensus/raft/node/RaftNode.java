@@ -237,7 +237,8 @@ final class RaftNode implements Consensus {
         Files.createDirectories(directory);
         snapshots = new SnapshotStore(directory.resolve("snap"), snapshotMetrics);
         try {
-            wal = Wal.open(options.walDir().orElse(directory.resolve("wal")), options.segmentBytes(), options.walRepair(), walFiles);
+            wal = Wal.open(options.walDir().orElse(directory.resolve("wal")), options.segmentBytes(), options.walRepair(),
+                    walFiles, snapshots.newestIndex());
         } catch (WalCorruptedException e) {
             if (!e.atRecord()) {
                 throw e;
@@ -316,8 +317,9 @@ final class RaftNode implements Consensus {
             membership.membersChanged();
         }
         LOG.log(Level.INFO, "member {0} of cluster {1} starting: {2}, snapshot at {3}, {4} entries in the log, "
-                + "state machine at {5}", hex(memberId), hex(clusterId), hasLog ? "restart" : cluster.existing()
-                ? "joining" : "new cluster", snapshot.index(), recovered.entries().size(), smApplied);
+                + "state machine at {5}, {6} WAL segments before the snapshot not read", hex(memberId), hex(clusterId),
+                hasLog ? "restart" : cluster.existing() ? "joining" : "new cluster", snapshot.index(),
+                recovered.entries().size(), smApplied, wal.segmentsSkipped());
         // Deliver what was committed before a crash before serving, as the SPI promises.
         while (raw.hasReady()) {
             handleReady();

@@ -80,6 +80,16 @@ final class SnapshotStore {
     }
 
     /**
+     * The index of the newest snapshot file, 0 when there is none: where the WAL may start reading
+     * (it checks that its own marker agrees).
+     */
+    long newestIndex() throws IOException {
+        List<Path> files = snapshotFiles();
+        return files.isEmpty() ? 0
+                : Long.parseUnsignedLong(files.get(files.size() - 1).getFileName().toString().substring(0, 16), 16);
+    }
+
+    /**
      * Deletes the files of snapshots older than {@code index}, oldest first, while more than
      * {@code maxFiles} are left (etcd's {@code --max-snapshots}; 0 keeps every file).
      */

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
 /**
@@ -95,13 +97,29 @@ final class Segment implements AutoCloseable {
         this.position = position;
     }
 
-    static String fileName(long sequence) {
-        return String.format("%016x.wal", sequence);
+    /**
+     * A segment's file name, as etcd names its WAL files: the sequence number, then the index of
+     * the first entry the segment may hold (one past the log's last entry when it was created), so
+     * that a restart can tell from the names alone which segments lie wholly before a snapshot.
+     */
+    static String fileName(long sequence, long firstIndex) {
+        return String.format("%016x-%016x.wal", sequence, firstIndex);
+    }
+
+    /** Segments written before the names held an index: {@code <sequence>.wal}. */
+    static final Pattern LEGACY_NAME = Pattern.compile("([0-9a-f]{16})\\.wal");
+    static final Pattern NAME = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})\\.wal");
+
+    /** The first index in a segment file's name, or -1 for a name without one ({@link #LEGACY_NAME}). */
+    static long firstIndexOf(Path path) {
+        Matcher m = NAME.matcher(path.getFileName().toString());
+        return m.matches() ? Long.parseUnsignedLong(m.group(2), 16) : -1;
     }
 
     /** Creates a segment of {@code capacity} zero bytes, synced, so it exists whole before records go in. */
-    static Segment create(SegmentFiles files, Path dir, long sequence, long capacity) throws IOException {
-        Path path = dir.resolve(fileName(sequence));
+    static Segment create(SegmentFiles files, Path dir, long sequence, long firstIndex, long capacity)
+            throws IOException {
+        Path path = dir.resolve(fileName(sequence, firstIndex));
         SegmentFile f = files.create(path);
         try {
             ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZEROS, capacity));

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.stream.Stream;
 
 /**
@@ -68,6 +69,10 @@ public final class Wal implements AutoCloseable {
     /** The segment holding the latest snapshot marker, and that snapshot's index. */
     private long snapshotSegment;
     private long snapshotIndex;
+    /** The log's last entry index (or the snapshot's, when later): the next segment's name holds one past it. */
+    private long lastIndex;
+    /** The segments before the snapshot that {@link #open} did not read. */
+    private int skipped;
 
     private Wal(Path dir, long segmentBytes, SegmentFiles files, Recovered recovered) {
         this.dir = dir;
@@ -76,17 +81,35 @@ public final class Wal implements AutoCloseable {
         this.recovered = recovered;
     }
 
-    /** Opens the log in {@code dir} on disk, refusing a corrupt one; see {@link #open(Path, long, boolean, SegmentFiles)}. */
+    /**
+     * Opens the log in {@code dir} on disk, refusing a corrupt one, reading every segment; see
+     * {@link #open(Path, long, boolean, SegmentFiles, long)}.
+     */
     public static Wal open(Path dir, long segmentBytes) throws IOException {
-        return open(dir, segmentBytes, false, SegmentFiles.onDisk());
+        return open(dir, segmentBytes, false, SegmentFiles.onDisk(), 0);
+    }
+
+    /** Opens the log reading every segment; see {@link #open(Path, long, boolean, SegmentFiles, long)}. */
+    public static Wal open(Path dir, long segmentBytes, boolean repair, SegmentFiles files) throws IOException {
+        return open(dir, segmentBytes, repair, files, 0);
     }
 
     /**
      * Opens the log in {@code dir}, creating it when there is none, and reads back what it holds.
      * A torn tail is wiped. A bad record elsewhere throws {@link WalCorruptedException}, unless
      * {@code repair}: then the log is cut at that record, and what followed it is dropped.
+     *
+     * <p>{@code newestSnapshot} is the index of the newest snapshot the member holds outside the
+     * log (its snapshot files), 0 for none. As etcd does, reading then starts at the last segment
+     * whose name's index (one past the log's last entry when the segment was created) is at most
+     * one past that snapshot: every entry after the snapshot was written into it or a later
+     * segment, so the ones before it hold only entries the snapshot covers, and are not read. The
+     * log checks that guess: the segments read must hold the last snapshot marker written, at or
+     * after that name's index less one; otherwise every segment is read after all (a snapshot file
+     * whose marker a crash kept out of the log makes such a guess). A repair reads every segment.
      */
-    public static Wal open(Path dir, long segmentBytes, boolean repair, SegmentFiles files) throws IOException {
+    public static Wal open(Path dir, long segmentBytes, boolean repair, SegmentFiles files, long newestSnapshot)
+            throws IOException {
         if (segmentBytes < 4096) {
             throw new IllegalArgumentException("segments must be at least 4096 bytes, got " + segmentBytes);
         }
@@ -94,18 +117,72 @@ public final class Wal implements AutoCloseable {
         TreeMap<Long, Path> found = listSegments(dir);
         if (found.isEmpty()) {
             Wal wal = new Wal(dir, segmentBytes, files, new Recovered(HardState.EMPTY, Snapshot.EMPTY, List.of()));
-            wal.tail = Segment.create(files, dir, 0, segmentBytes);
+            wal.tail = Segment.create(files, dir, 0, 1, segmentBytes);
             wal.segments.put(0L, wal.tail.path);
             syncDirectory(dir);
             return wal;
         }
+        long from = repair || newestSnapshot <= 0 ? found.firstKey() : readFrom(found, newestSnapshot);
+        Read read = read(dir, found, from, repair, files);
+        if (from != found.firstKey() && !read.replay.coversAllBefore(Segment.firstIndexOf(found.get(from)))) {
+            LOG.log(System.Logger.Level.INFO, "the WAL holds no snapshot marker at or after {0}, the snapshot "
+                    + "files'' newest, from {1} on: reading every segment", String.valueOf(newestSnapshot),
+                    found.get(from).getFileName());
+            from = found.firstKey();
+            read = read(dir, found, from, false, files);
+        }
+        Wal wal = new Wal(dir, segmentBytes, files, read.replay.result());
+        wal.segments.putAll(read.kept);
+        wal.snapshotSegment = read.replay.snapshotSegment;
+        wal.snapshotIndex = read.replay.snapshot.index();
+        wal.lastIndex = read.replay.lastIndex();
+        // the segments not read hold no entry after the snapshot: absent here, they may be released
+        wal.lastIndexIn.putAll(read.replay.lastIndexIn);
+        wal.skipped = read.kept.headMap(from, false).size();
+        long tailEnd = read.bad != null ? read.badAt : read.lastScan.end();
+        wal.tail = Segment.openForAppend(files, read.kept.lastEntry().getValue(), read.kept.lastKey(), tailEnd);
+        if (read.bad != null) {
+            wal.tail.wipe(read.badAt, read.lastScan.writtenTo());
+        } else if (read.lastScan.tornTail()) {
+            LOG.log(System.Logger.Level.WARNING,
+                    "repaired the WAL: a record torn by a crash at byte {0} of {1} was wiped (it was never synced)",
+                    read.lastScan.end(), read.kept.lastEntry().getValue().getFileName());
+            wal.tail.wipe(read.lastScan.end(), read.lastScan.tornTo());
+        }
+        return wal;
+    }
+
+    /**
+     * The last segment whose name's index is at most one past {@code snapshot} (etcd's
+     * {@code searchIndex}): every entry after the snapshot was written into it or a later one.
+     * Segments named without an index are read.
+     */
+    private static long readFrom(TreeMap<Long, Path> found, long snapshot) {
+        long from = found.firstKey();
+        for (Map.Entry<Long, Path> e : found.entrySet()) {
+            long first = Segment.firstIndexOf(e.getValue());
+            if (first >= 0 && first - 1 <= snapshot) {
+                from = e.getKey();
+            }
+        }
+        return from;
+    }
+
+    /** What reading the segments found; {@code kept}: the segments left (a repair deletes the later ones). */
+    private record Read(Replay replay, TreeMap<Long, Path> kept, Segment.Scan lastScan, WalCorruptedException bad,
+                        long badAt) {
+    }
+
+    /** Replays the segments from {@code from} on, in order, as {@link #open} says. */
+    private static Read read(Path dir, TreeMap<Long, Path> found, long from, boolean repair, SegmentFiles files)
+            throws IOException {
         Replay replay = new Replay();
         // every segment is read into one array: each one's records are replayed before the next is read
         Segment.ReadBuffer reading = new Segment.ReadBuffer();
         Segment.Scan lastScan = null;
         WalCorruptedException bad = null;
         long badAt = -1;
-        for (Map.Entry<Long, Path> e : found.entrySet()) {
+        for (Map.Entry<Long, Path> e : found.tailMap(from, true).entrySet()) {
             Path path = e.getValue();
             Segment.Scan scan = Segment.scan(files, path, e.getKey().equals(found.lastKey()), reading);
             lastScan = scan;
@@ -127,22 +204,7 @@ public final class Wal implements AutoCloseable {
                 break;
             }
         }
-        Wal wal = new Wal(dir, segmentBytes, files, replay.result());
-        wal.segments.putAll(found);
-        wal.snapshotSegment = replay.snapshotSegment;
-        wal.snapshotIndex = replay.snapshot.index();
-        wal.lastIndexIn.putAll(replay.lastIndexIn);
-        long tailEnd = bad != null ? badAt : lastScan.end();
-        wal.tail = Segment.openForAppend(files, found.lastEntry().getValue(), found.lastKey(), tailEnd);
-        if (bad != null) {
-            wal.tail.wipe(badAt, lastScan.writtenTo());
-        } else if (lastScan.tornTail()) {
-            LOG.log(System.Logger.Level.WARNING,
-                    "repaired the WAL: a record torn by a crash at byte {0} of {1} was wiped (it was never synced)",
-                    lastScan.end(), found.lastEntry().getValue().getFileName());
-            wal.tail.wipe(lastScan.end(), lastScan.tornTo());
-        }
-        return wal;
+        return new Read(replay, found, lastScan, bad, badAt);
     }
 
     /**
@@ -213,7 +275,9 @@ public final class Wal implements AutoCloseable {
         }
         write(types, payloads, sync);
         if (!entries.isEmpty()) {
-            lastIndexIn.merge(tail.sequence, entries.get(entries.size() - 1).index(), Math::max);
+            // an entry replaces any after it at a lower index, so the batch's last is the log's last
+            lastIndex = entries.get(entries.size() - 1).index();
+            lastIndexIn.merge(tail.sequence, lastIndex, Math::max);
         }
     }
 
@@ -227,6 +291,7 @@ public final class Wal implements AutoCloseable {
                 Encoding.encode(hardState)), true);
         snapshotSegment = tail.sequence;
         snapshotIndex = snapshot.index();
+        lastIndex = Math.max(lastIndex, snapshotIndex);
     }
 
     /**
@@ -267,6 +332,11 @@ public final class Wal implements AutoCloseable {
         return List.copyOf(segments.values());
     }
 
+    /** How many segments {@link #open} left unread: they lie wholly before the snapshot. */
+    public int segmentsSkipped() {
+        return skipped;
+    }
+
     private void write(List<RecordType> types, List<byte[]> payloads, boolean sync) throws IOException {
         if (payloads.isEmpty()) {
             return;
@@ -299,7 +369,7 @@ public final class Wal implements AutoCloseable {
         tail.sync();
         tail.close();
         long next = tail.sequence + 1;
-        tail = Segment.create(files, dir, next, Math.max(segmentBytes, needed));
+        tail = Segment.create(files, dir, next, lastIndex + 1, Math.max(segmentBytes, needed));
         segments.put(next, tail.path);
         syncDirectory(dir);
     }
@@ -335,15 +405,24 @@ public final class Wal implements AutoCloseable {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 String name = p.getFileName().toString();
-                if (name.matches("[0-9a-f]{16}\\.wal")) {
-                    found.put(Long.parseUnsignedLong(name.substring(0, 16), 16), p);
+                Matcher m = Segment.NAME.matcher(name);
+                if (!m.matches()) {
+                    m = Segment.LEGACY_NAME.matcher(name);
+                }
+                if (m.matches()) {
+                    Path other = found.put(Long.parseUnsignedLong(m.group(1), 16), p);
+                    if (other != null) {
+                        throw new WalCorruptedException(dir + ": two segment files with one sequence number: "
+                                + other.getFileName() + " and " + name);
+                    }
                 }
             }
         }
         long expected = found.isEmpty() ? 0 : found.firstKey();
         for (long seq : found.keySet()) {
             if (seq != expected++) {
-                throw new WalCorruptedException(dir + ": segment " + Segment.fileName(expected - 1) + " is missing");
+                throw new WalCorruptedException(dir + ": segment " + String.format("%016x", expected - 1)
+                        + " is missing");
             }
         }
         return found;
@@ -408,6 +487,15 @@ public final class Wal implements AutoCloseable {
                 entries.subList((int) Math.max(0, e.index() - first), entries.size()).clear();
             }
             entries.add(e);
+        }
+
+        /**
+         * Whether the records replayed, read from a segment named with {@code firstIndex} on, are
+         * all the log needs: they hold a snapshot marker (the last one written, as no later
+         * segment went unread) that covers every entry before that segment.
+         */
+        boolean coversAllBefore(long firstIndex) {
+            return !snapshot.isEmpty() && firstIndex >= 0 && firstIndex - 1 <= snapshot.index();
         }
 
         long lastIndex() {

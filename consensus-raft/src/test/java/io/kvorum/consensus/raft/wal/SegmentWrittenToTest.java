@@ -50,7 +50,7 @@ class SegmentWrittenToTest {
         ByteBuffer framed = ByteBuffer.allocate(Segment.framedSize(payload)).order(ByteOrder.LITTLE_ENDIAN);
         Segment.frame(framed, RecordType.HARD_STATE, payload);
         framed.flip();
-        try (Segment s = Segment.create(SegmentFiles.onDisk(), dir, 0, CAPACITY)) {
+        try (Segment s = Segment.create(SegmentFiles.onDisk(), dir, 0, 1, CAPACITY)) {
             s.append(framed);
             s.sync();
             return s.path;

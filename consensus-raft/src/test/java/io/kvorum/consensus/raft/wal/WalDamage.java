@@ -16,6 +16,17 @@ public final class WalDamage {
     private WalDamage() {
     }
 
+    /** The segment file numbered {@code sequence} in {@code walDir}, whatever index its name holds; null if none. */
+    public static Path segmentFile(Path walDir, long sequence) {
+        String prefix = String.format("%016x", sequence);
+        try (var files = java.nio.file.Files.list(walDir)) {
+            return files.filter(p -> p.getFileName().toString().startsWith(prefix)
+                    && p.getFileName().toString().endsWith(".wal")).findFirst().orElse(null);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Flips a byte in the payload of the last record of the newest segment in {@code walDir}. */
     public static Flipped flipByteInLastRecord(Path walDir) throws IOException {
         List<Path> segments;

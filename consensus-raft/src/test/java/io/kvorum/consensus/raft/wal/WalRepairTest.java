@@ -43,7 +43,7 @@ class WalRepairTest {
             wal.append(entries(1, 2), new HardState(1, 1, 2), true);
             wal.append(entries(3, 3), new HardState(1, 1, 3), true);
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(segment, true).records();
         Segment.Record last = records.get(records.size() - 1);
         flipByte(segment, last.offset() + Segment.HEADER + 2);
@@ -66,7 +66,7 @@ class WalRepairTest {
                 wal.append(entries(i, i), HardState.EMPTY, true);
             }
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         Segment.Record third = Segment.scan(segment, true).records().get(2);
         flipByte(segment, third.offset() + Segment.HEADER + 4);
         try (Wal wal = repairing()) {
@@ -84,7 +84,7 @@ class WalRepairTest {
             }
             assertTrue(wal.segmentFiles().size() >= 3);
         }
-        Path first = dir.resolve(Segment.fileName(0));
+        Path first = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(first, false).records();
         Segment.Record bad = records.get(10);
         flipByte(first, bad.offset() + Segment.HEADER + 3);
@@ -105,7 +105,7 @@ class WalRepairTest {
         try (Wal wal = Wal.open(dir, SEGMENT)) {
             wal.append(entries(1, 2), HardState.EMPTY, true);
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         long end = Segment.scan(segment, true).end();
         ByteBuffer junk = ByteBuffer.allocate(Segment.framedSize(new byte[] {(byte) 0xEE, 1, 2}))
                 .order(ByteOrder.LITTLE_ENDIAN);
@@ -127,7 +127,7 @@ class WalRepairTest {
                 wal.append(entries(i, i + 3), HardState.EMPTY, false);
             }
         }
-        Files.delete(dir.resolve(Segment.fileName(1)));
+        Files.delete(WalDamage.segmentFile(dir, 1));
         assertThrows(WalCorruptedException.class, this::repairing);
     }
 

@@ -120,7 +120,7 @@ class WalTest {
             wal.append(entries(1, 2, 1), new HardState(1, 1, 2), true);
             wal.append(entries(3, 3, 1), new HardState(1, 1, 3), true);
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(segment, true).records();
         Segment.Record entry3 = records.get(records.size() - 2);
         long end = Segment.scan(segment, true).end();
@@ -142,7 +142,7 @@ class WalTest {
             wal.append(entries(1, 2, 1), new HardState(1, 1, 2), true);
             wal.append(entries(3, 4, 1), new HardState(1, 1, 4), true);
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(segment, true).records();
         zero(segment, records.get(records.size() - 2).offset() + 3, Segment.scan(segment, true).end());
         Wal.Recovered r = reopen();
@@ -155,7 +155,7 @@ class WalTest {
         try (Wal wal = Wal.open(dir, SEGMENT)) {
             wal.append(entries(1, 2, 1), HardState.EMPTY, true);
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         long end = Segment.scan(segment, true).end();
         write(segment, end, new byte[] {7, 0, 0});
         assertEquals(entries(1, 2, 1), reopen().entries());
@@ -166,7 +166,7 @@ class WalTest {
         try (Wal wal = Wal.open(dir, SEGMENT)) {
             wal.append(entries(1, 3, 1), new HardState(1, 1, 3), true);
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(segment, true).records();
         Segment.Record hardState = records.get(records.size() - 1);
         // Synced, maybe acknowledged: losing it is not a crash but damaged storage.
@@ -182,7 +182,7 @@ class WalTest {
         try (Wal wal = Wal.open(dir, SEGMENT)) {
             wal.append(entries(1, 3, 1), HardState.EMPTY, true);
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(segment, true).records();
         Segment.Record entry3 = records.get(records.size() - 1);
         flipByte(segment, entry3.offset() + Segment.HEADER + 7);
@@ -201,7 +201,7 @@ class WalTest {
             wal.append(entries(1, 2, 1), HardState.EMPTY, true);
             wal.append(List.of(big), HardState.EMPTY, true);
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(segment, true).records();
         long start = records.get(records.size() - 1).offset();
         long sector = (start / 512 + 1) * 512;
@@ -216,7 +216,7 @@ class WalTest {
             wal.append(entries(1, 1, 1), HardState.EMPTY, true);
             wal.append(entries(2, 5, 1), HardState.EMPTY, true);
         }
-        Path segment = dir.resolve(Segment.fileName(0));
+        Path segment = WalDamage.segmentFile(dir, 0);
         flipByte(segment, Segment.HEADER + 3); // inside the first record's payload
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
         assertTrue(e.getMessage().contains("offset 0"), e.getMessage());
@@ -229,7 +229,7 @@ class WalTest {
                 wal.append(entries(i, i + 3, 1), HardState.EMPTY, false);
             }
         }
-        Path first = dir.resolve(Segment.fileName(0));
+        Path first = WalDamage.segmentFile(dir, 0);
         long end = Segment.scan(first, false).end();
         write(first, end, new byte[] {9, 9, 9, 9, 9, 9, 9, 9, 9});
         assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
@@ -242,7 +242,7 @@ class WalTest {
                 wal.append(entries(i, i + 3, 1), HardState.EMPTY, false);
             }
         }
-        Files.delete(dir.resolve(Segment.fileName(0)));
+        Files.delete(WalDamage.segmentFile(dir, 0));
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
         assertTrue(e.getMessage().contains("no snapshot"), e.getMessage());
     }
@@ -254,7 +254,7 @@ class WalTest {
                 wal.append(entries(i, i + 3, 1), HardState.EMPTY, false);
             }
         }
-        Files.delete(dir.resolve(Segment.fileName(1)));
+        Files.delete(WalDamage.segmentFile(dir, 1));
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
     }
