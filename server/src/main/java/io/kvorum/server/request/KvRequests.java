@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -55,6 +54,7 @@ public final class KvRequests {
     private final Executor readExecutor;
     private final long maxRequestBytes;
     private final RequestIds ids;
+    private final RequestDeadlines deadlines = new RequestDeadlines(REQUEST_TIMEOUT);
     private final long memberId;
     /** The space quota checked before proposing; set once at start, before clients are served. */
     private volatile BackendQuota quota = BackendQuota.disabled();
@@ -200,7 +200,7 @@ public final class KvRequests {
         CompletableFuture<Long> index = leaderChanges.failOnNewLeader(
                 WaitForLeader.call(() -> consensus.readIndex().copy(), REQUEST_TIMEOUT, EtcdError.TIMEOUT));
         ServerMetrics metrics = applier.metrics();
-        return index.orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        return deadlines.orTimeout(index)
                 .whenComplete((ok, failure) -> {
                     if (failure != null) {
                         // etcd counts a read index that fails, and one that times out as slow too
@@ -294,13 +294,11 @@ public final class KvRequests {
         // Like etcd, give up after the request timeout; the waiter goes, so nothing is left behind.
         // A proposal still waiting for a leader then fails as etcd's does (see DEADLINE_EXCEEDED),
         // and one made shortly before a new leader was seen says the previous leader failed.
-        applied.copy().orTimeout(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((result, failure) -> {
-            if (failure instanceof TimeoutException) {
-                metrics.proposalsFailed.inc();
-                applier.fail(id, new EtcdException(!accepted.get() ? EtcdError.DEADLINE_EXCEEDED
-                        : leaderChanges.newLeaderSoonAfter(start) ? EtcdError.TIMEOUT_DUE_TO_LEADER_FAIL
-                        : EtcdError.TIMEOUT));
-            }
+        deadlines.watch(applied, () -> {
+            metrics.proposalsFailed.inc();
+            applier.fail(id, new EtcdException(!accepted.get() ? EtcdError.DEADLINE_EXCEEDED
+                    : leaderChanges.newLeaderSoonAfter(start) ? EtcdError.TIMEOUT_DUE_TO_LEADER_FAIL
+                    : EtcdError.TIMEOUT));
         });
         return applied;
     }
