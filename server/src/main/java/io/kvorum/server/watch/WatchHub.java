@@ -67,6 +67,14 @@ public final class WatchHub implements AutoCloseable {
     private final AtomicLong pendingBytes = new AtomicLong();
     /** Watchers created or being created: while there are none, the apply loop queues no events. */
     private final AtomicInteger registered = new AtomicInteger();
+    /**
+     * The apply loop's last revision committed while nobody watched: it queues no task for those,
+     * so that a member without watchers does not wake the hub's thread on every commit; the hub
+     * moves {@link #dispatched} on to it when it next looks ({@link #catchUpUnwatched}).
+     */
+    private volatile long unwatchedUpTo;
+    /** The last revision the apply loop queued a task for (a batch of events or a gap). */
+    private volatile long queuedUpTo;
     private final Thread thread;
     private final ScheduledExecutorService retries;
     /** How soon a stream whose transport was not ready looks again. */
@@ -138,6 +146,8 @@ public final class WatchHub implements AutoCloseable {
         this.progressIntervalNanos = progressInterval;
         this.sender = sender;
         this.dispatched = store.get().currentRevision();
+        this.unwatchedUpTo = dispatched;
+        this.queuedUpTo = dispatched;
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvorum-watch-retry");
             t.setDaemon(true);
@@ -168,7 +178,7 @@ public final class WatchHub implements AutoCloseable {
      */
     public void publish(long revision, List<Event> events) {
         if (registered.get() == 0) {
-            tasks.add(new Gap(revision));
+            unwatchedUpTo = revision;
             return;
         }
         long bytes = 0;
@@ -176,6 +186,7 @@ public final class WatchHub implements AutoCloseable {
             bytes += 64 + e.getKv().getKey().size() + e.getKv().getValue().size()
                     + e.getPrevKv().getKey().size() + e.getPrevKv().getValue().size();
         }
+        queuedUpTo = revision;
         if (pendingBytes.addAndGet(bytes) > MAX_PENDING_BYTES) {
             pendingBytes.addAndGet(-bytes);
             tasks.add(new Gap(revision));
@@ -192,6 +203,7 @@ public final class WatchHub implements AutoCloseable {
      * no longer holds them), and watchers created from now on start after {@code revision}.
      */
     public void restored(long revision) {
+        queuedUpTo = revision;
         tasks.add(new Gap(revision));
     }
 
@@ -265,6 +277,7 @@ public final class WatchHub implements AutoCloseable {
                 if (task != null) {
                     handle(task);
                 }
+                catchUpUnwatched();
                 now = System.nanoTime();
                 if (syncSoon || now >= nextSync) {
                     syncSoon = syncUnsynced();
@@ -290,7 +303,25 @@ public final class WatchHub implements AutoCloseable {
         return progressIntervalNanos + ThreadLocalRandom.current().nextLong(Math.max(1, progressIntervalNanos / 10));
     }
 
+    /**
+     * Moves {@link #dispatched} on to the last revision committed while nobody watched, once every
+     * task the apply loop queued before it is handled: then no batch of an earlier revision can
+     * follow. (The apply loop wrote its queued revision before the unwatched one, and a watcher
+     * being added counts as registered from before its task is queued, so a watcher's task finds
+     * every earlier batch handled.)
+     */
+    private void catchUpUnwatched() {
+        long unwatched = unwatchedUpTo;
+        if (unwatched > dispatched && dispatched >= queuedUpTo) {
+            gap(unwatched);
+        }
+    }
+
     private void handle(Object task) {
+        if (!(task instanceof Batch || task instanceof Gap)) {
+            // what this task answers or starts is as of the latest revision handed over
+            catchUpUnwatched();
+        }
         if (task instanceof Batch b) {
             pendingBytes.addAndGet(-b.bytes());
             pendingEvents.add(-b.events().size());
@@ -404,6 +435,11 @@ public final class WatchHub implements AutoCloseable {
     private void dispatch(Batch b) {
         if (b.revision() <= dispatched) {
             return;
+        }
+        long unwatched = unwatchedUpTo;
+        if (unwatched > dispatched && unwatched < b.revision()) {
+            // committed while nobody watched, before this batch: every batch before it was handled
+            gap(unwatched);
         }
         Map<Watcher, List<Event>> matched = new IdentityHashMap<>();
         for (Event e : b.events()) {
