@@ -1,53 +1,33 @@
 package io.kvorum.server.apply;
 
 import com.google.protobuf.CodedInputStream;
-import io.kvorum.api.etcdserverpb.AlarmMember;
-import io.kvorum.api.etcdserverpb.AlarmRequest;
-import io.kvorum.api.etcdserverpb.AlarmResponse;
 import io.kvorum.api.etcdserverpb.CompactionResponse;
 import io.kvorum.api.etcdserverpb.InternalRaftRequest;
-import io.kvorum.api.etcdserverpb.LeaseCheckpoint;
-import io.kvorum.api.etcdserverpb.LeaseCheckpointResponse;
-import io.kvorum.api.etcdserverpb.LeaseGrantRequest;
-import io.kvorum.api.etcdserverpb.LeaseGrantResponse;
-import io.kvorum.api.etcdserverpb.LeaseRevokeResponse;
 import io.kvorum.api.mvccpb.Event;
 import io.kvorum.api.etcdserverpb.AlarmType;
 import io.kvorum.server.alarm.AlarmStore;
 import io.kvorum.server.auth.AuthApplier;
-import io.kvorum.server.auth.AuthInfo;
-import io.kvorum.server.auth.AuthState;
 import io.kvorum.server.auth.AuthStore;
-import io.kvorum.server.auth.Permissions;
 import io.kvorum.server.auth.SimpleTokens;
 import io.kvorum.spi.auth.Tokens;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import io.kvorum.server.alarm.BackendQuota;
-import io.kvorum.server.lease.Lease;
 import io.kvorum.server.lease.Lessor;
 import io.kvorum.server.watch.WatchHub;
 import io.kvorum.server.v2.V2Records;
 import io.kvorum.server.v2.V2Store;
-import com.google.protobuf.ByteString;
 import java.util.ArrayList;
-import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.error.EtcdError;
 import io.kvorum.server.error.EtcdException;
 import io.kvorum.server.kv.KvSemantics;
-import io.kvorum.server.kv.KvWriter;
-import io.kvorum.server.kv.OpCounts;
-import io.kvorum.server.mvcc.CompactedException;
-import io.kvorum.server.mvcc.FutureRevisionException;
 import io.kvorum.server.mvcc.MvccStore;
-import io.kvorum.server.mvcc.WriteTxn;
 import io.kvorum.spi.consensus.Entry;
 import io.kvorum.spi.backend.BackendSnapshot;
 import io.kvorum.spi.consensus.StateMachine;
 import io.kvorum.spi.consensus.StateMachineSnapshot;
 import io.kvorum.server.metrics.ServerMetrics;
-import io.kvorum.api.etcdserverpb.TxnResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,7 +61,8 @@ public final class Applier implements StateMachine {
     private final Executor replies;
     /** Where a waiting request is answered, chosen when it is proposed; see {@link #answerOn}. */
     private volatile Supplier<Executor> answerOn;
-    private final KvSemantics kv;
+    /** One committed request's effect, etcd's applierV3. */
+    private final RequestApplier requests;
     private final Waiters waiters = new Waiters();
     /** Deepest message nesting accepted in a log entry: gRPC's limit of 100, plus the envelope. */
     private static final int MAX_NESTING = 101;
@@ -96,10 +77,8 @@ public final class Applier implements StateMachine {
     private final Lessor lessor;
     /** Users, roles and permissions; changed only here, by auth entries. */
     private final AuthStore auth;
-    private final AuthApplier authApplier;
     /** etcd's v2 store (the v2 keys API); changed only here, by v2 entries, kept in its own bucket. */
     private final V2Store v2;
-    private final V2Applier v2Applier;
     /** The space quota applied entries are held to; set before consensus starts delivering entries. */
     private volatile BackendQuota quota = BackendQuota.disabled();
     /** Proposes this member's NOSPACE alarm; completes when it is applied (or failed). */
@@ -130,14 +109,13 @@ public final class Applier implements StateMachine {
         this.replies = replies;
         this.answerOn = () -> replies;
         this.lessor = lessor;
-        this.kv = new KvSemantics(lessor::exists);
         this.appliedIndex = new AppliedIndex(store.consistentIndex());
         this.alarms = AlarmStore.recover(store);
         this.auth = AuthStore.recover(store, tokens.apply(this::tokenIndexApplied));
-        this.authApplier = new AuthApplier(auth);
         this.v2 = new V2Store(Applier::unixNanos, replies);
         this.v2.recover(v2Records(store));
-        this.v2Applier = new V2Applier(v2);
+        this.requests = new RequestApplier(alarms, lessor, auth, new AuthApplier(auth), new V2Applier(v2),
+                new KvSemantics(lessor::exists));
         this.appliedTerm = store.consistentTerm();
     }
 
@@ -204,7 +182,7 @@ public final class Applier implements StateMachine {
                 // (every member applies it alike), but answered with the NOSPACE error
                 boolean fits = quota.available(request, size);
                 long started = System.nanoTime();
-                results[i] = applyOne(request, events, entry.index());
+                results[i] = requests.apply(store, metrics, request, events, entry.index());
                 long took = System.nanoTime() - started;
                 metrics.applyDurations.observe(request.hasV2() ? "v2" : "v3", ApplyOps.name(request),
                         ApplyOps.succeeded(results[i]), took);
@@ -291,158 +269,6 @@ public final class Applier implements StateMachine {
         InternalRaftRequest request = InternalRaftRequest.parseFrom(in);
         in.checkLastTagWas(0);
         return request;
-    }
-
-    private Object applyOne(InternalRaftRequest r, List<Event> events, long index) {
-        if (r.hasV2()) {
-            // etcd 3.4 applies v2 requests to its v2 store, apart from the v3 appliers (alarms, auth)
-            return v2Applier.apply(r.getV2());
-        }
-        try {
-            if (r.hasAlarm()) {
-                return alarm(r.getAlarm());
-            }
-            Optional<EtcdError> refused = alarms.refusal(r);
-            if (refused.isPresent()) {
-                return new EtcdException(refused.get());
-            }
-            // Who asked, as the proposing member resolved their token; checked here, against the
-            // auth store as of this entry, as etcd's auth applier does.
-            AuthInfo who = new AuthInfo(r.getHeader().getUsername(), r.getHeader().getAuthRevision());
-            AuthState permissions = auth.state();
-            if (AuthApplier.isAuth(r)) {
-                return authApplier.apply(store, r, who, index);
-            }
-            if (r.hasLeaseGrant()) {
-                LeaseGrantRequest g = r.getLeaseGrant();
-                Lease lease = lessor.grant(store, g.getID(), g.getTTL());
-                if (lease == null) {
-                    return new EtcdException(EtcdError.LEASE_EXIST);
-                }
-                return LeaseGrantResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance())
-                        .setID(lease.id()).setTTL(lease.ttl()).build();
-            }
-            if (r.hasLeaseCheckpoint()) {
-                // etcd's applier: needs no permission, and an unknown lease is skipped
-                for (LeaseCheckpoint c : r.getLeaseCheckpoint().getCheckpointsList()) {
-                    lessor.checkpoint(store, c.getID(), c.getRemainingTTL());
-                }
-                return LeaseCheckpointResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance()).build();
-            }
-            if (r.hasLeaseRevoke()) {
-                Permissions.checkLeaseKeys(permissions, who, leaseKeys(r.getLeaseRevoke().getID()));
-                return revoke(r.getLeaseRevoke().getID(), events);
-            }
-            if (r.hasCompaction()) {
-                CompletableFuture<Void> physical;
-                try {
-                    long started = System.nanoTime();
-                    physical = store.compact(r.getCompaction().getRevision());
-                    ServerMetrics recorded = metrics;
-                    physical.whenComplete((done, failure) -> {
-                        if (failure == null) {
-                            recorded.compactionTotal.observe((System.nanoTime() - started) / 1e6);
-                        }
-                        // as etcd, when its compaction ends, however it ended
-                        recorded.compactionLast.set(System.currentTimeMillis() / 1000);
-                    });
-                } catch (CompactedException e) {
-                    return new EtcdException(EtcdError.COMPACTED);
-                } catch (FutureRevisionException e) {
-                    return new EtcdException(EtcdError.FUTURE_REV);
-                }
-                // The header's revision is filled in when replying, once this batch is published.
-                return new Compacted(CompactionResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance())
-                        .build(), physical);
-            }
-            // A txn closed without end() leaves no trace: a request that fails changes nothing.
-            try (WriteTxn w = store.beginWrite()) {
-                KvWriter txn = KvWriter.over(w);
-                Object response;
-                if (r.hasPut()) {
-                    Permissions.checkPut(permissions, who, r.getPut(), leaseKeys(r.getPut().getLease()));
-                    kv.checkLease(r.getPut());
-                    response = kv.put(txn, r.getPut());
-                    OpCounts.put(metrics, r.getPut());
-                } else if (r.hasDeleteRange()) {
-                    Permissions.checkDeleteRange(permissions, who, r.getDeleteRange());
-                    response = kv.deleteRange(txn, r.getDeleteRange());
-                    OpCounts.delete(metrics);
-                } else if (r.hasTxn()) {
-                    Permissions.checkTxn(permissions, who, r.getTxn());
-                    TxnResponse done = kv.writeTxn(txn, r.getTxn());
-                    OpCounts.txn(metrics, r.getTxn(), done);
-                    response = done;
-                } else {
-                    LOG.error("skipping entry with no known request (id {})", r.getID());
-                    return new IllegalStateException("unknown request");
-                }
-                w.end();
-                List<Event> changed = w.events();
-                lessor.apply(changed);
-                events.addAll(changed);
-                return response;
-            }
-        } catch (EtcdException e) {
-            // A request that fails by etcd's contract changes nothing, on every member alike.
-            return e;
-        } catch (CompactedException e) {
-            return new EtcdException(EtcdError.COMPACTED);
-        } catch (FutureRevisionException e) {
-            return new EtcdException(EtcdError.FUTURE_REV);
-        }
-    }
-
-    /** etcd's alarm request: GET lists, ACTIVATE raises, DEACTIVATE disarms; the answer lists what it concerned. */
-    private AlarmResponse alarm(AlarmRequest a) {
-        AlarmResponse.Builder response = AlarmResponse.newBuilder().setHeader(ResponseHeader.getDefaultInstance());
-        switch (a.getAction()) {
-            case GET -> response.addAllAlarms(alarms.get(a.getAlarm()));
-            case ACTIVATE -> {
-                boolean first = alarms.get(a.getAlarm()).isEmpty();
-                AlarmMember raised = alarms.activate(store, a.getMemberID(), a.getAlarm());
-                response.addAlarms(raised);
-                if (first) {
-                    LOG.warn("alarm {} raised by member {}", raised.getAlarm(), Long.toHexString(raised.getMemberID()));
-                }
-            }
-            case DEACTIVATE -> alarms.deactivate(store, a.getMemberID(), a.getAlarm()).ifPresent(disarmed -> {
-                response.addAlarms(disarmed);
-                if (alarms.get(disarmed.getAlarm()).isEmpty()) {
-                    LOG.warn("alarm {} disarmed", disarmed.getAlarm());
-                }
-            });
-            default -> {
-                // an action this version does not know: etcd answers nothing for it
-            }
-        }
-        return response.build();
-    }
-
-    /** The keys attached to lease {@code id}; none for no lease or an unknown one. */
-    private List<ByteString> leaseKeys(long id) {
-        Lease lease = id == 0 ? null : lessor.get(id);
-        return lease == null ? List.of() : lease.sortedKeys();
-    }
-
-    /** Deletes the lease's keys in one revision, in key order, and forgets the lease. */
-    private Object revoke(long id, List<Event> events) {
-        Lease lease = lessor.get(id);
-        if (lease == null) {
-            return new EtcdException(EtcdError.LEASE_NOT_FOUND);
-        }
-        long revision;
-        try (WriteTxn w = store.beginWrite()) {
-            for (ByteString key : lease.sortedKeys()) {
-                w.deleteRange(key.toByteArray(), null);
-            }
-            revision = w.end();
-            List<Event> changed = w.events();
-            lessor.apply(changed);
-            events.addAll(changed);
-        }
-        lessor.remove(store, lease);
-        return LeaseRevokeResponse.newBuilder().setHeader(ResponseHeader.newBuilder().setRevision(revision)).build();
     }
 
     /**

@@ -36,13 +36,17 @@ public final class WalDamage {
         Path newest = segments.get(segments.size() - 1);
         List<Segment.Record> records = Segment.scan(newest, true).records();
         Segment.Record last = records.get(records.size() - 1);
-        long at = last.offset() + Segment.HEADER + 1;
-        try (FileChannel ch = FileChannel.open(newest, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        flipByte(newest, last.offset() + Segment.HEADER + 1);
+        return new Flipped(newest, last.offset());
+    }
+
+    /** Flips one bit of the byte at {@code at} in {@code file}, as a failing disk does. */
+    public static void flipByte(Path file, long at) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);
             ch.read(b, at);
             b.put(0, (byte) (b.get(0) ^ 0x40));
             ch.write(b.rewind(), at);
         }
-        return new Flipped(newest, last.offset());
     }
 }

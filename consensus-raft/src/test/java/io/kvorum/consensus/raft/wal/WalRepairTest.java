@@ -46,7 +46,7 @@ class WalRepairTest {
         Path segment = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(segment, true).records();
         Segment.Record last = records.get(records.size() - 1);
-        flipByte(segment, last.offset() + Segment.HEADER + 2);
+        WalDamage.flipByte(segment, last.offset() + Segment.HEADER + 2);
         assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
         try (Wal wal = repairing()) {
             assertEquals(entries(1, 3), wal.recovered().entries());
@@ -68,7 +68,7 @@ class WalRepairTest {
         }
         Path segment = WalDamage.segmentFile(dir, 0);
         Segment.Record third = Segment.scan(segment, true).records().get(2);
-        flipByte(segment, third.offset() + Segment.HEADER + 4);
+        WalDamage.flipByte(segment, third.offset() + Segment.HEADER + 4);
         try (Wal wal = repairing()) {
             assertEquals(entries(1, 2), wal.recovered().entries());
         }
@@ -87,7 +87,7 @@ class WalRepairTest {
         Path first = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(first, false).records();
         Segment.Record bad = records.get(10);
-        flipByte(first, bad.offset() + Segment.HEADER + 3);
+        WalDamage.flipByte(first, bad.offset() + Segment.HEADER + 3);
         long expectedLast = LogEntryIndex.of(records.get(9));
         try (Wal wal = repairing()) {
             assertEquals(entries(1, expectedLast), wal.recovered().entries());
@@ -135,15 +135,6 @@ class WalRepairTest {
     private static final class LogEntryIndex {
         static long of(Segment.Record r) {
             return io.kvorum.consensus.raft.core.Encoding.decodeEntry(r.payload()).index();
-        }
-    }
-
-    private static void flipByte(Path file, long at) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, at);
-            b.put(0, (byte) (b.get(0) ^ 0x40));
-            ch.write(b.rewind(), at);
         }
     }
 }

@@ -130,7 +130,7 @@ class WalSnapshotStartTest {
         }
         Path kept = segments().get(skipped); // read, not the last: a bad record in it is no torn tail
         Segment.Record second = Segment.scan(kept, false).records().get(1);
-        flipByte(kept, second.offset() + Segment.HEADER + 2);
+        WalDamage.flipByte(kept, second.offset() + Segment.HEADER + 2);
         WalCorruptedException e = assertThrows(WalCorruptedException.class,
                 () -> Wal.open(dir, SEGMENT, false, SegmentFiles.onDisk(), 300));
         assertTrue(e.getMessage().contains(kept.getFileName().toString()), e.getMessage());
@@ -140,7 +140,7 @@ class WalSnapshotStartTest {
     void damageInASegmentNotReadGoesUnnoticedAsInEtcd() throws IOException {
         writeLogWithSnapshotAt300();
         Path first = segments().get(0);
-        flipByte(first, Segment.HEADER + 2);
+        WalDamage.flipByte(first, Segment.HEADER + 2);
         try (Wal wal = Wal.open(dir, SEGMENT, false, SegmentFiles.onDisk(), 300)) {
             assertEquals(expected(), wal.recovered());
         }
@@ -198,15 +198,6 @@ class WalSnapshotStartTest {
         }
         try (Wal wal = Wal.open(dir, SEGMENT, false, SegmentFiles.onDisk(), 300)) {
             assertEquals(entries(301, 500, 1), wal.recovered().entries());
-        }
-    }
-
-    private static void flipByte(Path file, long at) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, at);
-            b.put(0, (byte) (b.get(0) ^ 0x40));
-            ch.write(b.rewind(), at);
         }
     }
 }

@@ -170,7 +170,7 @@ class WalTest {
         List<Segment.Record> records = Segment.scan(segment, true).records();
         Segment.Record hardState = records.get(records.size() - 1);
         // Synced, maybe acknowledged: losing it is not a crash but damaged storage.
-        flipByte(segment, hardState.offset() + Segment.HEADER + 2);
+        WalDamage.flipByte(segment, hardState.offset() + Segment.HEADER + 2);
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
         assertTrue(e.getMessage().contains(segment.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("byte offset " + hardState.offset()), e.getMessage());
@@ -185,11 +185,11 @@ class WalTest {
         Path segment = WalDamage.segmentFile(dir, 0);
         List<Segment.Record> records = Segment.scan(segment, true).records();
         Segment.Record entry3 = records.get(records.size() - 1);
-        flipByte(segment, entry3.offset() + Segment.HEADER + 7);
+        WalDamage.flipByte(segment, entry3.offset() + Segment.HEADER + 7);
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
         assertTrue(e.getMessage().contains("byte offset " + entry3.offset()), e.getMessage());
-        flipByte(segment, entry3.offset() + Segment.HEADER + 7);
-        flipByte(segment, entry3.offset() + 5); // the stored CRC
+        WalDamage.flipByte(segment, entry3.offset() + Segment.HEADER + 7);
+        WalDamage.flipByte(segment, entry3.offset() + 5); // the stored CRC
         e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
         assertTrue(e.getMessage().contains("byte offset " + entry3.offset()), e.getMessage());
     }
@@ -217,7 +217,7 @@ class WalTest {
             wal.append(entries(2, 5, 1), HardState.EMPTY, true);
         }
         Path segment = WalDamage.segmentFile(dir, 0);
-        flipByte(segment, Segment.HEADER + 3); // inside the first record's payload
+        WalDamage.flipByte(segment, Segment.HEADER + 3); // inside the first record's payload
         WalCorruptedException e = assertThrows(WalCorruptedException.class, () -> Wal.open(dir, SEGMENT));
         assertTrue(e.getMessage().contains("offset 0"), e.getMessage());
     }
@@ -297,15 +297,6 @@ class WalTest {
     private static void write(Path file, long at, byte[] bytes) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(bytes), at);
-        }
-    }
-
-    private static void flipByte(Path file, long at) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, at);
-            b.put(0, (byte) (b.get(0) ^ 0x40));
-            ch.write(b.rewind(), at);
         }
     }
 }
