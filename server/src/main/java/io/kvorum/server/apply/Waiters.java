@@ -1,7 +1,9 @@
 package io.kvorum.server.apply;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -33,27 +35,19 @@ final class Waiters {
      * in log order within it.
      */
     void completeAll(long[] ids, Object[] results) {
-        List<Answers> places = new ArrayList<>(2);
+        // Each gRPC call answers on its own context-aware view of its event loop, so a batch may
+        // have about as many places as requests: found by identity, not by scanning those seen.
+        Map<Executor, Answers> places = new IdentityHashMap<>();
         for (int i = 0; i < ids.length; i++) {
             Waiter w = ids[i] == 0 ? null : byId.remove(ids[i]);
             if (w == null) {
                 continue;
             }
-            Answers to = null;
-            for (Answers a : places) {
-                if (a.on == w.answerOn()) {
-                    to = a;
-                    break;
-                }
-            }
-            if (to == null) {
-                to = new Answers(w.answerOn());
-                places.add(to);
-            }
+            Answers to = places.computeIfAbsent(w.answerOn(), Answers::new);
             to.futures.add(w.future());
             to.results.add(results[i]);
         }
-        for (Answers a : places) {
+        for (Answers a : places.values()) {
             try {
                 a.on.execute(a);
             } catch (RejectedExecutionException e) {
