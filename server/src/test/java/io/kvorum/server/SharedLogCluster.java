@@ -9,6 +9,7 @@ import io.kvorum.spi.metrics.MetricsExporterContext;
 import io.kvorum.spi.metrics.MetricsExporterProvider;
 import io.kvorum.spi.metrics.Series;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 import io.kvorum.spi.backend.BackendProvider;
@@ -45,33 +48,46 @@ final class SharedLogCluster implements AutoCloseable {
             // Peer URLs only name members (they derive the ids); nothing listens on them.
             initial.put("m" + i, List.of(URI.create("http://127.0.0.1:" + (12380 + i))));
         }
-        try {
-            for (int i = 0; i < size; i++) {
-                String name = "m" + i;
-                KvorumServer server = KvorumServer.builder()
-                        .config(configure.apply(ServerConfig.builder().name(name).dataDir(dir.resolve(name))
-                                .initialCluster(initial).initialAdvertisePeerUrls(initial.get(name))
-                                .listenClientUrls(List.of(ANY_PORT)).advertiseClientUrls(List.of(ANY_PORT))).build())
-                        .backend(backends.apply(i))
-                        .consensus(log.provider())
-                        .metricsExporters(List.of(new MetricsExporterProvider() {
-                            public String name() {
-                                return "test";
-                            }
+        MetricSource[] sources = new MetricSource[size];
+        for (int i = 0; i < size; i++) {
+            String name = "m" + i;
+            int member = i;
+            members.add(KvorumServer.builder()
+                    .config(configure.apply(ServerConfig.builder().name(name).dataDir(dir.resolve(name))
+                            .initialCluster(initial).initialAdvertisePeerUrls(initial.get(name))
+                            .listenClientUrls(List.of(ANY_PORT)).advertiseClientUrls(List.of(ANY_PORT))).build())
+                    .backend(backends.apply(i))
+                    .consensus(log.provider())
+                    .metricsExporters(List.of(new MetricsExporterProvider() {
+                        public String name() {
+                            return "test";
+                        }
 
-                            public MetricsExporter open(MetricsExporterContext context) {
-                                metrics.add(context.source());
-                                return () -> { };
-                            }
-                        }))
-                        .build();
-                members.add(server);
-                server.start();
-            }
-        } catch (IOException | RuntimeException e) {
-            close();
-            throw e;
+                        public MetricsExporter open(MetricsExporterContext context) {
+                            sources[member] = context.source();
+                            return () -> { };
+                        }
+                    }))
+                    .build());
         }
+        // Every member at once: with no one elected, each start gives the first election three
+        // election timeouts (3 s) before it serves, which one member after another added up.
+        try {
+            CompletableFuture.allOf(onEachMember("start", m -> {
+                try {
+                    m.start();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            })).join();
+        } catch (CompletionException e) {
+            close();
+            if (e.getCause() instanceof UncheckedIOException io) {
+                throw io.getCause();
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        metrics.addAll(List.of(sources));
     }
 
     /**
@@ -128,20 +144,25 @@ final class SharedLogCluster implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        CompletableFuture.allOf(onEachMember("close", KvorumServer::close)).join();
+    }
+
+    /** Runs {@code action} on every member, each on a thread of its own; the futures complete when they are done. */
+    private CompletableFuture<?>[] onEachMember(String what, Consumer<KvorumServer> action) {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
         for (KvorumServer m : members) {
-            CompletableFuture<Void> closed = new CompletableFuture<>();
+            CompletableFuture<Void> finished = new CompletableFuture<>();
             Thread t = new Thread(() -> {
                 try {
-                    m.close();
-                    closed.complete(null);
+                    action.accept(m);
+                    finished.complete(null);
                 } catch (Throwable e) {
-                    closed.completeExceptionally(e);
+                    finished.completeExceptionally(e);
                 }
-            }, "close-" + closing.size());
+            }, what + "-" + done.size());
             t.start();
-            closing.add(closed);
+            done.add(finished);
         }
-        CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).join();
+        return done.toArray(CompletableFuture[]::new);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.kvorum.it.server.Binaries;
 import io.kvorum.it.server.EtcdProcess;
+import io.kvorum.it.server.OracleRun;
 import io.kvorum.it.server.ServerProcess;
 import io.kvorum.it.server.ServerSpec;
 import io.kvorum.it.server.Target;
@@ -14,7 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,9 +31,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code mvn -pl it -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dkvorum.it.target=etcd -Dkvorum.it.record=true -Dit.test=EtcdctlScenarioTest}.
  * When the target is etcd, the fresh etcd is also held to the committed golden transcript, so the
  * golden files cannot silently go stale.
+ *
+ * <p>The scenarios run side by side, each on its own fresh servers: a scenario spends most of its
+ * time waiting for its servers to start and for etcdctl, one after another they took most of a
+ * minute in each backend's run.
  */
 class EtcdctlScenarioTest {
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"get", "put", "delete", "txn", "compaction", "cluster",
             "watch", "watch-history", "lease", "lease-expiry", "lock", "elect", "auth"})
@@ -48,9 +55,10 @@ class EtcdctlScenarioTest {
         Etcdctl etcdctl = Etcdctl.require();
         boolean record = Boolean.getBoolean("kvorum.it.record");
 
-        // the oracle runs on its own server in parallel with the server under test
-        CompletableFuture<Transcript> liveOracle = record || Binaries.etcd().isPresent()
-                ? CompletableFuture.supplyAsync(() -> runOnRealEtcd(etcdctl, script, serverFlags))
+        // the oracle runs on its own server in parallel with the server under test, on a thread of
+        // its own: scenarios run side by side, and the common pool has a single thread on two cores
+        OracleRun<Transcript> liveOracle = record || Binaries.etcd().isPresent()
+                ? OracleRun.start(() -> runOnRealEtcd(etcdctl, script, serverFlags))
                 : null;
         if (record && liveOracle == null) {
             fail("recording golden transcripts needs the etcd binary");
@@ -105,9 +113,9 @@ class EtcdctlScenarioTest {
     }
 
     /** Leaves no etcd running behind a failure of the server under test. */
-    private static void awaitQuietly(CompletableFuture<Transcript> liveOracle) {
+    private static void awaitQuietly(OracleRun<Transcript> liveOracle) {
         if (liveOracle != null) {
-            liveOracle.exceptionally(ignored -> null).join();
+            liveOracle.awaitQuietly();
         }
     }
 

@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,6 +37,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  *
  * <p>Each case runs against kvorum and against real etcd (when installed; only etcd with
  * {@code -Dkvorum.it.target=etcd}), each one member with an https and an http client URL.
+ *
+ * <p>The cases run side by side: each has a connection of its own, and the servers keep the
+ * keepalive state (pings seen, strikes, the last frame heard) per connection. Most of a case is
+ * waiting for a ping that does or does not come.
  */
 class ClientKeepAliveTlsTest {
     private static final String WATCH = "/etcdserverpb.Watch/Watch";
@@ -103,6 +109,7 @@ class ClientKeepAliveTlsTest {
         return new RawHttp2Connection(member.url(scheme), ca.certificate(), answerPings);
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Target.class)
     void onHttpsPingsSoonerThanTheMinimumTimeAreAllAnsweredAndGetNoGoAway(Target target) throws Exception {
@@ -124,6 +131,7 @@ class ClientKeepAliveTlsTest {
         }
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Target.class)
     void onHttpsASilentClientIsNotPingedAndStaysConnected(Target target) throws Exception {
@@ -137,6 +145,7 @@ class ClientKeepAliveTlsTest {
         }
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Target.class)
     void onHttpPingingSoonerThanTheMinimumTimeGetsGoAwayTooManyPings(Target target) throws Exception {
@@ -156,6 +165,7 @@ class ClientKeepAliveTlsTest {
         }
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Target.class)
     void onHttpASilentClientIsPingedAndDisconnected(Target target) throws Exception {

@@ -21,12 +21,17 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The client port over TLS and mutual TLS, as etcdctl sees it: served with the CA, refused without
  * a client certificate, with one from another CA or with one the CRL lists, and served again from
  * files rotated in place while the member runs, without dropping an open watch. {@code kvorum
  * snapshot save} takes etcdctl's TLS flags against the mutual TLS member ({@link SnapshotSaveOverTls}).
+ *
+ * <p>The cases run side by side, each with its own member, folder and certificates: much of a case
+ * is waiting, for a member to start or for etcdctl to give up on a refused handshake.
  */
 class ClientTlsTest {
 
@@ -49,6 +54,7 @@ class ClientTlsTest {
         }
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void anHttpsListenerServesEtcdctlWithTheCaWhileAnHttpListenerBesideItStaysPlaintext() {
         Path dir = ServerSpec.fresh("client-tls").workDir();
@@ -77,6 +83,7 @@ class ClientTlsTest {
         }
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void mutualTlsAcceptsCertificatesOfEveryCaInTheBundleAndRefusesNoneStrangersAndRevokedOnes() {
         Path dir = ServerSpec.fresh("client-mtls").workDir();
@@ -107,6 +114,7 @@ class ClientTlsTest {
         }
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void filesRotatedInPlaceAreServedWithoutARestartAndAnOpenWatchStaysUp() throws Exception {
         Path dir = ServerSpec.fresh("client-tls-rotate").workDir();
@@ -155,6 +163,7 @@ class ClientTlsTest {
         }
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void unusableFilesFailTheStartWithExitOneNamingTheFlagAndTheFile() {
         Path dir = ServerSpec.fresh("client-tls-bad").workDir();
@@ -187,6 +196,7 @@ class ClientTlsTest {
                 old.stderrText());
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void autoTlsServesASelfSignedCertificateKeptInTheDataDirectory() {
         Path dir = ServerSpec.fresh("client-auto-tls").workDir();
@@ -205,6 +215,7 @@ class ClientTlsTest {
         }
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void tlsVersionsAndCipherSuitesAreThoseTheFlagsName() throws Exception {
         Path dir = ServerSpec.fresh("client-tls-suites").workDir();
@@ -244,6 +255,7 @@ class ClientTlsTest {
         }
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void thePluginsCommandListsTheTlsProvider() {
         ManagedProcess plugins = ManagedProcess.start("kvorum-plugins",

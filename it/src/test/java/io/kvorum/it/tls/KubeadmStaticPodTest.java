@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,7 +39,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * member starts with {@code --initial-cluster-state=existing}. Each node has its own loopback
  * address, as each control-plane node has its own IP.
  *
- * <p>The same lines start real etcd the same way, which keeps them honest.
+ * <p>The same lines start real etcd the same way, which keeps them honest. The two run side by
+ * side: each has its own folder, certificates and ports, and the etcd half would otherwise wait
+ * for the kvorum half to end.
  */
 class KubeadmStaticPodTest {
     private static Etcdctl etcdctl;
@@ -47,6 +51,7 @@ class KubeadmStaticPodTest {
         etcdctl = Etcdctl.require();
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest
     @ValueSource(strings = {"kvorum", "etcd"})
     void threeControlPlaneNodesStartFromKubeadmsCommandLineAndServeTheApiServersCertificate(String server) {

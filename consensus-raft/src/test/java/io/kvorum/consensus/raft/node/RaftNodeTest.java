@@ -134,14 +134,17 @@ class RaftNodeTest {
             }
             // Check-quorum: a leader that hears from no quorum steps down.
             await("the lone member has no leader", () -> c.node(leader).status().leaderId() == 0);
-            // As in etcd, requests wait for a leader rather than fail at once, then time out.
+            // As in etcd, requests wait for a leader rather than fail at once, then time out. The
+            // proposal and the read wait side by side: one after the other took two request timeouts.
+            CompletableFuture<Void> proposed = c.node(leader).propose("lost".getBytes());
+            var reading = c.node(leader).readIndex();
             ExecutionException proposal = assertThrows(ExecutionException.class,
-                    () -> c.node(leader).propose("lost".getBytes()).get(60, TimeUnit.SECONDS));
+                    () -> proposed.get(60, TimeUnit.SECONDS));
             ConsensusException e = assertInstanceOf(ConsensusException.class, proposal.getCause());
             assertEquals(ConsensusException.Reason.TIMEOUT, e.reason());
             assertEquals("etcdserver: request timed out", e.getMessage());
             ExecutionException read = assertThrows(ExecutionException.class,
-                    () -> c.node(leader).readIndex().get(60, TimeUnit.SECONDS));
+                    () -> reading.get(60, TimeUnit.SECONDS));
             assertEquals(ConsensusException.Reason.TIMEOUT,
                     assertInstanceOf(ConsensusException.class, read.getCause()).reason());
         }
