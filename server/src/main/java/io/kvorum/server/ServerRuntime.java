@@ -68,9 +68,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -313,6 +315,7 @@ final class ServerRuntime {
 
         if (!consensus.removal().isDone()) { // a removed member stops at once
             awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
+            awaitPublished(consensus, config.electionTimeout().multipliedBy(3));
         }
         ClientApi api = building.join();
         MemberMetrics.register(metrics, consensus, applier, backend, watchHub, config.quotaBackendBytes());
@@ -600,6 +603,21 @@ final class ServerRuntime {
      * for a leader, and the lessor starts leading with it. A member whose quorum is not up yet
      * serves anyway after that time: its requests wait for a leader as etcd's do.
      */
+    /**
+     * Waits a while for this member's name and client URLs to be in its membership, as etcd
+     * serves no client before: a client asking right after the start then sees every started
+     * member named, none unstarted. Without a quorum it serves anyway, as after no first leader.
+     */
+    private static void awaitPublished(Consensus consensus, Duration patience) {
+        try {
+            consensus.published().get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.info("this member's name and client URLs not published after {} ms; serving clients", patience.toMillis());
+        }
+    }
+
     private static void awaitFirstLeader(Consensus consensus, Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
         while (consensus.status().leaderId() == 0 && System.nanoTime() - deadline < 0) {

@@ -59,6 +59,16 @@ public interface Consensus extends AutoCloseable {
     }
 
     /**
+     * Completes once the membership this member has applied shows its own name and client URLs
+     * (etcd's "published local member to cluster"): until then other members list it as
+     * unstarted, and etcd serves no client. Completed on a thread that is not the one applying
+     * entries. A provider without a membership to publish to completes it at once.
+     */
+    default CompletableFuture<Void> published() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
      * Reports this member's Raft traffic to {@code traffic} from now on (one observer; a later
      * call replaces it). A consensus that keeps no such figures ignores it: etcd's v2 statistics
      * then show none.

@@ -122,7 +122,8 @@ final class Applier {
                 String name = in.readUTF();
                 List<String> clientUrls = Wire.readStrings(in);
                 registry.publish(id, name, clientUrls);
-                node.membership.published(id, name, clientUrls);
+                // once members() shows it too
+                afterApply.add(() -> node.membership.published(id, name, clientUrls));
                 return null;
             });
             case Wire.UPDATE -> Wire.read(body, in -> {

@@ -322,13 +322,16 @@ final class MembershipCalls {
         });
     }
 
-    /** Once a leader is known, proposes this member's name and client URLs until the registry shows them. */
     /**
      * etcd's line once this member's own publication, proposed by this process, is applied
      * (not again when a restart replays it).
      */
     void published(long id, String name, List<String> clientUrls) {
-        if (id != node.memberId || !publishing) {
+        if (id != node.memberId) {
+            return;
+        }
+        markPublishedIfShown();
+        if (!publishing) {
             return;
         }
         publishing = false;
@@ -339,16 +342,38 @@ final class MembershipCalls {
                 Map.entry("cluster-id", RaftNode.hex(node.clusterId)));
     }
 
-    void maybePublish() {
-        long ticks = node.ticks;
-        if (node.leaderId == 0 || node.removed || ticks - lastPublishTick < node.options.requestTimeoutTicks() / 2) {
-            return;
-        }
+    /** Whether the registry shows this member's own name and client URLs; completes {@link RaftNode#published} if so. */
+    private boolean markPublishedIfShown() {
         Optional<Member> me = node.registry.get(node.memberId);
         Member self = node.cluster.self();
-        if (me.isEmpty() || (me.get().name().equals(self.name()) && me.get().clientUrls().equals(self.clientUrls()))) {
+        boolean shown = me.isPresent() && me.get().name().equals(self.name())
+                && me.get().clientUrls().equals(self.clientUrls());
+        if (shown && !node.published.isDone()) {
+            node.published.completeAsync(() -> null); // its waiters never run on the driver
+        }
+        return shown;
+    }
+
+    /**
+     * Once a leader is known, proposes this member's name and client URLs until the registry
+     * shows them; once it does, completes {@link RaftNode#published} (at once at a restart that
+     * finds them in the log already).
+     */
+    /** A new leader: a publication forwarded to the last one may have been dropped, so it is proposed again at once. */
+    void leaderChanged() {
+        lastPublishTick = Long.MIN_VALUE / 2;
+        maybePublish();
+    }
+
+    void maybePublish() {
+        if (node.removed || markPublishedIfShown() || node.registry.get(node.memberId).isEmpty()) {
             return;
         }
+        long ticks = node.ticks;
+        if (node.leaderId == 0 || ticks - lastPublishTick < node.options.requestTimeoutTicks() / 2) {
+            return;
+        }
+        Member self = node.cluster.self();
         lastPublishTick = ticks;
         publishing = true;
         try {

@@ -123,6 +123,8 @@ final class RaftNode implements Consensus {
     private long nextTickNanos;
     boolean removed;
     final CompletableFuture<Void> removal = new CompletableFuture<>();
+    /** Completed once the registry shows this member's own name and client URLs (see {@link MembershipCalls#maybePublish}). */
+    final CompletableFuture<Void> published = new CompletableFuture<>();
 
     // Published by the driver for other threads.
     volatile long memberId;
@@ -477,7 +479,7 @@ final class RaftNode implements Consensus {
             if (leader == memberId) {
                 traffic.becameLeader();
             }
-            membership.maybePublish();
+            membership.leaderChanged();
         }
         term = s.hardState().term();
         commitIndex = s.hardState().commit();
@@ -623,5 +625,10 @@ final class RaftNode implements Consensus {
     @Override
     public CompletableFuture<Void> removal() {
         return removal;
+    }
+
+    @Override
+    public CompletableFuture<Void> published() {
+        return published;
     }
 }

@@ -55,16 +55,16 @@ final class DriverSimulation {
     /** What a passing run did, to show the simulation exercised something. */
     record Result(int writes, int reads, int unknown, int parkedWrites, int crashes, int crashesInSync,
                   int partitions, int transfers, int joins, int promotions, int removals, int snapshotsRestored,
-                  int leaders) {
+                  int leaders, int clusterCuts) {
         Result plus(Result o) {
             return new Result(writes + o.writes, reads + o.reads, unknown + o.unknown, parkedWrites + o.parkedWrites,
                     crashes + o.crashes, crashesInSync + o.crashesInSync, partitions + o.partitions,
                     transfers + o.transfers, joins + o.joins, promotions + o.promotions, removals + o.removals,
-                    snapshotsRestored + o.snapshotsRestored, leaders + o.leaders);
+                    snapshotsRestored + o.snapshotsRestored, leaders + o.leaders, clusterCuts + o.clusterCuts);
         }
     }
 
-    static final Result NOTHING = new Result(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    static final Result NOTHING = new Result(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     private static final long MS = 1_000_000L;
     private static final long CLUSTER_ID = 0x51A1L;
     private static final String[] KEYS = {"a", "b", "c", "d"};
@@ -151,7 +151,7 @@ final class DriverSimulation {
     private long nextValue = 1;
     private int nextMember;
     private int writes, reads, unknown, parkedWrites, crashes, crashesInSync, partitions, transfers, joins, promotions, removals,
-            leaders;
+            leaders, clusterCuts;
 
     DriverSimulation(Options options) throws IOException {
         this.options = options;
@@ -191,7 +191,8 @@ final class DriverSimulation {
                 throw failure(s.toString(), null);
             }
             return new Result(writes, reads, unknown, parkedWrites, crashes, crashesInSync, partitions, transfers, joins, promotions,
-                    removals, members.values().stream().mapToInt(m -> m.sm.snapshotsRestored()).sum(), leaders);
+                    removals, members.values().stream().mapToInt(m -> m.sm.snapshotsRestored()).sum(), leaders,
+                    clusterCuts);
         } catch (AssertionError e) {
             throw e;
         } catch (RuntimeException e) {
@@ -501,6 +502,15 @@ final class DriverSimulation {
             });
         } else if (r < 0.0040) {
             changeMembership();
+        } else if (r < 0.0041) {
+            // the whole cluster loses power at once (a rack or a building): only what each member
+            // synced survives, so an acknowledged write must have been synced by a quorum
+            List<SimMember> up = upMembers();
+            if (!up.isEmpty()) {
+                clusterCuts++;
+                event("power cut of the whole cluster");
+                up.forEach(m -> crash(m, "power cut of"));
+            }
         }
     }
 

@@ -85,6 +85,7 @@ class DriverSimulationTest {
             assertTrue(total.parkedWrites() > 0, "writes parked while no leader was known, then applied: " + total);
             assertTrue(total.crashes() > n * 2L, "crashes: " + total);
             assertTrue(total.crashesInSync() > 0, "power cuts during a leader's sync: " + total);
+            assertTrue(total.clusterCuts() > 0, "power cuts of the whole cluster: " + total);
             assertTrue(total.partitions() > n, "partitions: " + total);
             assertTrue(total.joins() > 0 && total.promotions() > 0 && total.removals() > 0, "membership: " + total);
             assertTrue(total.snapshotsRestored() > 0, "state machines restored from a leader's snapshot: " + total);

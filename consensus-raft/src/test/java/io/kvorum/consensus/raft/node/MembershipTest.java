@@ -172,6 +172,32 @@ class MembershipTest {
         }
     }
 
+    @Test
+    void publishedCompletesOnceAMemberSeesItsOwnNameAndAtOnceWhenARestartFindsIt() throws Exception {
+        LocalCluster c = new LocalCluster(dir, 3, 10_000, Map.of());
+        try (c) {
+            RaftNode alone = c.start(LocalCluster.member(1).id());
+            Thread.sleep(1000); // two election timeouts
+            assertFalse(alone.published().isDone(), "without a quorum nothing is published");
+            assertTrue(alone.members().stream().allMatch(m -> m.clientUrls().isEmpty()));
+            c.start(LocalCluster.member(2).id());
+            c.start(LocalCluster.member(3).id());
+            for (Member spec : c.initialMembers()) {
+                RaftNode node = c.node(spec.id());
+                node.published().get(60, TimeUnit.SECONDS);
+                Member seen = node.members().stream().filter(m -> m.id() == spec.id()).findFirst().orElseThrow();
+                assertEquals(spec.name(), seen.name());
+                assertEquals(spec.clientUrls(), seen.clientUrls(), "completed only once its own publication is applied");
+            }
+            for (Member spec : c.initialMembers()) {
+                c.stop(spec.id());
+            }
+            RaftNode restarted = c.start(LocalCluster.member(1).id());
+            restarted.published().get(60, TimeUnit.SECONDS); // its log holds the publication: no quorum needed
+            assertEquals(0, restarted.status().leaderId());
+        }
+    }
+
     private static CompletableFuture<Void> promoteWhenReady(RaftNode node, long id) {
         return node.promoteMember(id).exceptionallyCompose(e -> e instanceof ConsensusException ce
                 && ce.reason() == Reason.LEARNER_NOT_READY
