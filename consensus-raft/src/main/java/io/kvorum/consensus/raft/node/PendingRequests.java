@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Requests a member's driver holds until the log answers them, each with its deadline in ticks:
- * proposals parked while no leader is known, reads waiting for their ReadState, membership
+ * proposals parked while no leader is known, reads waiting for their read index, membership
  * requests waiting for their entry to be applied (waiters), and leadership transfers waiting for
  * the new leader. As etcd's {@code wait} and its request timeout.
  *
@@ -29,7 +29,13 @@ final class PendingRequests {
      * slower answer, not an error. Oldest first, so their deadlines are in order.
      */
     private final ArrayDeque<ParkedProposal> parked = new ArrayDeque<>();
-    private final Map<Long, PendingRead> reads = new HashMap<>();
+    /**
+     * Reads not yet asked for: they wait for the read index asked for now to be answered, and
+     * then share the next one (as etcd's linearizable read loop batches them). Oldest first.
+     */
+    private final List<WaitingRead> unsent = new ArrayList<>();
+    /** The read index asked for and not yet answered, or null. */
+    private ReadBatch asked;
     private final Map<Long, Waiter> waiters = new HashMap<>();
     private final List<Transfer> transfers = new ArrayList<>();
     /** Answers held until this member has applied up to an index, in no order (few at a time). */
@@ -39,7 +45,11 @@ final class PendingRequests {
     private record ParkedProposal(byte[] entry, CompletableFuture<Void> future, long deadline) {
     }
 
-    private record PendingRead(CompletableFuture<Long> future, long issuedAt, long deadline) {
+    private record WaitingRead(CompletableFuture<Long> future, long deadline) {
+    }
+
+    /** The reads that share the read index of request {@code id}, asked for at tick {@code askedAt} of {@code leader}. */
+    private record ReadBatch(long id, List<WaitingRead> reads, long askedAt, long leader) {
     }
 
     private record Waiter(CompletableFuture<byte[]> answer, long deadline) {
@@ -109,30 +119,67 @@ final class PendingRequests {
 
     // ---- reads
 
-    /** Asks the core for a read index; the future completes with it from the ReadState. */
+    /**
+     * A read waiting for a read index: the next one asked for, which reflects every commit
+     * acknowledged before it is asked. A read may join only a request not yet sent: the answer to
+     * one sent before it arrived could miss a write acknowledged in between.
+     */
     void read(CompletableFuture<Long> future) {
+        if (node.removed) {
+            future.completeExceptionally(node.dropped());
+            return;
+        }
+        unsent.add(new WaitingRead(future, deadline()));
+    }
+
+    /**
+     * Asks for one read index for every read waiting, unless one asked for is still unanswered
+     * (those reads then share the next). The driver calls it after each round of its queue and
+     * after each Ready, so a batch answered in a Ready lets the next go at once.
+     */
+    void askForReads() {
+        if (unsent.isEmpty() || asked != null) {
+            return;
+        }
+        List<WaitingRead> batch = new ArrayList<>(unsent);
+        unsent.clear();
+        ask(batch);
+    }
+
+    /** Asks the core for a read index for {@code batch} under a new request id (answers to an older one are ignored). */
+    private void ask(List<WaitingRead> batch) {
         long id = ++readSequence;
+        asked = new ReadBatch(id, batch, node.ticks, node.leaderId);
         try {
             node.raw.readIndex(context(id));
         } catch (RequestDroppedException e) {
             if (node.removed || node.leaderId != 0) {
-                future.completeExceptionally(node.dropped());
-                return;
+                asked = null;
+                batch.forEach(r -> r.future().completeExceptionally(node.dropped()));
             }
-            // no leader yet: asked again on the retry ticks until one answers or the deadline passes
+            // no leader yet: asked again on the retry ticks until one answers or the deadlines pass
         }
-        reads.put(id, new PendingRead(future, node.ticks, deadline()));
+    }
+
+    /**
+     * Asks again for the reads of the unanswered request and for those waiting behind it, all
+     * of which arrived before this new request is sent.
+     */
+    private void askAgain(List<WaitingRead> batch) {
+        batch.addAll(unsent);
+        unsent.clear();
+        ask(batch);
     }
 
     /** Answers the reads of this member among a Ready's read states. */
     void readStates(List<ReadState> states) {
         for (ReadState rs : states) {
             ByteBuffer context = ByteBuffer.wrap(rs.context());
-            if (rs.context().length == 16 && context.getLong() == node.memberId) {
-                PendingRead r = reads.remove(context.getLong());
-                if (r != null) {
-                    r.future().complete(rs.index());
-                }
+            if (asked != null && rs.context().length == 16 && context.getLong() == node.memberId
+                    && context.getLong() == asked.id()) {
+                List<WaitingRead> answered = asked.reads();
+                asked = null;
+                answered.forEach(r -> r.future().complete(rs.index()));
             }
         }
     }
@@ -187,6 +234,9 @@ final class PendingRequests {
 
     /** The leader is now {@code leader}: the transfers to it are done. */
     void leaderIs(long leader) {
+        if (asked != null && leader != 0 && leader != asked.leader()) {
+            askAgain(new ArrayList<>(asked.reads())); // asked of no leader, or of one that may never answer
+        }
         for (Iterator<Transfer> it = transfers.iterator(); it.hasNext(); ) {
             Transfer t = it.next();
             if (t.target() == leader) {
@@ -201,23 +251,16 @@ final class PendingRequests {
     /** On every tick: reads asked again when unanswered, and whatever passed its deadline fails. */
     void tick() {
         long ticks = node.ticks;
-        for (Map.Entry<Long, PendingRead> e : reads.entrySet()) {
-            PendingRead r = e.getValue();
-            if (ticks - r.issuedAt() >= node.options.readRetryTicks()) {
-                // The request or its answer may have been lost (or the leader changed): ask again.
-                try {
-                    node.raw.readIndex(context(e.getKey()));
-                } catch (RequestDroppedException ignored) {
-                    // no leader now; the next retry or the deadline settles it
-                }
-                e.setValue(new PendingRead(r.future(), ticks, r.deadline()));
-            }
-        }
-        for (Iterator<PendingRead> it = reads.values().iterator(); it.hasNext(); ) {
-            PendingRead r = it.next();
-            if (ticks >= r.deadline()) {
-                it.remove();
-                r.future().completeExceptionally(EtcdErrors.timeout());
+        failExpired(unsent, ticks);
+        if (asked != null) {
+            List<WaitingRead> batch = new ArrayList<>(asked.reads());
+            failExpired(batch, ticks);
+            if (batch.isEmpty()) {
+                asked = null;
+            } else if (ticks - asked.askedAt() >= node.options.readRetryTicks()) {
+                askAgain(batch); // the request or its answer may have been lost
+            } else {
+                asked = new ReadBatch(asked.id(), batch, asked.askedAt(), asked.leader());
             }
         }
         for (Iterator<Waiter> it = waiters.values().iterator(); it.hasNext(); ) {
@@ -243,12 +286,26 @@ final class PendingRequests {
         }
     }
 
+    private static void failExpired(List<WaitingRead> reads, long ticks) {
+        for (Iterator<WaitingRead> it = reads.iterator(); it.hasNext(); ) {
+            WaitingRead r = it.next();
+            if (ticks >= r.deadline()) {
+                it.remove();
+                r.future().completeExceptionally(EtcdErrors.timeout());
+            }
+        }
+    }
+
     /** The member stops: everything waiting fails with "server stopped". */
     void failAll() {
         parked.forEach(p -> p.future().completeExceptionally(EtcdErrors.stopped()));
         parked.clear();
-        reads.values().forEach(r -> r.future().completeExceptionally(EtcdErrors.stopped()));
-        reads.clear();
+        unsent.forEach(r -> r.future().completeExceptionally(EtcdErrors.stopped()));
+        unsent.clear();
+        if (asked != null) {
+            asked.reads().forEach(r -> r.future().completeExceptionally(EtcdErrors.stopped()));
+            asked = null;
+        }
         waiters.values().forEach(w -> w.answer().complete(Wire.failure(EtcdErrors.stopped())));
         waiters.clear();
         transfers.forEach(t -> t.answer().complete(Wire.failure(EtcdErrors.stopped())));

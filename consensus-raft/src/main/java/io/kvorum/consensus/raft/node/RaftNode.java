@@ -418,8 +418,10 @@ final class RaftNode implements Consensus {
                 nextTickNanos = now + options.tickNanos(); // fell behind (a long fsync or GC): do not tick in a burst
             }
         }
+        pending.askForReads();
         while (raw.hasReady() && !queue.stopping()) {
             handleReady();
+            pending.askForReads(); // the reads that waited for an index answered in that Ready
         }
         publishStatus();
     }

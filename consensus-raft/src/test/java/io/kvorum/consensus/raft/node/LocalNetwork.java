@@ -1,6 +1,7 @@
 package io.kvorum.consensus.raft.node;
 
 import io.kvorum.consensus.raft.core.Message;
+import io.kvorum.consensus.raft.core.MessageType;
 import io.kvorum.consensus.raft.transport.Transport;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Members' transports in one JVM: messages go through one delivery thread (so each link keeps its
@@ -24,6 +26,8 @@ final class LocalNetwork implements AutoCloseable {
     private final Map<URI, LocalTransport> listeners = new ConcurrentHashMap<>();
     private final Set<Long> isolated = ConcurrentHashMap.newKeySet();
     private final ExecutorService delivery = Executors.newSingleThreadExecutor(r -> thread(r, "local-net-delivery"));
+    /** Messages sent, by sender and type. */
+    private final Map<String, LongAdder> sent = new ConcurrentHashMap<>();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> thread(r, "local-net-call"));
 
     private static Thread thread(Runnable r, String name) {
@@ -34,6 +38,12 @@ final class LocalNetwork implements AutoCloseable {
 
     TransportFactory factory() {
         return settings -> new LocalTransport(settings.listenPeerUrls());
+    }
+
+    /** How many messages of {@code type} member {@code from} has sent. */
+    long sent(long from, MessageType type) {
+        LongAdder count = sent.get(from + " " + type);
+        return count == null ? 0 : count.sum();
     }
 
     /** Drops every message to and from {@code member} until {@link #reconnect}. */
@@ -111,6 +121,7 @@ final class LocalNetwork implements AutoCloseable {
 
         @Override
         public void send(Message message) {
+            sent.computeIfAbsent(memberId + " " + message.type(), k -> new LongAdder()).increment();
             LocalTransport to = peer(message.to());
             if (to == null) {
                 inbound.onUnreachable(message.to());

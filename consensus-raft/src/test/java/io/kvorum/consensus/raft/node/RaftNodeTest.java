@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kvorum.consensus.raft.core.MessageType;
 import io.kvorum.spi.consensus.ConsensusException;
 import io.kvorum.spi.consensus.ConsensusStatus;
 import io.kvorum.spi.consensus.Entry;
@@ -108,6 +109,28 @@ class RaftNodeTest {
             for (java.util.concurrent.CompletableFuture<Long> read : reads) {
                 assertTrue(read.get(60, TimeUnit.SECONDS) >= written);
             }
+        }
+    }
+
+    @Test
+    void readsWaitingTogetherOnAFollowerShareReadIndexRequests() throws Exception {
+        try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
+            long leader = c.awaitLeader();
+            long follower = c.followers(leader).get(0);
+            c.proposeAndAwait(leader, "written");
+            long written = c.machines.get(leader).entries().stream()
+                    .filter(e -> new String(e.data()).equals("written")).findFirst().orElseThrow().index();
+            long before = c.network.sent(follower, MessageType.READ_INDEX);
+            List<CompletableFuture<Long>> reads = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                reads.add(c.node(follower).readIndex());
+            }
+            for (CompletableFuture<Long> read : reads) {
+                assertTrue(read.get(60, TimeUnit.SECONDS) >= written);
+            }
+            long asked = c.network.sent(follower, MessageType.READ_INDEX) - before;
+            // one request each would be 200; reads arriving while one is asked wait for the next
+            assertTrue(asked >= 1 && asked < 100, asked + " read index requests for 200 reads");
         }
     }
 
