@@ -4,7 +4,6 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestContext;
-import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
@@ -17,7 +16,6 @@ import io.kvorum.spi.auth.TokenProvider;
 import io.kvorum.api.etcdserverpb.ResponseHeader;
 import io.kvorum.server.request.KvRequests;
 import io.kvorum.server.request.V2Requests;
-import io.kvorum.server.v2http.DotDotPaths;
 import io.kvorum.server.v2http.V2Http;
 import io.kvorum.server.request.LeaderChanges;
 import io.kvorum.server.request.LeaseRequests;
@@ -56,7 +54,6 @@ import io.kvorum.spi.tls.TlsProvider;
 import io.kvorum.spi.tls.TlsSettings;
 import io.kvorum.spi.tls.TlsSide;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,13 +147,13 @@ final class ServerRuntime {
         CompletableFuture<Optional<Server>> httpListening = new CompletableFuture<>();
         Thread listener = new Thread(() -> {
             try {
-                listening.complete(listen(config.listenClientUrls(), "--listen-client-urls", config, gate, listenerTls));
+                listening.complete(ClientListeners.listen(config.listenClientUrls(), "--listen-client-urls", config, gate, listenerTls));
             } catch (RuntimeException | LinkageError e) {
                 listening.completeExceptionally(e);
             }
             try {
                 httpListening.complete(config.listenClientHttpUrls().isEmpty() ? Optional.empty()
-                        : Optional.of(listen(config.listenClientHttpUrls(), "--listen-client-http-urls", config,
+                        : Optional.of(ClientListeners.listen(config.listenClientHttpUrls(), "--listen-client-http-urls", config,
                                 httpGate, listenerTls)));
             } catch (RuntimeException | LinkageError e) {
                 httpListening.completeExceptionally(e);
@@ -233,11 +230,11 @@ final class ServerRuntime {
         toClose.add(() -> shutdown(blocking));
 
         // Port 0 is resolved before this member's client URLs are published.
-        Server server = joinUnwrapped(listening);
-        clientUrls = boundUrls(config.listenClientUrls(), server);
-        Optional<Server> httpServer = joinUnwrapped(httpListening);
-        clientHttpUrls = httpServer.map(h -> boundUrls(config.listenClientHttpUrls(), h)).orElse(List.of());
-        List<URI> advertised = advertisedUrls(config.advertiseClientUrls(), clientUrls);
+        Server server = ClientListeners.joinUnwrapped(listening);
+        clientUrls = ClientListeners.boundUrls(config.listenClientUrls(), server);
+        Optional<Server> httpServer = ClientListeners.joinUnwrapped(httpListening);
+        clientHttpUrls = httpServer.map(h -> ClientListeners.boundUrls(config.listenClientHttpUrls(), h)).orElse(List.of());
+        List<URI> advertised = ClientListeners.advertisedUrls(config.advertiseClientUrls(), clientUrls);
 
         ClusterSpec cluster = clusterSpec(config, advertised);
         Consensus consensus;
@@ -372,34 +369,22 @@ final class ServerRuntime {
             // The virtual host is built anew: it needs its TLS again (the same managers).
             tls.ifPresent(m -> ClientPortTls.configure(sb, m));
             sb.meterRegistry(NoopMeterRegistry.get());
-            configureConnections(sb, config.clientConnections());
+            ClientListeners.configureConnections(sb, config.clientConnections());
             api.bindTo(sb);
-            httpOnClientUrls.forEach((path, service) -> serve(sb, path, service));
+            httpOnClientUrls.forEach((path, service) -> ClientListeners.serve(sb, path, service));
         });
         gate.open(new StartGate.Routes(httpOnClientUrls, api.service()));
         httpServer.ifPresent(h -> {
             h.reconfigure(sb -> {
                 tls.ifPresent(m -> ClientPortTls.configure(sb, m));
                 sb.meterRegistry(NoopMeterRegistry.get());
-                configureConnections(sb, config.clientConnections());
-                http.forEach((path, service) -> serve(sb, path, service));
+                ClientListeners.configureConnections(sb, config.clientConnections());
+                http.forEach((path, service) -> ClientListeners.serve(sb, path, service));
             });
             httpGate.open(new StartGate.Routes(Map.copyOf(http), (ctx, req) -> HttpResponse.of(HttpStatus.NOT_FOUND)));
             LOG.info("serving client HTTP requests on {}", clientHttpUrls);
         });
-        logServing(clientUrls);
-    }
-
-    /** The lines etcd logs once it serves clients, which tools wait for. */
-    private static void logServing(List<URI> urls) {
-        LOG.info("ready to serve client requests");
-        for (URI url : urls) {
-            boolean secure = "https".equals(url.getScheme()) || "unixs".equals(url.getScheme());
-            LOG.atInfo().setMessage(secure ? "serving client traffic securely"
-                            : "serving client traffic insecurely; this is strongly discouraged!")
-                    .addKeyValue("address", url.getHost() + ":" + url.getPort())
-                    .log();
-        }
+        ClientListeners.logServing(clientUrls);
     }
 
     List<URI> clientHttpUrls() {
@@ -454,147 +439,9 @@ final class ServerRuntime {
         return urls.stream().map(URI::getHost).distinct().toList();
     }
 
-    /**
-     * Serves {@code service} at {@code path}. The v2 API reads its bodies itself, up to Go's form
-     * limit, to answer a larger one as etcd does; the others keep Armeria's request length limit.
-     */
-    private static void serve(com.linecorp.armeria.server.ServerBuilder sb, String path, HttpService service) {
-        if (V2Http.reads(path)) {
-            sb.route().path(path).maxRequestLength(0).build(service);
-        } else {
-            sb.service(path, service);
-        }
-    }
-
-    /**
-     * etcd's --max-concurrent-streams (what each connection's SETTINGS allow; 0, as in grpc-go: no limit) and
-     * gRPC keepalive (grpc-go's ping policy and server pings, on plaintext connections only, as etcd keeps them;
-     * Armeria's own ping interval stays off). Set again on each reconfiguration: Armeria's reconfigured server
-     * takes every connection setting from it.
-     */
-    private static void configureConnections(com.linecorp.armeria.server.ServerBuilder sb, ClientConnections connections) {
-        long maxStreams = connections.maxConcurrentStreams();
-        sb.http2MaxStreamsPerConnection(maxStreams == 0 ? ClientConnections.MAX_CONCURRENT_STREAMS_UNLIMITED : maxStreams);
-        sb.childChannelPipelineCustomizer(ClientKeepAlive.installer(connections).andThen(DotDotPaths.installer()));
-    }
-
     /** How the store works off compactions: {@code --experimental-compaction-batch-limit}, etcd's pause. */
     static MvccConfig mvccConfig(ServerConfig config) {
         return new MvccConfig(config.compactionBatchLimit(), MvccConfig.DEFAULT.compactionBatchInterval());
-    }
-
-    private static Server listen(List<URI> urls, String flag, ServerConfig config, StartGate gate,
-                                 Optional<TlsMaterial> tls) {
-        var sb = Server.builder();
-        for (URI url : urls) {
-            // Each listener its own scheme: an https port speaks TLS only, an http port plaintext only.
-            if ("https".equals(url.getScheme())) {
-                sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTPS);
-            } else {
-                // etcd's warnings
-                if (config.clientTls().hasServerCertificate()) {
-                    LOG.warn("scheme is HTTP while key and cert files are present; ignoring key and cert files"
-                            + " for client URL {}", url);
-                }
-                if (config.clientTls().clientCertAuth()) {
-                    LOG.warn("scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for"
-                            + " client URL {}", url);
-                }
-                sb.port(new InetSocketAddress(url.getHost(), listenPort(url)), SessionProtocol.HTTP);
-            }
-        }
-        tls.ifPresent(m -> ClientPortTls.configure(sb, m));
-        config.listenerSockets().configure(sb);
-        // Watches and keepalives are long-lived streams; etcd sets no request or idle timeouts.
-        sb.requestTimeoutMillis(0).idleTimeoutMillis(0).maxRequestLength(0);
-        configureConnections(sb, config.clientConnections());
-        // etcd's metrics come from the metrics exporter plugins, not from Armeria's own meters.
-        sb.meterRegistry(NoopMeterRegistry.get());
-        // In-flight requests may finish (up to a second); no quiet period waiting for new ones,
-        // nor in the accepting loop's shutdown that follows.
-        sb.gracefulShutdownTimeoutMillis(0, 1000);
-        QuickStopBossGroup.install(sb);
-        // Until the services are installed, requests wait at the gate (as etcd's wait for its member).
-        sb.serviceUnder("/", gate);
-        Server server = sb.build();
-        try {
-            server.start().join();
-        } catch (java.util.concurrent.CompletionException e) {
-            server.stop();
-            throw new IllegalStateException(flag + " " + urls + ": cannot listen: " + rootMessage(e), e);
-        }
-        return server;
-    }
-
-    /** The listener's server, or the exception its start threw, as it threw it. */
-    private static <T> T joinUnwrapped(CompletableFuture<T> listening) {
-        try {
-            return listening.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
-    }
-
-    private static String rootMessage(Throwable t) {
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = String.valueOf(t.getMessage());
-        // Netty's native errors read "bind(..) failed with error(-98): Address already in use".
-        int colon = m.lastIndexOf(": ");
-        return colon >= 0 ? m.substring(colon + 2) : m;
-    }
-
-    /** The port a listen URL asks for: etcd's client port when it names none, 0 for any free port. */
-    private static int listenPort(URI url) {
-        return url.getPort() < 0 ? 2379 : url.getPort();
-    }
-
-    /**
-     * The listen URLs with the ports actually bound, in the order given: a URL asking for port 0
-     * takes a bound port on its own host address that no other URL took.
-     */
-    private static List<URI> boundUrls(List<URI> listen, Server server) {
-        List<InetSocketAddress> unclaimed = new ArrayList<>();
-        server.activePorts().values().forEach(p -> unclaimed.add(p.localAddress()));
-        for (URI url : listen) {
-            if (listenPort(url) > 0) {
-                unclaimed.removeIf(a -> a.getPort() == listenPort(url));
-            }
-        }
-        List<URI> bound = new ArrayList<>();
-        for (URI url : listen) {
-            int port = listenPort(url);
-            if (port == 0) {
-                InetSocketAddress host = new InetSocketAddress(url.getHost(), 0);
-                InetSocketAddress taken = unclaimed.stream()
-                        .filter(a -> a.getAddress().equals(host.getAddress()))
-                        .findFirst().orElseThrow(() -> new IllegalStateException("no port bound for " + url));
-                unclaimed.remove(taken);
-                port = taken.getPort();
-            }
-            bound.add(URI.create(url.getScheme() + "://" + url.getHost() + ":" + port));
-        }
-        return bound;
-    }
-
-    /** Advertised URLs with port 0 take the bound port of the first listener. */
-    private static List<URI> advertisedUrls(List<URI> advertise, List<URI> bound) {
-        List<URI> out = new ArrayList<>();
-        for (URI url : advertise) {
-            if (url.getPort() == 0 && !bound.isEmpty()) {
-                out.add(URI.create(url.getScheme() + "://" + url.getHost() + ":" + bound.get(0).getPort()));
-            } else {
-                out.add(url);
-            }
-        }
-        return out;
     }
 
     /**
@@ -603,21 +450,6 @@ final class ServerRuntime {
      * for a leader, and the lessor starts leading with it. A member whose quorum is not up yet
      * serves anyway after that time: its requests wait for a leader as etcd's do.
      */
-    /**
-     * Waits a while for this member's name and client URLs to be in its membership, as etcd
-     * serves no client before: a client asking right after the start then sees every started
-     * member named, none unstarted. Without a quorum it serves anyway, as after no first leader.
-     */
-    private static void awaitPublished(Consensus consensus, Duration patience) {
-        try {
-            consensus.published().get(patience.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.info("this member's name and client URLs not published after {} ms; serving clients", patience.toMillis());
-        }
-    }
-
     private static void awaitFirstLeader(Consensus consensus, Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
         while (consensus.status().leaderId() == 0 && System.nanoTime() - deadline < 0) {
@@ -630,6 +462,21 @@ final class ServerRuntime {
         }
         if (consensus.status().leaderId() == 0) {
             LOG.info("no leader after {} ms; serving clients, whose requests wait for one", patience.toMillis());
+        }
+    }
+
+    /**
+     * Waits a while for this member's name and client URLs to be in its membership, as etcd
+     * serves no client before: a client asking right after the start then sees every started
+     * member named, none unstarted. Without a quorum it serves anyway, as after no first leader.
+     */
+    private static void awaitPublished(Consensus consensus, Duration patience) {
+        try {
+            consensus.published().get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.info("this member's name and client URLs not published after {} ms; serving clients", patience.toMillis());
         }
     }
 

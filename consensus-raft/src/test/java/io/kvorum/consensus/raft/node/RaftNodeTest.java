@@ -85,8 +85,7 @@ class RaftNodeTest {
             c.propose(leader, "before-read");
             await("the leader applied the write", () -> c.machines.get(leader).payloads().contains("before-read"));
             long index = retry(() -> c.node(follower).readIndex());
-            long written = c.machines.get(leader).entries().stream()
-                    .filter(e -> new String(e.data()).equals("before-read")).findFirst().orElseThrow().index();
+            long written = indexOf(c, leader, "before-read");
             assertTrue(index >= written, "read index " + index + " covers the write at " + written);
             await("the follower applies up to the read index", () -> c.machines.get(follower).appliedIndex() >= index);
             assertTrue(c.machines.get(follower).payloads().contains("before-read"));
@@ -98,8 +97,7 @@ class RaftNodeTest {
         try (LocalCluster c = LocalCluster.started(dir, 3, 10_000, Map.of())) {
             long leader = c.awaitLeader();
             c.proposeAndAwait(leader, "written");
-            long written = c.machines.get(leader).entries().stream()
-                    .filter(e -> new String(e.data()).equals("written")).findFirst().orElseThrow().index();
+            long written = indexOf(c, leader, "written");
             List<java.util.concurrent.CompletableFuture<Long>> reads = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 for (RaftNode n : c.nodes.values()) {
@@ -118,8 +116,7 @@ class RaftNodeTest {
             long leader = c.awaitLeader();
             long follower = c.followers(leader).get(0);
             c.proposeAndAwait(leader, "written");
-            long written = c.machines.get(leader).entries().stream()
-                    .filter(e -> new String(e.data()).equals("written")).findFirst().orElseThrow().index();
+            long written = indexOf(c, leader, "written");
             long before = c.network.sent(follower, MessageType.READ_INDEX);
             List<CompletableFuture<Long>> reads = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -226,5 +223,11 @@ class RaftNodeTest {
                 assertEquals(11, sm.payloads().size(), sm.payloads().toString());
             }
         }
+    }
+
+    /** The index at which member {@code id} applied the entry {@code payload}. */
+    private static long indexOf(LocalCluster c, long id, String payload) {
+        return c.machines.get(id).entries().stream().filter(e -> new String(e.data()).equals(payload)).findFirst()
+                .orElseThrow().index();
     }
 }
