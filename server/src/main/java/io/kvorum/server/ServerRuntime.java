@@ -312,7 +312,9 @@ final class ServerRuntime {
 
         if (!consensus.removal().isDone()) { // a removed member stops at once
             awaitFirstLeader(consensus, config.electionTimeout().multipliedBy(3));
-            awaitPublished(consensus, config.electionTimeout().multipliedBy(3));
+            if (consensus.status().leaderId() != 0) { // without one, nothing can be published
+                awaitPublished(consensus, config.electionTimeout().multipliedBy(3));
+            }
         }
         ClientApi api = building.join();
         MemberMetrics.register(metrics, consensus, applier, backend, watchHub, config.quotaBackendBytes());
