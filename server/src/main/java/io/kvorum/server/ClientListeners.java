@@ -122,7 +122,7 @@ final class ClientListeners {
         }
     }
 
-    static String rootMessage(Throwable t) {
+    private static String rootMessage(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
@@ -133,7 +133,7 @@ final class ClientListeners {
     }
 
     /** The port a listen URL asks for: etcd's client port when it names none, 0 for any free port. */
-    static int listenPort(URI url) {
+    private static int listenPort(URI url) {
         return url.getPort() < 0 ? 2379 : url.getPort();
     }
 

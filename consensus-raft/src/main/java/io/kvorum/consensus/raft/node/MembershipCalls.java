@@ -330,7 +330,7 @@ final class MembershipCalls {
         if (id != node.memberId) {
             return;
         }
-        markPublishedIfShown();
+        node.registry.get(id).ifPresent(this::markPublishedIfShown);
         if (!publishing) {
             return;
         }
@@ -342,16 +342,20 @@ final class MembershipCalls {
                 Map.entry("cluster-id", RaftNode.hex(node.clusterId)));
     }
 
-    /** Whether the registry shows this member's own name and client URLs; completes {@link RaftNode#published} if so. */
-    private boolean markPublishedIfShown() {
-        Optional<Member> me = node.registry.get(node.memberId);
+    /** Whether {@code me}, this member's registry entry, shows its own name and client URLs; completes {@link RaftNode#published} if so. */
+    private boolean markPublishedIfShown(Member me) {
         Member self = node.cluster.self();
-        boolean shown = me.isPresent() && me.get().name().equals(self.name())
-                && me.get().clientUrls().equals(self.clientUrls());
+        boolean shown = me.name().equals(self.name()) && me.clientUrls().equals(self.clientUrls());
         if (shown && !node.published.isDone()) {
             node.published.completeAsync(() -> null); // its waiters never run on the driver
         }
         return shown;
+    }
+
+    /** A new leader: a publication forwarded to the last one may have been dropped, so it is proposed again at once. */
+    void leaderChanged() {
+        lastPublishTick = Long.MIN_VALUE / 2;
+        maybePublish();
     }
 
     /**
@@ -359,14 +363,9 @@ final class MembershipCalls {
      * shows them; once it does, completes {@link RaftNode#published} (at once at a restart that
      * finds them in the log already).
      */
-    /** A new leader: a publication forwarded to the last one may have been dropped, so it is proposed again at once. */
-    void leaderChanged() {
-        lastPublishTick = Long.MIN_VALUE / 2;
-        maybePublish();
-    }
-
     void maybePublish() {
-        if (node.removed || markPublishedIfShown() || node.registry.get(node.memberId).isEmpty()) {
+        Optional<Member> me = node.registry.get(node.memberId);
+        if (node.removed || me.isEmpty() || markPublishedIfShown(me.get())) {
             return;
         }
         long ticks = node.ticks;

@@ -48,7 +48,10 @@ final class PendingRequests {
     private record WaitingRead(CompletableFuture<Long> future, long deadline) {
     }
 
-    /** The reads that share the read index of request {@code id}, asked for at tick {@code askedAt} of {@code leader}. */
+    /**
+     * The reads that share the read index of request {@code id}, asked for at tick {@code askedAt}
+     * of {@code leader}; {@code reads} is the batch's own list, whose expired reads leave it.
+     */
     private record ReadBatch(long id, List<WaitingRead> reads, long askedAt, long leader) {
     }
 
@@ -235,7 +238,7 @@ final class PendingRequests {
     /** The leader is now {@code leader}: the transfers to it are done. */
     void leaderIs(long leader) {
         if (asked != null && leader != 0 && leader != asked.leader()) {
-            askAgain(new ArrayList<>(asked.reads())); // asked of no leader, or of one that may never answer
+            askAgain(asked.reads()); // asked of no leader, or of one that may never answer
         }
         for (Iterator<Transfer> it = transfers.iterator(); it.hasNext(); ) {
             Transfer t = it.next();
@@ -253,14 +256,11 @@ final class PendingRequests {
         long ticks = node.ticks;
         failExpired(unsent, ticks);
         if (asked != null) {
-            List<WaitingRead> batch = new ArrayList<>(asked.reads());
-            failExpired(batch, ticks);
-            if (batch.isEmpty()) {
+            failExpired(asked.reads(), ticks);
+            if (asked.reads().isEmpty()) {
                 asked = null;
             } else if (ticks - asked.askedAt() >= node.options.readRetryTicks()) {
-                askAgain(batch); // the request or its answer may have been lost
-            } else {
-                asked = new ReadBatch(asked.id(), batch, asked.askedAt(), asked.leader());
+                askAgain(asked.reads()); // the request or its answer may have been lost
             }
         }
         for (Iterator<Waiter> it = waiters.values().iterator(); it.hasNext(); ) {
